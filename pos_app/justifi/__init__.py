@@ -1,0 +1,1 @@
+"""justifi layer (see ARCHITECTURE.md)."""
