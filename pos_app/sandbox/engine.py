@@ -19,6 +19,7 @@ from pos_app.sandbox.fleet import (
     DEVICE_TIMEOUT_SECONDS,
     Scenario,
     TerminalSpec,
+    TestCard,
     find_card,
     outcome_for_amount,
 )
@@ -580,14 +581,7 @@ class Sandbox:
         payment = self._new_payment(session, "succeeded", card_key)
         session["payment_id"] = payment["id"]
         self._end_session(session, "completed")
-        card_method = {
-            "card": {
-                "id": new_id("pm"),
-                "acct_last_four": card.last4,
-                "brand": card.brand,
-                "name": card.cardholder_name,
-            }
-        }
+        card_method = self._card_method(card, session["account_id"])
         if session["payment_intent_id"]:
             intent = self.find("payment_intent", session["payment_intent_id"], None)
             intent.update(
@@ -601,6 +595,31 @@ class Sandbox:
         else:
             self._add_completion(session, payment, "succeeded", None)
         self._emit("payment.succeeded", payment)
+
+    def _card_method(self, card: TestCard, account_id: str) -> dict[str, Any]:
+        """A payment method as JustiFi shows it on an intent (the seed's shape)."""
+        now = self.now()
+        month, year = card.expiry.split("/")
+        method_id = new_id("pm")
+        return {
+            "card": {
+                "id": method_id,
+                "acct_last_four": card.last4,
+                "brand": card.brand,
+                "name": card.cardholder_name,
+                "token": method_id,
+                "month": str(int(month)),
+                "year": f"20{year}",
+                "metadata": {},
+                "created_at": now,
+                "updated_at": now,
+                "address_line1_check": "unchecked",
+                "address_postal_code_check": "unchecked",
+            },
+            "customer_id": None,
+            "signature": secrets.token_urlsafe(16),
+            "account_id": account_id,
+        }
 
     def _decline_payment(self, session: Record, code: str, card_key: str | None) -> None:
         payment = self._new_payment(session, "failed", card_key, code)
