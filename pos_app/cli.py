@@ -1,31 +1,381 @@
-"""`pos-app` and its subcommands."""
+"""`pos-app` and its subcommands: the window, the sandbox, and a headless lane.
+
+`charge`, `refund`, `void`, `history`, `recover` and `terminals` run on the
+same services as the window. Exit codes of charge/refund/void: 0 approved,
+1 declined / cancelled / timed out, 2 unresolved, 3 bad input or configuration.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any, TextIO
+
+import httpx
 
 from pos_app import __version__
+from pos_app.config import Settings, SettingsError, data_dir, load_settings, log_dir
+from pos_app.domain.money import AmountError, Money, parse_amount
+from pos_app.domain.payment_flow import PaymentState, StateName, is_final
+from pos_app.domain.texts import card_text, status_line
+from pos_app.justifi.client import JustifiClient
+from pos_app.justifi.gateway import JustifiGateway
+from pos_app.justifi.http import JustifiHttp
+from pos_app.logs import setup_logging
+from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
+from pos_app.sandbox.remote import SandboxProcess, start_sandbox
+from pos_app.secrets import read_client_secret
+from pos_app.services.payments import (
+    EngineSettings,
+    InvalidRequestError,
+    PaymentRun,
+    PaymentService,
+)
+from pos_app.services.ports import (
+    GatewayConfigError,
+    GatewayRefusedError,
+    GatewayUnavailableError,
+    HistoryQuery,
+    Operation,
+)
+from pos_app.storage.journal import SqliteJournal
+
+log = logging.getLogger("pos_app.cli")
+
+EXIT_APPROVED, EXIT_NOT_PAID, EXIT_UNRESOLVED, EXIT_BAD_INPUT = 0, 1, 2, 3
+EXIT_BY_STATE = {
+    StateName.APPROVED: EXIT_APPROVED,
+    StateName.DECLINED: EXIT_NOT_PAID,
+    StateName.CANCELLED: EXIT_NOT_PAID,
+    StateName.TIMED_OUT: EXIT_NOT_PAID,
+    StateName.UNRESOLVED: EXIT_UNRESOLVED,
+}
+
+
+class UsageError(Exception):
+    """Bad input or configuration: one line for the user, exit 3."""
+
+
+# -- wiring ------------------------------------------------------------------------------
+
+
+@dataclass
+class Lane:
+    """Everything a command needs, wired from the settings."""
+
+    settings: Settings
+    service: PaymentService
+    journal: SqliteJournal
+    demo: bool
+
+
+@contextlib.asynccontextmanager
+async def open_lane(settings: Settings, *, demo: bool) -> AsyncIterator[Lane]:
+    """Wire gateway, journal and engine; with `demo`, start the built-in sandbox."""
+    sandbox: SandboxProcess | None = None
+    if demo:
+        sandbox = start_sandbox(data_dir() / "demo-sandbox.sqlite3", settings.sandbox_time_scale)
+        url, client_id, secret = sandbox.url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+        sub_account: str | None = DEMO_SUB_ACCOUNT
+    else:
+        url, client_id, sub_account = settings.api_url, *_account(settings)
+        secret = _secret(settings, client_id)
+    setup_logging(log_dir(), secrets=(secret,))
+    journal = SqliteJournal(data_dir() / "journal.sqlite3")
+    try:
+        async with httpx.AsyncClient() as client:
+            http = JustifiHttp(
+                url,
+                client_id,
+                secret,
+                sub_account,
+                client=client,
+                user_agent=f"pos-app/{__version__}",
+            )
+            gateway = JustifiGateway(JustifiClient(http), settings.payment_flow, settings.currency)
+            engine = EngineSettings(poll_interval=settings.poll_interval, lane=settings.lane)
+            yield Lane(settings, PaymentService(gateway, journal, engine), journal, demo)
+    finally:
+        journal.close()
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _account(settings: Settings) -> tuple[str, str | None]:
+    if not settings.client_id:
+        raise UsageError(
+            "No JustiFi credentials: set JUSTIFI_CLIENT_ID, JUSTIFI_CLIENT_SECRET and"
+            " JUSTIFI_SUB_ACCOUNT (or use --demo for the built-in sandbox)."
+        )
+    return settings.client_id, settings.sub_account
+
+
+def _secret(settings: Settings, client_id: str) -> str:
+    if settings.client_secret is not None:
+        return settings.client_secret.get_secret_value()
+    secret = read_client_secret(client_id)
+    if not secret:
+        raise UsageError(
+            "No JustiFi client secret: set JUSTIFI_CLIENT_SECRET or keep it in the keyring."
+        )
+    return secret
+
+
+# -- output ------------------------------------------------------------------------------
+
+
+def operation_json(op: Operation) -> dict[str, Any]:
+    """The JSON object for one operation (charge/refund/void output, history lines)."""
+    sale_key = "checkout_id" if op.flow == "checkout" else "payment_intent_id"
+    return {
+        "kind": op.kind.value,
+        "operation_id": op.id,
+        "amount": op.amount_cents,
+        "status": op.status,
+        "terminal_id": op.terminal_id,
+        sale_key: op.sale_id,
+        "payment_id": op.payment_id,
+        "refund_id": op.refund_id,
+        "refund_mode": op.refund_mode,
+        "card_brand": op.card_brand,
+        "card_last4": op.card_last4,
+        "decline_code": op.decline_code,
+        "message": op.decline_message,
+        "description": op.description,
+        "lane": op.lane,
+        "created_at": op.created_at.astimezone(UTC).isoformat(),
+        "updated_at": op.updated_at.astimezone(UTC).isoformat(),
+    }
+
+
+async def follow(run: PaymentRun, lane: Lane, *, as_json: bool, out: TextIO) -> int:
+    """Print progress until the final state; the exit code of the outcome."""
+    progress = sys.stderr if as_json else out
+    last_line = ""
+    final: PaymentState | None = None
+    async for state in run:
+        line = status_line(state)
+        if line != last_line:
+            print(line, file=progress, flush=True)
+            last_line = line
+        final = state
+    if final is None or not is_final(final):
+        raise RuntimeError("the payment stream ended before a final state")
+    if as_json:
+        op = lane.journal.get(run.operation.id) or run.operation
+        print(json.dumps(operation_json(op)), file=out, flush=True)
+    return EXIT_BY_STATE.get(final.name, EXIT_UNRESOLVED)
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+def _amount(text: str, settings: Settings) -> int:
+    try:
+        return parse_amount(text, maximum_cents=settings.max_amount_cents).cents
+    except AmountError as exc:
+        raise UsageError(exc.message) from exc
+
+
+async def cmd_charge(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
+    amount = _amount(args.amount, lane.settings)
+    cancel = asyncio.Event()
+    _on_interrupt(cancel.set)
+    run = lane.service.charge(amount, args.terminal, args.description, cancel=cancel)
+    return await follow(run, lane, as_json=args.json, out=out)
+
+
+async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
+    payment = await lane.service.payment_details(args.id)
+    amount = _amount(args.amount, lane.settings) if args.amount else payment.refundable_cents
+    if args.to_card:
+        run = lane.service.refund_to_card(payment, amount, args.reason)
+    else:
+        cancel = asyncio.Event()
+        _on_interrupt(cancel.set)
+        run = lane.service.refund_on_terminal(payment, amount, args.terminal, cancel=cancel)
+    return await follow(run, lane, as_json=args.json, out=out)
+
+
+async def cmd_void(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
+    payment = await lane.service.payment_details(args.payment_id)
+    return await follow(lane.service.void(payment), lane, as_json=args.json, out=out)
+
+
+async def cmd_terminals(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
+    terminals = await lane.service.gateway.list_terminals()
+    if args.json:
+        for t in terminals:
+            print(
+                json.dumps(
+                    {"id": t.id, "name": t.name, "status": t.readiness.value, "model": t.model}
+                ),
+                file=out,
+            )
+        return 0
+    if not terminals:
+        print("No terminals on this account.", file=out)
+    for t in terminals:
+        print(f"{t.id:<20} {t.readiness.value:<10} {t.name}", file=out)
+    return 0
+
+
+async def cmd_recover(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
+    settled = await lane.service.recover()
+    for op in settled:
+        line = (
+            operation_json(op)
+            if args.json
+            else (
+                f"{op.kind.value:<7} {Money(op.amount_cents).format():>12} {op.status:<10} {op.id}"
+            )
+        )
+        print(json.dumps(line) if args.json else line, file=out)
+    if not args.json:
+        print(f"{len(settled)} unfinished operation(s) reconciled.", file=out)
+    unresolved = [op for op in settled if op.status == StateName.UNRESOLVED.value]
+    return EXIT_UNRESOLVED if unresolved else 0
+
+
+def _parse_date(text: str) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise UsageError(f"--since: {text!r} is not a date like 2026-11-23") from exc
+        return moment if moment.tzinfo else moment.astimezone()
+    return datetime.combine(day, time.min).astimezone()
+
+
+def cmd_history(args: argparse.Namespace, journal: SqliteJournal, out: TextIO) -> int:
+    since = _parse_date(args.since) if args.since else None
+    ops = journal.history(HistoryQuery(since=since, limit=args.limit))
+    for op in ops:
+        if args.json:
+            print(json.dumps(operation_json(op)), file=out)
+        else:
+            when = op.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            card = card_text(op.card_brand, op.card_last4) if op.card_last4 else ""
+            print(
+                f"{when}  {op.kind.value:<7}{Money(op.amount_cents).format():>12}  "
+                f"{op.status:<10} {card:<24} {op.sale_id or ''}",
+                file=out,
+            )
+    if not ops and not args.json:
+        print("No sales yet.", file=out)
+    return 0
+
+
+def _on_interrupt(callback: Callable[[], None]) -> None:
+    # Ctrl+C asks to cancel; the terminal decides, and the command keeps waiting.
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, callback)
+
+
+# -- parser and entry point -------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand of `pos-app`."""
-    parser = argparse.ArgumentParser(prog="pos-app", description=__doc__)
+    parser = argparse.ArgumentParser(prog="pos-app", description="JustiFi counter POS.")
     parser.add_argument("--version", action="version", version=f"pos-app {__version__}")
     commands = parser.add_subparsers(dest="command")
     from pos_app.sandbox.server import build_parser as sandbox_parser
 
     sandbox_parser(commands.add_parser("sandbox", help="serve the local JustiFi sandbox"))
+
+    def lane_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument(
+            "--demo", action="store_true", help="use the built-in sandbox instead of JustiFi"
+        )
+        sub.add_argument("--json", action="store_true", help="machine-readable output")
+        return sub
+
+    lane_command("terminals", "list terminals with their live status")
+    charge = lane_command("charge", "charge an amount on a terminal")
+    charge.add_argument("amount", help="e.g. 12.50 or $1,234.56")
+    charge.add_argument("--terminal", required=True, help="terminal id (trm_...)")
+    charge.add_argument("--description")
+    refund = lane_command("refund", "refund a payment on the terminal or to the card")
+    refund.add_argument("id", help="payment intent (pi_), checkout (cho_) or payment (py_) id")
+    refund.add_argument("--amount", help="default: everything still refundable")
+    where = refund.add_mutually_exclusive_group(required=True)
+    where.add_argument("--terminal", help="refund on this terminal (the customer taps)")
+    where.add_argument("--to-card", action="store_true", help="refund to the original card")
+    refund.add_argument("--reason", choices=("duplicate", "fraudulent", "customer_request"))
+    void = lane_command("void", "void a payment within 25 minutes")
+    void.add_argument("payment_id")
+    lane_command("recover", "settle every unfinished operation in the journal")
+    history = commands.add_parser("history", help="past operations from the journal")
+    history.add_argument("--since", help="a date (2026-11-23) or time")
+    history.add_argument("--limit", type=int, default=100)
+    history.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+LANE_COMMANDS = {
+    "charge": cmd_charge,
+    "refund": cmd_refund,
+    "void": cmd_void,
+    "terminals": cmd_terminals,
+    "recover": cmd_recover,
+}
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the `pos-app` console script."""
+    out = out or sys.stdout
     args = build_parser().parse_args(argv)
     if args.command == "sandbox":
         from pos_app.sandbox.server import run
 
         return run(args)
-    build_parser().print_help(sys.stdout)
-    return 0
+    try:
+        if args.command == "history":
+            with SqliteJournal(data_dir() / "journal.sqlite3") as journal:
+                return cmd_history(args, journal, out)
+        if args.command in LANE_COMMANDS:
+            return asyncio.run(_run_lane_command(args, out))
+    except (UsageError, SettingsError, InvalidRequestError, GatewayRefusedError) as exc:
+        print(f"pos-app: {_message(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except GatewayConfigError:
+        print(
+            "pos-app: JustiFi refused the client id or secret; check the credentials.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    except GatewayUnavailableError:
+        print(
+            "pos-app: JustiFi could not be reached; check the connection and try again.",
+            file=sys.stderr,
+        )
+        return EXIT_UNRESOLVED
+    # The cashier window comes with its own issue; until then the demo is the sandbox.
+    from pos_app.sandbox.server import main as sandbox_main
+
+    print("pos-app: serving the demo JustiFi sandbox (see docs/sandbox.md).", file=sys.stderr)
+    return sandbox_main([])
+
+
+def _message(exc: Exception) -> str:
+    return getattr(exc, "message", None) or str(exc)
+
+
+async def _run_lane_command(args: argparse.Namespace, out: TextIO) -> int:
+    settings = load_settings()
+    demo = bool(args.demo)
+    async with open_lane(settings, demo=demo) as lane:
+        command = LANE_COMMANDS[args.command]
+        return await command(args, lane, out)

@@ -40,6 +40,11 @@ class DeclineCode(StrEnum):
     TERMINAL_TIMEOUT = "terminal_timeout"
     # Not a JustiFi code: the cashier cancelled before anything reached the terminal.
     CANCELLED_BEFORE_SEND = "cancelled_before_send"
+    # Not JustiFi codes: the engine's own reasons why nothing reached a terminal.
+    NOT_SENT = "not_sent"
+    JUSTIFI_UNREACHABLE = "justifi_unreachable"
+    TERMINAL_NOT_FOUND = "terminal_not_found"
+    AUTHENTICATION_FAILED = "authentication_failed"
 
 
 GENERIC_DECLINE_MESSAGE: Final = "The card was declined. Ask for another card."
@@ -94,6 +99,18 @@ _MESSAGES: Final[dict[str, str]] = {
     ),
     DeclineCode.CANCELLED_BEFORE_SEND: (
         "Cancelled before anything was sent to the terminal. Nothing was charged."
+    ),
+    DeclineCode.NOT_SENT: "This never reached the terminal. Nothing was charged.",
+    DeclineCode.JUSTIFI_UNREACHABLE: (
+        "Could not reach JustiFi, so nothing was sent to the terminal and nothing was"
+        " charged. Check the internet connection, then try again."
+    ),
+    DeclineCode.AUTHENTICATION_FAILED: (
+        "JustiFi refused this lane's credentials. Nothing was charged. Ask a manager to"
+        " check the settings."
+    ),
+    DeclineCode.TERMINAL_NOT_FOUND: (
+        "That card terminal is not on this account. Pick another terminal."
     ),
 }
 

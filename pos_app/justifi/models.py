@@ -258,6 +258,8 @@ class LastError(_Model):
     message: str | None = None
     payment_id: str | None = None
     terminal_id: str | None = None
+    terminal_session_id: str | None = None
+    session_type: str | None = None
 
 
 class PaymentIntent(_Model):
@@ -295,6 +297,8 @@ class Refund(_Model):
     status: str | None = None
     reason: str | None = None
     description: str | None = None
+    terminal_id: str | None = None
+    terminal_session_id: str | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
 
@@ -343,6 +347,7 @@ class CheckoutCompletion(_Model):
     payment_error_code: str | None = None
     payment_error_description: str | None = None
     terminal_id: str | None = None
+    terminal_session_id: str | None = None
     created_at: Timestamp | None = None
 
 
