@@ -45,6 +45,7 @@ log = logging.getLogger("pos_app.sandbox")
 IDEMPOTENCY_KEY_MAX = 100
 FAILED_KEY_HOLD_SECONDS = 1.0  # "after it failed: 409, safe to retry later"
 TICK_SECONDS = 0.02
+LOOPBACK = ("127.0.0.1", "::1", "localhost", "testclient")
 
 Handler = Callable[["Call"], tuple[int, Any]]
 
@@ -154,7 +155,7 @@ def _cursor_id(cursor: str, param: str) -> str:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError, binascii.Error):
+    except (ValueError, TypeError, binascii.Error, RecursionError):
         decoded = None
     if not (isinstance(decoded, list) and len(decoded) == 2 and isinstance(decoded[1], str)):
         raise ApiError(400, "invalid_parameter", f"{param} is not a valid cursor.", param=param)
@@ -220,13 +221,19 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 async def _json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = json.loads(raw, parse_constant=_reject_constant)
+        # Refuse what could be stored but never sent back (lone surrogates, say).
+        json.dumps(body, allow_nan=False).encode("utf-8")
+    except (ValueError, UnicodeError, RecursionError) as exc:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The request body must be a JSON object.")
@@ -252,6 +259,13 @@ def _fault_response(fault: Fault) -> Response:
         {"error": {"code": "server_error", "message": "Simulated server error."}},
         status_code=status,
     )
+
+
+def _lost_or(fault: Fault | None, response: Response) -> Response:
+    """The answer, unless a `lost_answer` fault drops it after the work was done."""
+    if fault is not None and fault.kind == "lost_answer":
+        return DroppedConnection()
+    return response
 
 
 def justifi_route(
@@ -283,7 +297,7 @@ def justifi_route(
             if request.method == "POST":
                 key, replay = _claim_key(runtime, request, account, body, idempotency)
                 if replay is not None:
-                    return replay
+                    return _lost_or(fault, replay)
             if fault is not None and fault.kind == "slow":
                 await asyncio.sleep(fault.delay)
             sandbox.tick()
@@ -299,11 +313,9 @@ def justifi_route(
             runtime.idempotency[key] = IdempotencyEntry(
                 runtime.idempotency[key].fingerprint, "done", status, payload
             )
-        if fault is not None and fault.kind == "lost_answer":
-            return DroppedConnection()
         if status == 204:
-            return Response(status_code=204)
-        return JSONResponse(payload, status_code=status)
+            return _lost_or(fault, Response(status_code=204))
+        return _lost_or(fault, JSONResponse(payload, status_code=status))
 
     return endpoint
 
@@ -544,6 +556,10 @@ def _control(
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         runtime = _runtime(request)
+        if request.client is not None and request.client.host not in LOOPBACK:
+            return error_response(
+                ApiError(403, "forbidden", "The control API answers this computer only.")
+            )
         runtime.sandbox.tick()
         try:
             body = await _json_body(request) if request.method == "POST" else {}

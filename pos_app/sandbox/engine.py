@@ -730,7 +730,10 @@ class Sandbox:
         else:
             checkout["status"] = "attempted"
         self._touch("checkout", checkout)
-        self._emit(f"checkout.completion.{status}", {**completion, "checkout": checkout})
+        self._emit(
+            f"checkout.completion.{status}",
+            {**completion, "account_id": checkout["account_id"], "checkout": public(checkout)},
+        )
 
     # -- refunds and voids ----------------------------------------------------
 

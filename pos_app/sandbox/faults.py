@@ -18,6 +18,7 @@ from typing import Any
 
 KINDS = ("error_500", "error_503", "rate_limit", "slow", "drop", "lost_answer")
 BEFORE_ACTING = ("error_500", "error_503", "rate_limit", "drop")
+METHODS = ("*", "GET", "POST", "PATCH", "PUT", "DELETE")
 
 
 @dataclass
@@ -45,7 +46,10 @@ def fault_from_body(body: dict[str, Any]) -> Fault:
     kind = body.get("kind")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-    method = str(body.get("method", "*")).upper()
+    method = body.get("method", "*")
+    if not isinstance(method, str) or method.upper() not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}")
+    method = method.upper()
     path = body.get("path", "*")
     count = body.get("count", 1)
     delay = body.get("delay", 2.0)

@@ -16,7 +16,8 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TypeVar
+from functools import partial
+from typing import Generic, TypeVar
 
 from pos_app.domain.payment_flow import (
     Approved,
@@ -51,6 +52,7 @@ from pos_app.services.ports import (
     PaymentGateway,
     Readiness,
     SessionRef,
+    TerminalInfo,
     TerminalRefusedError,
 )
 
@@ -76,6 +78,13 @@ class EngineSettings:
     prepare_timeout: float = 30.0  # creating the sale may take this long before giving up
     retry_pause: float = 1.0  # pause between service-level retries of a failed step
     lane: str | None = None
+
+
+@dataclass
+class _Result(Generic[T]):
+    """Where a step that yields states leaves its answer."""
+
+    value: T | None = None
 
 
 @dataclass
@@ -170,14 +179,17 @@ class PaymentService:
     async def _charge_steps(self, run: _Run) -> AsyncIterator[PaymentState]:
         op = run.operation
         terminal_id = op.terminal_id or ""
-        refused = await self._check_terminal(run, terminal_id)
-        if refused is not None:
-            yield refused
+        async for state in self._check_terminal(run, terminal_id):
+            yield state
+        if is_final(run.state):
             return
-        sale_id = await self._step(
-            run,
-            lambda: self.gateway.create_sale(op.amount_cents, op.description, op.id, op.create_key),
+        created: _Result[str] = _Result()
+        create = partial(
+            self.gateway.create_sale, op.amount_cents, op.description, op.id, op.create_key
         )
+        async for state in self._step(run, create, created):
+            yield state
+        sale_id = created.value
         if sale_id is None:
             yield run.state
             return
@@ -239,9 +251,9 @@ class PaymentService:
     ) -> AsyncIterator[PaymentState]:
         op = run.operation
         terminal_id = op.terminal_id or ""
-        refused = await self._check_terminal(run, terminal_id)
-        if refused is not None:
-            yield refused
+        async for state in self._check_terminal(run, terminal_id):
+            yield state
+        if is_final(run.state):
             return
         run.apply(IntentCreated(payment.sale_id or payment.payment_id))
         yield run.state
@@ -351,45 +363,48 @@ class PaymentService:
             card_last4=payment.card_last4 if payment else None,
         )
 
-    async def _check_terminal(self, run: _Run, terminal_id: str) -> PaymentState | None:
-        """A final `cancelled` state when the terminal cannot take a sale now."""
-        info = await self._step(run, lambda: self.gateway.terminal_info(terminal_id))
-        if info is None:
-            return run.state
-        if not info.is_ready:
-            code = (
-                "terminal_busy" if info.readiness is Readiness.BUSY else ("terminal_not_connected")
-            )
-            run.apply(SendRefused(code, None))
-            return run.state
-        return None
+    async def _check_terminal(self, run: _Run, terminal_id: str) -> AsyncIterator[PaymentState]:
+        """Ends the run `cancelled` when the terminal cannot take a sale now."""
+        info: _Result[TerminalInfo] = _Result()
+        async for state in self._step(run, lambda: self.gateway.terminal_info(terminal_id), info):
+            yield state
+        if info.value is None:
+            yield run.state
+        elif not info.value.is_ready:
+            busy = info.value.readiness is Readiness.BUSY
+            run.apply(SendRefused("terminal_busy" if busy else "terminal_not_connected", None))
+            yield run.state
 
-    async def _step(self, run: _Run, call: Callable[[], Awaitable[T]]) -> T | None:
-        """Run a step that comes before anything reaches a terminal.
+    async def _step(
+        self, run: _Run, call: Callable[[], Awaitable[T]], result: _Result[T]
+    ) -> AsyncIterator[PaymentState]:
+        """Run a step that comes before anything reaches a terminal, into `result`.
 
-        Connection trouble is retried for the prepare timeout; a refusal ends the
-        run `cancelled` (nothing was charged). None means the run has ended.
+        Connection trouble is retried (and shown) for the prepare timeout; a refusal
+        ends the run `cancelled`, nothing charged. `result.value` stays None then.
         """
         give_up = self.monotonic() + self.settings.prepare_timeout
         while True:
             try:
-                result = await call()
+                result.value = await call()
             except GatewayUnavailableError as exc:
-                run.apply(TransportTrouble(_trouble(exc)))
+                if run.apply(TransportTrouble(_trouble(exc))):
+                    yield run.state
                 if self.monotonic() >= give_up:
                     run.apply(SendRefused(UNREACHABLE, None))
-                    return None
+                    return
                 await self.sleep(self.settings.retry_pause)
                 continue
             except (TerminalRefusedError, GatewayRefusedError) as exc:
                 run.apply(SendRefused(exc.code, exc.message))
-                return None
+                return
             except GatewayConfigError:
                 # Nothing was sent; journal that before the caller reports the setup error.
                 run.apply(SendRefused(AUTH_FAILED, None))
                 raise
-            run.apply(TransportRecovered())
-            return result
+            if run.apply(TransportRecovered()):
+                yield run.state
+            return
 
     async def _send_and_poll(
         self,
@@ -577,14 +592,19 @@ def _event_for(observation: Observation) -> PaymentEvent | None:
 
 
 def _state_of(op: Operation) -> PaymentState:
-    """Rebuild the machine's state from a journaled operation."""
+    """Rebuild the machine's state from a journaled operation, for recovery.
+
+    What matters is whether anything may have reached a terminal: before a
+    confirmed send the state allows "never sent" (cancelled, nothing charged);
+    after it only an outcome from JustiFi can settle it.
+    """
     state = initial_state(op.kind, op.amount_cents, op.terminal_id)
-    try:
-        name = StateName(op.status)
-    except ValueError:
-        name = StateName.WAITING
-    # Rebuilt in progress: recovery's answers then move it like live events do.
-    if name not in (StateName.PREPARING, StateName.UNRESOLVED):
+    direct = op.kind is PaymentKind.VOID or op.refund_mode == "card"
+    if op.session_id is None and not direct:
+        name = StateName.SENDING if op.sale_id else StateName.PREPARING
+    elif op.status == StateName.UNRESOLVED.value:
+        name = StateName.UNRESOLVED
+    else:
         name = StateName.WAITING
     return replace(
         state,

@@ -22,7 +22,7 @@ TEST_ENGINE = EngineSettings(
     poll_interval=0.05,
     device_timeout=4.5,
     grace=1.5,
-    prepare_timeout=2.0,
+    prepare_timeout=6.0,
     retry_pause=0.05,
     lane="test-lane",
 )

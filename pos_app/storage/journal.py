@@ -1,0 +1,401 @@
+"""The crash-safe journal of every charge, refund and void (SQLite, WAL).
+
+One row per operation in `operations`, and an append-only `operation_events`
+log of its status changes. Every write commits before the method returns,
+with `synchronous=FULL`, so an acknowledged write survives a crash or a power
+cut. Several lanes (processes) may share one file: writes take the write lock
+up front (`BEGIN IMMEDIATE`) and wait on a busy timeout instead of failing.
+
+Times are stored twice: ISO 8601 UTC text (exact, readable, and ordered as
+text) and integer epoch milliseconds (for indexed range queries). Datetimes
+passed in must be timezone-aware; datetimes returned are aware, in UTC.
+
+Nothing about a card beyond its brand and last four digits is ever stored.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final, Self
+
+from pos_app.domain.payment_flow import PaymentKind, PaymentState, StateName
+from pos_app.services.ports import HistoryQuery, JournalEntry, Operation
+from pos_app.storage.migrations import JournalError, fold, migrate, schema_version
+
+__all__ = ["DONE_STATUSES", "JournalError", "SqliteJournal"]
+
+# `unresolved` is final for the dialog but not for the journal: it waits for a
+# "check again", so `unfinished()` keeps returning it.
+DONE_STATUSES: Final = frozenset(
+    {StateName.APPROVED, StateName.DECLINED, StateName.CANCELLED, StateName.TIMED_OUT}
+)
+_OPEN_STATUSES: Final = tuple(sorted(s.value for s in StateName if s not in DONE_STATUSES))
+
+_BUSY_TIMEOUT_S: Final = 10.0
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MS: Final = timedelta(milliseconds=1)
+
+# Operation fields in declaration order; the row has the same columns plus the
+# epoch-ms copies of the two datetimes and the folded description.
+_FIELDS: Final = tuple(f.name for f in fields(Operation))
+_COLUMNS: Final = ", ".join(_FIELDS)
+_SELECT: Final = f"SELECT {_COLUMNS} FROM operations"
+_INSERT: Final = (
+    f"INSERT INTO operations ({_COLUMNS}, created_ms, updated_ms, description_fold) "
+    f"VALUES ({', '.join('?' * (len(_FIELDS) + 3))})"
+)
+_UPDATE: Final = (
+    "UPDATE operations SET "
+    + ", ".join(f"{name} = ?" for name in _FIELDS if name != "id")
+    + ", created_ms = ?, updated_ms = ?, description_fold = ? WHERE id = ?"
+)
+_INSERT_EVENT: Final = (
+    "INSERT INTO operation_events (operation_id, at, at_ms, status, detail) VALUES (?, ?, ?, ?, ?)"
+)
+# A charge is found by its own sale or payment; refunds and voids also carry the
+# charge's ids, so they only match on their own refund id.
+_FIND_CHARGE: Final = (
+    f"{_SELECT} WHERE kind = 'charge' AND sale_id = :id "
+    f"UNION ALL {_SELECT} WHERE kind = 'charge' AND payment_id = :id "
+    "ORDER BY created_at DESC LIMIT 1"
+)
+_FIND_REFUND: Final = f"{_SELECT} WHERE refund_id = :id ORDER BY created_ms DESC LIMIT 1"
+_ID_ROWIDS: Final = " UNION ALL ".join(
+    f"SELECT rowid FROM operations WHERE {column} = ?"
+    for column in ("id", "sale_id", "payment_id", "refund_id")
+)
+# Ties on the millisecond fall back to insertion order.
+_NEWEST_FIRST: Final = "ORDER BY created_ms DESC, rowid DESC"
+
+
+class SqliteJournal:
+    """The `Journal` port on SQLite: one connection, committed on every write.
+
+    `path` is a file (its folder is created) or ":memory:" for tests. Use it as
+    a context manager or call `close()`.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        # Autocommit mode: transactions are opened explicitly, so nothing stays
+        # uncommitted by accident and reads see other lanes' latest commits.
+        self._conn = sqlite3.connect(
+            self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        try:
+            self._configure()
+            migrate(self._conn)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise JournalError(f"cannot open the journal at {self.path}: {exc}") from exc
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _configure(self) -> None:
+        conn = self._conn
+        conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000):d}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version of the open file."""
+        with self._lock:
+            return schema_version(self._conn)
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            # Closed already, or busy: the planner statistics can wait.
+            with suppress(sqlite3.Error):
+                self._conn.execute("PRAGMA optimize")
+            self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writes -------------------------------------------------------------------
+
+    def begin(self, operation: Operation) -> None:
+        """Record a new operation and its first event; committed when this returns."""
+        self.begin_many((operation,))
+
+    def begin_many(self, operations: Iterable[Operation]) -> int:
+        """Record new operations, each with its first event, in one transaction.
+
+        For imports and benchmarks; all or nothing. Returns how many were recorded.
+        """
+        count = 0
+        with self._write() as conn:
+            for operation in operations:
+                try:
+                    conn.execute(_INSERT, _row_values(operation))
+                except sqlite3.IntegrityError as exc:
+                    if "UNIQUE" not in str(exc):
+                        raise
+                    raise JournalError(f"operation {operation.id} is already journaled") from exc
+                self._append_event(conn, operation.id, operation.status, None)
+                count += 1
+        return count
+
+    def update(self, operation: Operation, detail: str | None = None) -> None:
+        """Save every field of the operation and append its status with the current time.
+
+        `updated_at` is saved as given; `record_state` is the one that bumps it.
+        """
+        values = _row_values(operation)
+        with self._write() as conn:
+            cursor = conn.execute(_UPDATE, (*values[1:], operation.id))
+            if cursor.rowcount != 1:
+                raise JournalError(f"operation {operation.id} is not in the journal")
+            self._append_event(conn, operation.id, operation.status, detail)
+
+    def record_state(self, operation: Operation, state: PaymentState) -> None:
+        """Copy the state onto the operation and `update` it, unless nothing changed.
+
+        A field the state does not know (None) never erases one the operation
+        has. Polling calls this every second, so an unchanged state writes nothing.
+        """
+        seen: dict[str, str | None] = {
+            "status": state.name.value,
+            "sale_id": state.intent_id,
+            "payment_id": state.payment_id,
+            "refund_id": state.refund_id,
+            "card_brand": state.card_brand,
+            "card_last4": _last_four(state.card_last4),
+            "decline_code": state.decline_code,
+            "decline_message": state.decline_message,
+            "terminal_id": state.terminal_id,
+        }
+        changes = {
+            name: value
+            for name, value in seen.items()
+            if value is not None and getattr(operation, name) != value
+        }
+        if not changes:
+            return
+        for name, value in changes.items():
+            setattr(operation, name, value)
+        operation.updated_at = datetime.now(UTC)
+        self.update(operation, state.trouble)
+
+    # -- reads --------------------------------------------------------------------
+
+    def get(self, operation_id: str) -> Operation | None:
+        """One operation, or None."""
+        return self._one(f"{_SELECT} WHERE id = ?", (operation_id,))
+
+    def unfinished(self) -> list[Operation]:
+        """Operations not yet approved, declined, cancelled or timed out, oldest first.
+
+        `unresolved` is included: it waits for a "check again".
+        """
+        marks = ", ".join("?" * len(_OPEN_STATUSES))
+        return self._many(
+            f"{_SELECT} WHERE status IN ({marks}) ORDER BY created_ms, rowid", _OPEN_STATUSES
+        )
+
+    def history(self, query: HistoryQuery) -> list[Operation]:
+        """Operations matching every filter of the query, newest first.
+
+        `since` is inclusive and `until` exclusive; `text` matches a
+        case-insensitive part of the description or a whole operation,
+        sale, payment or refund id.
+        """
+        sql, params = _history_sql(query)
+        return self._many(sql, params)
+
+    def entries(self, operation_id: str) -> list[JournalEntry]:
+        """The status changes of one operation, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT operation_id, at, status, detail FROM operation_events "
+                "WHERE operation_id = ? ORDER BY seq",
+                (operation_id,),
+            ).fetchall()
+        return [
+            JournalEntry(operation_id=row[0], at=_from_iso(row[1]), status=row[2], detail=row[3])
+            for row in rows
+        ]
+
+    def find_by_justifi_id(self, justifi_id: str) -> Operation | None:
+        """The charge whose sale or payment has this id, else the refund/void with it."""
+        found = self._one(_FIND_CHARGE, {"id": justifi_id})
+        return found if found is not None else self._one(_FIND_REFUND, {"id": justifi_id})
+
+    # -- diagnostics ----------------------------------------------------------------
+
+    def explain_history(self, query: HistoryQuery) -> list[str]:
+        """SQLite's query plan for `history(query)`, one line per step."""
+        return self._explain(*_history_sql(query))
+
+    def explain_find_by_justifi_id(self) -> list[str]:
+        """SQLite's query plans for the two look-ups of `find_by_justifi_id`."""
+        return self._explain(_FIND_CHARGE, {"id": "x"}) + self._explain(_FIND_REFUND, {"id": "x"})
+
+    # -- plumbing -------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, committed (and synced) before the caller goes on."""
+        with self._lock:
+            conn = self._conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise JournalError(f"the journal is not writable: {exc}") from exc
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise JournalError(f"the journal write failed: {exc}") from exc
+                raise
+
+    @staticmethod
+    def _append_event(
+        conn: sqlite3.Connection, operation_id: str, status: str, detail: str | None
+    ) -> None:
+        now = datetime.now(UTC)
+        conn.execute(_INSERT_EVENT, (operation_id, _iso(now), _epoch_ms(now), status, detail))
+
+    def _one(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> Operation | None:
+        with self._lock:
+            row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else _operation(row)
+
+    def _many(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> list[Operation]:
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return [_operation(row) for row in rows]
+
+    def _explain(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> list[str]:
+        with self._lock:
+            rows = self._conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+        return [str(row[3]) for row in rows]
+
+
+# -- query building -------------------------------------------------------------------
+
+
+def _history_sql(query: HistoryQuery) -> tuple[str, list[Any]]:
+    """The SELECT for `history` and its parameters."""
+    if query.offset < 0:
+        raise ValueError(f"offset must not be negative: {query.offset}")
+    where: list[str] = []
+    params: list[Any] = []
+    # The ms column gives the index range; the ISO text (ordered as text) makes
+    # the bound exact below the millisecond.
+    if query.since is not None:
+        where.append("created_ms >= ? AND created_at >= ?")
+        params += [_epoch_ms(query.since), _iso(query.since)]
+    if query.until is not None:
+        where.append("created_ms <= ? AND created_at < ?")
+        params += [_epoch_ms(query.until), _iso(query.until)]
+    if query.amount_cents is not None:
+        where.append("amount_cents = ?")
+        params.append(query.amount_cents)
+    if query.card_last4 is not None:
+        where.append("card_last4 = ?")
+        params.append(query.card_last4)
+    if query.statuses:
+        where.append(f"status IN ({', '.join('?' * len(query.statuses))})")
+        params += [str(s) for s in query.statuses]
+    if query.kinds:
+        where.append(f"kind IN ({', '.join('?' * len(query.kinds))})")
+        params += [str(k) for k in query.kinds]
+    text = (query.text or "").strip()
+    if text:
+        # The id look-ups run once through their indexes; the substring test
+        # then needs only the time index's columns (rowid, folded description).
+        where.append(f"(rowid IN ({_ID_ROWIDS}) OR instr(description_fold, ?) > 0)")
+        params += [text, text, text, text, fold(text)]
+    sql = _SELECT
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" {_NEWEST_FIRST} LIMIT ? OFFSET ?"
+    params += [max(query.limit, 0), query.offset]
+    return sql, params
+
+
+# -- rows and values ------------------------------------------------------------------
+
+
+def _row_values(op: Operation) -> tuple[Any, ...]:
+    """The INSERT parameters for an operation, in `_INSERT` order."""
+    values: list[Any] = []
+    for name in _FIELDS:
+        value = getattr(op, name)
+        if name in ("created_at", "updated_at"):
+            value = _iso(value)
+        elif name == "card_last4":
+            value = _last_four(value)
+        elif name == "kind":
+            value = PaymentKind(value).value
+        elif name == "status":
+            value = str(value)
+        values.append(value)
+    return (
+        *values,
+        _epoch_ms(op.created_at),
+        _epoch_ms(op.updated_at),
+        fold(op.description),
+    )
+
+
+def _operation(row: Sequence[Any]) -> Operation:
+    data = dict(zip(_FIELDS, row, strict=True))
+    data["kind"] = PaymentKind(data["kind"])
+    data["created_at"] = _from_iso(data["created_at"])
+    data["updated_at"] = _from_iso(data["updated_at"])
+    return Operation(**data)
+
+
+def _last_four(value: str | None) -> str | None:
+    """Only ever the last four digits: a longer number is cut, anything else dropped."""
+    if value is None:
+        return None
+    digits = "".join(ch for ch in value if ch.isascii() and ch.isdigit())
+    return digits[-4:] if len(digits) >= 4 else None
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"the journal needs timezone-aware datetimes, got {moment!r}")
+    return moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return _utc(moment).isoformat(timespec="microseconds")
+
+
+def _epoch_ms(moment: datetime) -> int:
+    return (_utc(moment) - _EPOCH) // _MS
+
+
+def _from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)

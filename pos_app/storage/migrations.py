@@ -1,0 +1,184 @@
+"""The journal's schema, as an ordered list of migration steps.
+
+The schema version lives in `PRAGMA user_version`. Each step runs in its own
+`BEGIN IMMEDIATE` transaction together with the version bump, so a crash
+mid-step leaves the file at the previous version, and two processes opening
+the same file at once apply a step only once. A file written by a newer app
+(a version this code does not know) is refused, never touched.
+
+Append new steps at the end; never edit a step that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "JournalError", "Migration", "migrate", "schema_version"]
+
+
+class JournalError(Exception):
+    """The journal cannot do what was asked (unknown schema, unknown operation, I/O)."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: the SQL that takes the file from `version - 1` to `version`."""
+
+    version: int
+    summary: str
+    statements: tuple[str, ...]
+
+
+_V1_TABLES = Migration(
+    version=1,
+    summary="operations and their append-only events",
+    statements=(
+        """
+        CREATE TABLE operations (
+            id              TEXT PRIMARY KEY,
+            kind            TEXT NOT NULL,
+            amount_cents    INTEGER NOT NULL,
+            status          TEXT NOT NULL,
+            flow            TEXT NOT NULL,
+            terminal_id     TEXT,
+            description     TEXT,
+            lane            TEXT,
+            create_key      TEXT NOT NULL,
+            send_key        TEXT NOT NULL,
+            sale_id         TEXT,
+            session_id      TEXT,
+            payment_id      TEXT,
+            refund_id       TEXT,
+            original_id     TEXT,
+            refund_mode     TEXT,
+            reason          TEXT,
+            card_brand      TEXT,
+            card_last4      TEXT
+                CHECK (card_last4 IS NULL OR card_last4 GLOB '[0-9][0-9][0-9][0-9]'),
+            decline_code    TEXT,
+            decline_message TEXT,
+            created_at      TEXT NOT NULL,
+            created_ms      INTEGER NOT NULL,
+            updated_at      TEXT NOT NULL,
+            updated_ms      INTEGER NOT NULL
+        )
+        """,
+        "CREATE INDEX ix_operations_created ON operations (created_ms)",
+        """
+        CREATE TABLE operation_events (
+            seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+            operation_id TEXT NOT NULL REFERENCES operations (id),
+            at           TEXT NOT NULL,
+            at_ms        INTEGER NOT NULL,
+            status       TEXT NOT NULL,
+            detail       TEXT
+        )
+        """,
+        "CREATE INDEX ix_events_operation ON operation_events (operation_id, seq)",
+        # The event log is evidence: refuse edits at the database level too.
+        """
+        CREATE TRIGGER operation_events_no_update BEFORE UPDATE ON operation_events
+        BEGIN SELECT RAISE(ABORT, 'operation_events is append-only'); END
+        """,
+        """
+        CREATE TRIGGER operation_events_no_delete BEFORE DELETE ON operation_events
+        BEGIN SELECT RAISE(ABORT, 'operation_events is append-only'); END
+        """,
+    ),
+)
+
+_V2_HISTORY = Migration(
+    version=2,
+    summary="history search: case-folded description and lookup indexes",
+    statements=(
+        # Case-insensitive search needs Unicode case folding, which SQLite's LIKE
+        # lacks; the folded copy is written by the app (see `fold` below).
+        "ALTER TABLE operations ADD COLUMN description_fold TEXT",
+        "UPDATE operations SET description_fold = pos_fold(description)",
+        # The time index carries the folded description, so a text search reads
+        # only this index and touches the table just for the rows it returns.
+        "DROP INDEX ix_operations_created",
+        "CREATE INDEX ix_operations_created ON operations (created_ms, description_fold)",
+        "CREATE INDEX ix_operations_last4 ON operations (card_last4, created_ms)",
+        "CREATE INDEX ix_operations_amount ON operations (amount_cents, created_ms)",
+        "CREATE INDEX ix_operations_status ON operations (status, created_ms)",
+        "CREATE INDEX ix_operations_sale ON operations (sale_id)",
+        "CREATE INDEX ix_operations_payment ON operations (payment_id)",
+        "CREATE INDEX ix_operations_refund ON operations (refund_id)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1_TABLES, _V2_HISTORY)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def fold(text: str | None) -> str | None:
+    """The form descriptions are searched in (Unicode case folding)."""
+    return None if text is None else text.casefold()
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The version recorded in the file (0 for a new, empty database)."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(
+    conn: sqlite3.Connection,
+    migrations: tuple[Migration, ...] = MIGRATIONS,
+    *,
+    target: int | None = None,
+) -> int:
+    """Apply every step above the file's version (up to `target`); returns the new version.
+
+    `conn` must be in autocommit mode (`isolation_level=None`): each step opens
+    its own transaction. Raises `JournalError` when the file is newer than the
+    code, without changing it.
+    """
+    known = migrations[-1].version if migrations else 0
+    goal = known if target is None else target
+    conn.create_function("pos_fold", 1, fold, deterministic=True)
+    _refuse_newer(conn, known)
+    for step in migrations:
+        if step.version > goal:
+            break
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            _apply(conn, step, known)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return schema_version(conn)
+
+
+def _apply(conn: sqlite3.Connection, step: Migration, known: int) -> None:
+    """Run one step inside the caller's write transaction, unless the file has it already."""
+    # Re-read under the write lock: another process may have migrated meanwhile.
+    current = schema_version(conn)
+    if current > known:
+        raise _newer_error(current, known)
+    if current >= step.version:
+        return
+    if current != step.version - 1:
+        raise JournalError(
+            f"journal schema is at version {current}; cannot apply step {step.version}"
+        )
+    for statement in step.statements:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {step.version:d}")
+
+
+def _refuse_newer(conn: sqlite3.Connection, known: int) -> None:
+    current = schema_version(conn)
+    if current > known:
+        raise _newer_error(current, known)
+
+
+def _newer_error(current: int, known: int) -> JournalError:
+    return JournalError(
+        f"the journal was written by a newer version of the app (schema {current}, "
+        f"this app knows up to {known}); update the app to open it"
+    )
