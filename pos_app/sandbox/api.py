@@ -89,6 +89,27 @@ class Runtime:
     idempotency: dict[tuple[str, str], IdempotencyEntry] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
 
+    def __post_init__(self) -> None:
+        # With a state file, keys outlive a restart as they do at JustiFi.
+        for record in self.sandbox.store.all("idempotency"):
+            account, _, key = record["id"].partition("|")
+            self.idempotency[(account, key)] = IdempotencyEntry(
+                record["fingerprint"], "done", record["status"], record["payload"]
+            )
+
+    def remember(self, key: tuple[str, str], entry: IdempotencyEntry) -> None:
+        """Keep a finished request's answer for replays."""
+        self.idempotency[key] = entry
+        self.sandbox.store.put(
+            "idempotency",
+            {
+                "id": f"{key[0]}|{key[1]}",
+                "fingerprint": entry.fingerprint,
+                "status": entry.status,
+                "payload": entry.payload,
+            },
+        )
+
     def reset(self) -> None:
         """Everything back to a fresh start (control API)."""
         self.sandbox.reset()
@@ -232,7 +253,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(raw, parse_constant=_reject_constant)
         # Refuse what could be stored but never sent back (lone surrogates, say).
-        json.dumps(body, allow_nan=False).encode("utf-8")
+        json.dumps(body, allow_nan=False, ensure_ascii=False).encode("utf-8")
     except (ValueError, UnicodeError, RecursionError) as exc:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(body, dict):
@@ -310,8 +331,8 @@ def justifi_route(
             log.exception("sandbox bug in %s %s", request.method, request.url.path)
             return error_response(ApiError(500, "internal_error", "The sandbox failed."))
         if key is not None:
-            runtime.idempotency[key] = IdempotencyEntry(
-                runtime.idempotency[key].fingerprint, "done", status, payload
+            runtime.remember(
+                key, IdempotencyEntry(runtime.idempotency[key].fingerprint, "done", status, payload)
             )
         if status == 204:
             return _lost_or(fault, Response(status_code=204))

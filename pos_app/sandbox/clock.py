@@ -8,6 +8,7 @@ reads the time reads this clock, so one `scale` speeds all of it up and
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime
 
@@ -16,8 +17,7 @@ class SandboxClock:
     """Simulated time in epoch seconds: `start + elapsed * scale + advanced`."""
 
     def __init__(self, scale: float = 1.0) -> None:
-        if scale <= 0:
-            raise ValueError("time scale must be positive")
+        _check_scale(scale)
         self._base_sim = time.time()
         self._base_mono = time.monotonic()
         self._scale = scale
@@ -33,21 +33,25 @@ class SandboxClock:
 
     def set_scale(self, scale: float) -> None:
         """Change the speed from now on, keeping the current simulated time."""
-        if scale <= 0:
-            raise ValueError("time scale must be positive")
+        _check_scale(scale)
         self._base_sim = self.now()
         self._base_mono = time.monotonic()
         self._scale = scale
 
     def advance(self, seconds: float) -> None:
         """Jump ahead (never back)."""
-        if seconds < 0:
+        if not math.isfinite(seconds) or seconds < 0 or seconds > 10 * 365 * 86400:
             raise ValueError("the clock only moves forward")
         self._base_sim += seconds
 
     def real_seconds(self, simulated: float) -> float:
         """How long a simulated interval takes in real time."""
         return simulated / self._scale
+
+
+def _check_scale(scale: float) -> None:
+    if not (math.isfinite(scale) and 0 < scale <= 10_000):
+        raise ValueError("time scale must be a positive number up to 10000")
 
 
 def iso(epoch: float) -> str:

@@ -10,6 +10,7 @@ A terminal's `behaviour` says who acts on it:
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,6 +105,13 @@ class TerminalSpec:
     sub_account: str | None = None  # None: the sandbox's main sub account
 
     def __post_init__(self) -> None:
+        for name in ("id", "nickname", "behaviour", "model_name"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"terminal {name} must be a string")
+        if self.sub_account is not None and not isinstance(self.sub_account, str):
+            raise TypeError("terminal sub_account must be a string")
+        if not isinstance(self.connected, bool):
+            raise TypeError(f"terminal {self.id}: connected must be true or false")
         if not self.id.startswith("trm_"):
             raise ValueError(f"terminal id {self.id!r} must start with trm_")
         if self.behaviour not in BEHAVIOURS:
@@ -159,7 +167,12 @@ def scenario_from_dict(doc: dict[str, Any]) -> Scenario:
         scenario.terminals = specs
     sandbox = doc.get("sandbox", {})
     if "time_scale" in sandbox:
-        scenario.time_scale = float(sandbox["time_scale"])
+        scale = sandbox["time_scale"]
+        if isinstance(scale, bool) or not isinstance(scale, int | float):
+            raise TypeError("[sandbox] time_scale must be a number")
+        if not (math.isfinite(scale) and 0 < scale <= 10_000):
+            raise ValueError("[sandbox] time_scale must be a positive number up to 10000")
+        scenario.time_scale = float(scale)
     events = doc.get("events", {})
     if events:
         scenario.event_url = str(events["url"])
@@ -185,5 +198,8 @@ def _terminal_fields(table: Any) -> dict[str, Any]:
         raise ValueError(f"unknown terminal keys: {', '.join(sorted(unknown))}")
     fields = dict(table)
     if "tap_after" in fields:
-        fields["tap_after"] = float(fields["tap_after"])
+        tap_after = fields["tap_after"]
+        if isinstance(tap_after, bool) or not isinstance(tap_after, int | float):
+            raise TypeError("terminal tap_after must be a number of seconds")
+        fields["tap_after"] = float(tap_after)
     return fields

@@ -23,6 +23,7 @@ KINDS = (
     "payment",
     "refund",
     "session",
+    "idempotency",
 )
 
 
