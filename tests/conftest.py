@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
 
 from tests.support.sandbox import SandboxHandle, sandbox_process
+
+GUI_TESTS = Path(__file__).parent / "gui"
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """GUI tests run on one qasync loop (as the app does); the rest on plain asyncio."""
+    if GUI_TESTS in Path(str(item.path)).parents:
+        from PySide6.QtWidgets import QApplication  # PySide6 before qasync
+
+        import qasync
+
+        def qt_loop() -> asyncio.AbstractEventLoop:
+            app = QApplication.instance() or QApplication([])
+            loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
+            return loop
+
+        return {"qasync": qt_loop}
+    return {"asyncio": asyncio.new_event_loop}
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_this_thread() -> Iterator[None]:
+    # Qt objects must die on the GUI thread: collect here, not on some other thread.
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +59,8 @@ def sandbox(sandbox_url: str) -> Iterator[SandboxHandle]:
     handle.set_time(scale=20)
     yield handle
     handle.client.close()
+
+
+def pytest_configure(config: Any) -> None:
+    """Nothing in a test run may touch the real user folders or keyring."""
+    os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")

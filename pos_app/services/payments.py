@@ -44,6 +44,7 @@ from pos_app.services.ports import (
     GatewayConfigError,
     GatewayRefusedError,
     GatewayUnavailableError,
+    HistoryQuery,
     Journal,
     Observation,
     Operation,
@@ -148,6 +149,28 @@ class PaymentService:
         self.settings = settings or EngineSettings()
         self.sleep = sleep
         self.monotonic = monotonic
+
+    # -- what the window asks -----------------------------------------------------------
+
+    async def list_terminals(self) -> list[TerminalInfo]:
+        """Every terminal with its live readiness, by name."""
+        terminals = await self.gateway.list_terminals()
+        return sorted(terminals, key=lambda t: (t.name.lower(), t.id))
+
+    async def identify_terminal(self, terminal_id: str) -> None:
+        """Make the device show its name (to find it on the counter)."""
+        await self.gateway.identify_terminal(terminal_id)
+
+    def last_sale(self) -> Operation | None:
+        """The newest approved charge of this lane's journal."""
+        found = self.journal.history(
+            HistoryQuery(kinds=(PaymentKind.CHARGE.value,), statuses=("approved",), limit=1)
+        )
+        return found[0] if found else None
+
+    def unfinished(self) -> list[Operation]:
+        """Operations not yet settled (in progress or unresolved)."""
+        return self.journal.unfinished()
 
     # -- charge -------------------------------------------------------------------------
 
