@@ -24,9 +24,8 @@ def pytest_asyncio_loop_factories(
 ) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
     """GUI tests run on one qasync loop (as the app does); the rest on plain asyncio."""
     if GUI_TESTS in Path(str(item.path)).parents:
-        from PySide6.QtWidgets import QApplication  # PySide6 before qasync
-
         import qasync
+        from PySide6.QtWidgets import QApplication  # qasync finds it through QT_API
 
         def qt_loop() -> asyncio.AbstractEventLoop:
             app = QApplication.instance() or QApplication([])
