@@ -3,6 +3,7 @@
 A server thread inside the GUI process is a crash hazard (Python's garbage
 collector freeing Qt objects off the GUI thread), so the demo runs the same
 executable with the `sandbox` subcommand and reads its URL from the first line.
+`SandboxControl` then drives that child's control API (`/_sandbox/`) over HTTP.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 
 def sandbox_command() -> list[str]:
@@ -58,3 +62,103 @@ def start_sandbox(
         process.wait()
         raise RuntimeError("the built-in sandbox did not start")
     return SandboxProcess(process, url)
+
+
+# Short sentences for the person at the virtual-terminal window, by error code.
+_CONTROL_MESSAGES = {
+    "no_active_session": "Nothing is waiting on this terminal.",
+    "session_finished": "That sale has already finished on the terminal.",
+    "not_found": "The sandbox does not know this terminal.",
+}
+_UNREACHABLE = "Cannot reach the demo sandbox. Is it still running?"
+_TOO_SLOW = "The demo sandbox did not answer in time."
+_REFUSED = "The demo sandbox refused that."
+
+
+class SandboxControlError(Exception):
+    """The control API refused a request or could not be reached.
+
+    `message` is a short sentence for the person at the window; `code` is the
+    sandbox's error code when it answered (None for transport trouble).
+    """
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class SandboxControl:
+    """An async client for a running sandbox's control API (`/_sandbox/`)."""
+
+    def __init__(self, url: str) -> None:
+        self._client = httpx.AsyncClient(base_url=url, timeout=5)
+
+    async def state(self) -> dict[str, Any]:
+        """Time scale, simulated `now`, every terminal with its session, test cards."""
+        return await self._call("GET", "/_sandbox/state")
+
+    async def present(self, terminal_id: str, card: str | None = None) -> dict[str, Any]:
+        """The customer taps `card` (a key, brand or last four; None: the amount's card)."""
+        body = {} if card is None else {"card": card}
+        return await self._call("POST", f"/_sandbox/terminals/{terminal_id}/present", body)
+
+    async def decline(self, terminal_id: str, code: str) -> dict[str, Any]:
+        """The customer's card is declined with `code` (e.g. `insufficient_funds`)."""
+        body = {"decline_code": code}
+        return await self._call("POST", f"/_sandbox/terminals/{terminal_id}/present", body)
+
+    async def press_x(self, terminal_id: str) -> dict[str, Any]:
+        """The customer presses X on the device."""
+        return await self._call("POST", f"/_sandbox/terminals/{terminal_id}/cancel", {})
+
+    async def unplug(self, terminal_id: str) -> dict[str, Any]:
+        """The terminal goes offline."""
+        return await self._call("POST", f"/_sandbox/terminals/{terminal_id}/unplug")
+
+    async def replug(self, terminal_id: str) -> dict[str, Any]:
+        """The terminal comes back online."""
+        return await self._call("POST", f"/_sandbox/terminals/{terminal_id}/replug")
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._client.aclose()
+
+    async def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        try:
+            response = await self._client.request(method, path, json=body)
+        except httpx.TimeoutException as exc:
+            raise SandboxControlError(_TOO_SLOW) from exc
+        except httpx.HTTPError as exc:
+            raise SandboxControlError(_UNREACHABLE) from exc
+        if response.status_code != 200:
+            code, detail = _error_of(response)
+            if code in _CONTROL_MESSAGES:
+                raise SandboxControlError(_CONTROL_MESSAGES[code], code)
+            # A bad value (unknown card, ...): the sandbox's own sentence names it.
+            message = detail if code == "invalid_parameter" and detail else _REFUSED
+            raise SandboxControlError(message, code)
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise SandboxControlError(_REFUSED) from exc
+        if not isinstance(answer, dict):
+            raise SandboxControlError(_REFUSED)
+        return answer
+
+
+def _error_of(response: httpx.Response) -> tuple[str | None, str | None]:
+    """`error.code` and `error.message` of a JustiFi-shaped error body, if any."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return None, None
+    if not isinstance(error, dict):
+        return None, None
+    code, message = error.get("code"), error.get("message")
+    return (
+        code if isinstance(code, str) else None,
+        message if isinstance(message, str) else None,
+    )
