@@ -1,0 +1,292 @@
+"""The cart panel: the sale's lines, buttons to change them, and the totals."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, Qt
+from PySide6.QtGui import QFont, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.domain.cart import Cart
+from pos_app.ui.cart_model import CartColumn, CartModel
+from pos_app.ui.text import cart as text
+
+__all__ = ["CartPanel", "tax_rate_text"]
+
+_MIN_TOUCH_PX = 44
+_ROW_HEIGHT_PX = 44
+_TOTAL_FONT_PX = 26
+_TOTALS_FONT_PX = 16
+
+_INCREASE_KEYS = frozenset({Qt.Key.Key_Plus})
+_DECREASE_KEYS = frozenset({Qt.Key.Key_Minus})
+_REMOVE_KEYS = frozenset({Qt.Key.Key_Delete})
+
+
+def tax_rate_text(bps: int) -> str:
+    """A tax rate in basis points as a percentage without trailing zeros: 825 -> "8.25"."""
+    whole, fraction = divmod(bps, 100)
+    if fraction == 0:
+        return str(whole)
+    return f"{whole}.{fraction:02d}".rstrip("0")
+
+
+def _touch_button(label: str, object_name: str, accessible: str, tooltip: str) -> QPushButton:
+    button = QPushButton(label)
+    button.setObjectName(object_name)
+    button.setAccessibleName(accessible)
+    button.setToolTip(tooltip)
+    button.setMinimumSize(_MIN_TOUCH_PX, _MIN_TOUCH_PX)
+    button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+    return button
+
+
+def _pixel_font(base: QFont, pixels: int, *, bold: bool = False) -> QFont:
+    font = QFont(base)
+    font.setPixelSize(pixels)
+    font.setBold(bold)
+    return font
+
+
+class CartPanel(QWidget):
+    """Shows a CartModel as a table with +, minus, remove and clear buttons and the totals.
+
+    With the table focused, + and - change the selected line's quantity and
+    Delete removes it. The selection follows the line last added or changed.
+    """
+
+    def __init__(self, model: CartModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("cartPanel")
+        self._model = model
+
+        self.cart_view = self._make_view(model)
+        self.increase_button = _touch_button(
+            text.INCREASE_BUTTON, "increaseButton", text.INCREASE_NAME, text.INCREASE_TOOLTIP
+        )
+        self.decrease_button = _touch_button(
+            text.DECREASE_BUTTON, "decreaseButton", text.DECREASE_NAME, text.DECREASE_TOOLTIP
+        )
+        self.remove_line_button = _touch_button(
+            text.REMOVE_LINE_BUTTON,
+            "removeLineButton",
+            text.REMOVE_LINE_NAME,
+            text.REMOVE_LINE_TOOLTIP,
+        )
+        self.clear_cart_button = _touch_button(
+            text.CLEAR_CART_BUTTON, "clearCartButton", text.CLEAR_CART_NAME, text.CLEAR_CART_TOOLTIP
+        )
+        big = _pixel_font(self.font(), 22, bold=True)
+        for button in (self.increase_button, self.decrease_button):
+            button.setFont(big)
+            button.setMinimumWidth(64)
+
+        self.subtotal_caption = self._caption(text.SUBTOTAL_CAPTION, "subtotalCaption")
+        self.tax_caption = self._caption(text.TAX_CAPTION, "taxCaption")
+        self.total_caption = self._caption(text.TOTAL_CAPTION, "totalCaption")
+        self.subtotal_label = self._amount_label("subtotalLabel")
+        self.tax_label = self._amount_label("taxLabel")
+        self.total_label = self._amount_label("totalLabel")
+        total_font = _pixel_font(self.font(), _TOTAL_FONT_PX, bold=True)
+        self.total_caption.setFont(total_font)
+        self.total_label.setFont(total_font)
+
+        self._lay_out()
+        self._connect()
+        self._show_cart(model.cart)
+        self._update_buttons()
+
+    # -- public --------------------------------------------------------------------
+
+    @property
+    def model(self) -> CartModel:
+        """The model this panel shows."""
+        return self._model
+
+    def selected_row(self) -> int | None:
+        """The selected line's row, or None."""
+        selection = self.cart_view.selectionModel()
+        rows = selection.selectedRows() if selection is not None else []
+        return rows[0].row() if rows else None
+
+    def select_row(self, row: int) -> None:
+        """Select the line in `row` (and make it the current one for the keyboard)."""
+        index = self._model.index(row, CartColumn.ITEM)
+        self.cart_view.setCurrentIndex(index)
+        self.cart_view.scrollTo(index)
+
+    # -- building ------------------------------------------------------------------
+
+    def _make_view(self, model: CartModel) -> QTableView:
+        view = QTableView()
+        view.setObjectName("cartView")
+        view.setAccessibleName(text.CART_VIEW_NAME)
+        view.setAccessibleDescription(text.CART_VIEW_DESCRIPTION)
+        view.setModel(model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the table (arrows move inside it), so the keyboard reaches every control.
+        view.setTabKeyNavigation(False)
+        view.setAlternatingRowColors(True)
+        view.setWordWrap(False)
+        view.setFont(_pixel_font(self.font(), _TOTALS_FONT_PX))
+        rows = view.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setMinimumSectionSize(_ROW_HEIGHT_PX)
+        rows.setDefaultSectionSize(_ROW_HEIGHT_PX)
+        columns = view.horizontalHeader()
+        columns.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        columns.setSectionResizeMode(CartColumn.ITEM, QHeaderView.ResizeMode.Stretch)
+        columns.setHighlightSections(False)
+        view.installEventFilter(self)
+        return view
+
+    def _caption(self, label: str, object_name: str) -> QLabel:
+        caption = QLabel(label)
+        caption.setObjectName(object_name)
+        caption.setFont(_pixel_font(self.font(), _TOTALS_FONT_PX))
+        return caption
+
+    def _amount_label(self, object_name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(object_name)
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        label.setFont(_pixel_font(self.font(), _TOTALS_FONT_PX))
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        return label
+
+    def _lay_out(self) -> None:
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.increase_button)
+        buttons.addWidget(self.decrease_button)
+        buttons.addWidget(self.remove_line_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.clear_cart_button)
+
+        totals = QGridLayout()
+        totals.setColumnStretch(0, 1)
+        for row, (caption, amount) in enumerate(
+            (
+                (self.subtotal_caption, self.subtotal_label),
+                (self.tax_caption, self.tax_label),
+                (self.total_caption, self.total_label),
+            )
+        ):
+            totals.addWidget(caption, row, 0)
+            totals.addWidget(amount, row, 1)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.cart_view, 1)
+        layout.addLayout(buttons)
+        layout.addLayout(totals)
+
+    def _connect(self) -> None:
+        self.increase_button.clicked.connect(self._on_increase_button_clicked)
+        self.decrease_button.clicked.connect(self._on_decrease_button_clicked)
+        self.remove_line_button.clicked.connect(self._on_remove_line_button_clicked)
+        self.clear_cart_button.clicked.connect(self._on_clear_cart_button_clicked)
+        self._model.cart_changed.connect(self._on_model_cart_changed)
+        self._model.rowsInserted.connect(self._on_model_rows_inserted)
+        self._model.rowsRemoved.connect(self._on_model_rows_removed)
+        self._model.dataChanged.connect(self._on_model_data_changed)
+        selection = self.cart_view.selectionModel()
+        selection.selectionChanged.connect(self._on_selection_changed)
+
+    # -- keys ----------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.cart_view and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if self._handle_view_key(event):
+                event.accept()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _handle_view_key(self, event: QKeyEvent) -> bool:
+        key = event.key()
+        if key in _INCREASE_KEYS:
+            self._on_increase_button_clicked()
+        elif key in _DECREASE_KEYS:
+            self._on_decrease_button_clicked()
+        elif key in _REMOVE_KEYS:
+            self._on_remove_line_button_clicked()
+        else:
+            return False
+        return True
+
+    # -- slots ---------------------------------------------------------------------
+
+    def _on_increase_button_clicked(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self._model.increment(row)
+
+    def _on_decrease_button_clicked(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self._model.decrement(row)
+
+    def _on_remove_line_button_clicked(self) -> None:
+        row = self.selected_row()
+        if row is not None:
+            self._model.remove(row)
+
+    def _on_clear_cart_button_clicked(self) -> None:
+        self._model.clear()
+
+    def _on_model_cart_changed(self, cart: Cart) -> None:
+        self._show_cart(cart)
+        self._update_buttons()
+
+    def _on_model_rows_inserted(self, _parent: QModelIndex, _first: int, last: int) -> None:
+        self.select_row(last)
+
+    def _on_model_rows_removed(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        # The selected line went away: select its neighbour so + and - keep working.
+        count = self._model.rowCount()
+        if self.selected_row() is None and count:
+            self.select_row(min(first, count - 1))
+
+    def _on_model_data_changed(
+        self, top_left: QModelIndex, bottom_right: QModelIndex, _roles: object = None
+    ) -> None:
+        if top_left.row() == bottom_right.row():
+            self.select_row(top_left.row())
+
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._update_buttons()
+
+    # -- showing -------------------------------------------------------------------
+
+    def _show_cart(self, cart: Cart) -> None:
+        for label, amount, template in (
+            (self.subtotal_label, cart.subtotal, text.SUBTOTAL_NAME),
+            (self.tax_label, cart.tax, text.TAX_NAME),
+            (self.total_label, cart.total, text.TOTAL_NAME),
+        ):
+            label.setText(amount.format())
+            label.setAccessibleName(template.format(amount=amount.format()))
+        if cart.tax_rate_bps:
+            caption = text.TAX_CAPTION_WITH_RATE.format(rate=tax_rate_text(cart.tax_rate_bps))
+        else:
+            caption = text.TAX_CAPTION
+        self.tax_caption.setText(caption)
+
+    def _update_buttons(self) -> None:
+        has_line = self.selected_row() is not None
+        self.increase_button.setEnabled(has_line)
+        self.decrease_button.setEnabled(has_line)
+        self.remove_line_button.setEnabled(has_line)
+        self.clear_cart_button.setEnabled(not self._model.cart.is_empty)
