@@ -75,6 +75,7 @@ class Lane:
     service: PaymentService
     journal: SqliteJournal
     demo: bool
+    sandbox_url: str | None = None
 
 
 @contextlib.asynccontextmanager
@@ -102,7 +103,8 @@ async def open_lane(settings: Settings, *, demo: bool) -> AsyncIterator[Lane]:
             )
             gateway = JustifiGateway(JustifiClient(http), settings.payment_flow, settings.currency)
             engine = EngineSettings(poll_interval=settings.poll_interval, lane=settings.lane)
-            yield Lane(settings, PaymentService(gateway, journal, engine), journal, demo)
+            service = PaymentService(gateway, journal, engine)
+            yield Lane(settings, service, journal, demo, sandbox.url if sandbox else None)
     finally:
         journal.close()
         if sandbox is not None:
@@ -362,11 +364,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_UNRESOLVED
-    # The cashier window comes with its own issue; until then the demo is the sandbox.
-    from pos_app.sandbox.server import main as sandbox_main
+    from pos_app.app import run_app
 
-    print("pos-app: serving the demo JustiFi sandbox (see docs/sandbox.md).", file=sys.stderr)
-    return sandbox_main([])
+    return run_app()
 
 
 def _message(exc: Exception) -> str:

@@ -1,0 +1,116 @@
+"""GUI composition root: QApplication, one qasync loop, services, the window.
+
+With no JustiFi credentials the window runs in demo mode: the built-in
+sandbox as a child process (its state kept in the user data dir), a DEMO
+badge and the virtual-terminal window. With credentials the badge says TEST
+or LIVE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from pos_app.cli import Lane, UsageError, open_lane
+from pos_app.config import Settings, SettingsError, data_dir, load_settings, log_dir
+
+log = logging.getLogger("pos_app.app")
+
+
+def run_app(argv: Sequence[str] = ()) -> int:
+    """Open the cashier window until it is closed."""
+    os.environ.setdefault("QT_API", "pyside6")  # the one binding qasync may use
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"pos-app: {exc}", file=sys.stderr)
+        return 3
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    QApplication.setApplicationName("pos-app")
+    QApplication.setOrganizationName("pos-app")
+    QApplication.setApplicationDisplayName("Counter POS")
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        try:
+            return runner.run(run_window(settings))
+        except UsageError as exc:
+            print(f"pos-app: {exc}", file=sys.stderr)
+            return 3
+
+
+async def run_window(settings: Settings, *, demo: bool | None = None) -> int:
+    """Wire the lane and show the window; returns when the window closes."""
+    demo = (not settings.has_credentials) if demo is None else demo
+    async with open_lane(settings, demo=demo) as lane:
+        window, control = build_window(lane)
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        _funnel_errors(window)
+        window.show()
+        if window.virtual_terminal is not None:
+            window.virtual_terminal.show()
+        await window.start()
+        await closed.wait()
+        if control is not None:
+            await control.aclose()
+    return 0
+
+
+def build_window(lane: Lane):  # type: ignore[no-untyped-def]
+    """The main window (and the demo's control client) for a wired lane."""
+    from PySide6.QtCore import QSettings
+
+    from pos_app.domain.cart import Catalog
+    from pos_app.resources import load_catalog
+    from pos_app.sandbox.remote import SandboxControl
+    from pos_app.ui.main_window import MainWindow
+    from pos_app.ui.virtual_terminal import VirtualTerminalWindow
+
+    settings = lane.settings
+    try:
+        catalog = load_catalog(data_dir())
+    except ValueError:
+        log.warning("the shop's catalog could not be read; using none", exc_info=True)
+        catalog = Catalog([])
+    stored = QSettings()
+    control = SandboxControl(lane.sandbox_url) if lane.sandbox_url else None
+    virtual = VirtualTerminalWindow(control) if control is not None else None
+    window = MainWindow(
+        lane.service,
+        environment="DEMO" if lane.demo else settings.environment,
+        lane=settings.lane,
+        catalog=catalog,
+        tax_rate_bps=settings.tax_rate_bps,
+        max_amount_cents=settings.max_amount_cents,
+        remembered_terminal=str(stored.value("lane/terminal_id", "") or "") or None,
+        remember_terminal=lambda terminal_id: stored.setValue("lane/terminal_id", terminal_id),
+        virtual_terminal=virtual,
+        log_path=log_dir() / "pos-app.log",
+    )
+    return window, control
+
+
+def _funnel_errors(window) -> None:  # type: ignore[no-untyped-def]
+    """One funnel for bugs: log with details, show the cashier a short apology."""
+    loop = asyncio.get_running_loop()
+
+    def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        error = context.get("exception")
+        log.error(
+            "unhandled error: %s",
+            context.get("message"),
+            exc_info=error if isinstance(error, BaseException) else None,
+        )
+        window.show_bug()
+
+    def on_exception(kind, value, tb) -> None:  # type: ignore[no-untyped-def]
+        log.error("unhandled exception", exc_info=(kind, value, tb))
+        window.show_bug()
+
+    loop.set_exception_handler(on_loop_error)
+    sys.excepthook = on_exception

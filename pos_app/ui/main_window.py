@@ -1,0 +1,398 @@
+"""The cashier's window: it composes the sale, the terminal picker and Charge.
+
+The work behind the buttons lives in `SaleFlow`; the widgets live in their
+own modules. This file wires them together and keeps Charge honest: it is
+enabled only when a connected terminal is chosen and the total can be charged,
+and otherwise says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.domain.cart import Catalog, CatalogItem
+from pos_app.domain.money import Money
+from pos_app.domain.payment_flow import PaymentState
+from pos_app.services.payments import PaymentService
+from pos_app.services.ports import Readiness
+from pos_app.ui.amount_entry import AmountEntry
+from pos_app.ui.cart_model import CartModel
+from pos_app.ui.cart_panel import CartPanel
+from pos_app.ui.quick_items import QuickItems
+from pos_app.ui.sale_flow import SaleFlow, SaleRequest
+from pos_app.ui.scanner import BarcodeScanner
+from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.terminal_picker import TerminalPicker
+from pos_app.ui.text import window as text
+
+log = logging.getLogger("pos_app.ui.main_window")
+
+MINIMUM_CENTS = 51
+BADGE_STYLE = {
+    text.BADGE_DEMO: "background:#6d28d9;color:white;",
+    text.BADGE_TEST: "background:#b45309;color:white;",
+    text.BADGE_LIVE: "background:#15803d;color:white;",
+}
+
+
+class MainWindow(QMainWindow):
+    """Cart, amount keypad, terminal picker and Charge, for one lane."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        service: PaymentService,
+        *,
+        environment: str,
+        lane: str,
+        catalog: Catalog,
+        tax_rate_bps: int = 0,
+        max_amount_cents: int = 1_000_000,
+        remembered_terminal: str | None = None,
+        remember_terminal: Callable[[str], None] | None = None,
+        virtual_terminal: QWidget | None = None,
+        log_path: Path | None = None,
+        terminal_refresh_ms: int = 3000,
+        spinner_delay_ms: int = 600,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(f"{text.WINDOW_TITLE} - {text.LANE.format(lane=lane)}")
+        self.setAccessibleName(text.WINDOW_TITLE)
+        self.service = service
+        self.catalog = catalog
+        self.max_amount_cents = max_amount_cents
+        self.log_path = log_path
+        self.virtual_terminal = virtual_terminal
+        self._closing_allowed = False
+
+        self.cart_model = CartModel(self)
+        self.cart_model.set_tax_rate(tax_rate_bps)
+        self.cart_panel = CartPanel(self.cart_model, self)
+        self.quick_items = QuickItems(self)
+        self.quick_items.set_catalog(catalog)
+        self.amount_entry = AmountEntry(self)
+        self.amount_entry.set_maximum_cents(max_amount_cents)
+        self.picker = TerminalPicker(
+            service.list_terminals,
+            service.identify_terminal,
+            remembered_id=remembered_terminal,
+            remember=remember_terminal,
+            refresh_ms=terminal_refresh_ms,
+            parent=self,
+        )
+        self.flow = SaleFlow(
+            service, self, self.picker.terminals, spinner_delay_ms=spinner_delay_ms
+        )
+        self.background = TaskSlot(self, "window background")
+
+        self.badge = self._make_badge(environment)
+        self.banner, self.banner_label = self._make_banner()
+        self.charge_button = QPushButton(text.CHARGE_EMPTY, self)
+        self.charge_button.setObjectName("chargeButton")
+        self.charge_button.setAccessibleName(text.CHARGE_EMPTY)
+        self.charge_button.setMinimumHeight(72)
+        font = self.charge_button.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.charge_button.setFont(font)
+        self.charge_hint = QLabel("", self)
+        self.charge_hint.setObjectName("chargeHint")
+        self.charge_hint.setWordWrap(True)
+        self.refund_button = QPushButton(text.REFUND_LAST, self)
+        self.refund_button.setObjectName("refundLastButton")
+        self.refund_button.setAccessibleName(text.REFUND_LAST)
+        self.refund_button.setMinimumHeight(44)
+        self.status_line = QLabel("", self)
+        self.status_line.setObjectName("windowStatusLabel")
+        self.status_line.setWordWrap(True)
+
+        self._lay_out(lane)
+        self._connect()
+        self._shortcuts()
+        self.scanner = BarcodeScanner(self)
+        self.scanner.scanned.connect(self._on_scanner_scanned)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+            app.installEventFilter(self.scanner)
+        self.update_charge_state()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _make_badge(self, environment: str) -> QLabel:
+        badge = QLabel(environment, self)
+        badge.setObjectName("environmentBadge")
+        badge.setAccessibleName(f"Environment: {environment}")
+        badge.setToolTip(text.BADGE_TIPS.get(environment, ""))
+        badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        badge.setMinimumSize(72, 32)
+        badge.setStyleSheet(
+            BADGE_STYLE.get(environment, "")
+            + "font-weight:bold;border-radius:6px;padding:4px 10px;"
+        )
+        return badge
+
+    def _make_banner(self) -> tuple[QFrame, QLabel]:
+        banner = QFrame(self)
+        banner.setObjectName("unresolvedBanner")
+        banner.setStyleSheet(
+            "#unresolvedBanner{background:#fef3c7;border:1px solid #d97706;border-radius:6px;}"
+            "#unresolvedBanner QLabel{color:#78350f;}"
+        )
+        label = QLabel("", banner)
+        label.setObjectName("unresolvedBannerLabel")
+        label.setWordWrap(True)
+        button = QPushButton(text.CHECK_AGAIN, banner)
+        button.setObjectName("checkAgainBannerButton")
+        button.setAccessibleName(text.CHECK_AGAIN)
+        button.setMinimumHeight(44)
+        button.clicked.connect(self._on_check_again_clicked)
+        row = QHBoxLayout(banner)
+        row.addWidget(label, 1)
+        row.addWidget(button)
+        banner.hide()
+        return banner, label
+
+    def _lay_out(self, lane: str) -> None:
+        top = QHBoxLayout()
+        lane_label = QLabel(text.LANE.format(lane=lane), self)
+        lane_label.setObjectName("laneLabel")
+        top.addWidget(self.badge)
+        top.addWidget(lane_label)
+        top.addStretch(1)
+        if self.virtual_terminal is not None:
+            vt_button = QPushButton(text.VIRTUAL_TERMINALS, self)
+            vt_button.setObjectName("virtualTerminalsButton")
+            vt_button.setAccessibleName(text.VIRTUAL_TERMINALS)
+            vt_button.setMinimumHeight(44)
+            vt_button.clicked.connect(self._on_virtual_terminals_clicked)
+            top.addWidget(vt_button)
+        top.addWidget(self.refund_button)
+
+        left = QVBoxLayout()
+        left.addWidget(self.quick_items)
+        left.addWidget(self.cart_panel, 1)
+
+        right = QVBoxLayout()
+        right.addWidget(self.amount_entry)
+        right.addSpacing(8)
+        right.addWidget(self.picker)
+        right.addStretch(1)
+        right.addWidget(self.charge_hint)
+        right.addWidget(self.charge_button)
+
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addLayout(right, 2)
+
+        root = QVBoxLayout()
+        root.addLayout(top)
+        root.addWidget(self.banner)
+        root.addLayout(body, 1)
+        root.addWidget(self.status_line)
+        central = QWidget(self)
+        central.setLayout(root)
+        self.setCentralWidget(central)
+        self.resize(1180, 760)
+
+    def _connect(self) -> None:
+        self.cart_model.cart_changed.connect(self._on_cart_changed)
+        self.quick_items.item_chosen.connect(self._on_quick_items_item_chosen)
+        self.amount_entry.amount_added.connect(self._on_amount_entry_amount_added)
+        self.amount_entry.amount_changed.connect(self._on_amount_entry_amount_changed)
+        self.picker.selection_changed.connect(self._on_picker_selection_changed)
+        self.charge_button.clicked.connect(self.charge)
+        self.refund_button.clicked.connect(self._on_refund_button_clicked)
+        self.flow.busy_changed.connect(self._on_flow_busy_changed)
+        self.flow.sale_completed.connect(self._on_flow_sale_completed)
+        self.flow.unresolved_changed.connect(self._on_flow_unresolved_changed)
+        self.flow.message.connect(self.status_line.setText)
+
+    def _shortcuts(self) -> None:
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(self.charge)
+        focus_picker = QShortcut(QKeySequence(Qt.Key.Key_F2), self)
+        focus_picker.activated.connect(self.picker.combo.setFocus)
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Reconcile unfinished payments, then start watching the terminals."""
+        self.picker.start()
+        await self.flow.recover()
+        self.update_charge_state()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.flow.busy and not self._closing_allowed:
+            event.ignore()
+            self.status_line.setText(text.CLOSE_REFUSED)
+            return
+        self.picker.stop()
+        self.background.cancel()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+            app.removeEventFilter(self.scanner)
+        if self.virtual_terminal is not None:
+            self.virtual_terminal.close()
+        super().closeEvent(event)
+        self.closed.emit()
+
+    def show_bug(self) -> None:
+        """The short apology for a bug (the details are in the log)."""
+        self.status_line.setText(text.BUG_APOLOGY.format(path=self.log_path or "the log"))
+
+    # -- charging -------------------------------------------------------------------------------
+
+    def charge_blocker(self) -> str | None:
+        """Why Charge cannot be pressed now, or None."""
+        total = self.sale_total_cents()
+        terminal = self.picker.current()
+        if self.flow.recovering:
+            return text.REASON_RECOVERING
+        if total == 0:
+            return text.REASON_EMPTY_SALE
+        if total < MINIMUM_CENTS:
+            return text.REASON_BELOW_MINIMUM
+        if total > self.max_amount_cents:
+            return text.REASON_ABOVE_MAXIMUM.format(limit=Money(self.max_amount_cents).format())
+        if terminal is None:
+            return text.REASON_NO_TERMINAL
+        if terminal.readiness is not Readiness.CONNECTED:
+            status = text.READINESS.get(terminal.readiness.value, terminal.readiness.value)
+            return text.REASON_TERMINAL_NOT_READY.format(name=terminal.name, status=status)
+        return None
+
+    def sale_total_cents(self) -> int:
+        """The cart's total plus an amount typed but not yet added."""
+        return self.cart_model.cart.total.cents + self.amount_entry.cents
+
+    def update_charge_state(self) -> None:
+        """Enable Charge or say why not."""
+        total = self.sale_total_cents()
+        label = text.CHARGE.format(amount=Money(total).format()) if total else text.CHARGE_EMPTY
+        self.charge_button.setText(label)
+        blocker = None if not self.flow.busy else ""
+        if blocker is None:
+            blocker = self.charge_blocker()
+        self.charge_button.setEnabled(blocker is None)
+        terminal = self.picker.current()
+        hint = (
+            blocker
+            if blocker is not None
+            else text.READY_TO_CHARGE.format(
+                amount=Money(total).format(), name=terminal.name if terminal else ""
+            )
+        )
+        self.charge_hint.setText(hint)
+        self.charge_button.setAccessibleName(label)
+        self.charge_button.setAccessibleDescription(hint)
+
+    def charge(self) -> None:
+        """Charge the sale on the chosen terminal (Enter, or the button)."""
+        if not self.charge_button.isEnabled():
+            return
+        terminal = self.picker.current()
+        if terminal is None:
+            return
+        typed = self.amount_entry.take_amount()
+        if typed:
+            self.cart_model.add_amount(typed)
+        request = SaleRequest(self.cart_model.cart.total.cents, terminal.id, self._description())
+        self.flow.start_charge(request)
+
+    def _description(self) -> str:
+        names = [line.name for line in self.cart_model.cart.lines]
+        joined = ", ".join(names)
+        return joined if len(joined) <= 200 else joined[:197] + "..."
+
+    # -- slots ---------------------------------------------------------------------------------
+
+    def _on_cart_changed(self, _cart: object) -> None:
+        self.update_charge_state()
+
+    def _on_amount_entry_amount_changed(self, _cents: int) -> None:
+        self.update_charge_state()
+
+    def _on_amount_entry_amount_added(self, cents: int) -> None:
+        self.cart_model.add_amount(cents)
+
+    def _on_quick_items_item_chosen(self, item: CatalogItem) -> None:
+        self.cart_model.add_item(item)
+
+    def _on_picker_selection_changed(self, _terminal: object) -> None:
+        self.update_charge_state()
+
+    def _on_flow_busy_changed(self, _busy: bool) -> None:
+        self.update_charge_state()
+
+    def _on_flow_sale_completed(self, _state: PaymentState) -> None:
+        self.cart_model.clear()
+        self.amount_entry.clear()
+        self.status_line.setText(text.NEW_SALE)
+
+    def _on_flow_unresolved_changed(self, count: int) -> None:
+        self.banner_label.setText(text.UNRESOLVED_BANNER.format(count=count))
+        self.banner.setVisible(count > 0)
+
+    def _on_check_again_clicked(self) -> None:
+        self.background.start_if_idle(self.flow.check_unresolved())
+
+    def _on_refund_button_clicked(self) -> None:
+        sale = self.flow.last_sale()
+        if sale is None:
+            self.status_line.setText(text.REFUND_NONE)
+            return
+        self.flow.start_refund(sale)
+
+    def _on_virtual_terminals_clicked(self) -> None:
+        if self.virtual_terminal is not None:
+            self.virtual_terminal.show()
+            self.virtual_terminal.raise_()
+
+    def _on_scanner_scanned(self, code: str) -> None:
+        item = self.catalog.find(code)
+        if item is None:
+            self.status_line.setText(text.UNKNOWN_BARCODE.format(code=code))
+            return
+        self.cart_model.add_item(item)
+        self.status_line.setText(text.SCANNED.format(name=item.name))
+
+    # -- typing digits anywhere goes to the amount -----------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and self.isActiveWindow()
+            and not self._typing_into_a_field()
+        ):
+            return self.amount_entry.handle_key(event)
+        return super().eventFilter(watched, event)
+
+    def _typing_into_a_field(self) -> bool:
+        focus = QApplication.focusWidget()
+        if focus is None or not self.isAncestorOf(focus):
+            return True  # another window (a dialog): leave its keys alone
+        return isinstance(focus, QLineEdit | QTextEdit | QAbstractSpinBox)

@@ -1,0 +1,198 @@
+"""The work behind the window's buttons: charging, refunding, recovering.
+
+The window composes widgets; this controller runs the payment engine's
+streams through the payment dialog, one payment at a time, and keeps the
+unresolved-payments banner true.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from pos_app.domain.payment_flow import PaymentState, StateName
+from pos_app.services.payments import InvalidRequestError, PaymentRun, PaymentService
+from pos_app.services.ports import (
+    GatewayConfigError,
+    GatewayRefusedError,
+    GatewayUnavailableError,
+    Operation,
+    TerminalInfo,
+)
+from pos_app.ui.payment_dialog import PaymentChoice, PaymentDialog
+from pos_app.ui.refund_dialog import RefundDialog
+from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import window as text
+
+log = logging.getLogger("pos_app.ui.sale_flow")
+
+REACH_ERRORS = (GatewayUnavailableError, GatewayRefusedError, GatewayConfigError)
+
+
+@dataclass(frozen=True)
+class SaleRequest:
+    """What the cashier asked to charge."""
+
+    amount_cents: int
+    terminal_id: str
+    description: str | None
+
+
+class SaleFlow(QObject):
+    """Runs charges and refunds through the payment dialog, one at a time."""
+
+    busy_changed = Signal(bool)
+    sale_completed = Signal(object)  # the approved PaymentState
+    unresolved_changed = Signal(int)  # how many operations await a "check again"
+    message = Signal(str)  # a short line for the status bar
+
+    def __init__(
+        self,
+        service: PaymentService,
+        parent_widget: QWidget,
+        terminals: Callable[[], list[TerminalInfo]],
+        *,
+        spinner_delay_ms: int = 600,
+    ) -> None:
+        super().__init__(parent_widget)
+        self.service = service
+        self._parent = parent_widget
+        self._terminals = terminals
+        self._spinner_delay_ms = spinner_delay_ms
+        self.slot = TaskSlot(self, "payment")
+        self.dialog: PaymentDialog | None = None
+        self.recovering = False
+
+    @property
+    def busy(self) -> bool:
+        """Whether a payment, refund or recovery is under way."""
+        return self.slot.running or self.recovering
+
+    # -- start-up -----------------------------------------------------------------------
+
+    async def recover(self) -> None:
+        """Settle what the journal left open before the first charge."""
+        self.recovering = True
+        self.busy_changed.emit(True)
+        try:
+            await self.service.recover()
+        except REACH_ERRORS:
+            log.warning("recovery could not reach JustiFi", exc_info=True)
+        finally:
+            self.recovering = False
+            self.busy_changed.emit(False)
+            self.unresolved_changed.emit(len(self.service.unfinished()))
+
+    async def check_unresolved(self) -> None:
+        """The banner's "Check again": ask JustiFi about every unsettled operation."""
+        self.message.emit(text.CHECKING)
+        for operation in self.service.unfinished():
+            try:
+                await self.service.check_again(operation.id)
+            except REACH_ERRORS:
+                log.warning("check again of %s failed", operation.id, exc_info=True)
+        self.unresolved_changed.emit(len(self.service.unfinished()))
+        self.message.emit("")
+
+    # -- charging -------------------------------------------------------------------------
+
+    def start_charge(self, request: SaleRequest) -> asyncio.Task[PaymentState | None] | None:
+        """Charge in the payment slot; None while another payment runs."""
+        if self.busy:
+            return None
+        return self.slot.start(self._charge(request))
+
+    async def _charge(self, request: SaleRequest) -> PaymentState | None:
+        self.busy_changed.emit(True)
+        terminal_id = request.terminal_id
+        try:
+            while True:
+                cancel = asyncio.Event()
+                run = self.service.charge(
+                    request.amount_cents, terminal_id, request.description, cancel=cancel
+                )
+                final, choice = await self._follow(run, cancel, terminal_id, text.CHARGE_TITLE)
+                if choice.kind == PaymentChoice.RETRY and choice.terminal_id:
+                    terminal_id = choice.terminal_id
+                    continue
+                if final.name is StateName.APPROVED:
+                    self.sale_completed.emit(final)
+                return final
+        finally:
+            self.unresolved_changed.emit(len(self.service.unfinished()))
+            self.busy_changed.emit(False)
+
+    async def _follow(
+        self, run: PaymentRun, cancel: asyncio.Event | None, terminal_id: str | None, title: str
+    ) -> tuple[PaymentState, PaymentChoice]:
+        operation_id = run.operation.id
+
+        async def check_again() -> PaymentState | None:
+            return await self.service.check_again(operation_id)
+
+        dialog = PaymentDialog(
+            self._parent,
+            title=title,
+            check_again=check_again,
+            spinner_delay_ms=self._spinner_delay_ms,
+        )
+        self.dialog = dialog
+        names = {t.id: t.name for t in self._terminals()}
+        dialog.set_terminals(self._terminals(), terminal_id)
+        try:
+            final = await dialog.follow(run, cancel, names.get(terminal_id or "", terminal_id))
+            choice = await dialog.choice()
+            return dialog.state_now() or final, choice
+        finally:
+            self.dialog = None
+            dialog.close()
+            dialog.deleteLater()
+
+    # -- refunds ------------------------------------------------------------------------------
+
+    def last_sale(self) -> Operation | None:
+        """The newest approved charge, if any."""
+        return self.service.last_sale()
+
+    def start_refund(self, operation: Operation) -> asyncio.Task[PaymentState | None] | None:
+        """Refund a past sale (asks how much and how first)."""
+        if self.busy:
+            return None
+        return self.slot.start(self._refund(operation))
+
+    async def _refund(self, operation: Operation) -> PaymentState | None:
+        self.busy_changed.emit(True)
+        try:
+            payment = await self.service.payment_details(
+                operation.payment_id or operation.sale_id or ""
+            )
+            dialog = RefundDialog(payment, self._terminals(), parent=self._parent)
+            request = await dialog.ask()
+            dialog.deleteLater()
+            if request is None:
+                return None
+            cancel = asyncio.Event()
+            if request.mode == "void":
+                run = self.service.void(payment)
+            elif request.mode == "card":
+                run = self.service.refund_to_card(payment, request.amount_cents, request.reason)
+            else:
+                run = self.service.refund_on_terminal(
+                    payment, request.amount_cents, request.terminal_id or "", cancel=cancel
+                )
+            final, _ = await self._follow(run, cancel, request.terminal_id, text.REFUND_TITLE)
+            return final
+        except InvalidRequestError as exc:
+            self.message.emit(str(exc))
+            return None
+        except REACH_ERRORS as exc:
+            self.message.emit(getattr(exc, "message", None) or str(exc))
+            return None
+        finally:
+            self.unresolved_changed.emit(len(self.service.unfinished()))
+            self.busy_changed.emit(False)

@@ -1,0 +1,193 @@
+"""The cashier window against the real sandbox, on one qasync loop, offscreen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from pos_app.services.ports import HistoryQuery
+from tests.support.gui import wait_until
+from tests.support.sandbox import SandboxHandle
+from tests.support.window import WindowLane, open_window
+
+
+def click(qtbot: Any, widget: Any) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def button(window_lane: WindowLane, name: str) -> Any:
+    from PySide6.QtWidgets import QPushButton
+
+    dialog = window_lane.window.flow.dialog
+    assert dialog is not None
+    found = dialog.findChild(QPushButton, name)
+    assert found is not None, name
+    return found
+
+
+async def finish_flow(window_lane: WindowLane) -> Any:
+    task = window_lane.window.flow.slot.task
+    assert task is not None
+    return await task
+
+
+async def test_approved_sale_then_a_new_sale(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        window = w.window
+        click(qtbot, window.quick_items.findChild(type(window.charge_button), "quickItem_coffee"))
+        assert window.charge_button.isEnabled()
+        assert window.charge_button.text() == "Charge $2.50"
+        click(qtbot, window.charge_button)
+        assert await w.wait_dialog_state("waiting") == "waiting"
+        label = window.flow.dialog.findChild(type(window.charge_hint), "paymentStatusLabel")
+        assert "$2.50" in label.text()
+        assert not window.charge_button.isEnabled()  # one payment at a time
+        sandbox.present("trm_virtual", card="visa")
+        await w.wait_dialog_state("approved")
+        assert "4242" in label.text()
+        click(qtbot, button(w, "newSaleButton"))
+        final = await finish_flow(w)
+        assert final.name.value == "approved"
+        assert window.cart_model.cart.is_empty
+        [op] = w.lane.journal.history(HistoryQuery())
+        assert op.status == "approved"
+
+
+async def test_decline_then_retry_on_another_terminal(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        window = w.window
+        for key in "1000":
+            qtbot.keyClick(window.amount_entry, key)
+        # typed keys reach the amount one scanner gap later
+        await wait_until(lambda: window.charge_button.text() == "Charge $10.00")
+        click(qtbot, window.charge_button)
+        await w.wait_dialog_state("waiting")
+        sandbox.present("trm_virtual", decline_code="insufficient_funds")
+        await w.wait_dialog_state("declined")
+        dialog = window.flow.dialog
+        combo = dialog.findChild(type(window.picker.combo), "retryTerminalCombo")
+        combo.setCurrentIndex(combo.findData("trm_side"))
+        click(qtbot, button(w, "tryAgainButton"))
+        # trm_side's simulated customer taps by itself
+        await w.wait_dialog_state("approved")
+        click(qtbot, button(w, "newSaleButton"))
+        assert (await finish_flow(w)).name.value == "approved"
+
+
+async def test_cancelled_on_the_device(qtbot: Any, sandbox: SandboxHandle, tmp_path: Path) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        w.window.cart_model.add_amount(1500)
+        click(qtbot, w.window.charge_button)
+        await w.wait_dialog_state("waiting")
+        sandbox.press_x("trm_virtual")
+        await w.wait_dialog_state("cancelled")
+        click(qtbot, button(w, "backToSaleButton"))
+        assert (await finish_flow(w)).name.value == "cancelled"
+        assert not w.window.cart_model.cart.is_empty  # the sale is still there to retry
+
+
+async def test_timed_out(qtbot: Any, sandbox: SandboxHandle, tmp_path: Path) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        w.window.cart_model.add_amount(1500)
+        click(qtbot, w.window.charge_button)
+        await w.wait_dialog_state("waiting")
+        sandbox.set_time(advance=91)
+        await w.wait_dialog_state("timed_out")
+        click(qtbot, button(w, "backToSaleButton"))
+        await finish_flow(w)
+
+
+async def test_network_fault_shows_retrying_then_the_true_outcome(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        w.window.cart_model.add_amount(1500)
+        click(qtbot, w.window.charge_button)
+        await w.wait_dialog_state("waiting")
+        sandbox.fault("drop", "/v1/payment_intents/*", method="GET", count=1000)
+        await w.wait_dialog_state("retrying")
+        sandbox.present("trm_virtual")
+        sandbox.control("DELETE", "faults")
+        await w.wait_dialog_state("approved")
+        click(qtbot, button(w, "newSaleButton"))
+        await finish_flow(w)
+
+
+async def test_close_refused_mid_payment(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        w.window.cart_model.add_amount(1500)
+        click(qtbot, w.window.charge_button)
+        await w.wait_dialog_state("waiting")
+        assert not w.window.close()
+        assert w.window.isVisible()
+        assert "in progress" in w.window.status_line.text()
+        sandbox.present("trm_virtual")
+        await w.wait_dialog_state("approved")
+        click(qtbot, button(w, "newSaleButton"))
+        await finish_flow(w)
+
+
+async def test_terminal_going_offline_disables_charge(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        window = w.window
+        window.cart_model.add_amount(1500)
+        assert window.charge_button.isEnabled()
+        sandbox.control("POST", "terminals/trm_virtual/unplug")
+        await wait_until(lambda: not window.charge_button.isEnabled())
+        assert "offline" in window.picker.combo.currentText()
+        assert "offline" in window.charge_hint.text()
+        sandbox.control("POST", "terminals/trm_virtual/replug")
+        await wait_until(window.charge_button.isEnabled)
+
+
+async def test_keypad_fills_from_the_cents(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        window = w.window
+        for digit in "1234":
+            click(
+                qtbot, window.amount_entry.findChild(type(window.charge_button), f"keypad{digit}")
+            )
+        display = window.amount_entry.findChild(type(window.charge_hint), "amountDisplay")
+        assert display.text() == "$12.34"
+        assert window.charge_button.text() == "Charge $12.34"
+
+
+async def test_scanner_burst_adds_the_item_without_typing(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        window = w.window
+        window.cart_panel.setFocus()
+        qtbot.keyClicks(window.cart_panel, "0098765432109")
+        qtbot.keyClick(window.cart_panel, Qt.Key.Key_Return)
+        await wait_until(lambda: not window.cart_model.cart.is_empty)
+        assert [line.name for line in window.cart_model.cart.lines] == ["Muffin"]
+        assert window.amount_entry.cents == 0
+
+
+async def test_cart_totals_with_tax(qtbot: Any, sandbox: SandboxHandle, tmp_path: Path) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot, tax_rate_bps=825) as w:
+        window = w.window
+        coffee = window.quick_items.findChild(type(window.charge_button), "quickItem_coffee")
+        click(qtbot, coffee)
+        click(qtbot, coffee)
+        click(qtbot, window.quick_items.findChild(type(window.charge_button), "quickItem_muffin"))
+        subtotal = window.cart_panel.findChild(type(window.charge_hint), "subtotalLabel")
+        tax = window.cart_panel.findChild(type(window.charge_hint), "taxLabel")
+        total = window.cart_panel.findChild(type(window.charge_hint), "totalLabel")
+        assert "$8.25" in subtotal.text()
+        assert "$0.68" in tax.text()
+        assert "$8.93" in total.text()
+        assert window.charge_button.text() == "Charge $8.93"

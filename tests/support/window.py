@@ -1,0 +1,78 @@
+"""The cashier window wired to the sandbox over real HTTP, for GUI tests and screenshots."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pos_app.domain.cart import Catalog, CatalogItem
+from pos_app.ui.main_window import MainWindow
+from tests.support.gui import wait_until
+from tests.support.lanes import TestLane, lane
+
+CATALOG = Catalog(
+    [
+        CatalogItem("coffee", "Coffee", 250, "0012345678905"),
+        CatalogItem("muffin", "Muffin", 325, "0098765432109"),
+        CatalogItem("tea", "Tea", 200, None),
+    ]
+)
+
+
+@dataclass
+class WindowLane:
+    """The window and the lane behind it."""
+
+    window: MainWindow
+    lane: TestLane
+
+    def dialog_state(self) -> str | None:
+        dialog = self.window.flow.dialog
+        return str(dialog.property("state")) if dialog is not None else None
+
+    async def wait_dialog_state(self, *states: str, within: float = 10.0) -> str:
+        return str(
+            await wait_until(lambda: self.dialog_state() in states and self.dialog_state(), within)
+        )
+
+
+@asynccontextmanager
+async def open_window(
+    url: str,
+    tmp_path: Path,
+    qtbot: Any,
+    *,
+    terminal: str = "trm_virtual",
+    tax_rate_bps: int = 0,
+    flow: str = "payment_intent",
+) -> AsyncIterator[WindowLane]:
+    """A shown, recovered window with `terminal` chosen; torn down inside the test."""
+    async with lane(url, tmp_path / "journal.sqlite3", flow) as test_lane:
+        window = MainWindow(
+            test_lane.service,
+            environment="DEMO",
+            lane="test",
+            catalog=CATALOG,
+            tax_rate_bps=tax_rate_bps,
+            remembered_terminal=terminal,
+            terminal_refresh_ms=150,
+            spinner_delay_ms=50,
+        )
+        qtbot.addWidget(window)
+        window.show()
+        await window.start()
+        await wait_until(lambda: (t := window.picker.current()) is not None and t.id == terminal)
+        try:
+            yield WindowLane(window, test_lane)
+        finally:
+            window.flow.slot.cancel()
+            window.picker.stop()
+            task = window.flow.slot.task
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
+            window.flow.recovering = False
+            window.close()
