@@ -35,6 +35,9 @@ def run_app(argv: Sequence[str] = ()) -> int:
     QApplication.setApplicationName("pos-app")
     QApplication.setOrganizationName("pos-app")
     QApplication.setApplicationDisplayName("Counter POS")
+    # The loop ends when run_window() returns (after the sandbox and clients are closed),
+    # not when Qt sees the last window go.
+    QApplication.setQuitOnLastWindowClosed(False)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         try:
             return runner.run(run_window(settings))
@@ -53,7 +56,7 @@ async def run_window(settings: Settings, *, demo: bool | None = None) -> int:
         _funnel_errors(window)
         window.show()
         if window.virtual_terminal is not None:
-            window.virtual_terminal.show()
+            _place_beside(window, window.virtual_terminal)
         await window.start()
         await closed.wait()
         if control is not None:
@@ -93,6 +96,20 @@ def build_window(lane: Lane):  # type: ignore[no-untyped-def]
         log_path=log_dir() / "pos-app.log",
     )
     return window, control
+
+
+def _place_beside(window, virtual) -> None:  # type: ignore[no-untyped-def]
+    """Show the virtual terminals to the right of the till, as far as the screen allows;
+    where they must overlap, the till stays in front (its toolbar button raises them)."""
+    screen = window.screen().availableGeometry()
+    window.move(screen.topLeft())
+    room = screen.width() - window.frameGeometry().width()
+    virtual.resize(min(max(room, 720), 960), min(virtual.height(), screen.height() - 40))
+    virtual.move(screen.right() - virtual.frameGeometry().width() + 1, screen.top())
+    virtual.show()
+    if room < virtual.frameGeometry().width():
+        window.raise_()
+        window.activateWindow()
 
 
 def _funnel_errors(window) -> None:  # type: ignore[no-untyped-def]

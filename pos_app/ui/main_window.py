@@ -46,6 +46,14 @@ from pos_app.ui.text import window as text
 log = logging.getLogger("pos_app.ui.main_window")
 
 MINIMUM_CENTS = 51
+# Green only when it can be pressed; disabled it keeps the platform's look (light or dark).
+CHARGE_STYLE = (
+    "#chargeButton:enabled{background:#15803d;color:white;border:1px solid #166534;"
+    "border-radius:8px;}"
+    "#chargeButton:enabled:hover{background:#166534;}"
+    "#chargeButton:enabled:pressed{background:#14532d;}"
+    "#chargeButton:focus{border:3px solid #1d4ed8;}"
+)
 BADGE_STYLE = {
     text.BADGE_DEMO: "background:#6d28d9;color:white;",
     text.BADGE_TEST: "background:#b45309;color:white;",
@@ -115,6 +123,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         self.charge_button.setFont(font)
+        self.charge_button.setStyleSheet(CHARGE_STYLE)
         self.charge_hint = QLabel("", self)
         self.charge_hint.setObjectName("chargeHint")
         self.charge_hint.setWordWrap(True)
@@ -353,7 +362,8 @@ class MainWindow(QMainWindow):
         self.status_line.setText(text.NEW_SALE)
 
     def _on_flow_unresolved_changed(self, count: int) -> None:
-        self.banner_label.setText(text.UNRESOLVED_BANNER.format(count=count))
+        if count:
+            self.banner_label.setText(text.UNRESOLVED_BANNER[min(count, 2)].format(count=count))
         self.banner.setVisible(count > 0)
 
     def _on_check_again_clicked(self) -> None:

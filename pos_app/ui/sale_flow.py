@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -67,11 +68,37 @@ class SaleFlow(QObject):
         self.slot = TaskSlot(self, "payment")
         self.dialog: PaymentDialog | None = None
         self.recovering = False
+        self._paying = False
 
     @property
     def busy(self) -> bool:
         """Whether a payment, refund or recovery is under way."""
-        return self.slot.running or self.recovering
+        return self._paying or self.recovering
+
+    def _start_exclusive(
+        self, work: Coroutine[Any, Any, PaymentState | None]
+    ) -> asyncio.Task[PaymentState | None] | None:
+        """Run one payment or refund at a time; None (and `work` dropped) while one runs.
+
+        `busy` turns true before the task starts, so a second press in the same
+        moment is refused rather than cancelling the first, and turns false before
+        `busy_changed(False)` is emitted, so listeners see the truth.
+        """
+        if self.busy:
+            work.close()
+            return None
+        self._paying = True
+        self.busy_changed.emit(True)
+
+        async def exclusive() -> PaymentState | None:
+            try:
+                return await work
+            finally:
+                self._paying = False
+                self.unresolved_changed.emit(len(self.service.unfinished()))
+                self.busy_changed.emit(False)
+
+        return self.slot.start(exclusive())
 
     # -- start-up -----------------------------------------------------------------------
 
@@ -103,29 +130,22 @@ class SaleFlow(QObject):
 
     def start_charge(self, request: SaleRequest) -> asyncio.Task[PaymentState | None] | None:
         """Charge in the payment slot; None while another payment runs."""
-        if self.busy:
-            return None
-        return self.slot.start(self._charge(request))
+        return self._start_exclusive(self._charge(request))
 
     async def _charge(self, request: SaleRequest) -> PaymentState | None:
-        self.busy_changed.emit(True)
         terminal_id = request.terminal_id
-        try:
-            while True:
-                cancel = asyncio.Event()
-                run = self.service.charge(
-                    request.amount_cents, terminal_id, request.description, cancel=cancel
-                )
-                final, choice = await self._follow(run, cancel, terminal_id, text.CHARGE_TITLE)
-                if choice.kind == PaymentChoice.RETRY and choice.terminal_id:
-                    terminal_id = choice.terminal_id
-                    continue
-                if final.name is StateName.APPROVED:
-                    self.sale_completed.emit(final)
-                return final
-        finally:
-            self.unresolved_changed.emit(len(self.service.unfinished()))
-            self.busy_changed.emit(False)
+        while True:
+            cancel = asyncio.Event()
+            run = self.service.charge(
+                request.amount_cents, terminal_id, request.description, cancel=cancel
+            )
+            final, choice = await self._follow(run, cancel, terminal_id, text.CHARGE_TITLE)
+            if choice.kind == PaymentChoice.RETRY and choice.terminal_id:
+                terminal_id = choice.terminal_id
+                continue
+            if final.name is StateName.APPROVED:
+                self.sale_completed.emit(final)
+            return final
 
     async def _follow(
         self, run: PaymentRun, cancel: asyncio.Event | None, terminal_id: str | None, title: str
@@ -161,12 +181,9 @@ class SaleFlow(QObject):
 
     def start_refund(self, operation: Operation) -> asyncio.Task[PaymentState | None] | None:
         """Refund a past sale (asks how much and how first)."""
-        if self.busy:
-            return None
-        return self.slot.start(self._refund(operation))
+        return self._start_exclusive(self._refund(operation))
 
     async def _refund(self, operation: Operation) -> PaymentState | None:
-        self.busy_changed.emit(True)
         try:
             payment = await self.service.payment_details(
                 operation.payment_id or operation.sale_id or ""
@@ -193,6 +210,3 @@ class SaleFlow(QObject):
         except REACH_ERRORS as exc:
             self.message.emit(getattr(exc, "message", None) or str(exc))
             return None
-        finally:
-            self.unresolved_changed.emit(len(self.service.unfinished()))
-            self.busy_changed.emit(False)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from pos_app.services.ports import HistoryQuery
+from pos_app.ui.sale_flow import SaleRequest
 from tests.support.gui import wait_until
 from tests.support.sandbox import SandboxHandle
 from tests.support.window import WindowLane, open_window
@@ -42,6 +43,10 @@ async def test_approved_sale_then_a_new_sale(
         assert window.charge_button.isEnabled()
         assert window.charge_button.text() == "Charge $2.50"
         click(qtbot, window.charge_button)
+        first = window.flow.slot.task
+        # A second press in the same moment is refused; it never cancels the first.
+        assert window.flow.start_charge(SaleRequest(250, "trm_virtual", None)) is None
+        assert window.flow.slot.task is first
         assert await w.wait_dialog_state("waiting") == "waiting"
         label = window.flow.dialog.findChild(type(window.charge_hint), "paymentStatusLabel")
         assert "$2.50" in label.text()
@@ -90,6 +95,7 @@ async def test_cancelled_on_the_device(qtbot: Any, sandbox: SandboxHandle, tmp_p
         click(qtbot, button(w, "backToSaleButton"))
         assert (await finish_flow(w)).name.value == "cancelled"
         assert not w.window.cart_model.cart.is_empty  # the sale is still there to retry
+        assert w.window.charge_button.isEnabled()
 
 
 async def test_timed_out(qtbot: Any, sandbox: SandboxHandle, tmp_path: Path) -> None:
@@ -191,3 +197,26 @@ async def test_cart_totals_with_tax(qtbot: Any, sandbox: SandboxHandle, tmp_path
         assert "$0.68" in tax.text()
         assert "$8.93" in total.text()
         assert window.charge_button.text() == "Charge $8.93"
+
+
+async def test_unresolved_stays_in_a_banner_until_checked_again(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        window = w.window
+        window.cart_model.add_amount(1500)
+        click(qtbot, window.charge_button)
+        await w.wait_dialog_state("waiting")
+        sandbox.fault("drop", "/v1/payment_intents/*", method="GET", count=10_000)
+        await w.wait_dialog_state("unresolved", within=30)
+        click(qtbot, button(w, "keepOpenButton"))
+        assert (await finish_flow(w)).name.value == "unresolved"
+        assert window.banner.isVisibleTo(window)
+        assert window.banner_label.text().startswith("1 payment could not be confirmed")
+        assert not window.cart_model.cart.is_empty  # the sale stays open
+
+        sandbox.control("DELETE", "faults")  # JustiFi answers again; the device gave up
+        click(qtbot, window.banner.findChild(type(window.charge_button), "checkAgainBannerButton"))
+        await wait_until(lambda: not window.banner.isVisibleTo(window))
+        [op] = w.lane.journal.history(HistoryQuery())
+        assert op.status == "timed_out"

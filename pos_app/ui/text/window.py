@@ -44,10 +44,16 @@ REFUND_NONE = "No approved sale to refund yet."
 VIRTUAL_TERMINALS = "Virtual terminals"
 NEW_SALE = "New sale"
 
-UNRESOLVED_BANNER = (
-    "{count} payment(s) could not be confirmed with JustiFi. They may have gone through:"
-    " check before charging the customer again."
-)
+UNRESOLVED_BANNER = {
+    1: (
+        "1 payment could not be confirmed with JustiFi. It may have gone through:"
+        " check before charging the customer again."
+    ),
+    2: (
+        "{count} payments could not be confirmed with JustiFi. They may have gone through:"
+        " check before charging the customer again."
+    ),
+}
 CHECK_AGAIN = "Check again"
 CHECKING = "Checking with JustiFi..."
 
