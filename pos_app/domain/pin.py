@@ -1,0 +1,388 @@
+"""The manager PIN: its rules, its salted slow hash, the lockout and the manager session.
+
+Pure and clock-free: everything time-related takes `now` (an aware datetime)
+as an argument, so tests step time instead of sleeping.
+
+- A PIN is 4 to 8 ASCII digits. A new PIN may not be one digit repeated or a
+  straight run (1234, 9876): those are the first ones anybody tries.
+- A PIN is stored only as `scrypt$n$r$p$salt$hash` (base64 salt and hash), a
+  self-describing string: the costs used travel with the hash, so raising the
+  costs later never locks out a stored PIN (`needs_rehash` tells when to
+  re-hash on the next good entry).
+- `LockPolicy` counts wrong tries: the 10th wrong try in a row locks PIN entry
+  for 30 minutes. `LockState` is plain data the service persists, so a restart
+  does not reset the count or the lock.
+- `ManagerSession` is a signed-in manager; it ends after 15 minutes without
+  activity (`touch` on activity) or on sign-out.
+
+A 4-digit PIN has only 10,000 values: the slow hash makes reading the stored
+hash less useful, but the lockout and the file's access rights are what keep
+a PIN safe. Never log a PIN or its hash.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import itertools
+import secrets
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Final
+
+__all__ = [
+    "IDLE_TIMEOUT",
+    "LOCKOUT",
+    "MAX_WRONG_TRIES",
+    "PIN_MAX_DIGITS",
+    "PIN_MESSAGES",
+    "PIN_MIN_DIGITS",
+    "PRODUCTION_SCRYPT",
+    "AttemptKind",
+    "AttemptOutcome",
+    "LockPolicy",
+    "LockState",
+    "ManagerSession",
+    "PinError",
+    "PinHashError",
+    "PinProblem",
+    "Role",
+    "ScryptParams",
+    "check_new_pin",
+    "check_pin_format",
+    "hash_pin",
+    "needs_rehash",
+    "new_pin_problem",
+    "pin_format_problem",
+    "verify_pin",
+]
+
+PIN_MIN_DIGITS: Final = 4
+PIN_MAX_DIGITS: Final = 8
+MAX_WRONG_TRIES: Final = 10
+LOCKOUT: Final = timedelta(minutes=30)
+IDLE_TIMEOUT: Final = timedelta(minutes=15)
+
+_DIGITS: Final = frozenset("0123456789")
+_SALT_BYTES: Final = 16
+_HASH_BYTES: Final = 32
+_SCHEME: Final = "scrypt"
+# Upper bounds for costs read back from a stored hash: a corrupt or hostile
+# string must not make one check allocate gigabytes.
+_MAX_LOG2_N: Final = 20
+_MAX_R: Final = 32
+_MAX_P: Final = 16
+
+
+class Role(StrEnum):
+    """Who works the lane: anybody at the till, or a manager signed in with the PIN."""
+
+    CASHIER = "cashier"
+    MANAGER = "manager"
+
+
+# -- PIN rules ------------------------------------------------------------------------
+
+
+class PinProblem(StrEnum):
+    """Why a typed PIN was refused."""
+
+    EMPTY = "empty"
+    NOT_DIGITS = "not_digits"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    TOO_SIMPLE = "too_simple"
+    MISMATCH = "mismatch"  # the repeated new PIN differs (checked by the dialog)
+
+
+# Sentences for a manager, kept together for translation; the window has its own
+# copies in pos_app/ui/text/manager.py, keyed by the same PinProblem.
+PIN_MESSAGES: Final[dict[PinProblem, str]] = {
+    PinProblem.EMPTY: "Enter the manager PIN.",
+    PinProblem.NOT_DIGITS: "The PIN is made of digits only.",
+    PinProblem.TOO_SHORT: f"The PIN has at least {PIN_MIN_DIGITS} digits.",
+    PinProblem.TOO_LONG: f"The PIN has at most {PIN_MAX_DIGITS} digits.",
+    PinProblem.TOO_SIMPLE: (
+        "Choose a PIN that is harder to guess: not one digit repeated and not a run"
+        " like 1234 or 9876."
+    ),
+    PinProblem.MISMATCH: "The two PINs are different. Enter the new PIN again.",
+}
+
+
+class PinError(ValueError):
+    """A PIN was refused; `message` is a sentence for the manager (never the PIN)."""
+
+    def __init__(self, problem: PinProblem) -> None:
+        message = PIN_MESSAGES[problem]
+        super().__init__(message)
+        self.problem = problem
+        self.message = message
+
+
+class PinHashError(ValueError):
+    """A stored PIN hash cannot be read (corrupt or from an unknown scheme)."""
+
+
+def pin_format_problem(pin: str) -> PinProblem | None:
+    """What is wrong with the shape of `pin` (4 to 8 ASCII digits), or None."""
+    if not pin:
+        return PinProblem.EMPTY
+    # Explicit set: str.isdigit() also accepts "²" and Arabic-Indic digits.
+    if not set(pin) <= _DIGITS:
+        return PinProblem.NOT_DIGITS
+    if len(pin) < PIN_MIN_DIGITS:
+        return PinProblem.TOO_SHORT
+    if len(pin) > PIN_MAX_DIGITS:
+        return PinProblem.TOO_LONG
+    return None
+
+
+def new_pin_problem(pin: str) -> PinProblem | None:
+    """What is wrong with `pin` as a new manager PIN, or None.
+
+    On top of the shape: refuses one digit repeated (0000) and straight runs up
+    or down (1234, 98765), the PINs every guesser starts with.
+    """
+    problem = pin_format_problem(pin)
+    if problem is not None:
+        return problem
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
+    if steps in ({0}, {1}, {9}):
+        return PinProblem.TOO_SIMPLE
+    return None
+
+
+def check_pin_format(pin: str) -> None:
+    """Raise `PinError` unless `pin` has the shape of a PIN."""
+    problem = pin_format_problem(pin)
+    if problem is not None:
+        raise PinError(problem)
+
+
+def check_new_pin(pin: str) -> None:
+    """Raise `PinError` unless `pin` is acceptable as a new manager PIN."""
+    problem = new_pin_problem(pin)
+    if problem is not None:
+        raise PinError(problem)
+
+
+# -- hashing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScryptParams:
+    """scrypt costs: `n` (a power of two), block size `r`, parallelism `p`.
+
+    The default is the production cost: 16 MiB of memory and about 60 ms per
+    hash on the till's kind of machine (2 cores). Tests pass a lower cost.
+    """
+
+    n: int = 2**14
+    r: int = 8
+    p: int = 1
+
+    def __post_init__(self) -> None:
+        if self.n < 2 or self.n & (self.n - 1) or self.n > 2**_MAX_LOG2_N:
+            raise ValueError(f"scrypt n must be a power of two up to 2**{_MAX_LOG2_N}")
+        if not 1 <= self.r <= _MAX_R or not 1 <= self.p <= _MAX_P:
+            raise ValueError(f"scrypt r must be 1..{_MAX_R} and p 1..{_MAX_P}")
+
+    @property
+    def max_memory(self) -> int:
+        """Bytes OpenSSL may use for one hash (its V and B arrays, plus slack)."""
+        return 128 * self.r * (self.n + self.p + 2) + 1024 * 1024
+
+
+PRODUCTION_SCRYPT: Final = ScryptParams()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _scrypt(pin: str, salt: bytes, params: ScryptParams) -> bytes:
+    return hashlib.scrypt(
+        pin.encode("ascii"),
+        salt=salt,
+        n=params.n,
+        r=params.r,
+        p=params.p,
+        maxmem=params.max_memory,
+        dklen=_HASH_BYTES,
+    )
+
+
+def hash_pin(pin: str, params: ScryptParams = PRODUCTION_SCRYPT) -> str:
+    """The string to store for `pin`: `scrypt$n$r$p$salt_b64$hash_b64`, with a fresh salt.
+
+    Raises `PinError` if `pin` is not 4 to 8 digits.
+    """
+    check_pin_format(pin)
+    salt = secrets.token_bytes(_SALT_BYTES)
+    digest = _scrypt(pin, salt, params)
+    return "$".join(
+        (_SCHEME, str(params.n), str(params.r), str(params.p), _b64(salt), _b64(digest))
+    )
+
+
+def _parse(encoded: str) -> tuple[ScryptParams, bytes, bytes]:
+    parts = encoded.split("$")
+    if len(parts) != 6 or parts[0] != _SCHEME:
+        raise PinHashError("the stored PIN hash is not in the scrypt$n$r$p$salt$hash form")
+    try:
+        params = ScryptParams(n=int(parts[1]), r=int(parts[2]), p=int(parts[3]))
+        salt = base64.b64decode(parts[4], validate=True)
+        digest = base64.b64decode(parts[5], validate=True)
+    except (ValueError, binascii.Error) as exc:
+        raise PinHashError(f"the stored PIN hash cannot be read: {exc}") from None
+    if len(salt) < _SALT_BYTES or len(digest) != _HASH_BYTES:
+        raise PinHashError("the stored PIN hash has a short salt or a wrong hash length")
+    return params, salt, digest
+
+
+def verify_pin(pin: str, encoded: str) -> bool:
+    """Whether `pin` matches the stored hash, compared in constant time.
+
+    A PIN of the wrong shape is simply not a match. Raises `PinHashError` if the
+    stored string itself is unreadable (that is a broken store, not a wrong PIN).
+    """
+    params, salt, expected = _parse(encoded)
+    if pin_format_problem(pin) is not None:
+        return False
+    return hmac.compare_digest(_scrypt(pin, salt, params), expected)
+
+
+def needs_rehash(encoded: str, params: ScryptParams = PRODUCTION_SCRYPT) -> bool:
+    """Whether the stored hash used other costs than `params` (re-hash on the next good PIN)."""
+    stored, _, _ = _parse(encoded)
+    return stored != params
+
+
+# -- lockout --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LockState:
+    """Wrong tries in a row and, after too many, the end of the lock (aware UTC)."""
+
+    failed_tries: int = 0
+    locked_until: datetime | None = None
+
+
+class AttemptKind(StrEnum):
+    """What one PIN entry came to."""
+
+    ACCEPTED = "accepted"
+    WRONG = "wrong"
+    LOCKED_NOW = "locked_now"  # this wrong try was one too many
+    REFUSED_LOCKED = "refused_locked"  # entry is locked: the PIN was not even checked
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    """One entry's result and the lock state to persist."""
+
+    kind: AttemptKind
+    state: LockState
+    tries_left: int
+    locked_until: datetime | None
+
+
+@dataclass(frozen=True)
+class LockPolicy:
+    """`max_tries` wrong PINs in a row lock entry for `lockout`."""
+
+    max_tries: int = MAX_WRONG_TRIES
+    lockout: timedelta = LOCKOUT
+
+    def __post_init__(self) -> None:
+        if self.max_tries < 1 or self.lockout <= timedelta(0):
+            raise ValueError("a lock policy needs at least one try and a positive lockout")
+
+    def locked_until(self, state: LockState, now: datetime) -> datetime | None:
+        """When entry unlocks, or None if it is open at `now`.
+
+        A lock never lasts longer than `lockout` from `now`: if the clock was set
+        back, the lock shortens to one lockout instead of lasting for days.
+        """
+        until = state.locked_until
+        if until is None or now >= until:
+            return None
+        return min(until, now + self.lockout)
+
+    def tries_left(self, state: LockState, now: datetime) -> int:
+        """Wrong tries left before the lock (0 while locked)."""
+        if self.locked_until(state, now) is not None:
+            return 0
+        return max(self.max_tries - self._tries(state, now), 0)
+
+    def _tries(self, state: LockState, now: datetime) -> int:
+        # A lock that has run out starts a fresh count.
+        if state.locked_until is not None and now >= state.locked_until:
+            return 0
+        return state.failed_tries
+
+    def normalized(self, state: LockState, now: datetime) -> LockState:
+        """The same state with an expired lock cleared and a clock-skewed lock shortened."""
+        until = self.locked_until(state, now)
+        if until is None:
+            return LockState(failed_tries=self._tries(state, now))
+        return replace(state, locked_until=until)
+
+    def attempt(self, state: LockState, correct: bool, now: datetime) -> AttemptOutcome:
+        """Apply one PIN entry that was `correct` or not (ignored while locked)."""
+        state = self.normalized(state, now)
+        if state.locked_until is not None:
+            return AttemptOutcome(AttemptKind.REFUSED_LOCKED, state, 0, state.locked_until)
+        if correct:
+            return AttemptOutcome(AttemptKind.ACCEPTED, LockState(), self.max_tries, None)
+        tries = state.failed_tries + 1
+        if tries >= self.max_tries:
+            until = now + self.lockout
+            locked = LockState(failed_tries=tries, locked_until=until)
+            return AttemptOutcome(AttemptKind.LOCKED_NOW, locked, 0, until)
+        wrong = LockState(failed_tries=tries)
+        return AttemptOutcome(AttemptKind.WRONG, wrong, self.max_tries - tries, None)
+
+
+# -- manager session ------------------------------------------------------------------
+
+
+@dataclass
+class ManagerSession:
+    """A manager signed in at `started_at`; idle for `idle_timeout`, it is over."""
+
+    started_at: datetime
+    idle_timeout: timedelta = IDLE_TIMEOUT
+    last_activity: datetime = field(init=False)
+    signed_out: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        if self.idle_timeout <= timedelta(0):
+            raise ValueError("the idle timeout must be positive")
+        self.last_activity = self.started_at
+
+    @property
+    def expires_at(self) -> datetime:
+        """When the session ends unless there is activity before."""
+        return self.last_activity + self.idle_timeout
+
+    def is_active(self, now: datetime) -> bool:
+        """Whether the manager is still signed in at `now`."""
+        return not self.signed_out and now < self.expires_at
+
+    def touch(self, now: datetime) -> bool:
+        """Activity at `now`: restart the idle countdown. False if the session was over."""
+        if not self.is_active(now):
+            return False
+        # A clock set back must not shorten the session below what was granted.
+        self.last_activity = max(self.last_activity, now)
+        return True
+
+    def sign_out(self) -> None:
+        """End the session now."""
+        self.signed_out = True

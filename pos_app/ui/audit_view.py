@@ -1,0 +1,481 @@
+"""The audit log for a manager: a table of entries, an integrity check and a CSV export.
+
+The table pages through the log newest first (`fetchMore` as it scrolls).
+"Check integrity" recomputes the hash chain and names the first entry that
+does not fit; "Export CSV..." asks for a file with Qt's own (non-native)
+dialog opened with `open()`, never `exec()`, and writes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Final
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QStandardPaths,
+    Qt,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.services.manager import (
+    AuditAction,
+    AuditCheck,
+    AuditEntry,
+    AuditQuery,
+    ManagerRequiredError,
+    ManagerService,
+)
+from pos_app.ui.pin_dialog import MIN_TOUCH, ManagerScreen
+from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import manager as text
+
+__all__ = ["AuditColumn", "AuditLogDialog", "AuditTableModel", "PathChooser", "ask_export_path"]
+
+ENTRY_ROLE: Final = int(Qt.ItemDataRole.UserRole) + 1
+PAGE_SIZE: Final = 200
+
+PathChooser = Callable[[QWidget], Awaitable[Path | None]]
+_AnyIndex = QModelIndex | QPersistentModelIndex
+_BROKEN_BACKGROUND: Final = QColor("#fdecea")
+
+STYLE_SHEET: Final = """
+QDialog#auditLogDialog QPushButton, QDialog#auditLogDialog QLineEdit,
+QDialog#auditLogDialog QComboBox { min-height: 44px; }
+QDialog#auditLogDialog QPushButton { padding: 0 16px; }
+QDialog#auditLogDialog QLabel#auditStatusLabel[state="ok"] {
+    background: #e6f4ea; color: #0d5223; padding: 8px; border-radius: 4px;
+}
+QDialog#auditLogDialog QLabel#auditStatusLabel[state="broken"] {
+    background: #fdecea; color: #8c1d18; padding: 8px; border-radius: 4px; font-weight: 600;
+}
+QDialog#auditLogDialog QLabel#auditStatusLabel[state="info"] { padding: 8px; }
+"""
+
+
+class AuditColumn(IntEnum):
+    """The columns of the audit table, in order."""
+
+    SEQ = 0
+    WHEN = 1
+    WHO = 2
+    LANE = 3
+    ACTION = 4
+    SUBJECT = 5
+    OUTCOME = 6
+    DETAIL = 7
+
+
+_HEADERS: Final = {
+    AuditColumn.SEQ: text.COLUMN_SEQ,
+    AuditColumn.WHEN: text.COLUMN_WHEN,
+    AuditColumn.WHO: text.COLUMN_WHO,
+    AuditColumn.LANE: text.COLUMN_LANE,
+    AuditColumn.ACTION: text.COLUMN_ACTION,
+    AuditColumn.SUBJECT: text.COLUMN_SUBJECT,
+    AuditColumn.OUTCOME: text.COLUMN_OUTCOME,
+    AuditColumn.DETAIL: text.COLUMN_DETAIL,
+}
+
+
+def when_text(moment: datetime) -> str:
+    """An entry's time as the table shows it (local time)."""
+    return moment.astimezone().strftime(text.WHEN_FORMAT)
+
+
+def detail_text(detail: str) -> str:
+    """ "amount_cents: 1500, mode: card" from the stored JSON (the JSON itself if odd)."""
+    try:
+        data = json.loads(detail)
+    except ValueError:
+        return detail
+    if not isinstance(data, dict):
+        return detail
+    return ", ".join(f"{key}: {value}" for key, value in data.items())
+
+
+class AuditTableModel(QAbstractTableModel):
+    """Audit entries, newest first, fetched a page at a time from `fetch`."""
+
+    def __init__(
+        self,
+        fetch: Callable[[AuditQuery], list[AuditEntry]],
+        parent: QObject | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        super().__init__(parent)
+        self._fetch = fetch
+        self._page_size = page_size
+        self._query = AuditQuery(limit=page_size)
+        self._entries: list[AuditEntry] = []
+        self._more = True
+        self._broken_seq: int | None = None
+
+    # -- loading --------------------------------------------------------------------------
+
+    def set_filter(self, subject: str | None = None, actions: tuple[str, ...] = ()) -> None:
+        """Show only matching entries, from the newest."""
+        self._query = AuditQuery(subject=subject or None, actions=actions, limit=self._page_size)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload from the newest entry."""
+        self.beginResetModel()
+        self._entries = []
+        self._more = True
+        self.endResetModel()
+        self.fetchMore(QModelIndex())
+
+    def canFetchMore(self, parent: _AnyIndex = QModelIndex()) -> bool:  # noqa: B008 (Qt's signature)
+        """Whether older entries may be left to load."""
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: _AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        """Load the next page of older entries."""
+        if parent.isValid() or not self._more:
+            return
+        query = AuditQuery(
+            subject=self._query.subject,
+            actions=self._query.actions,
+            limit=self._page_size,
+            offset=len(self._entries),
+        )
+        try:
+            page = self._fetch(query)
+        except ManagerRequiredError:
+            self._more = False  # signed out: the screen asks for the PIN, then refreshes
+            return
+        self._more = len(page) == self._page_size
+        if page:
+            first = len(self._entries)
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self._entries.extend(page)
+            self.endInsertRows()
+
+    def row_of(self, seq: int) -> int | None:
+        """The row showing entry `seq`, if it is loaded."""
+        for row, entry in enumerate(self._entries):
+            if entry.seq == seq:
+                return row
+        return None
+
+    def entry(self, row: int) -> AuditEntry:
+        """The entry on a row."""
+        return self._entries[row]
+
+    def mark_broken(self, seq: int | None) -> None:
+        """Highlight the entry the integrity check found broken (None: none)."""
+        self._broken_seq = seq
+        if self._entries:
+            last = self.index(len(self._entries) - 1, len(AuditColumn) - 1)
+            self.dataChanged.emit(self.index(0, 0), last, [Qt.ItemDataRole.BackgroundRole])
+
+    # -- Qt model -------------------------------------------------------------------------
+
+    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        """Entries loaded so far."""
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        """The columns of `AuditColumn`."""
+        return 0 if parent.isValid() else len(AuditColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        """Column titles."""
+        if orientation is Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[AuditColumn(section)]
+        return None
+
+    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        """Cell text, the full detail as a tooltip, a spoken row, the broken highlight."""
+        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+            return None
+        entry = self._entries[index.row()]
+        column = AuditColumn(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cell(entry, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column is AuditColumn.DETAIL:
+            return entry.detail
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return text.ROW_ACCESSIBLE.format(
+                seq=entry.seq,
+                when=when_text(entry.at),
+                who=self._cell(entry, AuditColumn.WHO),
+                lane=entry.lane,
+                action=self._cell(entry, AuditColumn.ACTION),
+                outcome=entry.outcome,
+            )
+        if role == Qt.ItemDataRole.BackgroundRole and entry.seq == self._broken_seq:
+            return QBrush(_BROKEN_BACKGROUND)
+        if role == ENTRY_ROLE:
+            return entry
+        return None
+
+    @staticmethod
+    def _cell(entry: AuditEntry, column: AuditColumn) -> str:
+        cells = {
+            AuditColumn.SEQ: str(entry.seq),
+            AuditColumn.WHEN: when_text(entry.at),
+            AuditColumn.WHO: text.ROLES.get(entry.who, entry.who),
+            AuditColumn.LANE: entry.lane,
+            AuditColumn.ACTION: text.ACTIONS.get(entry.action, entry.action),
+            AuditColumn.SUBJECT: entry.subject or "",
+            AuditColumn.OUTCOME: entry.outcome,
+            AuditColumn.DETAIL: detail_text(entry.detail),
+        }
+        return cells[column]
+
+
+async def ask_export_path(parent: QWidget) -> Path | None:
+    """Ask where to save the CSV with Qt's own file dialog, opened with `open()`."""
+    dialog = QFileDialog(parent, text.EXPORT_DIALOG_TITLE)
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setNameFilter(text.EXPORT_FILTER)
+    dialog.setDefaultSuffix("csv")
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    if documents:
+        dialog.setDirectory(documents)
+    dialog.selectFile(text.EXPORT_FILE_NAME.format(date=datetime.now().strftime("%Y-%m-%d")))
+    finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def on_finished(result: int) -> None:
+        if not finished.done():
+            finished.set_result(result)
+
+    dialog.finished.connect(on_finished)
+    try:
+        dialog.open()
+        result = await finished
+        files = dialog.selectedFiles()
+    finally:
+        dialog.deleteLater()
+    if result != QFileDialog.DialogCode.Accepted.value or not files:
+        return None
+    return Path(files[0])
+
+
+class AuditLogDialog(ManagerScreen):
+    """The audit log for a signed-in manager: view, check, export.
+
+    `choose_path` asks where to export (tests pass their own); the default is
+    `ask_export_path`. Open it with `open()` (or `show()`) after the manager
+    signed in; idle for 15 minutes, it asks for the PIN again.
+    """
+
+    def __init__(
+        self,
+        service: ManagerService,
+        parent: QWidget | None = None,
+        *,
+        choose_path: PathChooser = ask_export_path,
+        page_size: int = PAGE_SIZE,
+        idle_check_ms: int = 1000,
+    ) -> None:
+        super().__init__(service, parent, idle_check_ms=idle_check_ms)
+        self.setObjectName("auditLogDialog")
+        self.setWindowTitle(text.AUDIT_TITLE)
+        self.setAccessibleName(text.AUDIT_TITLE)
+        self.setStyleSheet(STYLE_SHEET)
+        self.resize(1000, 620)
+        self._choose_path = choose_path
+        self.export_task = TaskSlot(self, "audit export")
+        self.model = AuditTableModel(service.audit_entries, self, page_size=page_size)
+        self._build()
+        self.reauthenticated.connect(self.model.refresh)
+        self.finished.connect(self._on_finished)
+        self.model.refresh()
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        intro = QLabel(text.AUDIT_INTRO, self)
+        intro.setObjectName("auditIntroLabel")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addLayout(self._build_filters())
+
+        self.table = QTableView(self)
+        self.table.setObjectName("auditTable")
+        self.table.setAccessibleName(text.AUDIT_TABLE_NAME)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(36)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(AuditColumn.DETAIL, QHeaderView.ResizeMode.Stretch)
+        header.setHighlightSections(False)
+        layout.addWidget(self.table, 1)
+
+        self.status_label = QLabel("", self)
+        self.status_label.setObjectName("auditStatusLabel")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.status_label.setAccessibleName(text.STATUS_NAME)
+        self.status_label.hide()
+        layout.addWidget(self.status_label)
+        layout.addLayout(self._build_buttons())
+
+    def _build_filters(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.subject_edit = QLineEdit(self)
+        self.subject_edit.setObjectName("auditSubjectEdit")
+        self.subject_edit.setAccessibleName(text.SUBJECT_FILTER_NAME)
+        self.subject_edit.setPlaceholderText(text.SUBJECT_FILTER_PLACEHOLDER)
+        self.subject_edit.setClearButtonEnabled(True)
+        self.subject_edit.editingFinished.connect(self._on_filter_changed)
+        subject_label = QLabel(text.SUBJECT_FILTER_LABEL, self)
+        subject_label.setBuddy(self.subject_edit)
+        self.action_combo = QComboBox(self)
+        self.action_combo.setObjectName("auditActionCombo")
+        self.action_combo.setAccessibleName(text.ACTION_FILTER_NAME)
+        self.action_combo.addItem(text.ALL_ACTIONS, "")
+        for action in AuditAction:
+            self.action_combo.addItem(text.ACTIONS[action], action.value)
+        self.action_combo.currentIndexChanged.connect(self._on_filter_changed)
+        action_label = QLabel(text.ACTION_FILTER_LABEL, self)
+        action_label.setBuddy(self.action_combo)
+        row.addWidget(subject_label)
+        row.addWidget(self.subject_edit, 2)
+        row.addSpacing(12)
+        row.addWidget(action_label)
+        row.addWidget(self.action_combo, 1)
+        return row
+
+    def _build_buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.check_button = self._button(text.CHECK_BUTTON, "auditCheckButton", text.CHECK_BUTTON)
+        self.check_button.setAccessibleDescription(text.CHECK_BUTTON_DESCRIPTION)
+        self.check_button.setToolTip(text.CHECK_BUTTON_DESCRIPTION)
+        self.check_button.clicked.connect(self.check_integrity)
+        self.export_button = self._button(
+            text.EXPORT_BUTTON, "auditExportButton", text.EXPORT_BUTTON_NAME
+        )
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.close_button = self._button(text.CLOSE_BUTTON, "auditCloseButton", text.CLOSE_BUTTON)
+        self.close_button.clicked.connect(self.reject)
+        row.addWidget(self.check_button)
+        row.addWidget(self.export_button)
+        row.addStretch(1)
+        row.addWidget(self.close_button)
+        return row
+
+    def _button(self, label: str, name: str, accessible: str) -> QPushButton:
+        button = QPushButton(label, self)
+        button.setObjectName(name)
+        button.setAccessibleName(accessible)
+        button.setMinimumHeight(MIN_TOUCH)
+        button.setAutoDefault(False)
+        return button
+
+    # -- actions --------------------------------------------------------------------------
+
+    def check_integrity(self) -> AuditCheck | None:
+        """Recompute the chain and say ok, or which entry broke (and show it)."""
+        try:
+            check = self.service.verify_audit()
+        except ManagerRequiredError:
+            self._show_status(text.SIGN_IN_AGAIN, "info")
+            return None
+        self.model.refresh()  # the check itself is now the newest entry
+        self.model.mark_broken(check.broken_seq)
+        if check.ok:
+            time = datetime.now().astimezone().strftime("%H:%M")
+            self._show_status(text.CHECK_OK.format(count=check.checked, time=time), "ok")
+            return check
+        self._show_status(text.CHECK_BROKEN.format(problem=self._problem(check)), "broken")
+        row = self._reveal(check.broken_seq)
+        if row is not None:
+            self.table.scrollTo(
+                self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter
+            )
+            self.table.selectRow(row)
+        return check
+
+    @staticmethod
+    def _problem(check: AuditCheck) -> str:
+        seq = check.broken_seq or 0
+        if check.reason is None:
+            return check.message
+        return text.BREAKS[check.reason].format(seq=seq, previous=seq - 1)
+
+    def _reveal(self, seq: int | None) -> int | None:
+        """Load pages until entry `seq` is in the table (a bounded number); its row."""
+        if seq is None:
+            return None
+        for _ in range(50):
+            row = self.model.row_of(seq)
+            if row is not None or not self.model.canFetchMore():
+                return row
+            self.model.fetchMore()
+        return self.model.row_of(seq)
+
+    def _show_status(self, message: str, state: str) -> None:
+        self.status_label.setText(message)
+        self.status_label.setAccessibleName(message)
+        self.status_label.setProperty("state", state)
+        self.status_label.style().unpolish(self.status_label)
+        self.status_label.style().polish(self.status_label)
+        self.status_label.show()
+
+    async def export(self) -> int | None:
+        """Ask for a file and write the log to it; the entry count, or None."""
+        path = await self._choose_path(self)
+        if path is None:
+            return None
+        try:
+            count = self.service.export_audit(path)
+        except ManagerRequiredError:
+            self._show_status(text.SIGN_IN_AGAIN, "info")
+            return None
+        except OSError:
+            self._show_status(text.EXPORT_FAILED.format(name=path.name), "broken")
+            return None
+        self._show_status(text.EXPORTED.format(count=count, name=path.name), "info")
+        self.model.refresh()
+        return count
+
+    # -- slots ----------------------------------------------------------------------------
+
+    def _on_filter_changed(self, *_args: object) -> None:
+        action = self.action_combo.currentData()
+        actions = (str(action),) if action else ()
+        self.model.set_filter(self.subject_edit.text().strip() or None, actions)
+
+    def _on_export_button_clicked(self) -> None:
+        self.export_task.start_if_idle(self.export())
+
+    def _on_finished(self, _result: int) -> None:
+        self.export_task.cancel()

@@ -1,0 +1,126 @@
+"""What the manager screens say: the PIN dialog and the audit log, ready for translation."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pos_app.domain.pin import PIN_MAX_DIGITS, PIN_MIN_DIGITS, PinProblem
+from pos_app.services.manager import AuditAction, AuditBreak
+
+# -- PIN dialog -----------------------------------------------------------------------
+
+PIN_TITLE_SIGN_IN: Final = "Manager PIN"
+PIN_TITLE_SET_UP: Final = "Set the manager PIN"
+PIN_TITLE_CHANGE: Final = "Change the manager PIN"
+
+PROMPT_SIGN_IN: Final = "A manager must approve this. Enter the manager PIN."
+PROMPT_REAUTH: Final = "No activity for 15 minutes. Enter the manager PIN to go on."
+PROMPT_SET_UP: Final = (
+    f"No manager PIN is set yet. Choose one of {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits."
+)
+PROMPT_CURRENT: Final = "Enter the current manager PIN."
+PROMPT_NEW: Final = f"Enter the new PIN ({PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits)."
+PROMPT_REPEAT: Final = "Enter the same new PIN again."
+
+PIN_FIELD_NAME: Final = "Manager PIN"
+PIN_FIELD_DESCRIPTION: Final = "The digits are hidden as they are typed."
+PIN_PLACEHOLDER: Final = "PIN"
+MESSAGE_NAME: Final = "PIN message"
+
+WRONG_PIN: Final = "Wrong PIN, {left} tries left"
+WRONG_PIN_LAST: Final = "Wrong PIN, 1 try left"
+LOCKED: Final = "Locked until {time} after {tries} wrong tries"
+UNLOCKED: Final = "You can enter the PIN again."
+PIN_ALREADY_SET: Final = "A manager PIN was set on another till meanwhile. Sign in with that PIN."
+NO_PIN_YET: Final = "No manager PIN is set yet. Choose one first."
+
+PIN_PROBLEMS: Final[dict[PinProblem, str]] = {
+    PinProblem.EMPTY: "Enter the manager PIN.",
+    PinProblem.NOT_DIGITS: "The PIN is made of digits only.",
+    PinProblem.TOO_SHORT: f"The PIN has at least {PIN_MIN_DIGITS} digits.",
+    PinProblem.TOO_LONG: f"The PIN has at most {PIN_MAX_DIGITS} digits.",
+    PinProblem.TOO_SIMPLE: (
+        "Choose a PIN that is harder to guess: not one digit repeated and not a run"
+        " like 1234 or 9876."
+    ),
+    PinProblem.MISMATCH: "The two PINs are different. Enter the new PIN again.",
+}
+
+SIGN_IN_BUTTON: Final = "Sign in"
+NEXT_BUTTON: Final = "Next"
+SET_PIN_BUTTON: Final = "Set PIN"
+CANCEL_BUTTON: Final = "Cancel"
+KEY_BACKSPACE: Final = "⌫"
+KEY_BACKSPACE_NAME: Final = "Delete the last digit"
+KEY_CLEAR: Final = "Clear"
+KEY_CLEAR_NAME: Final = "Clear the PIN"
+KEY_DIGIT_NAME: Final = "Digit {digit}"
+KEYPAD_NAME: Final = "PIN keypad"
+
+# -- audit log ------------------------------------------------------------------------
+
+AUDIT_TITLE: Final = "Audit log"
+AUDIT_INTRO: Final = (
+    "Every refund, void, override, settings change and failed PIN, newest first."
+    " Entries cannot be changed; a check shows if someone changed the file."
+)
+AUDIT_TABLE_NAME: Final = "Audit entries"
+SUBJECT_FILTER_LABEL: Final = "&Find"
+SUBJECT_FILTER_NAME: Final = "Find by payment or operation id"
+SUBJECT_FILTER_PLACEHOLDER: Final = "Payment or operation id"
+ACTION_FILTER_LABEL: Final = "&Action"
+ACTION_FILTER_NAME: Final = "Show only one kind of action"
+ALL_ACTIONS: Final = "All actions"
+
+COLUMN_SEQ: Final = "#"
+COLUMN_WHEN: Final = "When"
+COLUMN_WHO: Final = "Who"
+COLUMN_LANE: Final = "Lane"
+COLUMN_ACTION: Final = "Action"
+COLUMN_SUBJECT: Final = "Payment / item"
+COLUMN_OUTCOME: Final = "Outcome"
+COLUMN_DETAIL: Final = "Details"
+WHEN_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
+ROW_ACCESSIBLE: Final = "Entry {seq}, {when}, {who} on lane {lane}: {action}, {outcome}"
+
+ROLES: Final[dict[str, str]] = {"cashier": "Cashier", "manager": "Manager"}
+ACTIONS: Final[dict[str, str]] = {
+    AuditAction.REFUND: "Refund",
+    AuditAction.VOID: "Void",
+    AuditAction.OVERRIDE: "Override",
+    AuditAction.SETTINGS_CHANGE: "Settings change",
+    AuditAction.PIN_FAILED: "Failed PIN",
+    AuditAction.PIN_LOCKED: "PIN locked",
+    AuditAction.PIN_SET: "PIN set",
+    AuditAction.PIN_CHANGED: "PIN changed",
+    AuditAction.SIGN_IN: "Manager signed in",
+    AuditAction.SIGN_OUT: "Manager signed out",
+    AuditAction.AUDIT_CHECK: "Log checked",
+    AuditAction.AUDIT_EXPORT: "Log exported",
+}
+
+CHECK_BUTTON: Final = "Check integrity"
+CHECK_BUTTON_DESCRIPTION: Final = "Recompute every entry's hash to find changes made to the file"
+EXPORT_BUTTON: Final = "Export CSV..."
+EXPORT_BUTTON_NAME: Final = "Export the audit log as a CSV file"
+CLOSE_BUTTON: Final = "Close"
+STATUS_NAME: Final = "Audit log status"
+
+CHECK_OK: Final = "Intact: all {count} entries check out (checked at {time})."
+CHECK_BROKEN: Final = "Changed outside the app: {problem}"
+BREAKS: Final[dict[AuditBreak, str]] = {
+    AuditBreak.CONTENT_CHANGED: "entry {seq} was changed after it was written.",
+    AuditBreak.CHAIN_BROKEN: (
+        "entry {seq} does not follow entry {previous}: an entry was changed or replaced."
+    ),
+    AuditBreak.MISSING: "entry {seq} is missing: entries were deleted.",
+    AuditBreak.TRUNCATED: "the newest entries, from entry {seq} on, were deleted.",
+    AuditBreak.HEAD_MISMATCH: "entry {seq} was not written by this app.",
+}
+
+EXPORT_DIALOG_TITLE: Final = "Export the audit log"
+EXPORT_FILTER: Final = "CSV files (*.csv)"
+EXPORT_FILE_NAME: Final = "audit-log-{date}.csv"
+EXPORTED: Final = "Exported {count} entries to {name}."
+EXPORT_FAILED: Final = "Could not write {name}. Choose another folder and try again."
+SIGN_IN_AGAIN: Final = "Sign in again to go on."
