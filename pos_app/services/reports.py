@@ -1,0 +1,225 @@
+"""Receipts and the end-of-day report, over the journal and JustiFi's list of payments.
+
+`ReceiptService` builds receipts from journaled operations (after an approval,
+or a reprint from the history). `ReportService.day_report` sums a day from the
+journal and reconciles it with the payments JustiFi holds for the same
+window, fetched through the `PaymentsSource` port (`pos_app.justifi.payments_list`
+implements it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Final, Protocol
+
+from pos_app.domain.cart import Cart
+from pos_app.domain.payment_flow import PaymentKind, PaymentState
+from pos_app.domain.receipt import Receipt, ReceiptCopy, receipt_from_operation
+from pos_app.domain.report import DayReport, JustifiPayment, build_day_report, day_window
+from pos_app.services.ports import (
+    GatewayConfigError,
+    GatewayRefusedError,
+    GatewayUnavailableError,
+    HistoryQuery,
+    Journal,
+    Operation,
+)
+
+__all__ = ["PaymentsSource", "ReceiptService", "ReportService", "ReportSettings"]
+
+log = logging.getLogger("pos_app.services.reports")
+
+_PAGE: Final = 1000  # journal rows per history query
+
+
+class PaymentsSource(Protocol):
+    """JustiFi's payments, as reconciliation needs them."""
+
+    async def payments_between(
+        self, created_after: datetime, created_before: datetime
+    ) -> Sequence[JustifiPayment]:
+        """Every payment created in the window (both ends included), all pages."""
+        ...
+
+    async def payment(self, payment_id: str) -> JustifiPayment | None:
+        """One payment, or None when JustiFi does not know it."""
+        ...
+
+
+class ReceiptService:
+    """Receipts of journaled operations, with the store's header lines."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        header: Sequence[str] = (),
+        *,
+        tz: tzinfo | None = None,
+        currency: str = "usd",
+    ) -> None:
+        self.journal = journal
+        self.header = tuple(header)
+        self.tz = tz
+        self.currency = currency
+
+    def for_operation(
+        self,
+        operation: Operation,
+        copy: ReceiptCopy = ReceiptCopy.CUSTOMER,
+        cart: Cart | None = None,
+    ) -> Receipt:
+        """The receipt of an operation at hand (`cart`: the sale's cart, for its lines)."""
+        return receipt_from_operation(
+            operation,
+            header=self.header,
+            copy=copy,
+            cart=cart,
+            tz=self.tz,
+            currency=self.currency,
+        )
+
+    def receipt(
+        self,
+        operation_id: str,
+        copy: ReceiptCopy = ReceiptCopy.CUSTOMER,
+        cart: Cart | None = None,
+    ) -> Receipt | None:
+        """A reprint from the history; None for an unknown operation."""
+        operation = self.journal.get(operation_id)
+        return None if operation is None else self.for_operation(operation, copy, cart)
+
+    def after(self, state: PaymentState, cart: Cart | None = None) -> Receipt | None:
+        """The receipt to offer after the payment dialog ended in `state`."""
+        operation = self._operation_of(state)
+        return None if operation is None else self.for_operation(operation, cart=cart)
+
+    def _operation_of(self, state: PaymentState) -> Operation | None:
+        if state.kind is PaymentKind.REFUND and state.refund_id:
+            return self.journal.find_by_justifi_id(state.refund_id)
+        if state.kind is PaymentKind.VOID and state.payment_id:
+            voids = self.journal.history(
+                HistoryQuery(kinds=(PaymentKind.VOID.value,), text=state.payment_id, limit=1)
+            )
+            return voids[0] if voids else None
+        some_id = state.payment_id or state.intent_id
+        return self.journal.find_by_justifi_id(some_id) if some_id else None
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """How the report reads the day.
+
+    `margin` widens the window on both sides for matching: a sale started just
+    before midnight may have its payment created just after it.
+    """
+
+    tz: tzinfo | None = None  # the store's time zone; None: this computer's
+    currency: str = "usd"
+    margin: timedelta = timedelta(minutes=30)
+
+
+class ReportService:
+    """The end-of-day report: the journal's day, reconciled with JustiFi's payments."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        payments: PaymentsSource | None,
+        settings: ReportSettings | None = None,
+    ) -> None:
+        self.journal = journal
+        self.payments = payments
+        self.settings = settings or ReportSettings()
+
+    async def day_report(self, day: date, lane: str | None = None) -> DayReport:
+        """The report of one local day, for one lane or (None) every lane.
+
+        When JustiFi cannot be reached, the report still sums the journal but is
+        marked not checked (`justifi_checked` False): nothing is reconciled.
+        """
+        settings = self.settings
+        start, end = day_window(day, settings.tz)
+        operations = self._history(start - settings.margin, end + settings.margin)
+        operations += self._related(operations)
+        payments: list[JustifiPayment] | None = None
+        if self.payments is not None:
+            try:
+                payments = await self._justifi(operations, start, end)
+            except (GatewayUnavailableError, GatewayConfigError, GatewayRefusedError) as exc:
+                log.warning("end-of-day report: JustiFi's payments not available: %s", exc)
+                payments = None
+        if payments is not None:
+            operations += self._found_by_payment(operations, payments)
+        return build_day_report(
+            day,
+            operations,
+            payments,
+            lanes=None if lane is None else (lane,),
+            tz=settings.tz,
+            currency=settings.currency,
+        )
+
+    def _history(self, since: datetime, until: datetime) -> list[Operation]:
+        found: list[Operation] = []
+        while True:
+            page = self.journal.history(
+                HistoryQuery(since=since, until=until, limit=_PAGE, offset=len(found))
+            )
+            found += page
+            if len(page) < _PAGE:
+                return found
+
+    def _related(self, operations: Sequence[Operation]) -> list[Operation]:
+        """Every journaled operation on the payments of `operations` (refunds on later days)."""
+        known = {op.id for op in operations}
+        payment_ids = sorted({op.payment_id for op in operations if op.payment_id})
+        related: list[Operation] = []
+        for payment_id in payment_ids:
+            for op in self.journal.history(HistoryQuery(text=payment_id, limit=_PAGE)):
+                if op.id not in known and op.payment_id == payment_id:
+                    known.add(op.id)
+                    related.append(op)
+        return related
+
+    async def _justifi(
+        self, operations: Sequence[Operation], start: datetime, end: datetime
+    ) -> list[JustifiPayment]:
+        assert self.payments is not None
+        margin = self.settings.margin
+        payments = list(await self.payments.payments_between(start - margin, end + margin))
+        listed = {p.id for p in payments}
+        # Payments the day's operations refer to but created outside the window
+        # (a refund today of last week's sale): asked for one by one.
+        wanted = sorted(
+            {
+                op.payment_id
+                for op in operations
+                if op.payment_id and op.payment_id not in listed and start <= op.created_at < end
+            }
+        )
+        for payment_id in wanted:
+            payment = await self.payments.payment(payment_id)
+            if payment is not None:
+                payments.append(payment)
+        return payments
+
+    def _found_by_payment(
+        self, operations: Sequence[Operation], payments: Sequence[JustifiPayment]
+    ) -> list[Operation]:
+        """Charges of JustiFi's payments that the window's history missed (clock skew)."""
+        known_ids = {op.id for op in operations}
+        referred = {op.payment_id for op in operations} | {op.sale_id for op in operations}
+        found: list[Operation] = []
+        for payment in payments:
+            if payment.id in referred or (payment.sale_id and payment.sale_id in referred):
+                continue
+            op = self.journal.find_by_justifi_id(payment.id)
+            if op is None and payment.sale_id:
+                op = self.journal.find_by_justifi_id(payment.sale_id)
+            if op is not None and op.id not in known_ids:
+                known_ids.add(op.id)
+                found.append(op)
+        return found

@@ -1,0 +1,373 @@
+"""The receipt preview: both copies, printed, saved as PDF or sent to a thermal printer.
+
+The text shown is the text printed (`pos_app.domain.receipt.render_text`). Qt's
+print and file dialogs are opened with `open()` and awaited, never `exec()`:
+a nested event loop breaks qasync (ARCHITECTURE.md). The helpers for that
+(`choose_save_path`, `print_with_dialog`, `write_pdf`) serve the end-of-day
+report too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, Qt
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QPageLayout, QTextDocument
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.domain.receipt import Receipt, ReceiptCopy, render_text
+from pos_app.printing.escpos import (
+    INSTALL_COMMAND,
+    PrinterError,
+    ThermalPrinter,
+    escpos_installed,
+)
+from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import receipts as text
+
+log = logging.getLogger("pos_app.ui.receipt_view")
+
+MIN_TOUCH = 44
+PRINT_POINT_SIZE = 10
+
+PathChooser = Callable[[QWidget, str, str, str], Awaitable[Path | None]]
+"""(parent, title, suggested file name, name filter) -> the chosen path, or None."""
+
+STYLE_SHEET = """
+QDialog#receiptPreview QPlainTextEdit#receiptText { background: #ffffff; color: #111111; }
+QDialog#receiptPreview QLabel#receiptStatusLabel { color: #374151; }
+QDialog#receiptPreview QPushButton { min-height: 44px; padding: 0 14px; }
+"""
+
+
+# -- dialogs without nested loops ------------------------------------------------------
+
+
+async def finished_result(dialog: QDialog) -> int:
+    """Open `dialog` (never exec) and wait until it finishes; its result code."""
+    finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def on_finished(result: int) -> None:
+        if not finished.done():
+            finished.set_result(result)
+
+    dialog.finished.connect(on_finished)
+    try:
+        # QDialog's open(): QPrintDialog and QFileDialog overload it with (receiver, slot).
+        QDialog.open(dialog)
+        return await finished
+    finally:
+        dialog.finished.disconnect(on_finished)
+
+
+async def choose_save_path(
+    parent: QWidget, title: str, suggested: str, name_filter: str
+) -> Path | None:
+    """Ask where to save a file (a Qt file dialog opened without a nested loop)."""
+    dialog = QFileDialog(parent, title)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+    dialog.setNameFilter(name_filter)
+    dialog.setDefaultSuffix(Path(suggested).suffix.lstrip("."))
+    dialog.selectFile(suggested)
+    try:
+        result = await finished_result(dialog)
+        files = dialog.selectedFiles()
+    finally:
+        dialog.deleteLater()
+    if result != QDialog.DialogCode.Accepted.value or not files:
+        return None
+    return Path(files[0])
+
+
+def monospace_font(point_size: int = PRINT_POINT_SIZE) -> QFont:
+    """The system's fixed-width font (columns must line up)."""
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    font.setPointSize(point_size)
+    return font
+
+
+def plain_document(body: str, title: str) -> QTextDocument:
+    """A document of monospaced plain text, for printing."""
+    document = QTextDocument()
+    document.setDefaultFont(monospace_font())
+    document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
+    document.setPlainText(body)
+    return document
+
+
+def write_pdf(document: QTextDocument, path: Path) -> None:
+    """Print `document` into a PDF file at `path` (OSError when it cannot be written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Qt reports an unwritable file only by printing nothing: find out first.
+    with path.open("wb"):
+        pass
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(path))
+    printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
+    printer.setDocName(document.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
+    document.print_(printer)
+
+
+async def print_with_dialog(parent: QWidget, document: QTextDocument) -> bool:
+    """Ask for a printer (Qt's print dialog, opened without a nested loop) and print."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setDocName(document.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
+    dialog = QPrintDialog(printer, parent)
+    try:
+        result = await finished_result(dialog)
+    finally:
+        dialog.deleteLater()
+    if result != QDialog.DialogCode.Accepted.value:
+        return False
+    document.print_(printer)
+    return True
+
+
+# -- the preview -----------------------------------------------------------------------
+
+
+class ReceiptPreview(QDialog):
+    """One receipt, customer or merchant copy, with Print, Save PDF and the receipt printer.
+
+    `columns` is the text width when no thermal printer is set up (the
+    printer's own width wins). `choose_path` asks where to save the PDF; tests
+    pass their own.
+    """
+
+    def __init__(
+        self,
+        receipt: Receipt,
+        parent: QWidget | None = None,
+        *,
+        columns: int = 42,
+        thermal_printer: ThermalPrinter | None = None,
+        escpos_available: bool | None = None,
+        choose_path: PathChooser = choose_save_path,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("receiptPreview")
+        self.setWindowTitle(text.RECEIPT_TITLE)
+        self.setStyleSheet(STYLE_SHEET)
+        self._receipt = receipt
+        self._thermal = thermal_printer
+        self._columns = thermal_printer.columns if thermal_printer is not None else columns
+        self._escpos_available = (
+            escpos_installed() if escpos_available is None else escpos_available
+        )
+        self._choose_path = choose_path
+        self.work = TaskSlot(self, "receipt")
+        self._build()
+        self.set_copy(receipt.copy)
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        copies = QHBoxLayout()
+        self.copy_group = QButtonGroup(self)
+        self.copy_group.setExclusive(True)
+        self.customer_button = self._button("customerCopyButton", text.CUSTOMER_COPY_BUTTON)
+        self.merchant_button = self._button("merchantCopyButton", text.MERCHANT_COPY_BUTTON)
+        for button, copy in (
+            (self.customer_button, ReceiptCopy.CUSTOMER),
+            (self.merchant_button, ReceiptCopy.MERCHANT),
+        ):
+            button.setCheckable(True)
+            button.setProperty("receiptCopy", copy.value)
+            self.copy_group.addButton(button)
+            copies.addWidget(button)
+        copies.addStretch(1)
+        self.copy_group.buttonToggled.connect(self._on_copy_group_button_toggled)
+        layout.addLayout(copies)
+
+        self.text_view = QPlainTextEdit(self)
+        self.text_view.setObjectName("receiptText")
+        self.text_view.setAccessibleName(text.RECEIPT_TEXT_NAME)
+        self.text_view.setReadOnly(True)
+        self.text_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        font = monospace_font(11)
+        self.text_view.setFont(font)
+        advance = self.text_view.fontMetrics().horizontalAdvance("M" * self._columns)
+        self.text_view.setMinimumWidth(advance + 40)
+        # A typical receipt without scrolling; longer ones scroll.
+        self.text_view.setMinimumHeight(self.text_view.fontMetrics().lineSpacing() * 28 + 16)
+        layout.addWidget(self.text_view, 1)
+
+        self.status_label = QLabel("", self)
+        self.status_label.setObjectName("receiptStatusLabel")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.status_label)
+
+        buttons = QHBoxLayout()
+        self.print_button = self._button("printReceiptButton", text.PRINT_BUTTON)
+        self.print_button.setAccessibleDescription(text.PRINT_BUTTON_DESCRIPTION)
+        self.print_button.clicked.connect(self._on_print_button_clicked)
+        self.pdf_button = self._button("saveReceiptPdfButton", text.SAVE_PDF_BUTTON)
+        self.pdf_button.setAccessibleDescription(text.SAVE_PDF_DESCRIPTION)
+        self.pdf_button.clicked.connect(self._on_pdf_button_clicked)
+        self.thermal_button = self._button("thermalPrintButton", text.THERMAL_BUTTON)
+        self._set_up_thermal_button()
+        self.thermal_button.clicked.connect(self._on_thermal_button_clicked)
+        self.close_button = self._button("closeReceiptButton", text.CLOSE_BUTTON)
+        self.close_button.setDefault(True)
+        self.close_button.clicked.connect(self.accept)
+        for button in (self.print_button, self.pdf_button, self.thermal_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+
+    def _button(self, name: str, label: str) -> QPushButton:
+        button = QPushButton(label, self)
+        button.setObjectName(name)
+        button.setAccessibleName(label)
+        button.setMinimumHeight(MIN_TOUCH)
+        button.setAutoDefault(False)
+        return button
+
+    def _set_up_thermal_button(self) -> None:
+        button = self.thermal_button
+        if not self._escpos_available:
+            hint = text.THERMAL_NOT_INSTALLED_HINT.format(command=INSTALL_COMMAND)
+            button.setText(text.THERMAL_NOT_INSTALLED)
+            button.setEnabled(False)
+        elif self._thermal is None:
+            hint = text.THERMAL_NOT_SET_UP_HINT
+            button.setText(text.THERMAL_NOT_SET_UP)
+            button.setEnabled(False)
+        else:
+            hint = text.THERMAL_BUTTON_DESCRIPTION
+        button.setToolTip(hint)
+        button.setAccessibleName(button.text())
+        button.setAccessibleDescription(hint)
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def receipt(self) -> Receipt:
+        """The copy shown now."""
+        return self._receipt
+
+    @property
+    def columns(self) -> int:
+        """The text's width in characters."""
+        return self._columns
+
+    def receipt_text(self) -> str:
+        """The text shown and printed."""
+        return render_text(self._receipt, self._columns)
+
+    def set_copy(self, copy: ReceiptCopy) -> None:
+        """Show the customer or the merchant copy."""
+        self._receipt = self._receipt.as_copy(copy)
+        button = self.customer_button if copy is ReceiptCopy.CUSTOMER else self.merchant_button
+        if not button.isChecked():
+            button.setChecked(True)
+        self.text_view.setPlainText(self.receipt_text())
+
+    def _document(self) -> QTextDocument:
+        title = f"{text.RECEIPT_TITLE} {self._receipt.operation_id}"
+        return plain_document(self.receipt_text(), title)
+
+    def _say(self, message: str) -> None:
+        self.status_label.setText(message)
+        self.status_label.setAccessibleName(message)
+
+    # -- actions --------------------------------------------------------------------------
+
+    async def print_receipt(self) -> bool:
+        """Ask for a printer and print the copy shown; False when cancelled."""
+        printed = await print_with_dialog(self, self._document())
+        self._say(text.PRINTED if printed else text.PRINT_CANCELLED)
+        return printed
+
+    def suggested_pdf_name(self) -> str:
+        """A file name that says what the PDF holds."""
+        receipt = self._receipt
+        return text.RECEIPT_FILE_NAME.format(
+            kind=receipt.kind.value,
+            copy=receipt.copy.value,
+            when=receipt.at.strftime("%Y%m%d-%H%M%S"),
+        )
+
+    async def save_pdf(self, path: Path | None = None) -> Path | None:
+        """Save the copy shown as PDF at `path` (asked for when None); the path, or None."""
+        if path is None:
+            path = await self._choose_path(
+                self, text.SAVE_PDF_TITLE, self.suggested_pdf_name(), text.PDF_FILTER
+            )
+            if path is None:
+                return None
+        try:
+            write_pdf(self._document(), path)
+        except OSError:
+            log.warning("saving a receipt PDF failed", exc_info=True)
+            self._say(text.SAVE_FAILED.format(name=path.name))
+            return None
+        self._say(text.SAVED_PDF.format(name=path.name))
+        return path
+
+    async def print_thermal(self) -> bool:
+        """Print the copy shown on the receipt printer; False when it did not print."""
+        if self._thermal is None or not self._escpos_available:
+            return False
+        self.thermal_button.setEnabled(False)
+        self._say(text.PRINTING)
+        try:
+            await self._thermal.print_text(self.receipt_text())
+        except PrinterError:
+            log.warning("the receipt printer failed", exc_info=True)
+            self._say(text.THERMAL_FAILED)
+            return False
+        finally:
+            self.thermal_button.setEnabled(True)
+        self._say(text.THERMAL_PRINTED)
+        return True
+
+    async def show_receipt(self) -> None:
+        """Open the preview (never exec) and wait until it is closed."""
+        await finished_result(self)
+
+    # -- slots ----------------------------------------------------------------------------
+
+    def _on_copy_group_button_toggled(self, button: QPushButton, checked: bool) -> None:
+        if checked:
+            copy = ReceiptCopy(str(button.property("receiptCopy")))
+            if copy is not self._receipt.copy:
+                self.set_copy(copy)
+
+    def _on_print_button_clicked(self) -> None:
+        self.work.start_if_idle(self.print_receipt())
+
+    def _on_pdf_button_clicked(self) -> None:
+        self.work.start_if_idle(self.save_pdf())
+
+    def _on_thermal_button_clicked(self) -> None:
+        self.work.start_if_idle(self.print_thermal())
+
+    def done(self, result: int) -> None:
+        """Closing stops whatever the preview was doing."""
+        self.work.cancel()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.work.cancel()
+        super().closeEvent(event)

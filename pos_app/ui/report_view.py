@@ -1,0 +1,515 @@
+"""The end-of-day report: a day and a lane, the summary, the differences with JustiFi.
+
+The dialog only shows a `DayReport`; the work (journal and JustiFi) is the
+`load` coroutine it is given (`ReportService.day_report`), run in a task the
+dialog owns, so choosing another day while one loads simply replaces it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QBrush, QCloseEvent, QColor, QFont, QShowEvent, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.domain.money import Money
+from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, Totals, report_csv
+from pos_app.ui.receipt_view import (
+    PathChooser,
+    choose_save_path,
+    monospace_font,
+    print_with_dialog,
+    write_pdf,
+)
+from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import receipts as text
+
+log = logging.getLogger("pos_app.ui.report_view")
+
+MIN_TOUCH = 44
+ReportLoader = Callable[[date, str | None], Awaitable[DayReport]]
+"""(day, lane or None for every lane) -> the report; `ReportService.day_report`."""
+
+DIFFERENCE_BACKGROUND = "#fdecea"
+SUBTOTAL_BACKGROUND = "#f3f4f6"
+DIFFERENCE_FOREGROUND = "#8c1d18"
+STATUS_STYLES = {
+    "ok": "background:#e7f6ec;color:#14532d;",
+    "differences": f"background:{DIFFERENCE_BACKGROUND};color:{DIFFERENCE_FOREGROUND};",
+    "unchecked": "background:#fef3c7;color:#78350f;",
+    "": "",
+}
+STYLE_SHEET = """
+QDialog#endOfDayDialog QLabel#reportStatusLabel { padding: 8px; border-radius: 4px; }
+QDialog#endOfDayDialog QPushButton, QDialog#endOfDayDialog QComboBox,
+QDialog#endOfDayDialog QDateEdit { min-height: 44px; }
+QDialog#endOfDayDialog QPushButton { padding: 0 14px; }
+"""
+
+
+class EndOfDayDialog(QDialog):
+    """Pick a day and a lane; see the totals and every difference with JustiFi; export."""
+
+    def __init__(
+        self,
+        load: ReportLoader,
+        parent: QWidget | None = None,
+        *,
+        day: date | None = None,
+        lanes: Sequence[str] = (),
+        lane: str | None = None,
+        choose_path: PathChooser = choose_save_path,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("endOfDayDialog")
+        self.setWindowTitle(text.REPORT_TITLE)
+        self.setStyleSheet(STYLE_SHEET)
+        self._load = load
+        self._choose_path = choose_path
+        self._report: DayReport | None = None
+        self.slot = TaskSlot(self, "end-of-day report")
+        self.work = TaskSlot(self, "end-of-day export")
+        self._build(day or date.today(), lanes, lane)
+
+    # -- building -------------------------------------------------------------------------
+
+    def _build(self, day: date, lanes: Sequence[str], lane: str | None) -> None:
+        self.resize(960, 720)
+        layout = QVBoxLayout(self)
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel(text.DAY_LABEL, self))
+        self.date_edit = QDateEdit(QDate(day.year, day.month, day.day), self)
+        self.date_edit.setObjectName("reportDayEdit")
+        self.date_edit.setAccessibleName(text.DAY_LABEL)
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        self.date_edit.dateChanged.connect(self._on_date_edit_date_changed)
+        controls.addWidget(self.date_edit)
+        controls.addSpacing(16)
+        controls.addWidget(QLabel(text.LANE_LABEL, self))
+        self.lane_combo = QComboBox(self)
+        self.lane_combo.setObjectName("reportLaneCombo")
+        self.lane_combo.setAccessibleName(text.LANE_LABEL)
+        self.lane_combo.setMinimumWidth(160)
+        self._fill_lanes(lanes, lane)
+        self.lane_combo.currentIndexChanged.connect(self._on_lane_combo_current_index_changed)
+        controls.addWidget(self.lane_combo)
+        self.refresh_button = self._button("refreshReportButton", text.REFRESH_BUTTON)
+        self.refresh_button.clicked.connect(self.reload)
+        controls.addWidget(self.refresh_button)
+        controls.addStretch(1)
+        layout.addLayout(controls)
+
+        self.status_label = QLabel("", self)
+        self.status_label.setObjectName("reportStatusLabel")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.status_label)
+
+        layout.addWidget(self._caption(text.SUMMARY_CAPTION))
+        self.summary_table = QTableWidget(0, len(text.SUMMARY_COLUMNS), self)
+        self.summary_table.setObjectName("reportSummaryTable")
+        self.summary_table.setAccessibleName(text.SUMMARY_NAME)
+        self.summary_table.setHorizontalHeaderLabels(list(text.SUMMARY_COLUMNS))
+        self.summary_table.verticalHeader().setVisible(False)
+        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = self.summary_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        rows = self.summary_table.verticalHeader()
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        layout.addWidget(self.summary_table, 3)
+
+        self.counts_label = QLabel("", self)
+        self.counts_label.setObjectName("reportCountsLabel")
+        layout.addWidget(self.counts_label)
+
+        self.differences_caption = self._caption(text.DIFFERENCES_CAPTION.format(count=0))
+        layout.addWidget(self.differences_caption)
+        self.differences_list = QListWidget(self)
+        self.differences_list.setObjectName("reportDifferencesList")
+        self.differences_list.setAccessibleName(text.DIFFERENCES_NAME)
+        self.differences_list.setWordWrap(True)
+        self.differences_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.differences_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.differences_list.setSpacing(4)
+        self.differences_list.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.differences_list.setResizeMode(QListView.ResizeMode.Adjust)
+        layout.addWidget(self.differences_list, 2)
+
+        buttons = QHBoxLayout()
+        self.print_button = self._button("printReportButton", text.PRINT_BUTTON)
+        self.print_button.clicked.connect(self._on_print_button_clicked)
+        self.pdf_button = self._button("saveReportPdfButton", text.SAVE_PDF_BUTTON)
+        self.pdf_button.clicked.connect(self._on_pdf_button_clicked)
+        self.csv_button = self._button("saveReportCsvButton", text.SAVE_CSV_BUTTON)
+        self.csv_button.setAccessibleDescription(text.SAVE_CSV_DESCRIPTION)
+        self.csv_button.clicked.connect(self._on_csv_button_clicked)
+        self.close_button = self._button("closeReportButton", text.CLOSE_BUTTON)
+        self.close_button.clicked.connect(self.accept)
+        for button in (self.print_button, self.pdf_button, self.csv_button):
+            button.setEnabled(False)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+
+    def _button(self, name: str, label: str) -> QPushButton:
+        button = QPushButton(label, self)
+        button.setObjectName(name)
+        button.setAccessibleName(label)
+        button.setMinimumHeight(MIN_TOUCH)
+        button.setAutoDefault(False)
+        return button
+
+    def _caption(self, value: str) -> QLabel:
+        label = QLabel(value, self)
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+        return label
+
+    def _fill_lanes(self, lanes: Sequence[str], current: str | None) -> None:
+        combo = self.lane_combo
+        combo.blockSignals(True)
+        try:
+            combo.clear()
+            combo.addItem(text.ALL_LANES_ITEM, None)
+            for name in sorted({*lanes, *([current] if current else [])}):
+                combo.addItem(name, name)
+            index = combo.findData(current) if current else 0
+            combo.setCurrentIndex(max(index, 0))
+        finally:
+            combo.blockSignals(False)
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def report(self) -> DayReport | None:
+        """The report shown, once loaded."""
+        return self._report
+
+    @property
+    def day(self) -> date:
+        """The day picked."""
+        picked = self.date_edit.date()
+        return date(picked.year(), picked.month(), picked.day())
+
+    @property
+    def lane(self) -> str | None:
+        """The lane picked; None for every lane."""
+        data = self.lane_combo.currentData()
+        return data if isinstance(data, str) else None
+
+    def set_day(self, day: date) -> None:
+        """Pick a day (loads its report)."""
+        self.date_edit.setDate(QDate(day.year, day.month, day.day))
+
+    def set_lane(self, lane: str | None) -> None:
+        """Pick a lane, or None for every lane (loads its report)."""
+        if lane is not None and self.lane_combo.findData(lane) < 0:
+            self.lane_combo.addItem(lane, lane)
+        index = self.lane_combo.findData(lane) if lane is not None else 0
+        self.lane_combo.setCurrentIndex(index)
+
+    # -- loading --------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Load the report of the day and lane picked (the latest request wins)."""
+        self.slot.start(self._refresh(self.day, self.lane))
+
+    async def _refresh(self, day: date, lane: str | None) -> DayReport | None:
+        self._set_status(text.LOADING, "")
+        for button in (self.print_button, self.pdf_button, self.csv_button):
+            button.setEnabled(False)
+        try:
+            report = await self._load(day, lane)
+        except Exception:
+            # The service already turns JustiFi trouble into an unchecked report: this
+            # is the journal failing, or a bug. Logged in full; the manager can retry.
+            log.exception("the end-of-day report failed")
+            self._set_status(text.REPORT_FAILED, "unchecked")
+            return None
+        self.show_report(report)
+        return report
+
+    def show_report(self, report: DayReport) -> None:
+        """Show a report (the loader's answer)."""
+        self._report = report
+        self._fill_lanes((*report.lanes_seen, *self._lanes_listed()), self.lane)
+        self._fill_summary(report)
+        self._fill_differences(report)
+        self._show_status(report)
+        for button in (self.print_button, self.pdf_button, self.csv_button):
+            button.setEnabled(True)
+
+    def _lanes_listed(self) -> list[str]:
+        combo = self.lane_combo
+        return [str(combo.itemData(i)) for i in range(1, combo.count())]
+
+    def _show_status(self, report: DayReport) -> None:
+        justifi = report.justifi_payments
+        amount = Money(justifi.cents, report.currency).format()
+        if not report.justifi_checked:
+            self._set_status(text.NOT_CHECKED, "unchecked")
+        elif report.differences:
+            self._set_status(
+                text.NOT_RECONCILED.format(
+                    count=justifi.count, amount=amount, differences=len(report.differences)
+                ),
+                "differences",
+            )
+        else:
+            self._set_status(text.RECONCILED.format(count=justifi.count, amount=amount), "ok")
+        self.counts_label.setText(
+            text.EXTRA_COUNTS.format(
+                declined=report.total.declined, unsettled=report.total.unsettled
+            )
+        )
+
+    def _set_status(self, message: str, style: str) -> None:
+        self.status_label.setText(message)
+        self.status_label.setAccessibleName(message)
+        self.status_label.setStyleSheet(STATUS_STYLES[style])
+        self.status_label.setProperty("reportState", style)
+
+    def _fill_summary(self, report: DayReport) -> None:
+        rows: list[tuple[str, str, Totals, bool]] = []
+        summaries: list[LaneSummary] = [*report.lanes]
+        if len(report.lanes) != 1:
+            summaries.append(report.total)
+        for summary in summaries:
+            lane = ALL_LANES if summary is report.total else summary.lane
+            rows.append((lane, text.ALL_BRANDS_ITEM, summary.totals, True))
+            rows.extend((lane, brand.brand, brand.totals, False) for brand in summary.brands)
+        table = self.summary_table
+        table.setRowCount(len(rows))
+        for row, (lane, brand, totals, bold) in enumerate(rows):
+            cells = _summary_cells(lane, brand, totals, report.currency)
+            for column, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if column >= 2:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                if bold:
+                    font = QFont(item.font())
+                    font.setBold(True)
+                    item.setFont(font)
+                    item.setBackground(QBrush(QColor(SUBTOTAL_BACKGROUND)))
+                table.setItem(row, column, item)
+
+    def _fill_differences(self, report: DayReport) -> None:
+        self.differences_list.clear()
+        self.differences_caption.setText(
+            text.DIFFERENCES_CAPTION.format(count=len(report.differences))
+        )
+        if not report.differences:
+            if report.justifi_checked:
+                self.differences_list.addItem(QListWidgetItem(text.NO_DIFFERENCES))
+            return
+        for difference in report.differences:
+            item = QListWidgetItem(
+                text.DIFFERENCE_ITEM.format(
+                    title=difference.title, description=difference.description
+                )
+            )
+            item.setData(Qt.ItemDataRole.UserRole, difference.kind.value)
+            item.setToolTip(item.text())
+            item.setBackground(QBrush(QColor(DIFFERENCE_BACKGROUND)))
+            item.setForeground(QBrush(QColor(DIFFERENCE_FOREGROUND)))
+            self.differences_list.addItem(item)
+
+    # -- exports --------------------------------------------------------------------------
+
+    def suggested_name(self, ext: str) -> str:
+        """A file name for the report shown."""
+        report = self._report
+        day = (report.day if report else self.day).isoformat()
+        lane = self.lane
+        return text.REPORT_FILE_NAME.format(day=day, lane=f"-{lane}" if lane else "", ext=ext)
+
+    async def save_csv(self, path: Path | None = None) -> Path | None:
+        """Write the report as CSV at `path` (asked for when None)."""
+        report = self._report
+        if report is None:
+            return None
+        if path is None:
+            path = await self._choose_path(
+                self, text.SAVE_CSV_TITLE, self.suggested_name("csv"), text.CSV_FILTER
+            )
+            if path is None:
+                return None
+        try:
+            # newline="" keeps the csv module's own line endings.
+            with path.open("w", encoding="utf-8", newline="") as file:
+                file.write(report_csv(report))
+        except OSError:
+            log.warning("saving the report CSV failed", exc_info=True)
+            self._set_status(text.SAVE_FAILED.format(name=path.name), "unchecked")
+            return None
+        self._show_status(report)
+        return path
+
+    async def save_pdf(self, path: Path | None = None) -> Path | None:
+        """Write the report as PDF at `path` (asked for when None)."""
+        report = self._report
+        if report is None:
+            return None
+        if path is None:
+            path = await self._choose_path(
+                self, text.SAVE_PDF_TITLE, self.suggested_name("pdf"), text.PDF_FILTER
+            )
+            if path is None:
+                return None
+        try:
+            write_pdf(report_document(report), path)
+        except OSError:
+            log.warning("saving the report PDF failed", exc_info=True)
+            self._set_status(text.SAVE_FAILED.format(name=path.name), "unchecked")
+            return None
+        return path
+
+    async def print_report(self) -> bool:
+        """Ask for a printer and print the report."""
+        report = self._report
+        if report is None:
+            return False
+        return await print_with_dialog(self, report_document(report))
+
+    # -- slots ----------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._report is None and not self.slot.running:
+            self.reload()
+
+    def _on_date_edit_date_changed(self, _date: QDate) -> None:
+        self.reload()
+
+    def _on_lane_combo_current_index_changed(self, _index: int) -> None:
+        self.reload()
+
+    def _on_print_button_clicked(self) -> None:
+        self.work.start_if_idle(self.print_report())
+
+    def _on_pdf_button_clicked(self) -> None:
+        self.work.start_if_idle(self.save_pdf())
+
+    def _on_csv_button_clicked(self) -> None:
+        self.work.start_if_idle(self.save_csv())
+
+    def done(self, result: int) -> None:
+        """Closing stops the loading and any export."""
+        self.slot.cancel()
+        self.work.cancel()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.slot.cancel()
+        self.work.cancel()
+        super().closeEvent(event)
+
+
+def _summary_cells(lane: str, brand: str, totals: Totals, currency: str) -> list[str]:
+    def money(cents: int) -> str:
+        return Money(cents, currency).format()
+
+    return [
+        lane,
+        brand,
+        str(totals.sales.count),
+        money(totals.sales.cents),
+        str(totals.refunds.count),
+        money(totals.refunds.cents),
+        str(totals.voids.count),
+        money(totals.voids.cents),
+        money(totals.net_cents),
+    ]
+
+
+def report_document(report: DayReport) -> QTextDocument:
+    """The report as a printable document: title, summary table, differences."""
+    lanes = ", ".join(report.lane_filter) if report.lane_filter else text.ALL_LANES_ITEM
+    title = text.REPORT_PRINT_TITLE.format(day=report.day.isoformat())
+    parts = [
+        f"<h2>{html.escape(title)}</h2>",
+        f"<p>{html.escape(text.REPORT_PRINT_LANES.format(lanes=lanes))}</p>",
+        f"<p>{html.escape(_status_sentence(report))}</p>",
+        "<table border='1' cellspacing='0' cellpadding='3'><tr>",
+        *(f"<th>{html.escape(name)}</th>" for name in text.SUMMARY_COLUMNS),
+        "</tr>",
+    ]
+    summaries: list[LaneSummary] = [*report.lanes]
+    if len(report.lanes) != 1:
+        summaries.append(report.total)
+    for summary in summaries:
+        lane = ALL_LANES if summary is report.total else summary.lane
+        rows = [(text.ALL_BRANDS_ITEM, summary.totals, True)]
+        rows += [(brand.brand, brand.totals, False) for brand in summary.brands]
+        for brand_name, totals, bold in rows:
+            cells = _summary_cells(lane, brand_name, totals, report.currency)
+            tag = "b" if bold else "span"
+            parts.append(
+                "<tr>"
+                + "".join(
+                    f"<td align='{'right' if i >= 2 else 'left'}'><{tag}>"
+                    f"{html.escape(cell)}</{tag}></td>"
+                    for i, cell in enumerate(cells)
+                )
+                + "</tr>"
+            )
+    parts.append("</table>")
+    parts.append(
+        f"<h3>{html.escape(text.DIFFERENCES_CAPTION.format(count=len(report.differences)))}</h3>"
+    )
+    if report.differences:
+        parts.append("<ul>")
+        for difference in report.differences:
+            line = text.DIFFERENCE_ITEM.format(
+                title=difference.title, description=difference.description
+            )
+            parts.append(f"<li style='color:{DIFFERENCE_FOREGROUND}'>{html.escape(line)}</li>")
+        parts.append("</ul>")
+    elif report.justifi_checked:
+        parts.append(f"<p>{html.escape(text.NO_DIFFERENCES)}</p>")
+    document = QTextDocument()
+    document.setDefaultFont(monospace_font(9))
+    document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
+    document.setHtml("".join(parts))
+    return document
+
+
+def _status_sentence(report: DayReport) -> str:
+    amount = Money(report.justifi_payments.cents, report.currency).format()
+    if not report.justifi_checked:
+        return text.NOT_CHECKED
+    if report.differences:
+        return text.NOT_RECONCILED.format(
+            count=report.justifi_payments.count,
+            amount=amount,
+            differences=len(report.differences),
+        )
+    return text.RECONCILED.format(count=report.justifi_payments.count, amount=amount)
