@@ -1,0 +1,439 @@
+"""The manager's history window: search, a paging table, a detail pane, refund.
+
+Filters apply as they are typed (after a short pause): the journal answers at
+once, JustiFi's extra sales for the same dates follow. Selecting a row asks
+JustiFi for what can still be refunded. Refund and Reprint are requests the
+window's owner grants (after the manager PIN), so this window holds no rules
+about who may refund.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.domain.money import AmountError, Money, parse_amount
+from pos_app.domain.texts import card_text
+from pos_app.services.history import HistoryRow, HistoryService, SaleDetails
+from pos_app.services.manager import AuditEntry, ManagerService
+from pos_app.services.ports import (
+    GatewayConfigError,
+    GatewayRefusedError,
+    GatewayUnavailableError,
+    HistoryQuery,
+    Operation,
+)
+from pos_app.ui.history_model import HistoryColumn, HistoryModel
+from pos_app.ui.pin_dialog import ManagerScreen
+from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import history as text
+
+__all__ = ["HistoryWindow"]
+
+MIN_TOUCH = 44
+SEARCH_PAUSE_MS = 250
+DEFAULT_DAYS = 30  # JustiFi's list is asked for this many days back unless dates are set
+
+
+class HistoryWindow(ManagerScreen):
+    """Sales of this lane (and JustiFi's others), searchable, with refund and reprint.
+
+    A manager screen: after 15 idle minutes it asks for the PIN again."""
+
+    refund_requested = Signal(object)  # HistoryRow
+    reprint_requested = Signal(object)  # HistoryRow
+
+    def __init__(
+        self,
+        service: HistoryService,
+        manager: ManagerService,
+        parent: QWidget | None = None,
+        *,
+        today: date | None = None,
+        search_pause_ms: int = SEARCH_PAUSE_MS,
+    ) -> None:
+        super().__init__(manager, parent)
+        self.setWindowFlag(Qt.WindowType.Window)
+        self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint)
+        self.setObjectName("historyWindow")
+        self.setWindowTitle(text.TITLE)
+        self.setAccessibleName(text.TITLE)
+        self.history = service
+        self.model = HistoryModel(service, self)
+        self.remote_slot = TaskSlot(self, "history from JustiFi")
+        self.detail_slot = TaskSlot(self, "history details")
+        self._today = today or date.today()
+        self._local_note = ""
+        self._remote_note = ""
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(search_pause_ms)
+        self._search_timer.timeout.connect(self.search)
+        self._build()
+        self.resize(1180, 720)
+
+    # -- building -------------------------------------------------------------------
+
+    def _field(self, widget: QWidget, name: str, accessible: str) -> QWidget:
+        widget.setObjectName(name)
+        widget.setAccessibleName(accessible.replace("&", ""))
+        widget.setMinimumHeight(MIN_TOUCH)
+        return widget
+
+    def _build(self) -> None:
+        self.search_edit = QLineEdit(self)
+        self.search_edit.setPlaceholderText(text.SEARCH_PLACEHOLDER)
+        self.amount_edit = QLineEdit(self)
+        self.amount_edit.setPlaceholderText(text.AMOUNT_PLACEHOLDER)
+        self.last4_edit = QLineEdit(self)
+        self.last4_edit.setPlaceholderText(text.LAST4_PLACEHOLDER)
+        self.last4_edit.setMaxLength(4)
+        self.from_date = QDateEdit(self)
+        self.to_date = QDateEdit(self)
+        for edit in (self.from_date, self.to_date):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.from_date.setDate(_qdate(self._today - timedelta(days=DEFAULT_DAYS)))
+        self.to_date.setDate(_qdate(self._today))
+        self.status_combo = QComboBox(self)
+        self.status_combo.addItem(text.STATUS_ALL, None)
+        for value, label in text.STATUS_CHOICES:
+            self.status_combo.addItem(label, value)
+        self.kind_combo = QComboBox(self)
+        self.kind_combo.addItem(text.KIND_ALL, None)
+        for value, label in text.KIND_CHOICES:
+            self.kind_combo.addItem(label, value)
+        fields = (
+            (self.search_edit, "historySearch", text.SEARCH_LABEL),
+            (self.amount_edit, "historyAmount", text.AMOUNT_LABEL),
+            (self.last4_edit, "historyLast4", text.LAST4_LABEL),
+            (self.from_date, "historyFrom", text.FROM_LABEL),
+            (self.to_date, "historyTo", text.TO_LABEL),
+            (self.status_combo, "historyStatus", text.STATUS_LABEL),
+            (self.kind_combo, "historyKind", text.KIND_LABEL),
+        )
+        filters = QHBoxLayout()
+        for widget, name, label in fields:
+            self._field(widget, name, label)
+            caption = QLabel(label, self)
+            caption.setBuddy(widget)
+            column = QVBoxLayout()
+            column.addWidget(caption)
+            column.addWidget(widget)
+            filters.addLayout(column, 3 if widget is self.search_edit else 1)
+        for line_edit in (self.search_edit, self.amount_edit, self.last4_edit):
+            line_edit.textChanged.connect(self._schedule_search)
+        for date_edit in (self.from_date, self.to_date):
+            date_edit.dateChanged.connect(self._schedule_search)
+        for combo in (self.status_combo, self.kind_combo):
+            combo.currentIndexChanged.connect(self._schedule_search)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("historyTable")
+        self.table.setAccessibleName(text.TITLE)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(36)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for section, width in (
+            (HistoryColumn.TIME, 140),
+            (HistoryColumn.KIND, 70),
+            (HistoryColumn.AMOUNT, 90),
+            (HistoryColumn.STATUS, 100),
+            (HistoryColumn.CARD, 170),
+            (HistoryColumn.TERMINAL, 110),
+            (HistoryColumn.LANE, 150),
+        ):
+            self.table.setColumnWidth(section, width)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+
+        self.detail = QTextBrowser(self)
+        self.detail.setObjectName("historyDetail")
+        self.detail.setAccessibleName("Sale details")
+        self.detail.setPlainText(text.DETAIL_EMPTY)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail)
+        splitter.setSizes([780, 400])
+
+        self.count_label = QLabel("", self)
+        self.count_label.setObjectName("historyCount")
+        self.count_label.setWordWrap(True)
+        self.refund_button = self._button(text.REFUND, "historyRefundButton", self._refund)
+        self.reprint_button = self._button(text.REPRINT, "historyReprintButton", self._reprint)
+        refresh = self._button(text.REFRESH, "historyRefreshButton", self.search)
+        close = self._button(text.CLOSE, "historyCloseButton", self.close)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self).activated.connect(self.search)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.count_label, 1)
+        for button in (refresh, self.reprint_button, self.refund_button, close):
+            buttons.addWidget(button)
+
+        root = QVBoxLayout(self)
+        root.addLayout(filters)
+        root.addWidget(splitter, 1)
+        root.addLayout(buttons)
+        self._update_buttons(None)
+
+    def _button(self, label: str, name: str, slot: object) -> QPushButton:
+        button = QPushButton(label, self)
+        button.setObjectName(name)
+        button.setAccessibleName(label.replace("&", ""))
+        button.setMinimumHeight(MIN_TOUCH)
+        button.clicked.connect(slot)
+        return button
+
+    # -- searching --------------------------------------------------------------------------
+
+    def _schedule_search(self, *_: object) -> None:
+        self._search_timer.start()
+
+    def query(self) -> HistoryQuery | str:
+        """The filters as a journal query, or the sentence saying what is wrong."""
+        amount: int | None = None
+        typed = self.amount_edit.text().strip()
+        if typed:
+            try:
+                amount = parse_amount(typed, minimum_cents=1).cents
+            except AmountError as exc:
+                return text.BAD_AMOUNT.format(error=exc)
+        last4 = self.last4_edit.text().strip() or None
+        if last4 is not None and not (len(last4) == 4 and last4.isdigit()):
+            return text.BAD_LAST4
+        start, end = _pydate(self.from_date.date()), _pydate(self.to_date.date())
+        if start > end:
+            return text.BAD_RANGE
+        status, kind = self.status_combo.currentData(), self.kind_combo.currentData()
+        return HistoryQuery(
+            since=_local_midnight(start),
+            until=_local_midnight(end + timedelta(days=1)),
+            amount_cents=amount,
+            card_last4=last4,
+            statuses=(status,) if status else (),
+            kinds=(kind,) if kind else (),
+            text=self.search_edit.text().strip() or None,
+        )
+
+    def search(self) -> None:
+        """Show the journal's rows for the filters now; JustiFi's follow."""
+        self._search_timer.stop()
+        query = self.query()
+        if isinstance(query, str):
+            self.count_label.setText(query)
+            return
+        self.model.set_query(query)
+        self._note_local()
+        self._remote_note = text.REMOTE_LOADING
+        self._show_counts()
+        self.remote_slot.start(self._load_remote(query))
+        self._show_row(self._current_row())
+
+    async def _load_remote(self, query: HistoryQuery) -> None:
+        assert query.since is not None
+        assert query.until is not None
+        try:
+            rows = await self.history.remote_rows(query, query.since, query.until)
+        except (GatewayUnavailableError, GatewayRefusedError, GatewayConfigError) as exc:
+            self._remote_note = text.REMOTE_FAILED.format(error=getattr(exc, "message", exc))
+            self._show_counts()
+            return
+        selected = self._current_row()
+        self.model.set_remote(rows)
+        if selected is not None:  # keep the manager's row (and its details) selected
+            self._reselect(selected.id)
+        self._remote_note = text.REMOTE_FOUND.format(count=len(rows)) if rows else text.REMOTE_NONE
+        self._note_local()
+        self._show_counts()
+
+    def _note_local(self) -> None:
+        local = sum(1 for r in range(self.model.rowCount()) if not self._row(r).is_remote)
+        more = text.COUNT_MORE if self.model.canFetchMore() else ""
+        self._local_note = text.COUNT_LOCAL.format(count=local) + more
+
+    def _show_counts(self) -> None:
+        self.count_label.setText(self._local_note + self._remote_note)
+
+    # -- the selected row -------------------------------------------------------------------
+
+    def _row(self, number: int) -> HistoryRow:
+        row = self.model.row_at(number)
+        assert row is not None
+        return row
+
+    def _current_row(self) -> HistoryRow | None:
+        index = self.table.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def select_row(self, number: int) -> None:
+        self.table.selectRow(number)
+        self.table.setCurrentIndex(self.model.index(number, 0))
+
+    def _reselect(self, row_id: str) -> None:
+        for number in range(self.model.rowCount()):
+            if self._row(number).id == row_id:
+                self.table.blockSignals(True)
+                self.table.selectionModel().blockSignals(True)
+                try:
+                    self.select_row(number)
+                finally:
+                    self.table.selectionModel().blockSignals(False)
+                    self.table.blockSignals(False)
+                return
+        self._show_row(None)
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_row(self.model.row_at(current.row()) if current.isValid() else None)
+
+    def _show_row(self, row: HistoryRow | None) -> None:
+        self._update_buttons(None)
+        if row is None:
+            self.detail_slot.cancel()
+            self.detail.setPlainText(text.DETAIL_EMPTY)
+            return
+        self.detail.setHtml(_details_html(SaleDetails(row, None), loading=True))
+        self.detail_slot.start(self._load_details(row))
+
+    async def _load_details(self, row: HistoryRow) -> None:
+        details = await self.history.details(row)
+        self.detail.setHtml(_details_html(details))
+        self._update_buttons(details)
+
+    def _update_buttons(self, details: SaleDetails | None) -> None:
+        refundable = (
+            details is not None
+            and details.payment is not None
+            and details.payment.refundable_cents > 0
+        )
+        self.refund_button.setEnabled(refundable)
+        self.reprint_button.setEnabled(
+            details is not None and details.row.status == "approved" and not details.row.is_remote
+        )
+
+    def _refund(self) -> None:
+        row = self._current_row()
+        if row is not None and self.refund_button.isEnabled():
+            self.refund_button.setEnabled(False)  # one press, one request
+            self.refund_requested.emit(row)
+
+    def _reprint(self) -> None:
+        row = self._current_row()
+        if row is not None:
+            self.reprint_requested.emit(row)
+
+    def refresh_selected(self) -> None:
+        """Ask again about the selected row (after a refund)."""
+        self._show_row(self._current_row())
+
+    def done(self, result: int) -> None:
+        self.remote_slot.cancel()
+        self.detail_slot.cancel()
+        super().done(result)
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time()).astimezone()
+
+
+def _details_html(details: SaleDetails, *, loading: bool = False) -> str:
+    row = details.row
+    f = text.DETAIL_FIELDS
+    title = text.DETAIL_TITLE.format(
+        kind=text.KINDS.get(row.kind, row.kind),
+        amount=Money(row.amount_cents).format(),
+        status=text.STATUSES.get(row.status, row.status),
+    )
+    pairs: list[tuple[str, str | None]] = [
+        (f["time"], row.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+        (f["lane"], row.lane or text.OTHER_LANE),
+        (f["terminal"], row.terminal_id),
+        (f["card"], card_text(row.card_brand, row.card_last4) if row.card_last4 else None),
+        (f["description"], row.description),
+        (f["operation"], None if row.is_remote else row.id),
+        (f["sale"], row.sale_id),
+        (f["payment"], row.payment_id),
+        (f["refund"], row.refund_id),
+    ]
+    payment = details.payment
+    if payment is not None:
+        refunded = payment.amount_cents - payment.refundable_cents
+        pairs.append((f["refunded"], Money(max(refunded, 0)).format()))
+        pairs.append((f["refundable"], Money(payment.refundable_cents).format()))
+    parts = [f"<h3>{html.escape(title)}</h3><table cellpadding='2'>"]
+    for label, value in pairs:
+        if value:
+            parts.append(
+                f"<tr><td><b>{html.escape(label)}</b></td><td>{html.escape(value)}</td></tr>"
+            )
+    parts.append("</table>")
+    if loading:
+        parts.append(f"<p><i>{html.escape(text.DETAIL_LOADING)}</i></p>")
+    if details.payment_error:
+        error = text.DETAIL_PAYMENT_ERROR.format(error=details.payment_error)
+        parts.append(f"<p style='color:#b91c1c'>{html.escape(error)}</p>")
+    if details.refunds:
+        parts.append(_section(text.DETAIL_REFUNDS, [_refund_line(op) for op in details.refunds]))
+    if details.entries:
+        steps = [
+            f"{e.at.astimezone():%H:%M:%S} {text.STATUSES.get(e.status, e.status)}"
+            + (f" ({e.detail})" if e.detail else "")
+            for e in details.entries
+        ]
+        parts.append(_section(text.DETAIL_STEPS, steps))
+    if not loading:
+        parts.append(_section(text.DETAIL_AUDIT, [_audit_line(entry) for entry in details.audit]))
+    return "".join(parts)
+
+
+def _refund_line(op: Operation) -> str:
+    label = text.KINDS.get(op.kind.value, op.kind.value)
+    status = text.STATUSES.get(op.status, op.status)
+    amount = Money(op.amount_cents).format()
+    return f"{op.created_at.astimezone():%Y-%m-%d %H:%M} {label} {amount} {status}"
+
+
+def _audit_line(entry: AuditEntry) -> str:
+    return text.AUDIT_LINE.format(
+        at=f"{entry.at.astimezone():%Y-%m-%d %H:%M}",
+        who=entry.who,
+        lane=entry.lane,
+        action=entry.action,
+        outcome=entry.outcome,
+    )
+
+
+def _section(title: str, lines: Sequence[str]) -> str:
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in lines) or (
+        f"<li>{html.escape(text.DETAIL_NONE)}</li>"
+    )
+    return f"<h4>{html.escape(title)}</h4><ul>{items}</ul>"

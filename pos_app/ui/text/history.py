@@ -1,0 +1,87 @@
+"""Strings of the history window and its detail pane."""
+
+from __future__ import annotations
+
+from typing import Final
+
+TITLE: Final = "Sales history"
+COLUMNS: Final = ("Time", "Kind", "Amount", "Status", "Card", "Terminal", "Lane", "Description")
+KINDS: Final = {"charge": "Sale", "refund": "Refund", "void": "Void"}
+STATUSES: Final = {
+    "approved": "Approved",
+    "declined": "Declined",
+    "cancelled": "Cancelled",
+    "timed_out": "Timed out",
+    "unresolved": "Unresolved",
+    "preparing": "In progress",
+    "sending": "In progress",
+    "waiting": "In progress",
+    "retrying": "In progress",
+    "cancel_requested": "In progress",
+    "pending": "Pending",
+    "voided": "Voided",
+    "refunded": "Refunded",
+    "disputed": "Disputed",
+}
+OTHER_LANE: Final = "other lane (JustiFi)"
+REMOTE_TIP: Final = "Found at JustiFi, not in this lane's journal: rung on another lane or tool."
+
+SEARCH_LABEL: Final = "&Search"
+SEARCH_PLACEHOLDER: Final = "Description or a JustiFi id (pi_..., py_..., re_...)"
+AMOUNT_LABEL: Final = "&Amount"
+AMOUNT_PLACEHOLDER: Final = "12.50"
+LAST4_LABEL: Final = "&Last four"
+LAST4_PLACEHOLDER: Final = "4242"
+FROM_LABEL: Final = "&From"
+TO_LABEL: Final = "&To"
+STATUS_LABEL: Final = "S&tatus"
+STATUS_ALL: Final = "Any status"
+KIND_LABEL: Final = "&Kind"
+KIND_ALL: Final = "Sales, refunds and voids"
+STATUS_CHOICES: Final = (
+    ("approved", "Approved"),
+    ("declined", "Declined"),
+    ("cancelled", "Cancelled"),
+    ("timed_out", "Timed out"),
+    ("unresolved", "Unresolved"),
+)
+KIND_CHOICES: Final = (("charge", "Sales"), ("refund", "Refunds"), ("void", "Voids"))
+
+BAD_AMOUNT: Final = "Amount: {error}"
+BAD_LAST4: Final = "Last four: type the card's last four digits."
+BAD_RANGE: Final = "The From date is after the To date."
+
+COUNT_LOCAL: Final = "{count} shown from this lane's journal"
+COUNT_MORE: Final = " (scroll for more)"
+REMOTE_LOADING: Final = "Asking JustiFi for sales from other lanes..."
+REMOTE_FOUND: Final = "; {count} more found at JustiFi (other lanes)"
+REMOTE_NONE: Final = "; JustiFi has no other sales in these dates"
+REMOTE_FAILED: Final = "; JustiFi could not be asked ({error}), only this lane is shown"
+
+REFUND: Final = "&Refund..."
+REPRINT: Final = "Re&print receipt..."
+REFRESH: Final = "Re&fresh"
+CLOSE: Final = "Close"
+
+DETAIL_EMPTY: Final = "Choose a sale to see its details."
+DETAIL_LOADING: Final = "Asking JustiFi about this sale..."
+DETAIL_TITLE: Final = "{kind} of {amount}, {status}"
+DETAIL_FIELDS: Final = {
+    "time": "Time",
+    "lane": "Lane",
+    "terminal": "Terminal",
+    "card": "Card",
+    "description": "Description",
+    "operation": "Operation id",
+    "sale": "Payment intent / checkout",
+    "payment": "Payment id",
+    "refund": "Refund id",
+    "refunded": "Refunded so far",
+    "refundable": "Can be refunded",
+}
+DETAIL_PAYMENT_ERROR: Final = "JustiFi could not be asked: {error}"
+DETAIL_REFUNDS: Final = "Refunds and voids from this lane"
+DETAIL_STEPS: Final = "What happened"
+DETAIL_AUDIT: Final = "Audit entries"
+DETAIL_NONE: Final = "none"
+AUDIT_LINE: Final = "{at} {who} on {lane}: {action}, {outcome}"
