@@ -161,6 +161,11 @@ class PaymentService:
         """Make the device show its name (to find it on the counter)."""
         await self.gateway.identify_terminal(terminal_id)
 
+    @property
+    def terminal_refunds(self) -> bool:
+        """Whether refunds can go through a terminal (the payment-intent flow only)."""
+        return self.gateway.flow == "payment_intent"
+
     def last_sale(self) -> Operation | None:
         """The newest approved charge of this lane's journal."""
         found = self.journal.history(

@@ -36,6 +36,7 @@ from pos_app.services.ports import Readiness
 from pos_app.ui.amount_entry import AmountEntry
 from pos_app.ui.cart_model import CartModel
 from pos_app.ui.cart_panel import CartPanel
+from pos_app.ui.manager_tools import ManagerTools
 from pos_app.ui.quick_items import QuickItems
 from pos_app.ui.sale_flow import SaleFlow, SaleRequest
 from pos_app.ui.scanner import BarcodeScanner
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.log_path = log_path
         self.virtual_terminal = virtual_terminal
         self._closing_allowed = False
+        self.tools: ManagerTools | None = None
 
         self.cart_model = CartModel(self)
         self.cart_model.set_tax_rate(tax_rate_bps)
@@ -182,8 +184,14 @@ class MainWindow(QMainWindow):
         banner.hide()
         return banner, label
 
+    def add_manager_tools(self, tools: ManagerTools) -> None:
+        """The manager's buttons in the top bar; refunds then need the manager PIN."""
+        self.tools = tools
+        for button in tools.buttons:
+            self._top.insertWidget(self._top.indexOf(self.refund_button), button)
+
     def _lay_out(self, lane: str) -> None:
-        top = QHBoxLayout()
+        top = self._top = QHBoxLayout()
         lane_label = QLabel(text.LANE.format(lane=lane), self)
         lane_label.setObjectName("laneLabel")
         top.addWidget(self.badge)
@@ -265,6 +273,8 @@ class MainWindow(QMainWindow):
             app.removeEventFilter(self.scanner)
         if self.virtual_terminal is not None:
             self.virtual_terminal.close()
+        if self.tools is not None:
+            self.tools.close()
         super().closeEvent(event)
         self.closed.emit()
 
@@ -374,7 +384,11 @@ class MainWindow(QMainWindow):
         if sale is None:
             self.status_line.setText(text.REFUND_NONE)
             return
-        self.flow.start_refund(sale)
+        ref = sale.payment_id or sale.sale_id or ""
+        if self.tools is not None:
+            self.tools.refund(ref)
+        else:
+            self.flow.start_refund(ref)
 
     def _on_virtual_terminals_clicked(self) -> None:
         if self.virtual_terminal is not None:

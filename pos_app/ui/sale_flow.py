@@ -51,6 +51,8 @@ class SaleFlow(QObject):
     sale_completed = Signal(object)  # the approved PaymentState
     unresolved_changed = Signal(int)  # how many operations await a "check again"
     message = Signal(str)  # a short line for the status bar
+    refund_started = Signal(str, object)  # payment id, RefundRequest
+    refund_finished = Signal(str, object, object)  # payment id, RefundRequest, final state
 
     def __init__(
         self,
@@ -148,7 +150,12 @@ class SaleFlow(QObject):
             return final
 
     async def _follow(
-        self, run: PaymentRun, cancel: asyncio.Event | None, terminal_id: str | None, title: str
+        self,
+        run: PaymentRun,
+        cancel: asyncio.Event | None,
+        terminal_id: str | None,
+        title: str,
+        parent: QWidget | None = None,
     ) -> tuple[PaymentState, PaymentChoice]:
         operation_id = run.operation.id
 
@@ -156,7 +163,7 @@ class SaleFlow(QObject):
             return await self.service.check_again(operation_id)
 
         dialog = PaymentDialog(
-            self._parent,
+            parent or self._parent,
             title=title,
             check_again=check_again,
             spinner_delay_ms=self._spinner_delay_ms,
@@ -179,20 +186,29 @@ class SaleFlow(QObject):
         """The newest approved charge, if any."""
         return self.service.last_sale()
 
-    def start_refund(self, operation: Operation) -> asyncio.Task[PaymentState | None] | None:
-        """Refund a past sale (asks how much and how first)."""
-        return self._start_exclusive(self._refund(operation))
+    def start_refund(
+        self, payment_ref: str, parent: QWidget | None = None
+    ) -> asyncio.Task[PaymentState | None] | None:
+        """Refund a past sale, by its payment or sale id (asks how much and how first).
 
-    async def _refund(self, operation: Operation) -> PaymentState | None:
+        `refund_started(payment_id, request)` and `refund_finished(payment_id, request,
+        final_state)` frame a refund that was sent (for the audit log)."""
+        return self._start_exclusive(self._refund(payment_ref, parent or self._parent))
+
+    async def _refund(self, payment_ref: str, parent: QWidget) -> PaymentState | None:
         try:
-            payment = await self.service.payment_details(
-                operation.payment_id or operation.sale_id or ""
+            payment = await self.service.payment_details(payment_ref)
+            dialog = RefundDialog(
+                payment,
+                self._terminals(),
+                parent=parent,
+                terminal_refunds=self.service.terminal_refunds,
             )
-            dialog = RefundDialog(payment, self._terminals(), parent=self._parent)
             request = await dialog.ask()
             dialog.deleteLater()
             if request is None:
                 return None
+            self.refund_started.emit(payment.payment_id, request)
             cancel = asyncio.Event()
             if request.mode == "void":
                 run = self.service.void(payment)
@@ -202,7 +218,10 @@ class SaleFlow(QObject):
                 run = self.service.refund_on_terminal(
                     payment, request.amount_cents, request.terminal_id or "", cancel=cancel
                 )
-            final, _ = await self._follow(run, cancel, request.terminal_id, text.REFUND_TITLE)
+            final, _ = await self._follow(
+                run, cancel, request.terminal_id, text.REFUND_TITLE, parent
+            )
+            self.refund_finished.emit(payment.payment_id, request, final)
             return final
         except InvalidRequestError as exc:
             self.message.emit(str(exc))

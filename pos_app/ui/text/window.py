@@ -40,6 +40,8 @@ REASON_ABOVE_MAXIMUM = "The total is above this lane's limit of {limit}."
 READY_TO_CHARGE = "Press Enter or Charge to send {amount} to {name}."
 
 REFUND_LAST = "Refund last sale..."
+HISTORY = "&History..."
+AUDIT_LOG = "&Audit log..."
 REFUND_NONE = "No approved sale to refund yet."
 VIRTUAL_TERMINALS = "Virtual terminals"
 NEW_SALE = "New sale"

@@ -1,0 +1,146 @@
+"""The manager's buttons on the till: history, audit log, and every refund behind the PIN.
+
+Each tool asks for the manager PIN first (or for a first PIN where none was
+set). Refunds and voids, from the history or "Refund last sale", run through
+the window's one payment slot and are written to the audit log when sent and
+again with their outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QPushButton, QWidget
+
+from pos_app.domain.payment_flow import PaymentState
+from pos_app.services.history import HistoryRow, HistoryService
+from pos_app.services.manager import AuditAction, ManagerService
+from pos_app.ui.audit_view import AuditLogDialog
+from pos_app.ui.history_window import HistoryWindow
+from pos_app.ui.pin_dialog import ensure_manager
+from pos_app.ui.refund_dialog import RefundRequest
+from pos_app.ui.sale_flow import SaleFlow
+from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import window as text
+
+__all__ = ["ManagerTools"]
+
+MIN_TOUCH = 44
+
+
+class ManagerTools(QObject):
+    """Opens the manager's screens from the till, each behind the manager PIN."""
+
+    def __init__(
+        self,
+        window: QWidget,
+        flow: SaleFlow,
+        manager: ManagerService,
+        history: HistoryService,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.flow = flow
+        self.manager = manager
+        self.history = history
+        self.slot = TaskSlot(self, "manager tool")
+        self.history_window: HistoryWindow | None = None
+        self.audit_dialog: AuditLogDialog | None = None
+        self.buttons = [
+            self._button(text.HISTORY, "historyButton", self.open_history),
+            self._button(text.AUDIT_LOG, "auditLogButton", self.open_audit_log),
+        ]
+        flow.refund_started.connect(self._on_flow_refund_started)
+        flow.refund_finished.connect(self._on_flow_refund_finished)
+
+    def _button(
+        self, label: str, name: str, open_tool: Callable[[], Coroutine[Any, Any, None]]
+    ) -> QPushButton:
+        button = QPushButton(label, self.window)
+        button.setObjectName(name)
+        button.setAccessibleName(label.replace("&", "").rstrip("."))
+        button.setMinimumHeight(MIN_TOUCH)
+        button.clicked.connect(lambda: self.slot.start_if_idle(open_tool()))
+        return button
+
+    # -- the tools --------------------------------------------------------------------
+
+    async def open_history(self) -> None:
+        if not await ensure_manager(self.manager, self.window):
+            return
+        if self.history_window is None:
+            self.history_window = HistoryWindow(self.history, self.manager, self.window)
+            self.history_window.refund_requested.connect(self._on_history_refund_requested)
+            self.history_window.finished.connect(self._on_history_window_finished)
+            self.history_window.search()
+        self.history_window.show()
+        self.history_window.raise_()
+        self.history_window.activateWindow()
+
+    async def open_audit_log(self) -> None:
+        if not await ensure_manager(self.manager, self.window):
+            return
+        if self.audit_dialog is None:
+            self.audit_dialog = AuditLogDialog(self.manager, self.window)
+            self.audit_dialog.finished.connect(self._on_audit_dialog_finished)
+        self.audit_dialog.open()
+
+    def refund(self, payment_ref: str, parent: QWidget | None = None) -> None:
+        """Refund a past sale after the manager PIN (one at a time)."""
+        self.slot.start_if_idle(self._refund(payment_ref, parent))
+
+    async def _refund(self, payment_ref: str, parent: QWidget | None) -> None:
+        if not await ensure_manager(self.manager, parent or self.window):
+            return
+        task = self.flow.start_refund(payment_ref, parent)
+        if task is None:
+            return  # a payment is under way: the till says so
+        await asyncio.wait([task])
+        if self.history_window is not None:
+            self.history_window.refresh_selected()
+
+    # -- audit ----------------------------------------------------------------------------
+
+    def _on_flow_refund_started(self, payment_id: str, request: RefundRequest) -> None:
+        self._audit(payment_id, request, "requested")
+
+    def _on_flow_refund_finished(
+        self, payment_id: str, request: RefundRequest, final: PaymentState
+    ) -> None:
+        self._audit(payment_id, request, final.name.value)
+
+    def _audit(self, payment_id: str, request: RefundRequest, outcome: str) -> None:
+        action = AuditAction.VOID if request.mode == "void" else AuditAction.REFUND
+        detail: dict[str, str | int | None] = {
+            "amount_cents": request.amount_cents,
+            "mode": str(request.mode),
+            "terminal_id": request.terminal_id,
+            "reason": request.reason,
+        }
+        self.manager.record(action, subject=payment_id, detail=detail, outcome=outcome)
+
+    # -- windows going away -------------------------------------------------------------
+
+    def _on_history_refund_requested(self, row: HistoryRow) -> None:
+        if row.payment_ref:
+            self.refund(row.payment_ref, self.history_window)
+
+    def _on_history_window_finished(self, _result: int) -> None:
+        if self.history_window is not None:
+            self.history_window.deleteLater()
+            self.history_window = None
+
+    def _on_audit_dialog_finished(self, _result: int) -> None:
+        if self.audit_dialog is not None:
+            self.audit_dialog.deleteLater()
+            self.audit_dialog = None
+
+    def close(self) -> None:
+        """Close the manager's screens (the till is closing)."""
+        self.slot.cancel()
+        for screen in (self.history_window, self.audit_dialog):
+            if screen is not None:
+                screen.reject()
