@@ -2,23 +2,62 @@
 
 The settings file (TOML, in the user config dir) never holds the client
 secret; it comes from the OS keyring or, for kiosks and CI, the environment.
+
+The file is versioned (`settings_version`). A file from an older version is
+migrated in memory when read (reading never writes, so a read-only config
+dir or a CLI run changes nothing); `save_settings` writes the current
+version. Version 1 is the original format, which had no version key.
+
+Saving keeps keys this version does not know (hand-written notes for other
+tools, or keys a newer pos-app added) so they survive the settings dialog;
+it refuses to write over a file from a newer pos-app, whose meaning it
+cannot know, and it refuses any secret.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import math
 import os
+import re
 import socket
+import stat
+import tempfile
 import tomllib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+log = logging.getLogger("pos_app.config")
 
 APP_NAME = "pos-app"
 DEFAULT_API_URL = "https://api.justifi.ai"
 SECRET_KEYS = ("client_secret", "justifi_client_secret")
+SETTINGS_FILE = "settings.toml"
+#: The version `save_settings` writes; see MIGRATIONS for the steps up to it.
+SETTINGS_VERSION = 2
+#: A receipt header is printed as is on every receipt: a few short lines.
+RECEIPT_HEADER_MAX_LINES = 8
+RECEIPT_HEADER_MAX_WIDTH = 48
+LANE_MAX_LENGTH = 64
+LOCAL_HTTP_PREFIXES = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+
+_FILE_HEADER = (
+    "# pos-app settings. Written by the settings dialog; safe to edit by hand.\n"
+    "# The JustiFi client secret is never kept here: it lives in the OS keyring,\n"
+    "# or in the JUSTIFI_CLIENT_SECRET environment variable.\n"
+)
 
 
 class SettingsError(ValueError):
@@ -43,24 +82,74 @@ def log_dir() -> Path:
     return Path(override) if override else Path(platformdirs.user_log_dir(APP_NAME))
 
 
+def settings_path() -> Path:
+    """The settings file."""
+    return config_dir() / SETTINGS_FILE
+
+
+# -- versions ------------------------------------------------------------------------------
+
+
+def _v1_to_v2(document: dict[str, Any]) -> dict[str, Any]:
+    """v2 makes the demo/JustiFi choice explicit (v1: no client id meant demo).
+
+    Credentials in a v1 file meant JustiFi, so such a file says `demo = false`.
+    A v1 file without a client id keeps the old automatic rule (no `demo`
+    key): the client id may come from JUSTIFI_CLIENT_ID on a kiosk.
+    """
+    if document.get("client_id") and "demo" not in document:
+        document["demo"] = False
+    return document
+
+
+#: MIGRATIONS[n] turns a version-n document into a version-(n + 1) one.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def migrate(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A settings document brought up to SETTINGS_VERSION (a newer one is left as is)."""
+    data = dict(document)
+    version = data.get("settings_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SettingsError(f"settings_version must be a whole number from 1: {version!r}")
+    while version < SETTINGS_VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+        data["settings_version"] = version
+    return data
+
+
+def read_settings_file(path: Path | None = None) -> dict[str, Any]:
+    """The settings file as a migrated dict ({} when there is none); a secret is refused."""
+    path = path or settings_path()
+    if not path.exists():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read {path}: {exc}") from exc
+    for key in SECRET_KEYS:
+        if key in raw:
+            raise SettingsError(
+                f"{path} contains {key}; secrets belong in the OS keyring or the"
+                " JUSTIFI_CLIENT_SECRET environment variable. Remove it from the file."
+            )
+    document = migrate(raw)
+    if document.get("settings_version", 1) > SETTINGS_VERSION:
+        log.warning(
+            "%s is from a newer pos-app (settings version %s); reading what this version knows",
+            path,
+            document.get("settings_version"),
+        )
+    return document
+
+
 class _SettingsFile(PydanticBaseSettingsSource):
-    """settings.toml, refusing a secret in it."""
+    """settings.toml, migrated to the current version, refusing a secret in it."""
 
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
         super().__init__(settings_cls)
-        path = config_dir() / "settings.toml"
-        self.values: dict[str, Any] = {}
-        if path.exists():
-            try:
-                self.values = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise SettingsError(f"cannot read {path}: {exc}") from exc
-        for key in SECRET_KEYS:
-            if key in self.values:
-                raise SettingsError(
-                    f"{path} contains {key}; secrets belong in the OS keyring or the"
-                    " JUSTIFI_CLIENT_SECRET environment variable. Remove it from the file."
-                )
+        self.values: dict[str, Any] = read_settings_file()
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         return self.values.get(field_name), field_name, False
@@ -69,11 +158,16 @@ class _SettingsFile(PydanticBaseSettingsSource):
         return {k: v for k, v in self.values.items() if k in self.settings_cls.model_fields}
 
 
+# -- the settings --------------------------------------------------------------------------
+
+
 class Settings(BaseSettings):
     """Everything configurable about a lane."""
 
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
+    settings_version: int = Field(SETTINGS_VERSION, ge=1)
+    demo: bool | None = Field(None, validation_alias=AliasChoices("POS_DEMO", "demo"))
     api_url: str = Field(
         DEFAULT_API_URL, validation_alias=AliasChoices("JUSTIFI_API_URL", "api_url")
     )
@@ -90,7 +184,13 @@ class Settings(BaseSettings):
         "payment_intent", validation_alias=AliasChoices("POS_PAYMENT_FLOW", "payment_flow")
     )
     lane: str = Field(
-        default_factory=socket.gethostname, validation_alias=AliasChoices("POS_LANE", "lane")
+        default_factory=socket.gethostname,
+        min_length=1,
+        max_length=LANE_MAX_LENGTH,
+        validation_alias=AliasChoices("POS_LANE", "lane"),
+    )
+    default_terminal: str | None = Field(
+        None, validation_alias=AliasChoices("POS_DEFAULT_TERMINAL", "default_terminal")
     )
     currency: Literal["usd", "cad"] = Field(
         "usd", validation_alias=AliasChoices("POS_CURRENCY", "currency")
@@ -100,6 +200,9 @@ class Settings(BaseSettings):
     )
     tax_rate_bps: int = Field(
         0, ge=0, le=10_000, validation_alias=AliasChoices("POS_TAX_RATE_BPS", "tax_rate_bps")
+    )
+    receipt_header: str = Field(
+        "", validation_alias=AliasChoices("POS_RECEIPT_HEADER", "receipt_header")
     )
     poll_interval: float = Field(
         1.0, gt=0, le=10, validation_alias=AliasChoices("POS_POLL_INTERVAL", "poll_interval")
@@ -111,11 +214,28 @@ class Settings(BaseSettings):
     @field_validator("api_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value.startswith(
-            ("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")
-        ):
+        if not value.startswith(("https://", *LOCAL_HTTP_PREFIXES)):
             raise ValueError("JUSTIFI_API_URL must be https (plain http only on this computer)")
         return value.rstrip("/")
+
+    @field_validator("client_id", "sub_account", "default_terminal")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
+    @field_validator("receipt_header")
+    @classmethod
+    def _header(cls, value: str) -> str:
+        lines = [line.rstrip() for line in value.replace("\r\n", "\n").split("\n")]
+        while lines and not lines[-1]:
+            lines.pop()
+        if len(lines) > RECEIPT_HEADER_MAX_LINES:
+            raise ValueError(f"the receipt header has at most {RECEIPT_HEADER_MAX_LINES} lines")
+        if any(len(line) > RECEIPT_HEADER_MAX_WIDTH for line in lines):
+            raise ValueError(
+                f"a receipt header line has at most {RECEIPT_HEADER_MAX_WIDTH} characters"
+            )
+        return "\n".join(lines)
 
     @classmethod
     def settings_customise_sources(
@@ -134,9 +254,20 @@ class Settings(BaseSettings):
         return bool(self.client_id)
 
     @property
+    def is_demo(self) -> bool:
+        """Demo mode: as chosen (`demo`), else automatic: no client id means demo."""
+        return self.demo if self.demo is not None else not self.has_credentials
+
+    @property
     def environment(self) -> str:
         """TEST or LIVE as the credentials say (JustiFi's test ids start with test_)."""
         return "TEST" if (self.client_id or "").startswith("test_") else "LIVE"
+
+
+def _first_problem(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
+    return f"{where}: {first.get('msg')}"
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -144,6 +275,213 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ())) or "settings"
-        raise SettingsError(f"{where}: {first.get('msg')}") from None
+        raise SettingsError(_first_problem(exc)) from None
+
+
+def env_names(field_name: str) -> tuple[str, ...]:
+    """The environment variables that set a field (pydantic-settings ignores their case)."""
+    field = Settings.model_fields[field_name]
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        return tuple(str(choice) for choice in alias.choices)
+    return (str(alias),) if isinstance(alias, str) else (field_name,)
+
+
+def fields_set_by_environment(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Fields an environment variable sets, so the settings file cannot change them."""
+    present = {name.lower() for name in (os.environ if environ is None else environ)}
+    return frozenset(
+        name
+        for name in Settings.model_fields
+        if name != "settings_version" and any(env.lower() in present for env in env_names(name))
+    )
+
+
+# -- saving ------------------------------------------------------------------------------
+
+
+def save_settings(values: Mapping[str, Any], path: Path | None = None) -> Path:
+    """Merge `values` into the settings file and write it atomically; returns the path.
+
+    A value of None removes the key (the default applies again). Keys the
+    file has and `values` does not name are kept, unknown ones included. The
+    result is validated as a whole before anything is written; the file is
+    written to a temporary file beside it, flushed to disk, then renamed over
+    the old one, so a crash leaves either the old or the new file, never half.
+
+    Raises:
+        SettingsError: a secret among the values, an unknown or invalid
+            setting, a file from a newer pos-app, or the file cannot be written.
+    """
+    path = path or settings_path()
+    for key, value in values.items():
+        if key in SECRET_KEYS or isinstance(value, SecretStr):
+            raise SettingsError(
+                f"refusing to write {key} to {path}: secrets belong in the OS keyring or the"
+                " JUSTIFI_CLIENT_SECRET environment variable"
+            )
+        if key not in Settings.model_fields or key == "settings_version":
+            raise SettingsError(f"{key} is not a setting pos-app can save")
+    document = read_settings_file(path)
+    version = document.get("settings_version", SETTINGS_VERSION)
+    if version > SETTINGS_VERSION:
+        raise SettingsError(
+            f"{path} was written by a newer pos-app (settings version {version}); update"
+            " pos-app on this computer before changing its settings"
+        )
+    for key, value in values.items():
+        if value is None:
+            document.pop(key, None)
+        else:
+            document[key] = value
+    document["settings_version"] = SETTINGS_VERSION
+    known = {k: v for k, v in document.items() if k in Settings.model_fields}
+    try:
+        checked = Settings.model_validate(known)
+    except ValidationError as exc:
+        raise SettingsError(_first_problem(exc)) from None
+    for key in known:  # what load_settings would read back (e.g. the URL without its slash)
+        normalised = getattr(checked, key)
+        if normalised is None:
+            document.pop(key)
+        else:
+            document[key] = normalised
+    text = _FILE_HEADER + dump_toml(document)
+    if tomllib.loads(text) != document:
+        raise SettingsError("the settings could not be written as TOML")  # pragma: no cover
+    _write_atomically(path, text)
+    log.info("settings saved to %s (version %d)", path, SETTINGS_VERSION)
+    return path
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+    except OSError as exc:
+        raise SettingsError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        if path.exists():
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise SettingsError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    _sync_directory(path.parent)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable where the platform allows it (POSIX)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class SettingsFileStore:
+    """The settings file as `pos_app.services.settings.SettingsStore` wants it."""
+
+    #: The fields the settings dialog edits.
+    EDITABLE = (
+        "demo",
+        "api_url",
+        "client_id",
+        "sub_account",
+        "payment_flow",
+        "lane",
+        "default_terminal",
+        "tax_rate_bps",
+        "receipt_header",
+    )
+
+    def load(self) -> dict[str, Any]:
+        """The editable settings in force (environment over file over defaults)."""
+        settings = load_settings()
+        return {name: getattr(settings, name) for name in self.EDITABLE}
+
+    def locked_fields(self) -> frozenset[str]:
+        """See `fields_set_by_environment`."""
+        return fields_set_by_environment()
+
+    def save(self, values: Mapping[str, Any]) -> None:
+        """See `save_settings`."""
+        save_settings(values)
+
+
+# -- TOML writing (the standard library only reads TOML) --------------------------------
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"'}
+
+
+def dump_toml(document: Mapping[str, Any]) -> str:
+    """`document` as TOML: plain keys first, then one [table] per nested mapping."""
+    lines: list[str] = []
+    _dump_table(document, (), lines)
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _dump_table(table: Mapping[str, Any], prefix: tuple[str, ...], lines: list[str]) -> None:
+    tables = {k: v for k, v in table.items() if isinstance(v, Mapping)}
+    if prefix:
+        lines.extend(("", "[" + ".".join(_key(part) for part in prefix) + "]"))
+    for key, value in table.items():
+        if key not in tables:
+            lines.append(f"{_key(key)} = {_value(value)}")
+    for key, value in tables.items():
+        _dump_table(value, (*prefix, key), lines)
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _string(key)
+
+
+def _string(text: str) -> str:
+    out = ['"']
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    raise SettingsError(f"cannot write a {type(value).__name__} to the settings file")

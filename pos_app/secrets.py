@@ -2,49 +2,244 @@
 
 Never the settings file, never a log line. A machine without a usable keyring
 (headless Linux, for one) raises on every call; that is reported, not fatal.
+
+Not every keyring backend is a keyring worth the name. `keyring`'s fail and
+null backends keep nothing, and the `keyrings.alt` backends either store
+secrets as plain base64 in a file or prompt for a password on a terminal a
+GUI does not have: none of them is used for the client secret, and
+`keyring_status` says so in a sentence for the settings dialog.
+
+The backend is looked up on every call (PYTHON_KEYRING_BACKEND first, then
+keyring's own choice) so a test or a kiosk that sets the variable is obeyed
+even after `keyring` picked a backend once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger("pos_app.secrets")
 
 SERVICE = "pos-app/justifi"
+SECRET_ENV = "JUSTIFI_CLIENT_SECRET"
+BACKEND_ENV = "PYTHON_KEYRING_BACKEND"
+_PROBE_USER = "pos-app-keyring-check"
+
+#: Backends that keep nothing: "no keyring".
+NO_KEYRING_BACKENDS = frozenset({"keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"})
+#: Module prefixes of backends not acceptable for a client secret (plain text, or a
+#: password prompt on a terminal the GUI does not have).
+UNSAFE_BACKEND_PREFIXES = ("keyrings.alt.",)
+
+NO_KEYRING_MESSAGE = (
+    "This computer has no keyring; set JUSTIFI_CLIENT_SECRET in the lane's environment instead."
+)
+UNSAFE_KEYRING_MESSAGE = (
+    "This computer's keyring ({backend}) keeps secrets as plain text or cannot be opened"
+    " from the app, which is not safe for the client secret; set JUSTIFI_CLIENT_SECRET in"
+    " the lane's environment instead."
+)
+BROKEN_KEYRING_MESSAGE = (
+    "This computer's keyring ({backend}) cannot be used right now ({problem}). Unlock or"
+    " repair it, or set JUSTIFI_CLIENT_SECRET in the lane's environment instead."
+)
+KEYRING_READY_MESSAGE = "The client secret is kept in this computer's keyring ({backend})."
 
 
 class KeyringUnavailableError(RuntimeError):
     """No OS keyring on this machine: use JUSTIFI_CLIENT_SECRET instead."""
 
 
+class KeyringStatus(NamedTuple):
+    """Whether the client secret can be kept in a keyring here, and a sentence saying so."""
+
+    available: bool
+    backend: str
+    message: str
+
+
+def _qualified_name(backend: object) -> str:
+    kind = type(backend)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _backend() -> KeyringBackend:
+    """The backend to use now; KeyringUnavailableError if the named one cannot load."""
+    import keyring
+    import keyring.core
+
+    name = os.environ.get(BACKEND_ENV, "").strip()
+    if not name:
+        return keyring.get_keyring()
+    try:
+        return keyring.core.load_keyring(name)
+    except (ImportError, AttributeError, ValueError, TypeError) as exc:
+        log.warning("the keyring backend named by %s cannot be loaded: %s", BACKEND_ENV, name)
+        raise KeyringUnavailableError(
+            BROKEN_KEYRING_MESSAGE.format(backend=name, problem=type(exc).__name__)
+        ) from None
+
+
+def _judge(backend: KeyringBackend) -> KeyringStatus:
+    """Whether a backend is acceptable, from what it is (no call into it)."""
+    from keyring.backends.chainer import ChainerBackend
+
+    name = _qualified_name(backend)
+    if isinstance(backend, ChainerBackend):
+        members = list(backend.backends)
+        if not members:
+            return KeyringStatus(False, name, NO_KEYRING_MESSAGE)
+        for member in members:
+            verdict = _judge(member)
+            if not verdict.available:
+                return verdict._replace(backend=f"{name} ({verdict.backend})")
+        return KeyringStatus(True, name, KEYRING_READY_MESSAGE.format(backend=name))
+    if name in NO_KEYRING_BACKENDS:
+        return KeyringStatus(False, name, NO_KEYRING_MESSAGE)
+    if name.startswith(UNSAFE_BACKEND_PREFIXES):
+        return KeyringStatus(False, name, UNSAFE_KEYRING_MESSAGE.format(backend=name))
+    return KeyringStatus(True, name, KEYRING_READY_MESSAGE.format(backend=name))
+
+
+def keyring_status() -> KeyringStatus:
+    """Whether the client secret can be kept in this computer's keyring.
+
+    An acceptable backend is also tried once (a read of a name that holds
+    nothing), since a locked or unreachable keyring only shows when used.
+    """
+    from keyring.errors import KeyringError
+
+    try:
+        backend = _backend()
+    except KeyringUnavailableError as exc:
+        return KeyringStatus(False, os.environ.get(BACKEND_ENV, ""), str(exc))
+    status = _judge(backend)
+    if not status.available:
+        return status
+    try:
+        backend.get_password(SERVICE, _PROBE_USER)
+    except KeyringError as exc:
+        log.info("the keyring %s cannot be used: %s", status.backend, type(exc).__name__)
+        problem = type(exc).__name__
+        return KeyringStatus(
+            False,
+            status.backend,
+            BROKEN_KEYRING_MESSAGE.format(backend=status.backend, problem=problem),
+        )
+    return status
+
+
+def _usable_backend() -> KeyringBackend:
+    """The backend, if it is acceptable for a client secret; else KeyringUnavailableError."""
+    backend = _backend()
+    status = _judge(backend)
+    if not status.available:
+        raise KeyringUnavailableError(status.message)
+    return backend
+
+
+def _check_client_id(client_id: str) -> None:
+    if not client_id or not client_id.strip():
+        raise ValueError("a client id is required to find its secret")
+
+
+def secret_from_environment() -> str | None:
+    """JUSTIFI_CLIENT_SECRET, when set (it overrides the keyring)."""
+    return os.environ.get(SECRET_ENV) or None
+
+
+def read_stored_secret(client_id: str) -> str | None:
+    """The secret kept in the keyring for a client id (the environment is not asked)."""
+    from keyring.errors import KeyringError
+
+    _check_client_id(client_id)
+    try:
+        return _usable_backend().get_password(SERVICE, client_id)
+    except (KeyringUnavailableError, KeyringError) as exc:
+        log.info("no usable keyring: %s", type(exc).__name__)
+        return None
+
+
 def read_client_secret(client_id: str) -> str | None:
     """The secret for a client id, from the environment or the keyring."""
-    from_env = os.environ.get("JUSTIFI_CLIENT_SECRET")
+    from_env = secret_from_environment()
     if from_env:
         return from_env
-    try:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(SERVICE, client_id)
-        except KeyringError as exc:
-            log.info("no usable keyring: %s", type(exc).__name__)
-            return None
-    except ImportError:  # pragma: no cover - keyring is a dependency
+    if not client_id:
         return None
+    return read_stored_secret(client_id)
 
 
 def store_client_secret(client_id: str, secret: str) -> None:
     """Keep the secret in the OS keyring; KeyringUnavailableError if there is none."""
-    import keyring
     from keyring.errors import KeyringError
 
+    _check_client_id(client_id)
+    if not secret:
+        raise ValueError("an empty client secret is not stored")
+    backend = _usable_backend()
     try:
-        keyring.set_password(SERVICE, client_id, secret)
+        backend.set_password(SERVICE, client_id, secret)
     except KeyringError as exc:
         raise KeyringUnavailableError(
-            "This computer has no keyring to keep the client secret. Set the"
-            " JUSTIFI_CLIENT_SECRET environment variable instead."
-        ) from exc
+            BROKEN_KEYRING_MESSAGE.format(
+                backend=_qualified_name(backend), problem=type(exc).__name__
+            )
+        ) from None
+    log.info("client secret stored in the keyring for client id %s", client_id)
+
+
+def delete_client_secret(client_id: str) -> bool:
+    """Remove the client id's secret from the keyring; False if none was kept.
+
+    KeyringUnavailableError if there is no usable keyring.
+    """
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    _check_client_id(client_id)
+    backend = _usable_backend()
+    try:
+        backend.delete_password(SERVICE, client_id)
+    except PasswordDeleteError:
+        return False
+    except KeyringError as exc:
+        raise KeyringUnavailableError(
+            BROKEN_KEYRING_MESSAGE.format(
+                backend=_qualified_name(backend), problem=type(exc).__name__
+            )
+        ) from None
+    log.info("client secret removed from the keyring for client id %s", client_id)
+    return True
+
+
+class KeyringSecretStore:
+    """This module as the settings service's `SecretStore` port."""
+
+    def status(self) -> KeyringStatus:
+        """See `keyring_status`."""
+        return keyring_status()
+
+    def from_environment(self) -> bool:
+        """Whether JUSTIFI_CLIENT_SECRET supplies the secret (it wins over the keyring)."""
+        return secret_from_environment() is not None
+
+    def stored(self, client_id: str) -> bool:
+        """Whether the keyring keeps a secret for this client id."""
+        return bool(client_id) and read_stored_secret(client_id) is not None
+
+    def read(self, client_id: str) -> str | None:
+        """The secret the app would use for this client id (environment, then keyring)."""
+        return read_client_secret(client_id)
+
+    def store(self, client_id: str, secret: str) -> None:
+        """See `store_client_secret`."""
+        store_client_secret(client_id, secret)
+
+    def delete(self, client_id: str) -> bool:
+        """See `delete_client_secret`."""
+        return delete_client_secret(client_id)

@@ -1,0 +1,591 @@
+"""The lane's settings, for a manager: where payments go, the account, the lane.
+
+The dialog talks to `SettingsService` only. It never blocks: `ask()` opens it
+and awaits the outcome, and "Test connection" runs in a task the dialog owns
+(cancelled when it closes). Every field is checked as it is typed; Save stays
+disabled until nothing is marked. The client secret goes from its masked field
+to the service, which keeps it in the keyring; where there is no keyring the
+field is disabled and a note says to use JUSTIFI_CLIENT_SECRET.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.services.settings import (
+    ConnectionProblem,
+    ConnectionReport,
+    SaveResult,
+    SecretState,
+    SettingsField,
+    SettingsForm,
+    SettingsInvalidError,
+    SettingsSaveError,
+    SettingsService,
+    TerminalSummary,
+    connection_sentence,
+)
+from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import settings as text
+
+log = logging.getLogger("pos_app.ui.settings_dialog")
+
+MIN_TOUCH = 44
+
+STYLE_SHEET = """
+QDialog#settingsDialog QGroupBox { font-weight: 600; margin-top: 14px; padding-top: 6px; }
+QDialog#settingsDialog QGroupBox::title { subcontrol-origin: margin; left: 8px; }
+QDialog#settingsDialog QGroupBox QLabel, QDialog#settingsDialog QGroupBox QRadioButton {
+    font-weight: normal;
+}
+QDialog#settingsDialog QLabel[role="hint"] {
+    background: #fdecea; color: #8c1d18; padding: 4px 6px; border-radius: 4px;
+}
+QDialog#settingsDialog QLabel[role="note"] {
+    background: #fff4e5; color: #663c00; padding: 6px; border-radius: 4px;
+}
+QDialog#settingsDialog QLabel[role="help"] { color: #555555; }
+QDialog#settingsDialog QLabel#connectionStatusLabel { padding: 6px; border-radius: 4px; }
+QDialog#settingsDialog QLabel#connectionStatusLabel[outcome="ok"] {
+    background: #e7f4e8; color: #1e4620;
+}
+QDialog#settingsDialog QLabel#connectionStatusLabel[outcome="failed"] {
+    background: #fdecea; color: #8c1d18;
+}
+QDialog#settingsDialog QPushButton, QDialog#settingsDialog QComboBox,
+QDialog#settingsDialog QLineEdit, QDialog#settingsDialog QRadioButton { min-height: 44px; }
+QDialog#settingsDialog QPushButton { min-width: 96px; padding: 0 14px; }
+"""
+
+
+class SettingsDialog(QDialog):
+    """Edits the lane's settings; `ask()` returns the SaveResult, or None if cancelled."""
+
+    settings_saved = Signal(object)  # SaveResult
+    change_pin_requested = Signal()
+
+    def __init__(self, service: SettingsService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle(text.TITLE)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setStyleSheet(STYLE_SHEET)
+        self._service = service
+        self._result: SaveResult | None = None
+        self._check_slot = TaskSlot(self, "connection test")
+        self._hints: dict[SettingsField, QLabel] = {}
+        self._secret_state: SecretState | None = None
+        self._locked: set[QWidget] = set()
+        self._caption_height: int | None = None
+        self._prompting = True  # the status area shows a prompt, not a test's result
+        self._build()
+        self._fill(service.current())
+        self._lock_environment_fields()
+        self._refresh_secret_state()
+        self._connect()
+        self._update()
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.setMinimumWidth(900)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(12)
+        columns = QHBoxLayout()
+        columns.setSpacing(16)
+        left = QVBoxLayout()
+        left.addWidget(self._build_environment())
+        left.addWidget(self._build_credentials())
+        left.addWidget(self._build_connection())
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(self._build_lane())
+        right.addWidget(self._build_flow())
+        right.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        layout.addLayout(columns)
+        layout.addLayout(self._build_buttons())
+
+    def _group(self, title: str, name: str) -> tuple[QGroupBox, QGridLayout]:
+        # A grid, not a QFormLayout: wrapped hints under a field get their full height,
+        # and a hidden hint's row takes no room.
+        group = QGroupBox(title, self)
+        group.setObjectName(name)
+        grid = QGridLayout(group)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(6)
+        grid.setColumnStretch(1, 1)
+        return group, grid
+
+    @staticmethod
+    def _wide(grid: QGridLayout, widget: QWidget) -> None:
+        grid.addWidget(widget, grid.rowCount(), 0, 1, 2)
+
+    def _build_environment(self) -> QGroupBox:
+        group, form = self._group(text.ENVIRONMENT_GROUP, "environmentGroup")
+        self.environment_group = QButtonGroup(self)
+        self.demo_radio = self._radio("demoRadio", text.DEMO_RADIO, self.environment_group)
+        self.justifi_radio = self._radio("justifiRadio", text.JUSTIFI_RADIO, self.environment_group)
+        self._wide(form, self.demo_radio)
+        self._wide(form, self.justifi_radio)
+        self.api_url_edit = self._edit("apiUrlEdit", text.API_URL_LABEL, text.API_URL_PLACEHOLDER)
+        self._add_field(form, text.API_URL_LABEL, self.api_url_edit, SettingsField.API_URL)
+        return group
+
+    def _build_credentials(self) -> QGroupBox:
+        group, form = self._group(text.CREDENTIALS_GROUP, "credentialsGroup")
+        self.credentials_box = group
+        self.client_id_edit = self._edit("clientIdEdit", text.CLIENT_ID_LABEL)
+        self._add_field(form, text.CLIENT_ID_LABEL, self.client_id_edit, SettingsField.CLIENT_ID)
+        self.client_secret_edit = self._edit("clientSecretEdit", text.CLIENT_SECRET_LABEL)
+        self.client_secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret_state_label = self._label("secretStateLabel", "", role="help")
+        self.keyring_note = self._label("keyringNote", "", role="note")
+        self.keyring_note.hide()
+        self._add_field(
+            form,
+            text.CLIENT_SECRET_LABEL,
+            self.client_secret_edit,
+            SettingsField.CLIENT_SECRET,
+            notes=(self.secret_state_label, self.keyring_note),
+        )
+        self.sub_account_edit = self._edit(
+            "subAccountEdit", text.SUB_ACCOUNT_LABEL, text.SUB_ACCOUNT_PLACEHOLDER
+        )
+        self._add_field(
+            form, text.SUB_ACCOUNT_LABEL, self.sub_account_edit, SettingsField.SUB_ACCOUNT
+        )
+        return group
+
+    def _build_flow(self) -> QGroupBox:
+        group, form = self._group(text.FLOW_GROUP, "flowGroup")
+        self.flow_group = QButtonGroup(self)
+        self.payment_intent_radio = self._radio(
+            "paymentIntentRadio", text.FLOW_PAYMENT_INTENT, self.flow_group
+        )
+        self.checkout_radio = self._radio("checkoutRadio", text.FLOW_CHECKOUT, self.flow_group)
+        self._wide(form, self.payment_intent_radio)
+        self._wide(form, self.checkout_radio)
+        self._wide(form, self._label("flowHelp", text.FLOW_DESCRIPTION, role="help"))
+        return group
+
+    def _build_lane(self) -> QGroupBox:
+        group, form = self._group(text.LANE_GROUP, "laneGroup")
+        self.lane_edit = self._edit("laneEdit", text.LANE_LABEL)
+        self._add_field(form, text.LANE_LABEL, self.lane_edit, SettingsField.LANE)
+        self.terminal_combo = QComboBox(self)
+        self.terminal_combo.setObjectName("defaultTerminalCombo")
+        self.terminal_combo.setAccessibleName(text.TERMINAL_LABEL)
+        self.terminal_combo.setToolTip(text.TERMINAL_TIP)
+        self.terminal_combo.setMinimumHeight(MIN_TOUCH)
+        self._add_field(
+            form, text.TERMINAL_LABEL, self.terminal_combo, SettingsField.DEFAULT_TERMINAL
+        )
+        self.tax_rate_edit = self._edit("taxRateEdit", text.TAX_NAME)
+        self.tax_rate_edit.setMaximumWidth(120)
+        self.tax_rate_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        tax_row = QHBoxLayout()
+        tax_row.addWidget(self.tax_rate_edit)
+        tax_row.addWidget(QLabel(text.TAX_SUFFIX, self))
+        tax_row.addStretch(1)
+        self._add_field(
+            form, text.TAX_LABEL, tax_row, SettingsField.TAX_RATE, buddy=self.tax_rate_edit
+        )
+        self.receipt_header_edit = QPlainTextEdit(self)
+        self.receipt_header_edit.setObjectName("receiptHeaderEdit")
+        self.receipt_header_edit.setAccessibleName(text.HEADER_LABEL)
+        self.receipt_header_edit.setAccessibleDescription(text.HEADER_HELP)
+        self.receipt_header_edit.setPlaceholderText(text.HEADER_PLACEHOLDER)
+        self.receipt_header_edit.setTabChangesFocus(True)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.receipt_header_edit.setFont(mono)
+        line = self.receipt_header_edit.fontMetrics().lineSpacing()
+        self.receipt_header_edit.setFixedHeight(line * 6 + 16)
+        self._add_field(
+            form,
+            text.HEADER_LABEL,
+            self.receipt_header_edit,
+            SettingsField.RECEIPT_HEADER,
+            notes=(self._label("receiptHeaderHelp", text.HEADER_HELP, role="help"),),
+        )
+        return group
+
+    def _build_connection(self) -> QGroupBox:
+        group = QGroupBox(text.CONNECTION_GROUP, self)
+        group.setObjectName("connectionGroup")
+        box = QVBoxLayout(group)
+        self.test_button = self._button("testConnectionButton", text.TEST_BUTTON)
+        self.test_button.setAccessibleDescription(text.TEST_BUTTON_DESCRIPTION)
+        self.test_button.setToolTip(text.TEST_BUTTON_DESCRIPTION)
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        box.addLayout(row)
+        self.status_label = self._label("connectionStatusLabel", text.TEST_PROMPT)
+        self.status_label.setAccessibleName(text.STATUS_NAME)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setMinimumHeight(MIN_TOUCH)
+        box.addWidget(self.status_label)
+        return group
+
+    def _build_buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.change_pin_button = self._button("changePinButton", text.CHANGE_PIN_BUTTON)
+        row.addWidget(self.change_pin_button)
+        row.addStretch(1)
+        self.cancel_button = self._button("cancelSettingsButton", text.CANCEL_BUTTON)
+        self.save_button = self._button("saveSettingsButton", text.SAVE_BUTTON)
+        self.save_button.setDefault(True)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.save_button)
+        return row
+
+    # -- small builders ---------------------------------------------------------------------
+
+    def _row_height(self) -> int:
+        """A line edit's height under the style sheet: captions centre on it."""
+        if self._caption_height is None:
+            sample = QLineEdit(self)
+            sample.ensurePolished()
+            self._caption_height = max(sample.sizeHint().height(), MIN_TOUCH)
+            sample.deleteLater()
+        return self._caption_height
+
+    def _label(self, name: str, value: str, *, role: str = "") -> QLabel:
+        label = QLabel(value, self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setAccessibleName(value)
+        if role:
+            label.setProperty("role", role)
+        return label
+
+    def _edit(self, name: str, accessible: str, placeholder: str = "") -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setPlaceholderText(placeholder)
+        edit.setMinimumHeight(MIN_TOUCH)
+        return edit
+
+    def _radio(self, name: str, label: str, group: QButtonGroup) -> QRadioButton:
+        radio = QRadioButton(label, self)
+        radio.setObjectName(name)
+        radio.setAccessibleName(label)
+        radio.setMinimumHeight(MIN_TOUCH)
+        group.addButton(radio)
+        return radio
+
+    def _button(self, name: str, label: str) -> QPushButton:
+        button = QPushButton(label, self)
+        button.setObjectName(name)
+        button.setAccessibleName(label)
+        button.setAutoDefault(False)
+        button.setMinimumHeight(MIN_TOUCH)
+        return button
+
+    def _add_field(
+        self,
+        form: QGridLayout,
+        label: str,
+        field: QWidget | QHBoxLayout,
+        key: SettingsField,
+        *,
+        buddy: QWidget | None = None,
+        notes: tuple[QLabel, ...] = (),
+    ) -> None:
+        """A caption, the field, its notes and its (hidden) hint, kept together in one row."""
+        caption = QLabel(label, self)
+        target = buddy or (field if isinstance(field, QWidget) else None)
+        if target is not None:
+            caption.setBuddy(target)
+        caption.setMinimumHeight(self._row_height())
+        row = form.rowCount()
+        form.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
+        if isinstance(field, QWidget):
+            form.addWidget(field, row, 1)
+        else:
+            form.addLayout(field, row, 1)
+        hint = self._label(f"{key.value}Hint", "", role="hint")
+        hint.hide()
+        for offset, note in enumerate((*notes, hint), start=1):
+            form.addWidget(note, row + offset, 1)
+        self._hints[key] = hint
+
+    # -- values ----------------------------------------------------------------------------
+
+    def _fill(self, form: SettingsForm) -> None:
+        (self.demo_radio if form.demo else self.justifi_radio).setChecked(True)
+        self.api_url_edit.setText(form.api_url)
+        self.client_id_edit.setText(form.client_id)
+        self.sub_account_edit.setText(form.sub_account)
+        checkout = form.payment_flow == "checkout"
+        (self.checkout_radio if checkout else self.payment_intent_radio).setChecked(True)
+        self.lane_edit.setText(form.lane)
+        self._set_terminals([], form.default_terminal)
+        self.tax_rate_edit.setText(form.tax_rate_percent)
+        self.receipt_header_edit.setPlainText(form.receipt_header)
+
+    def _set_terminals(self, terminals: list[TerminalSummary], chosen: str) -> None:
+        combo = self.terminal_combo
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(text.TERMINAL_NONE, "")
+        for terminal in terminals:
+            combo.addItem(
+                text.TERMINAL_ITEM.format(name=terminal.name, id=terminal.id), terminal.id
+            )
+        if chosen and combo.findData(chosen) < 0:
+            combo.addItem(chosen, chosen)  # saved earlier; not (yet) confirmed by a test
+        combo.setCurrentIndex(max(combo.findData(chosen), 0))
+        combo.blockSignals(False)
+
+    def form(self) -> SettingsForm:
+        """What the dialog holds now."""
+        return SettingsForm(
+            demo=self.demo_radio.isChecked(),
+            api_url=self.api_url_edit.text(),
+            client_id=self.client_id_edit.text(),
+            client_secret=self.client_secret_edit.text(),
+            sub_account=self.sub_account_edit.text(),
+            payment_flow="checkout" if self.checkout_radio.isChecked() else "payment_intent",
+            lane=self.lane_edit.text(),
+            default_terminal=str(self.terminal_combo.currentData() or ""),
+            tax_rate_percent=self.tax_rate_edit.text(),
+            receipt_header=self.receipt_header_edit.toPlainText(),
+        )
+
+    @property
+    def result_value(self) -> SaveResult | None:
+        """What Save did, once saved."""
+        return self._result
+
+    @property
+    def check_task(self) -> asyncio.Task[object] | None:
+        """The running (or last) connection test, for tests to await."""
+        return self._check_slot.task
+
+    # -- state -------------------------------------------------------------------------------
+
+    def _lock_environment_fields(self) -> None:
+        widgets: dict[SettingsField, list[QWidget]] = {
+            SettingsField.DEMO: [self.demo_radio, self.justifi_radio],
+            SettingsField.API_URL: [self.api_url_edit],
+            SettingsField.CLIENT_ID: [self.client_id_edit],
+            SettingsField.SUB_ACCOUNT: [self.sub_account_edit],
+            SettingsField.PAYMENT_FLOW: [self.payment_intent_radio, self.checkout_radio],
+            SettingsField.LANE: [self.lane_edit],
+            SettingsField.DEFAULT_TERMINAL: [self.terminal_combo],
+            SettingsField.TAX_RATE: [self.tax_rate_edit],
+            SettingsField.RECEIPT_HEADER: [self.receipt_header_edit],
+        }
+        for key in self._service.locked_fields():
+            for widget in widgets.get(key, []):
+                widget.setEnabled(False)
+                widget.setToolTip(text.LOCKED_TIP)
+                widget.setAccessibleDescription(text.LOCKED_TIP)
+                self._locked.add(widget)
+
+    def _refresh_secret_state(self) -> None:
+        state = self._service.secret_state(self.client_id_edit.text())
+        self._secret_state = state
+        edit = self.client_secret_edit
+        if state.from_environment:
+            placeholder, status = text.SECRET_PLACEHOLDER_ENVIRONMENT, text.SECRET_FROM_ENVIRONMENT
+        elif not state.keyring_available:
+            placeholder, status = text.SECRET_PLACEHOLDER_NO_KEYRING, ""
+        elif state.stored:
+            placeholder, status = text.SECRET_PLACEHOLDER_STORED, text.SECRET_STORED
+        else:
+            placeholder, status = text.SECRET_PLACEHOLDER_NEW, text.SECRET_NOT_STORED
+        if not state.editable:
+            edit.clear()
+        edit.setPlaceholderText(placeholder)
+        edit.setAccessibleDescription(status or state.keyring_message)
+        self._set_text(self.secret_state_label, status)
+        no_keyring = not state.keyring_available and not state.from_environment
+        self._set_text(self.keyring_note, state.keyring_message if no_keyring else "")
+
+    def _update(self) -> None:
+        """Enable what applies, show each field's problem, allow Save only when all is well."""
+        demo = self.demo_radio.isChecked()
+        for widget in (self.api_url_edit, self.client_id_edit, self.sub_account_edit):
+            widget.setEnabled(not demo and widget not in self._locked)
+        self._update_secret_field(demo)
+        form = self.form()
+        validation = self._service.validate(form)
+        for key, hint in self._hints.items():
+            self._set_text(hint, validation.problems.get(key, ""))
+        can_test = self._service.can_test(form)
+        self.test_button.setEnabled(can_test)
+        if self._prompting:
+            nothing_to_test = demo and not can_test
+            prompt = (
+                connection_sentence(ConnectionProblem.NOT_TESTED)
+                if nothing_to_test
+                else text.TEST_PROMPT
+            )
+            self._show_status(prompt, "")
+        self.save_button.setEnabled(validation.ok and self._result is None)
+        self.save_button.setToolTip("" if validation.ok else text.SAVE_DISABLED_WHY)
+        self._fit_height()
+
+    def _update_secret_field(self, demo: bool) -> None:
+        state = self._secret_state
+        editable = state is not None and state.editable
+        self.client_secret_edit.setEnabled(not demo and editable)
+        if state is None or not editable:
+            return
+        if self.client_secret_edit.text():
+            self._set_text(self.secret_state_label, text.SECRET_WILL_BE_STORED)
+        else:
+            stored = text.SECRET_STORED if state.stored else text.SECRET_NOT_STORED
+            self._set_text(self.secret_state_label, stored)
+
+    def _fit_height(self) -> None:
+        """Grow to fit the hints shown (a top-level layout ignores wrapped labels' height)."""
+        layout = self.layout()
+        if layout is None or not layout.hasHeightForWidth():
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(max(self.width(), self.minimumWidth()))
+        self.setMinimumHeight(needed)
+        if self.height() < needed:
+            self.resize(self.width(), needed)
+
+    @staticmethod
+    def _set_text(label: QLabel, value: str) -> None:
+        if label.text() != value:
+            label.setText(value)
+            label.setAccessibleName(value)
+        label.setVisible(bool(value))
+
+    def _show_status(self, message: str, outcome: str) -> None:
+        label = self.status_label
+        label.setProperty("outcome", outcome)
+        label.style().unpolish(label)
+        label.style().polish(label)
+        self._set_text(label, message)
+        label.setAccessibleName(text.STATUS_NAME)
+        label.setAccessibleDescription(message)
+
+    # -- connection test ------------------------------------------------------------------------
+
+    def test_connection(self) -> asyncio.Task[object]:
+        """Start a connection test with what the dialog holds (a new one replaces the old)."""
+        self._prompting = False
+        self._show_status(text.TESTING, "")
+        return self._check_slot.start(self._run_test(self.form()))
+
+    async def _run_test(self, form: SettingsForm) -> ConnectionReport | None:
+        try:
+            report = await self._service.test_connection(form)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the connection test failed")
+            self._show_status(text.TEST_BROKE, "failed")
+            return None
+        self._show_status(report.message, "ok" if report.ok else "failed")
+        if report.ok:
+            self._set_terminals(list(report.terminals), self.form().default_terminal)
+        return report
+
+    # -- asking ---------------------------------------------------------------------------
+
+    async def ask(self) -> SaveResult | None:
+        """Open the dialog (never exec) and wait: what Save did, or None if cancelled."""
+        finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def on_finished(result: int) -> None:
+            if not finished.done():
+                finished.set_result(result)
+
+        self.finished.connect(on_finished)
+        try:
+            self.open()
+            result = await finished
+        finally:
+            self.finished.disconnect(on_finished)
+        return self._result if result == QDialog.DialogCode.Accepted.value else None
+
+    def done(self, result: int) -> None:
+        """Close; a connection test still running is cancelled."""
+        self._check_slot.cancel()
+        super().done(result)
+
+    # -- slots ---------------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        self.environment_group.buttonToggled.connect(self._on_any_toggled)
+        self.flow_group.buttonToggled.connect(self._on_any_toggled)
+        for edit in (
+            self.api_url_edit,
+            self.client_id_edit,
+            self.client_secret_edit,
+            self.sub_account_edit,
+            self.lane_edit,
+            self.tax_rate_edit,
+        ):
+            edit.textChanged.connect(self._on_any_text_changed)
+        self.client_id_edit.editingFinished.connect(self._on_client_id_edit_editing_finished)
+        self.receipt_header_edit.textChanged.connect(self._update)
+        self.terminal_combo.currentIndexChanged.connect(self._on_any_text_changed)
+        self.test_button.clicked.connect(self._on_test_button_clicked)
+        self.change_pin_button.clicked.connect(self.change_pin_requested)
+        self.cancel_button.clicked.connect(self.reject)
+        self.save_button.clicked.connect(self._on_save_button_clicked)
+
+    def _on_any_toggled(self, _button: object, checked: bool) -> None:
+        if checked:
+            self._update()
+
+    def _on_any_text_changed(self, _value: object) -> None:
+        self._update()
+
+    def _on_client_id_edit_editing_finished(self) -> None:
+        self._refresh_secret_state()
+        self._update()
+
+    def _on_test_button_clicked(self) -> None:
+        self.test_connection()
+
+    def _on_save_button_clicked(self) -> None:
+        if self._result is not None or not self.save_button.isEnabled():
+            return  # a double press: the first one saved
+        self._refresh_secret_state()
+        try:
+            result = self._service.save(self.form())
+        except SettingsInvalidError:
+            self._update()
+            return
+        except SettingsSaveError as exc:
+            self._prompting = False
+            self._show_status(str(exc), "failed")
+            return
+        self._result = result
+        self.client_secret_edit.clear()
+        self.save_button.setEnabled(False)
+        self.settings_saved.emit(result)
+        self.accept()

@@ -1,0 +1,74 @@
+"""Strings of the settings dialog, ready for translation.
+
+Validation and connection-test sentences come from the settings service
+(`pos_app.services.settings`), and the keyring note from the keyring check:
+the CLI can say the same.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+TITLE: Final = "Settings"
+
+# -- environment ------------------------------------------------------------------------
+ENVIRONMENT_GROUP: Final = "Where payments go"
+DEMO_RADIO: Final = "Demo: the built-in sandbox, no real money"
+JUSTIFI_RADIO: Final = "JustiFi"
+API_URL_LABEL: Final = "JustiFi URL"
+API_URL_PLACEHOLDER: Final = "https://api.justifi.ai"
+
+# -- credentials -------------------------------------------------------------------------
+CREDENTIALS_GROUP: Final = "JustiFi account"
+CLIENT_ID_LABEL: Final = "Client id"
+CLIENT_SECRET_LABEL: Final = "Client secret"
+SUB_ACCOUNT_LABEL: Final = "Sub account"
+SUB_ACCOUNT_PLACEHOLDER: Final = "acc_..."
+SECRET_PLACEHOLDER_NEW: Final = "Paste the client secret"
+SECRET_PLACEHOLDER_STORED: Final = "Stored in the keyring (type to replace)"
+SECRET_PLACEHOLDER_ENVIRONMENT: Final = "Set by JUSTIFI_CLIENT_SECRET"
+SECRET_PLACEHOLDER_NO_KEYRING: Final = "Not kept on this computer"
+SECRET_STORED: Final = "Stored in the keyring."
+SECRET_WILL_BE_STORED: Final = "Will be stored in the keyring when you save."
+SECRET_NOT_STORED: Final = "Not stored yet."
+SECRET_FROM_ENVIRONMENT: Final = (
+    "The client secret comes from JUSTIFI_CLIENT_SECRET in this lane's environment."
+)
+
+# -- payment flow ----------------------------------------------------------------------------
+FLOW_GROUP: Final = "Payment flow"
+FLOW_PAYMENT_INTENT: Final = "Payment intent (the default)"
+FLOW_CHECKOUT: Final = "Checkout (JustiFi's newer flow)"
+FLOW_DESCRIPTION: Final = "Use what your JustiFi account is set up for; ask JustiFi if unsure."
+
+# -- lane ----------------------------------------------------------------------------------------
+LANE_GROUP: Final = "This lane"
+LANE_LABEL: Final = "Lane name"
+TERMINAL_LABEL: Final = "Default terminal"
+TERMINAL_NONE: Final = "None: the cashier picks one"
+TERMINAL_ITEM: Final = "{name} ({id})"
+TERMINAL_TIP: Final = "Test the connection to list this account's terminals."
+TAX_LABEL: Final = "Tax rate"
+TAX_NAME: Final = "Tax rate in percent"
+TAX_SUFFIX: Final = "%"
+HEADER_LABEL: Final = "Receipt header"
+HEADER_PLACEHOLDER: Final = "Shop name\nStreet, town\nPhone"
+HEADER_HELP: Final = "Printed at the top of every receipt: up to 8 lines of 48 characters."
+
+# -- connection --------------------------------------------------------------------------------
+CONNECTION_GROUP: Final = "Connection"
+TEST_BUTTON: Final = "Test connection"
+TEST_BUTTON_DESCRIPTION: Final = (
+    "Fetches a token from JustiFi with these settings and lists the terminals."
+)
+TESTING: Final = "Testing the connection..."
+TEST_PROMPT: Final = "Test the connection before saving new account details."
+TEST_BROKE: Final = "The test itself failed in this app; the details are in the log."
+STATUS_NAME: Final = "Connection test result"
+
+# -- buttons and notes -------------------------------------------------------------------------
+CHANGE_PIN_BUTTON: Final = "Change manager PIN…"
+CANCEL_BUTTON: Final = "Cancel"
+SAVE_BUTTON: Final = "Save"
+SAVE_DISABLED_WHY: Final = "Fix the fields marked in red to save."
+LOCKED_TIP: Final = "Set by an environment variable on this computer; change it there."

@@ -1,0 +1,275 @@
+"""The settings dialog: fill, check as typed, test against the sandbox, save without the secret."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+from pos_app.config import SettingsFileStore, load_settings, save_settings
+from pos_app.justifi.connection import check_connection
+from pos_app.secrets import KeyringSecretStore, store_client_secret
+from pos_app.services.settings import DemoAccount, SaveResult, SettingsService
+from pos_app.ui.settings_dialog import SettingsDialog
+from tests.support.gui import wait_until
+from tests.support.memory_keyring import MemoryKeyring, isolate_settings
+from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SUB_ACCOUNT, SandboxHandle
+
+NO_KEYRING_NOTE = (
+    "This computer has no keyring; set JUSTIFI_CLIENT_SECRET in the lane's environment instead."
+)
+
+
+@pytest.fixture
+def settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return isolate_settings(monkeypatch, tmp_path / "config")
+
+
+def file_text(path: Path) -> str | None:
+    """The file's text, or None when there is no file (a plain function: tests are async)."""
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def make_dialog(qtbot: QtBot, demo_account: DemoAccount | None = None) -> SettingsDialog:
+    service = SettingsService(
+        SettingsFileStore(), KeyringSecretStore(), check_connection, demo_account=demo_account
+    )
+    dialog = SettingsDialog(service)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+async def opened(dialog: SettingsDialog) -> asyncio.Future[SaveResult | None]:
+    ask = asyncio.ensure_future(dialog.ask())
+    await wait_until(dialog.isVisible)
+    return ask
+
+
+def fill_account(dialog: SettingsDialog, url: str, secret: str = CLIENT_SECRET) -> None:
+    dialog.justifi_radio.click()
+    dialog.api_url_edit.setText(url)
+    dialog.client_id_edit.setText(CLIENT_ID)
+    dialog.client_id_edit.editingFinished.emit()
+    dialog.client_secret_edit.setText(secret)
+    dialog.sub_account_edit.setText(SUB_ACCOUNT)
+
+
+async def test_fill_test_and_save_keeps_the_secret_out_of_the_file(
+    qtbot: QtBot,
+    sandbox: SandboxHandle,
+    settings_file: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    dialog = make_dialog(qtbot)
+    saved: list[Any] = []
+    dialog.settings_saved.connect(saved.append)
+    ask = await opened(dialog)
+    assert dialog.demo_radio.isChecked()  # nothing configured yet: demo
+    assert not dialog.client_id_edit.isEnabled()
+    fill_account(dialog, sandbox.url)
+    assert dialog.client_secret_edit.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.secret_state_label.text() == "Will be stored in the keyring when you save."
+    dialog.checkout_radio.click()
+    dialog.lane_edit.setText("Front counter")
+    dialog.tax_rate_edit.setText("8.25")
+    dialog.receipt_header_edit.setPlainText("Corner Shop\n12 Main Street")
+
+    assert dialog.test_button.isEnabled()
+    dialog.test_button.click()
+    report = await dialog.check_task  # type: ignore[misc]
+    assert report is not None
+    assert report.ok
+    assert dialog.status_label.text().startswith("Connected to JustiFi at 127.0.0.1:")
+    assert "Virtual terminal" in dialog.status_label.text()
+    combo = dialog.terminal_combo
+    index = combo.findData("trm_virtual")
+    assert index > 0
+    assert combo.itemText(index) == "Virtual terminal (trm_virtual)"
+    combo.setCurrentIndex(index)
+
+    assert dialog.save_button.isEnabled()
+    dialog.save_button.click()
+    result = await ask
+    assert result is not None
+    assert saved == [result]
+    assert result.restart_needed
+
+    text = file_text(settings_file)
+    assert text is not None
+    assert CLIENT_SECRET not in text
+    stored = tomllib.loads(text)
+    assert stored["settings_version"] == 2
+    assert stored["demo"] is False
+    assert stored["api_url"] == sandbox.url
+    assert stored["client_id"] == CLIENT_ID
+    assert stored["sub_account"] == SUB_ACCOUNT
+    assert stored["payment_flow"] == "checkout"
+    assert stored["default_terminal"] == "trm_virtual"
+    assert stored["tax_rate_bps"] == 825
+    assert stored["receipt_header"] == "Corner Shop\n12 Main Street"
+    assert "client_secret" not in stored
+    assert MemoryKeyring.passwords == {("pos-app/justifi", CLIENT_ID): CLIENT_SECRET}
+    assert load_settings().client_secret is None
+    assert CLIENT_SECRET not in caplog.text
+
+
+async def test_each_field_is_checked_as_typed_and_save_waits(
+    qtbot: QtBot, settings_file: Path
+) -> None:
+    dialog = make_dialog(qtbot)
+    ask = await opened(dialog)
+    assert dialog.save_button.isEnabled()
+    dialog.tax_rate_edit.setText("8.255")
+    hint = dialog.findChild(QWidget, "tax_rate_bpsHint")
+    assert hint is not None
+    assert hint.isVisible()
+    assert hint.text() == "Use at most two decimals, such as 8.25."  # type: ignore[attr-defined]
+    assert not dialog.save_button.isEnabled()
+    dialog.tax_rate_edit.setText("8.5")
+    assert not hint.isVisible()
+    assert dialog.save_button.isEnabled()
+
+    dialog.justifi_radio.click()
+    dialog.api_url_edit.setText("http://example.com")
+    url_hint = dialog.findChild(QWidget, "api_urlHint")
+    assert url_hint is not None
+    assert url_hint.isVisible()
+    assert url_hint.text().startswith("The URL must start with https://")  # type: ignore[attr-defined]
+    assert dialog.findChild(QWidget, "client_idHint").isVisible()  # type: ignore[union-attr]
+    assert not dialog.save_button.isEnabled()
+    assert not dialog.test_button.isEnabled()
+
+    dialog.demo_radio.click()  # the account fields no longer matter
+    assert not url_hint.isVisible()
+    assert not dialog.api_url_edit.isEnabled()
+    assert dialog.save_button.isEnabled()
+    dialog.lane_edit.setText(" ")
+    assert dialog.findChild(QWidget, "laneHint").isVisible()  # type: ignore[union-attr]
+    assert not dialog.save_button.isEnabled()
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert await ask is None
+    assert file_text(settings_file) is None
+
+
+async def test_a_wrong_secret_is_explained_and_never_shown(
+    qtbot: QtBot, sandbox: SandboxHandle, settings_file: Path
+) -> None:
+    wrong = "wrong-secret-Zq8vX3kP"
+    dialog = make_dialog(qtbot)
+    ask = await opened(dialog)
+    fill_account(dialog, sandbox.url, wrong)
+    task = dialog.test_connection()
+    assert dialog.status_label.text() == "Testing the connection..."
+    report = await task
+    assert not report.ok
+    assert dialog.status_label.text().startswith("JustiFi did not accept the client id and secret")
+    assert wrong not in dialog.status_label.text()
+    assert dialog.status_label.property("outcome") == "failed"
+    dialog.reject()
+    assert await ask is None
+    assert MemoryKeyring.passwords == {}
+
+
+async def test_a_stored_secret_is_shown_as_stored_not_as_text(
+    qtbot: QtBot, settings_file: Path
+) -> None:
+    save_settings({"demo": False, "client_id": CLIENT_ID, "sub_account": SUB_ACCOUNT})
+    store_client_secret(CLIENT_ID, CLIENT_SECRET)
+    dialog = make_dialog(qtbot)
+    assert dialog.justifi_radio.isChecked()
+    assert dialog.client_secret_edit.text() == ""
+    assert dialog.client_secret_edit.isEnabled()
+    assert dialog.client_secret_edit.placeholderText() == "Stored in the keyring (type to replace)"
+    assert dialog.secret_state_label.text() == "Stored in the keyring."
+    assert dialog.save_button.isEnabled()  # no need to type it again
+
+
+async def test_without_a_keyring_the_note_says_what_to_do(
+    qtbot: QtBot, settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    dialog = make_dialog(qtbot)
+    ask = await opened(dialog)
+    dialog.justifi_radio.click()
+    assert dialog.keyring_note.isVisible()
+    assert dialog.keyring_note.text() == NO_KEYRING_NOTE
+    assert not dialog.client_secret_edit.isEnabled()
+    dialog.api_url_edit.setText("https://api.justifi.ai")
+    dialog.client_id_edit.setText("test_abc")
+    dialog.sub_account_edit.setText("acc_123")
+    assert not dialog.test_button.isEnabled()  # no secret anywhere to test with
+    assert dialog.save_button.isEnabled()  # the rest can still be saved
+    dialog.save_button.click()
+    result = await ask
+    assert result is not None
+    assert load_settings().client_id == "test_abc"
+
+
+async def test_with_the_secret_in_the_environment_the_field_says_so(
+    qtbot: QtBot, settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUSTIFI_CLIENT_SECRET", "from-the-environment")
+    monkeypatch.setenv("JUSTIFI_API_URL", "https://api.justifi.ai")
+    dialog = make_dialog(qtbot)
+    dialog.justifi_radio.click()
+    assert not dialog.client_secret_edit.isEnabled()
+    assert "JUSTIFI_CLIENT_SECRET" in dialog.secret_state_label.text()
+    assert not dialog.keyring_note.isVisible()
+    assert not dialog.api_url_edit.isEnabled()  # set by the environment: shown, not editable
+    assert "environment variable" in dialog.api_url_edit.toolTip()
+
+
+async def test_demo_mode_tests_the_running_sandbox(
+    qtbot: QtBot, sandbox: SandboxHandle, settings_file: Path
+) -> None:
+    demo = DemoAccount(sandbox.url, CLIENT_ID, CLIENT_SECRET, SUB_ACCOUNT)
+    dialog = make_dialog(qtbot, demo_account=demo)
+    assert dialog.demo_radio.isChecked()
+    assert dialog.test_button.isEnabled()
+    report = await dialog.test_connection()
+    assert report.ok
+    assert dialog.terminal_combo.findData("trm_virtual") > 0
+
+
+async def test_change_pin_only_asks(qtbot: QtBot, settings_file: Path) -> None:
+    dialog = make_dialog(qtbot)
+    asked: list[bool] = []
+    dialog.change_pin_requested.connect(lambda: asked.append(True))
+    dialog.change_pin_button.click()
+    assert asked == [True]
+    assert file_text(settings_file) is None
+
+
+async def test_every_control_is_named_and_big_enough_to_touch(
+    qtbot: QtBot, settings_file: Path
+) -> None:
+    dialog = make_dialog(qtbot)
+    ask = await opened(dialog)
+    dialog.justifi_radio.click()
+    controls = [
+        w
+        for kind in (QAbstractButton, QLineEdit, QComboBox, QPlainTextEdit)
+        for w in dialog.findChildren(kind)
+        if w.isVisible() and w.parent() is not None and w.objectName() != "qt_spinbox_lineedit"
+    ]
+    controls = [w for w in controls if not isinstance(w.parent(), QComboBox)]
+    assert len(controls) >= 15
+    for control in controls:
+        assert control.accessibleName(), control.objectName()
+        assert control.height() >= 44, control.objectName()
+    dialog.reject()
+    assert await ask is None

@@ -1,0 +1,181 @@
+"""The client secret's keyring: which backends are acceptable, store / read / delete."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring.backend
+import pytest
+
+from pos_app import secrets
+from pos_app.secrets import (
+    NO_KEYRING_MESSAGE,
+    KeyringSecretStore,
+    KeyringUnavailableError,
+    delete_client_secret,
+    keyring_status,
+    read_client_secret,
+    read_stored_secret,
+    store_client_secret,
+)
+from tests.support.memory_keyring import (
+    BACKEND_NAME,
+    LOCKED_BACKEND_NAME,
+    MemoryKeyring,
+    isolate_settings,
+)
+
+SECRET = "sk-test-Zq8vX3kP-keyring-only"
+CLIENT_ID = "test_client"
+
+# Stands for keyrings.alt's plaintext file backend (not installed here): same module
+# path and class name, a working store, so only the judgement can refuse it.
+PLAINTEXT_MODULE = """
+from keyring.backend import KeyringBackend
+
+
+class PlaintextKeyring(KeyringBackend):
+    priority = 0.5
+    kept = {}
+
+    def get_password(self, service, username):
+        return self.kept.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.kept[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.kept.pop((service, username))
+"""
+
+
+@pytest.fixture(autouse=True)
+def _memory_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate_settings(monkeypatch, tmp_path / "config")
+
+
+@pytest.fixture
+def plaintext_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[type]:
+    package = tmp_path / "alt" / "keyrings" / "alt"
+    package.mkdir(parents=True)
+    (package.parent / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "file.py").write_text(PLAINTEXT_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path / "alt"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    import keyrings.alt.file  # type: ignore[import-not-found]
+
+    yield keyrings.alt.file.PlaintextKeyring
+    for name in ("keyrings.alt.file", "keyrings.alt", "keyrings"):
+        sys.modules.pop(name, None)
+
+
+def test_the_memory_keyring_is_acceptable() -> None:
+    status = keyring_status()
+    assert status.available
+    assert status.backend == BACKEND_NAME
+    assert BACKEND_NAME in status.message
+    assert KeyringSecretStore().status() == status
+
+
+def test_store_read_and_delete(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    store = KeyringSecretStore()
+    assert not store.stored(CLIENT_ID)
+    store_client_secret(CLIENT_ID, SECRET)
+    assert MemoryKeyring.passwords == {(secrets.SERVICE, CLIENT_ID): SECRET}
+    assert read_client_secret(CLIENT_ID) == SECRET
+    assert read_stored_secret(CLIENT_ID) == SECRET
+    assert store.stored(CLIENT_ID)
+    assert read_client_secret("test_other") is None
+    assert delete_client_secret(CLIENT_ID) is True
+    assert delete_client_secret(CLIENT_ID) is False  # nothing left to delete
+    assert read_client_secret(CLIENT_ID) is None
+    assert SECRET not in caplog.text
+
+
+def test_the_environment_wins_over_the_keyring(monkeypatch: pytest.MonkeyPatch) -> None:
+    store_client_secret(CLIENT_ID, SECRET)
+    monkeypatch.setenv("JUSTIFI_CLIENT_SECRET", "from-the-environment")
+    assert read_client_secret(CLIENT_ID) == "from-the-environment"
+    assert read_stored_secret(CLIENT_ID) == SECRET
+    assert KeyringSecretStore().from_environment()
+
+
+def test_an_empty_client_id_or_secret_is_refused() -> None:
+    with pytest.raises(ValueError, match="client id"):
+        store_client_secret(" ", SECRET)
+    with pytest.raises(ValueError, match="empty client secret"):
+        store_client_secret(CLIENT_ID, "")
+    assert read_client_secret("") is None
+    assert MemoryKeyring.passwords == {}
+
+
+@pytest.mark.parametrize(
+    "backend", ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"]
+)
+def test_no_keyring(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    status = keyring_status()
+    assert status == (False, backend, NO_KEYRING_MESSAGE)
+    assert status.message == (
+        "This computer has no keyring; set JUSTIFI_CLIENT_SECRET in the lane's environment instead."
+    )
+    with pytest.raises(KeyringUnavailableError, match="JUSTIFI_CLIENT_SECRET"):
+        store_client_secret(CLIENT_ID, SECRET)
+    with pytest.raises(KeyringUnavailableError):
+        delete_client_secret(CLIENT_ID)
+    assert read_client_secret(CLIENT_ID) is None  # reported, not fatal
+    assert not KeyringSecretStore().stored(CLIENT_ID)
+
+
+def test_a_plaintext_backend_is_not_acceptable_for_the_secret(
+    plaintext_backend: type,
+) -> None:
+    status = keyring_status()
+    assert not status.available
+    assert status.backend == "keyrings.alt.file.PlaintextKeyring"
+    assert "plain text" in status.message
+    assert "JUSTIFI_CLIENT_SECRET" in status.message
+    with pytest.raises(KeyringUnavailableError, match="plain text"):
+        store_client_secret(CLIENT_ID, SECRET)
+    assert plaintext_backend.kept == {}  # type: ignore[attr-defined]
+    plaintext_backend.kept[(secrets.SERVICE, CLIENT_ID)] = SECRET  # type: ignore[attr-defined]
+    assert read_client_secret(CLIENT_ID) is None  # not even read from there
+
+
+def test_a_chain_with_a_plaintext_member_is_not_acceptable(
+    plaintext_backend: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = [MemoryKeyring(), plaintext_backend()]
+    monkeypatch.setattr(keyring.backend, "get_all_keyring", lambda: members)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.chainer.ChainerBackend")
+    status = keyring_status()
+    assert not status.available
+    assert "keyrings.alt.file.PlaintextKeyring" in status.backend
+    members.pop()
+    members.append(MemoryKeyring())
+    assert keyring_status().available
+
+
+def test_a_locked_keyring_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", LOCKED_BACKEND_NAME)
+    status = keyring_status()
+    assert not status.available
+    assert "KeyringLocked" in status.message
+    assert "Unlock" in status.message
+    with pytest.raises(KeyringUnavailableError, match="KeyringLocked"):
+        store_client_secret(CLIENT_ID, SECRET)
+    assert read_client_secret(CLIENT_ID) is None
+
+
+def test_a_backend_that_cannot_be_loaded_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "no_such_module.Keyring")
+    status = keyring_status()
+    assert not status.available
+    assert "no_such_module.Keyring" in status.message
+    with pytest.raises(KeyringUnavailableError):
+        store_client_secret(CLIENT_ID, SECRET)
