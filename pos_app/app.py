@@ -13,9 +13,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pos_app.cli import Lane, UsageError, open_lane
 from pos_app.config import Settings, SettingsError, data_dir, load_settings, log_dir
+from pos_app.selftest import exit_when_shown
 
 log = logging.getLogger("pos_app.app")
 
@@ -48,7 +50,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
 
 async def run_window(settings: Settings, *, demo: bool | None = None) -> int:
     """Wire the lane and show the window; returns when the window closes."""
-    demo = (not settings.has_credentials) if demo is None else demo
+    demo = settings.is_demo if demo is None else demo
     async with open_lane(settings, demo=demo) as lane:
         window, control = build_window(lane)
         closed = asyncio.Event()
@@ -58,6 +60,7 @@ async def run_window(settings: Settings, *, demo: bool | None = None) -> int:
         if window.virtual_terminal is not None:
             _place_beside(window, window.virtual_terminal)
         await window.start()
+        exit_when_shown(window)
         await closed.wait()
         if control is not None:
             await control.aclose()
@@ -71,6 +74,7 @@ def build_window(lane: Lane):  # type: ignore[no-untyped-def]
     from pos_app.domain.cart import Catalog
     from pos_app.resources import load_catalog
     from pos_app.sandbox.remote import SandboxControl
+    from pos_app.services.reports import ReceiptService
     from pos_app.ui.main_window import MainWindow
     from pos_app.ui.virtual_terminal import VirtualTerminalWindow
 
@@ -93,9 +97,73 @@ def build_window(lane: Lane):  # type: ignore[no-untyped-def]
         remembered_terminal=str(stored.value("lane/terminal_id", "") or "") or None,
         remember_terminal=lambda terminal_id: stored.setValue("lane/terminal_id", terminal_id),
         virtual_terminal=virtual,
+        receipts=ReceiptService(
+            lane.journal, settings.receipt_header.splitlines(), currency=settings.currency
+        ),
         log_path=log_dir() / "pos-app.log",
     )
+    attach_manager_tools(
+        window,
+        lane.journal,
+        lane.service,
+        lane.client,
+        settings,
+        data_dir() / "audit.sqlite3",
+        demo_url=lane.sandbox_url if lane.demo else None,
+    )
     return window, control
+
+
+def attach_manager_tools(  # type: ignore[no-untyped-def]
+    window,
+    journal,
+    service,
+    client,
+    settings: Settings,
+    audit_path: Path,
+    *,
+    demo_url: str | None = None,
+):
+    """History, end of day, the audit log and the settings behind the manager PIN, on the
+    till's top bar. Returns the ManagerService (its audit log closes with the window)."""
+    from pos_app.config import SettingsFileStore
+    from pos_app.justifi.connection import check_connection
+    from pos_app.justifi.payments_list import JustifiPaymentsSource
+    from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
+    from pos_app.secrets import KeyringSecretStore
+    from pos_app.services.history import HistoryService
+    from pos_app.services.manager import ManagerService
+    from pos_app.services.reports import ReportService, ReportSettings
+    from pos_app.services.settings import DemoAccount, SettingsService
+    from pos_app.storage.audit import SqliteAuditLog
+    from pos_app.ui.manager_tools import ManagerTools
+
+    audit = SqliteAuditLog(audit_path)
+    window.closed.connect(audit.close)
+    manager = ManagerService(audit, audit, lane=settings.lane)
+    remote = JustifiPaymentsSource(client) if client is not None else None
+    history = HistoryService(journal, remote, service.payment_details, manager=manager)
+    reports = ReportService(journal, remote, ReportSettings(currency=settings.currency))
+    demo = (
+        DemoAccount(demo_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT)
+        if demo_url
+        else None
+    )
+    setup = SettingsService(
+        SettingsFileStore(), KeyringSecretStore(), check_connection, demo_account=demo
+    )
+    tools = ManagerTools(
+        window,
+        window.flow,
+        manager,
+        history,
+        reports=reports,
+        receipts=window.receipt_offer,
+        settings=setup,
+        lane=settings.lane,
+    )
+    window.add_manager_tools(tools)
+    return manager
 
 
 def _place_beside(window, virtual) -> None:  # type: ignore[no-untyped-def]

@@ -76,6 +76,7 @@ class Lane:
     journal: SqliteJournal
     demo: bool
     sandbox_url: str | None = None
+    client: JustifiClient | None = None  # for the manager's lists (history, end of day)
 
 
 @contextlib.asynccontextmanager
@@ -101,10 +102,12 @@ async def open_lane(settings: Settings, *, demo: bool) -> AsyncIterator[Lane]:
                 client=client,
                 user_agent=f"pos-app/{__version__}",
             )
-            gateway = JustifiGateway(JustifiClient(http), settings.payment_flow, settings.currency)
+            justifi = JustifiClient(http)
+            gateway = JustifiGateway(justifi, settings.payment_flow, settings.currency)
             engine = EngineSettings(poll_interval=settings.poll_interval, lane=settings.lane)
             service = PaymentService(gateway, journal, engine)
-            yield Lane(settings, service, journal, demo, sandbox.url if sandbox else None)
+            sandbox_url = sandbox.url if sandbox else None
+            yield Lane(settings, service, journal, demo, sandbox_url, justifi)
     finally:
         journal.close()
         if sandbox is not None:
@@ -291,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Every subcommand of `pos-app`."""
     parser = argparse.ArgumentParser(prog="pos-app", description="JustiFi counter POS.")
     parser.add_argument("--version", action="version", version=f"pos-app {__version__}")
+    parser.add_argument(
+        "--self-test", action="store_true", help="check this installation offscreen, then exit"
+    )
     commands = parser.add_subparsers(dest="command")
     from pos_app.sandbox.server import build_parser as sandbox_parser
 
@@ -339,6 +345,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the `pos-app` console script."""
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        from pos_app.selftest import run_self_test
+
+        return run_self_test(out)
     if args.command == "sandbox":
         from pos_app.sandbox.server import run
 

@@ -3,13 +3,15 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/render_screens.py docs/screenshots
 
 Empty cart, cart with items, waiting, approved, declined, unresolved, refund,
-and the virtual-terminal window. Dialogs are painted over the window the way
-the cashier sees them.
+and the virtual-terminal window; then the manager's screens: PIN, history,
+refund from the history, receipt, end of day, audit log and settings.
+Dialogs are painted over the window the way the cashier sees them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sys
 import tempfile
@@ -144,6 +146,115 @@ async def render(out: Path, url: str) -> list[Path]:
     return written
 
 
+async def render_manager(out: Path, url: str) -> list[Path]:
+    from pos_app.app import attach_manager_tools
+    from pos_app.config import load_settings
+    from pos_app.justifi.client import JustifiClient
+    from pos_app.resources import load_catalog
+    from pos_app.services.reports import ReceiptService
+    from pos_app.ui.main_window import MainWindow
+    from tests.support.lanes import TEST_ENGINE, collect, lane
+
+    sandbox = SandboxHandle(url)
+    sandbox.reset()
+    written: list[Path] = []
+
+    def save(name: str, pixmap: QPixmap) -> None:
+        path = out / f"{name}.png"
+        pixmap.save(str(path))
+        written.append(path)
+
+    def find(name: str) -> QWidget | None:
+        for top in QApplication.topLevelWidgets():
+            if top.isVisible() and top.objectName() == name:
+                return top
+        return None
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = dataclasses.replace(TEST_ENGINE, lane="Front till")
+        async with lane(url, Path(tmp) / "journal.sqlite3", engine=engine) as test_lane:
+            header = ["Corner Coffee", "12 Main Street, Springfield", "(555) 010-0199"]
+            window = MainWindow(
+                test_lane.service,
+                environment="DEMO",
+                lane="Front till",
+                catalog=load_catalog(Path(tmp)),
+                remembered_terminal="trm_side",
+                terminal_refresh_ms=300,
+                receipts=ReceiptService(test_lane.journal, header),
+            )
+            manager = attach_manager_tools(
+                window,
+                test_lane.journal,
+                test_lane.service,
+                JustifiClient(test_lane.http),
+                load_settings(lane="Front till"),
+                Path(tmp) / "audit.sqlite3",
+            )
+            window.resize(1180, 760)
+            window.show()
+            await window.start()
+            for amount in (1325, 480, 2260, 915):
+                await collect(test_lane.service.charge(amount, "trm_side", "Latte, croissant"))
+            sandbox.paid_intent(3150, card="mastercard")  # another lane's sale
+            manager.set_pin(None, "2580")
+            manager.sign_out()
+            tools = window.tools
+            assert tools is not None
+
+            tools.slot.start(tools.open_history())
+            await wait_until(lambda: find("pinDialog"))
+            await asyncio.sleep(0.2)
+            save("09-manager-pin", composite(window, find("pinDialog")))
+            manager.sign_in("2580")
+            pin = find("pinDialog")
+            assert pin is not None
+            pin.reject()
+            await tools.slot.task
+            tools.slot.start(tools.open_history())
+            history = await wait_until(lambda: find("historyWindow"))
+            await wait_until(lambda: history.model.remote_count == 1)
+            history.select_row(1)
+            await wait_until(history.refund_button.isEnabled)
+            save("10-history", history.grab())
+
+            history.refund_button.click()
+            refund = await wait_until(lambda: history.findChild(QWidget, "refundDialog"))
+            await asyncio.sleep(0.2)
+            save("11-history-refund", composite(history, refund))
+            refund.reject()
+            await wait_until(lambda: not tools.slot.running)
+
+            history.reprint_button.click()
+            preview = await wait_until(lambda: history.findChild(QWidget, "receiptPreview"))
+            await asyncio.sleep(0.1)
+            save("12-receipt", preview.grab())
+            preview.reject()
+            history.reject()
+
+            tools.slot.start(tools.open_end_of_day())
+            report = await wait_until(lambda: find("endOfDayDialog"))
+            await asyncio.sleep(1.5)
+            save("13-end-of-day", report.grab())
+            report.reject()
+
+            tools.slot.start(tools.open_audit_log())
+            audit = await wait_until(lambda: find("auditLogDialog"))
+            await asyncio.sleep(0.3)
+            save("14-audit-log", audit.grab())
+            audit.reject()
+
+            os.environ["POS_CONFIG_DIR"] = str(Path(tmp) / "config")  # never the real one
+            tools.slot.start(tools.open_settings())
+            setup = await wait_until(lambda: find("settingsDialog"))
+            await asyncio.sleep(0.3)
+            save("15-settings", setup.grab())
+            setup.reject()
+            await tools.slot.task
+            window.close()
+    return written
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -154,6 +265,7 @@ def main() -> int:
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
     ):
         written = runner.run(render(out, url))
+        written += runner.run(render_manager(out, url))
     for path in written:
         print(path)
     return 0

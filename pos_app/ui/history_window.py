@@ -159,13 +159,13 @@ class HistoryWindow(ManagerScreen):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for section, width in (
-            (HistoryColumn.TIME, 140),
-            (HistoryColumn.KIND, 70),
-            (HistoryColumn.AMOUNT, 90),
-            (HistoryColumn.STATUS, 100),
-            (HistoryColumn.CARD, 170),
-            (HistoryColumn.TERMINAL, 110),
-            (HistoryColumn.LANE, 150),
+            (HistoryColumn.TIME, 128),
+            (HistoryColumn.KIND, 56),
+            (HistoryColumn.AMOUNT, 80),
+            (HistoryColumn.STATUS, 90),
+            (HistoryColumn.CARD, 176),
+            (HistoryColumn.TERMINAL, 90),
+            (HistoryColumn.LANE, 110),
         ):
             self.table.setColumnWidth(section, width)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
@@ -177,7 +177,7 @@ class HistoryWindow(ManagerScreen):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
-        splitter.setSizes([780, 400])
+        splitter.setSizes([820, 360])
 
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("historyCount")
@@ -405,7 +405,8 @@ def _details_html(details: SaleDetails, *, loading: bool = False) -> str:
         parts.append(_section(text.DETAIL_REFUNDS, [_refund_line(op) for op in details.refunds]))
     if details.entries:
         steps = [
-            f"{e.at.astimezone():%H:%M:%S} {text.STATUSES.get(e.status, e.status)}"
+            f"{e.at.astimezone():%H:%M:%S} "
+            + text.STEPS.get(e.status, text.STATUSES.get(e.status, e.status))
             + (f" ({e.detail})" if e.detail else "")
             for e in details.entries
         ]

@@ -33,11 +33,13 @@ from pos_app.domain.money import Money
 from pos_app.domain.payment_flow import PaymentState
 from pos_app.services.payments import PaymentService
 from pos_app.services.ports import Readiness
+from pos_app.services.reports import ReceiptService
 from pos_app.ui.amount_entry import AmountEntry
 from pos_app.ui.cart_model import CartModel
 from pos_app.ui.cart_panel import CartPanel
 from pos_app.ui.manager_tools import ManagerTools
 from pos_app.ui.quick_items import QuickItems
+from pos_app.ui.receipt_offer import ReceiptOffer
 from pos_app.ui.sale_flow import SaleFlow, SaleRequest
 from pos_app.ui.scanner import BarcodeScanner
 from pos_app.ui.tasks import TaskSlot
@@ -79,6 +81,7 @@ class MainWindow(QMainWindow):
         remembered_terminal: str | None = None,
         remember_terminal: Callable[[str], None] | None = None,
         virtual_terminal: QWidget | None = None,
+        receipts: ReceiptService | None = None,
         log_path: Path | None = None,
         terminal_refresh_ms: int = 3000,
         spinner_delay_ms: int = 600,
@@ -94,6 +97,7 @@ class MainWindow(QMainWindow):
         self.virtual_terminal = virtual_terminal
         self._closing_allowed = False
         self.tools: ManagerTools | None = None
+        self.receipt_offer = ReceiptOffer(receipts, self) if receipts is not None else None
 
         self.cart_model = CartModel(self)
         self.cart_model.set_tax_rate(tax_rate_bps)
@@ -187,6 +191,7 @@ class MainWindow(QMainWindow):
     def add_manager_tools(self, tools: ManagerTools) -> None:
         """The manager's buttons in the top bar; refunds then need the manager PIN."""
         self.tools = tools
+        tools.message.connect(self.status_line.setText)
         for button in tools.buttons:
             self._top.insertWidget(self._top.indexOf(self.refund_button), button)
 
@@ -204,6 +209,8 @@ class MainWindow(QMainWindow):
             vt_button.setMinimumHeight(44)
             vt_button.clicked.connect(self._on_virtual_terminals_clicked)
             top.addWidget(vt_button)
+        if self.receipt_offer is not None:
+            top.addWidget(self.receipt_offer.button)
         top.addWidget(self.refund_button)
 
         left = QVBoxLayout()
@@ -244,6 +251,7 @@ class MainWindow(QMainWindow):
         self.flow.sale_completed.connect(self._on_flow_sale_completed)
         self.flow.unresolved_changed.connect(self._on_flow_unresolved_changed)
         self.flow.message.connect(self.status_line.setText)
+        self.flow.refund_finished.connect(self._on_flow_refund_finished)
 
     def _shortcuts(self) -> None:
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -366,10 +374,17 @@ class MainWindow(QMainWindow):
     def _on_flow_busy_changed(self, _busy: bool) -> None:
         self.update_charge_state()
 
-    def _on_flow_sale_completed(self, _state: PaymentState) -> None:
+    def _on_flow_sale_completed(self, state: PaymentState) -> None:
+        offered = self.receipt_offer is not None and self.receipt_offer.offer(
+            state, self.cart_model.cart
+        )
         self.cart_model.clear()
         self.amount_entry.clear()
-        self.status_line.setText(text.NEW_SALE)
+        self.status_line.setText(text.NEW_SALE_RECEIPT if offered else text.NEW_SALE)
+
+    def _on_flow_refund_finished(self, _payment_id: str, _request: object, final: object) -> None:
+        if self.receipt_offer is not None and isinstance(final, PaymentState):
+            self.receipt_offer.offer(final)
 
     def _on_flow_unresolved_changed(self, count: int) -> None:
         if count:

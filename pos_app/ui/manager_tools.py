@@ -1,4 +1,5 @@
-"""The manager's buttons on the till: history, audit log, and every refund behind the PIN.
+"""The manager's buttons on the till: history, end of day, audit log, settings, and every
+refund behind the PIN.
 
 Each tool asks for the manager PIN first (or for a first PIN where none was
 set). Refunds and voids, from the history or "Refund last sale", run through
@@ -12,17 +13,22 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from pos_app.domain.payment_flow import PaymentState
 from pos_app.services.history import HistoryRow, HistoryService
 from pos_app.services.manager import AuditAction, ManagerService
+from pos_app.services.reports import ReportService
+from pos_app.services.settings import SettingsService
 from pos_app.ui.audit_view import AuditLogDialog
 from pos_app.ui.history_window import HistoryWindow
-from pos_app.ui.pin_dialog import ensure_manager
+from pos_app.ui.pin_dialog import PinDialog, PinMode, ensure_manager
+from pos_app.ui.receipt_offer import ReceiptOffer
 from pos_app.ui.refund_dialog import RefundRequest
+from pos_app.ui.report_view import EndOfDayDialog
 from pos_app.ui.sale_flow import SaleFlow
+from pos_app.ui.settings_dialog import SettingsDialog
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import window as text
 
@@ -34,25 +40,43 @@ MIN_TOUCH = 44
 class ManagerTools(QObject):
     """Opens the manager's screens from the till, each behind the manager PIN."""
 
+    message = Signal(str)  # a line for the till's status bar
+
     def __init__(
         self,
         window: QWidget,
         flow: SaleFlow,
         manager: ManagerService,
         history: HistoryService,
+        *,
+        reports: ReportService | None = None,
+        receipts: ReceiptOffer | None = None,
+        settings: SettingsService | None = None,
+        lane: str | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
         self.flow = flow
         self.manager = manager
         self.history = history
+        self.reports = reports
+        self.receipts = receipts
+        self.settings = settings
+        self.lane = lane
         self.slot = TaskSlot(self, "manager tool")
+        self.pin_slot = TaskSlot(self, "manager PIN change")
         self.history_window: HistoryWindow | None = None
         self.audit_dialog: AuditLogDialog | None = None
+        self.report_dialog: EndOfDayDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self.buttons = [
             self._button(text.HISTORY, "historyButton", self.open_history),
+            self._button(text.END_OF_DAY, "endOfDayButton", self.open_end_of_day),
             self._button(text.AUDIT_LOG, "auditLogButton", self.open_audit_log),
+            self._button(text.SETTINGS, "settingsButton", self.open_settings),
         ]
+        self.buttons[1].setVisible(reports is not None)
+        self.buttons[3].setVisible(settings is not None)
         flow.refund_started.connect(self._on_flow_refund_started)
         flow.refund_finished.connect(self._on_flow_refund_finished)
 
@@ -74,11 +98,23 @@ class ManagerTools(QObject):
         if self.history_window is None:
             self.history_window = HistoryWindow(self.history, self.manager, self.window)
             self.history_window.refund_requested.connect(self._on_history_refund_requested)
+            self.history_window.reprint_requested.connect(self._on_history_reprint_requested)
             self.history_window.finished.connect(self._on_history_window_finished)
             self.history_window.search()
         self.history_window.show()
         self.history_window.raise_()
         self.history_window.activateWindow()
+
+    async def open_end_of_day(self) -> None:
+        if self.reports is None or not await ensure_manager(self.manager, self.window):
+            return
+        if self.report_dialog is None:
+            lanes = [self.lane] if self.lane else []
+            self.report_dialog = EndOfDayDialog(
+                self.reports.day_report, self.window, lanes=lanes, lane=self.lane
+            )
+            self.report_dialog.finished.connect(self._on_report_dialog_finished)
+        self.report_dialog.open()
 
     async def open_audit_log(self) -> None:
         if not await ensure_manager(self.manager, self.window):
@@ -87,6 +123,26 @@ class ManagerTools(QObject):
             self.audit_dialog = AuditLogDialog(self.manager, self.window)
             self.audit_dialog.finished.connect(self._on_audit_dialog_finished)
         self.audit_dialog.open()
+
+    async def open_settings(self) -> None:
+        if self.settings is None or not await ensure_manager(self.manager, self.window):
+            return
+        dialog = self.settings_dialog = SettingsDialog(self.settings, self.window)
+        dialog.change_pin_requested.connect(self._on_settings_change_pin_requested)
+        try:
+            result = await dialog.ask()
+        finally:
+            self.settings_dialog = None
+            dialog.deleteLater()
+        if result is None:
+            return
+        changed = ",".join(sorted(str(field.value) for field in result.changed))
+        self.manager.record(AuditAction.SETTINGS_CHANGE, detail={"fields": changed})
+        self.message.emit(text.SETTINGS_RESTART if result.restart_needed else text.SETTINGS_SAVED)
+
+    def _on_settings_change_pin_requested(self) -> None:
+        parent = self.settings_dialog or self.window
+        self.pin_slot.start(PinDialog(self.manager, parent, mode=PinMode.CHANGE).ask())
 
     def refund(self, payment_ref: str, parent: QWidget | None = None) -> None:
         """Refund a past sale after the manager PIN (one at a time)."""
@@ -128,6 +184,16 @@ class ManagerTools(QObject):
         if row.payment_ref:
             self.refund(row.payment_ref, self.history_window)
 
+    def _on_history_reprint_requested(self, row: HistoryRow) -> None:
+        receipt = self.receipts.receipts.receipt(row.id) if self.receipts else None
+        if receipt is not None and self.receipts is not None and self.history_window:
+            self.receipts.show(receipt, self.history_window)
+
+    def _on_report_dialog_finished(self, _result: int) -> None:
+        if self.report_dialog is not None:
+            self.report_dialog.deleteLater()
+            self.report_dialog = None
+
     def _on_history_window_finished(self, _result: int) -> None:
         if self.history_window is not None:
             self.history_window.deleteLater()
@@ -141,6 +207,7 @@ class ManagerTools(QObject):
     def close(self) -> None:
         """Close the manager's screens (the till is closing)."""
         self.slot.cancel()
-        for screen in (self.history_window, self.audit_dialog):
+        screens = (self.history_window, self.audit_dialog, self.report_dialog, self.settings_dialog)
+        for screen in screens:
             if screen is not None:
                 screen.reject()

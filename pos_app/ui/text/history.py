@@ -23,7 +23,15 @@ STATUSES: Final = {
     "refunded": "Refunded",
     "disputed": "Disputed",
 }
-OTHER_LANE: Final = "other lane (JustiFi)"
+OTHER_LANE: Final = "other (JustiFi)"
+# The journal's steps of one operation, as the detail pane lists them.
+STEPS: Final = {
+    "preparing": "Recorded, preparing",
+    "sending": "Sending to the terminal",
+    "waiting": "Waiting for the customer",
+    "retrying": "Connection trouble, retrying",
+    "cancel_requested": "Cancel asked for (press X on the terminal)",
+}
 REMOTE_TIP: Final = "Found at JustiFi, not in this lane's journal: rung on another lane or tool."
 
 SEARCH_LABEL: Final = "&Search"
