@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Prepare a fresh machine: the Debian packages Qt needs, a virtual environment
 # at .venv with pinned packages, and this package installed into it.
-# Usage: bash scripts/setup.sh [--dev] [--gui]
+# Usage: bash scripts/setup.sh [--dev] [--gui] [--bundle-build]
+# --bundle-build: only the Debian packages a bundle build needs (packaging/build.sh):
+# Qt's and the X11 ones (the bundle carries them) and binutils; no .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dev=0
 gui=0
+bundle=0
 for arg in "$@"; do
   case "$arg" in
     --dev) dev=1 ;;
     --gui) gui=1 ;;
+    --bundle-build) bundle=1; gui=1 ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -23,6 +27,7 @@ x11_packages=(xvfb xauth libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-
   libxcb-xfixes0 libxcb-sync1 libxcb-shm0 libx11-xcb1)
 wanted=("${qt_packages[@]}")
 if [ "$gui" = 1 ]; then wanted+=("${x11_packages[@]}"); fi
+if [ "$bundle" = 1 ]; then wanted+=(binutils); fi
 
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()
@@ -38,6 +43,8 @@ if command -v dpkg-query >/dev/null 2>&1; then
       --no-upgrade "${missing[@]}" >/dev/null
   fi
 fi
+
+if [ "$bundle" = 1 ]; then exit 0; fi
 
 python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then

@@ -9,8 +9,8 @@ export QT_QPA_PLATFORM=offscreen
 export PYTHON_KEYRING_BACKEND=keyring.backends.fail.Keyring
 
 echo "== ruff"
-.venv/bin/ruff check pos_app tests
-.venv/bin/ruff format --check pos_app tests
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy
 echo "== import rules"

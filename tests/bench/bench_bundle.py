@@ -1,0 +1,138 @@
+"""The bundle's size, and its start-to-window time against a run from source.
+
+Run from the repository root after `bash packaging/build.sh`:
+
+    .venv/bin/python -m tests.bench.bench_bundle [--runs 7] [--bundle dist/pos-app] [--json]
+
+Size: `du` of the bundle folder (MiB). Start to window: from just before the
+process is started to the moment it prints that its main window is shown and
+painted (the POS_APP_EXIT_WHEN_SHOWN hook in pos_app/selftest.py; the app then
+closes). Offscreen, in demo mode with a fresh data folder each run, so the time
+includes starting the sandbox child process (the same executable again) and
+opening the journal. Frozen `dist/pos-app/pos-app` and `python -m pos_app` take
+turns; one unmeasured warm-up run each fills the disk cache; the median is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pos_app.selftest import EXIT_WHEN_SHOWN_ENV, SHOWN_MARKER
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT = 60.0
+GOAL_MB = 150
+GOAL_RATIO = 1.2
+
+
+def bundle_size_mb(bundle: Path) -> float:
+    """What `du` says the folder takes, in MiB."""
+    out = subprocess.run(["du", "-sk", str(bundle)], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[0]) / 1024
+
+
+def time_to_window(command: list[str]) -> float:
+    """Seconds from starting `command` to its window-shown line; it then exits."""
+    with tempfile.TemporaryDirectory(prefix="pos-app-bench-") as temp:
+        base = Path(temp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("POS_", "JUSTIFI_"))}
+        env.update(
+            {
+                EXIT_WHEN_SHOWN_ENV: "1",
+                "QT_QPA_PLATFORM": "offscreen",
+                "POS_DATA_DIR": str(base / "data"),
+                "POS_CONFIG_DIR": str(base / "config"),
+                "POS_LOG_DIR": str(base / "logs"),
+                "XDG_CONFIG_HOME": str(base / "xdg-config"),  # Qt's QSettings
+                "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            }
+        )
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            assert process.stdout is not None
+            shown = None
+            for line in process.stdout:  # blocks until a line comes or the process ends
+                if line.strip() == SHOWN_MARKER:
+                    shown = time.perf_counter() - started
+                    break
+            process.communicate(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+        if shown is None or process.returncode != 0:
+            raise RuntimeError(f"{command[0]} exited {process.returncode} without a window")
+        return shown
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="measured runs of each (default 7)")
+    parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "pos-app")
+    parser.add_argument("--json", action="store_true", help="also print one JSON line")
+    args = parser.parse_args(argv)
+
+    frozen = args.bundle / "pos-app"
+    if not frozen.is_file():
+        print(f"no bundle at {args.bundle}: run `bash packaging/build.sh` first", file=sys.stderr)
+        return 2
+    commands = {"frozen": [str(frozen)], "source": [sys.executable, "-m", "pos_app"]}
+    for command in commands.values():
+        time_to_window(command)  # warm-up
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            times[name].append(time_to_window(command))
+
+    size = bundle_size_mb(args.bundle)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    ratio = median["frozen"] / median["source"]
+    shown_as = {
+        "frozen": str(frozen.relative_to(ROOT)) if frozen.is_relative_to(ROOT) else str(frozen),
+        "source": f"{Path(sys.executable).name} -m pos_app",
+    }
+    print(f"bundle size: {size:.1f} MiB ({args.bundle}; goal <= {GOAL_MB})")
+    print(f"start to window, median of {args.runs} (offscreen, demo mode, sandbox child included):")
+    for name, values in times.items():
+        print(
+            f"  {name:<7}{median[name]:6.3f} s  (min {min(values):.3f}, max {max(values):.3f})"
+            f"  {shown_as[name]}"
+        )
+    print(f"  frozen / source: {ratio:.2f} (goal <= {GOAL_RATIO})")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "bench": "bundle",
+                    "size_mib": round(size, 1),
+                    "runs": args.runs,
+                    "frozen_s": round(median["frozen"], 3),
+                    "source_s": round(median["source"], 3),
+                    "ratio": round(ratio, 3),
+                }
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
