@@ -7,7 +7,7 @@ child process starts the bundle again with that subcommand), `pos-app charge
 
 import sys
 
-from pos_app.cli import main
+from pos_app.entry import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,5 +1,5 @@
 """`python -m pos_app` is `pos-app`."""
 
-from pos_app.cli import main
+from pos_app.entry import main
 
 raise SystemExit(main())

@@ -15,8 +15,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from pos_app.cli import Lane, UsageError, open_lane
+from pos_app.cli import Lane, UsageError, launch_demo_sandbox, open_lane
 from pos_app.config import Settings, SettingsError, data_dir, load_settings, log_dir
+from pos_app.sandbox.remote import SandboxProcess
 from pos_app.selftest import exit_when_shown
 
 log = logging.getLogger("pos_app.app")
@@ -24,15 +25,25 @@ log = logging.getLogger("pos_app.app")
 
 def run_app(argv: Sequence[str] = ()) -> int:
     """Open the cashier window until it is closed."""
-    os.environ.setdefault("QT_API", "pyside6")  # the one binding qasync may use
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"pos-app: {exc}", file=sys.stderr)
         return 3
+    # The demo's sandbox comes up in its own process while Qt loads and the window is built.
+    sandbox = launch_demo_sandbox(settings) if settings.is_demo else None
+    try:
+        return _run_qt(settings, sandbox, argv)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def _run_qt(settings: Settings, sandbox: SandboxProcess | None, argv: Sequence[str]) -> int:
+    os.environ.setdefault("QT_API", "pyside6")  # the one binding qasync may use
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     QApplication.setApplicationName("pos-app")
     QApplication.setOrganizationName("pos-app")
@@ -42,16 +53,21 @@ def run_app(argv: Sequence[str] = ()) -> int:
     QApplication.setQuitOnLastWindowClosed(False)
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         try:
-            return runner.run(run_window(settings))
+            return runner.run(run_window(settings, sandbox=sandbox))
         except UsageError as exc:
             print(f"pos-app: {exc}", file=sys.stderr)
             return 3
 
 
-async def run_window(settings: Settings, *, demo: bool | None = None) -> int:
-    """Wire the lane and show the window; returns when the window closes."""
+async def run_window(
+    settings: Settings, *, demo: bool | None = None, sandbox: SandboxProcess | None = None
+) -> int:
+    """Wire the lane and show the window; returns when the window closes.
+
+    The window takes input as soon as it shows; settling unfinished payments and
+    the first terminal list follow in the background (Charge waits for them)."""
     demo = settings.is_demo if demo is None else demo
-    async with open_lane(settings, demo=demo) as lane:
+    async with open_lane(settings, demo=demo, sandbox=sandbox) as lane:
         window, control = build_window(lane)
         closed = asyncio.Event()
         window.closed.connect(closed.set)
@@ -59,9 +75,11 @@ async def run_window(settings: Settings, *, demo: bool | None = None) -> int:
         window.show()
         if window.virtual_terminal is not None:
             _place_beside(window, window.virtual_terminal)
-        await window.start()
+        starting = asyncio.ensure_future(window.start())
         exit_when_shown(window)
         await closed.wait()
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
         if control is not None:
             await control.aclose()
     return 0

@@ -31,7 +31,7 @@ from pos_app.justifi.gateway import JustifiGateway
 from pos_app.justifi.http import JustifiHttp
 from pos_app.logs import setup_logging
 from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
-from pos_app.sandbox.remote import SandboxProcess, start_sandbox
+from pos_app.sandbox.remote import SandboxProcess, launch_sandbox
 from pos_app.secrets import read_client_secret
 from pos_app.services.payments import (
     EngineSettings,
@@ -80,12 +80,32 @@ class Lane:
 
 
 @contextlib.asynccontextmanager
-async def open_lane(settings: Settings, *, demo: bool) -> AsyncIterator[Lane]:
-    """Wire gateway, journal and engine; with `demo`, start the built-in sandbox."""
-    sandbox: SandboxProcess | None = None
+async def open_lane(
+    settings: Settings, *, demo: bool, sandbox: SandboxProcess | None = None
+) -> AsyncIterator[Lane]:
+    """Wire gateway, journal and engine; with `demo`, the built-in sandbox (`sandbox`, when
+    the caller launched it already; it is stopped at the end either way)."""
+    if demo and sandbox is None:
+        sandbox = launch_demo_sandbox(settings)
+    try:
+        async with _wired_lane(settings, demo, sandbox) as lane:
+            yield lane
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+@contextlib.asynccontextmanager
+async def _wired_lane(
+    settings: Settings, demo: bool, sandbox: SandboxProcess | None
+) -> AsyncIterator[Lane]:
     if demo:
-        sandbox = start_sandbox(data_dir() / "demo-sandbox.sqlite3", settings.sandbox_time_scale)
-        url, client_id, secret = sandbox.url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+        assert sandbox is not None
+        try:
+            url = await asyncio.to_thread(lambda: sandbox.url)
+        except RuntimeError:
+            raise UsageError("the built-in demo sandbox did not start") from None
+        client_id, secret = DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
         sub_account: str | None = DEMO_SUB_ACCOUNT
     else:
         url, client_id, sub_account = settings.api_url, *_account(settings)
@@ -106,12 +126,14 @@ async def open_lane(settings: Settings, *, demo: bool) -> AsyncIterator[Lane]:
             gateway = JustifiGateway(justifi, settings.payment_flow, settings.currency)
             engine = EngineSettings(poll_interval=settings.poll_interval, lane=settings.lane)
             service = PaymentService(gateway, journal, engine)
-            sandbox_url = sandbox.url if sandbox else None
-            yield Lane(settings, service, journal, demo, sandbox_url, justifi)
+            yield Lane(settings, service, journal, demo, url if demo else None, justifi)
     finally:
         journal.close()
-        if sandbox is not None:
-            sandbox.stop()
+
+
+def launch_demo_sandbox(settings: Settings) -> SandboxProcess:
+    """Start the demo's sandbox child process (its state in the data dir); do not wait."""
+    return launch_sandbox(data_dir() / "demo-sandbox.sqlite3", settings.sandbox_time_scale)
 
 
 def _account(settings: Settings) -> tuple[str, str | None]:

@@ -2,10 +2,8 @@
 
 It stands for a foreign system, so it imports nothing from the rest of
 `pos_app`: a wrong field name cannot hide by being wrong on both sides.
+
+The package itself imports nothing, so the till can read the demo credentials
+(`engine`) or start the sandbox as a child process (`remote`) without loading
+the web server: `api.create_app`, `engine.SandboxConfig`, `server.serving`.
 """
-
-from pos_app.sandbox.api import create_app
-from pos_app.sandbox.engine import SandboxConfig
-from pos_app.sandbox.server import serving
-
-__all__ = ["SandboxConfig", "create_app", "serving"]

@@ -26,10 +26,22 @@ def sandbox_command() -> list[str]:
 
 @dataclass
 class SandboxProcess:
-    """A running sandbox child process."""
+    """A sandbox child process; `url` waits for it to come up (its first line)."""
 
     process: subprocess.Popen[str]
-    url: str
+    _url: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The sandbox's URL; RuntimeError when it does not come up."""
+        if self._url is None:
+            assert self.process.stdout is not None
+            line = self.process.stdout.readline().strip()
+            if not line.startswith("http"):
+                self.stop()
+                raise RuntimeError("the built-in sandbox did not start")
+            self._url = line
+        return self._url
 
     def stop(self) -> None:
         """Stop it and wait."""
@@ -44,10 +56,11 @@ class SandboxProcess:
             self.process.stdout.close()
 
 
-def start_sandbox(
+def launch_sandbox(
     state: Path | None = None, time_scale: float = 1.0, extra: tuple[str, ...] = ()
 ) -> SandboxProcess:
-    """Start `pos-app sandbox --port 0`; RuntimeError when it does not come up."""
+    """Start `pos-app sandbox --port 0` without waiting for it (the till starts it first
+    thing, so it comes up while the window is built)."""
     args = [*sandbox_command(), "--port", "0", "--time-scale", f"{time_scale:g}", *extra]
     if state is not None:
         state.parent.mkdir(parents=True, exist_ok=True)
@@ -55,13 +68,16 @@ def start_sandbox(
     process = subprocess.Popen(
         args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True
     )
-    assert process.stdout is not None
-    url = process.stdout.readline().strip()
-    if not url.startswith("http"):
-        process.kill()
-        process.wait()
-        raise RuntimeError("the built-in sandbox did not start")
-    return SandboxProcess(process, url)
+    return SandboxProcess(process)
+
+
+def start_sandbox(
+    state: Path | None = None, time_scale: float = 1.0, extra: tuple[str, ...] = ()
+) -> SandboxProcess:
+    """Start `pos-app sandbox --port 0` and wait for its URL; RuntimeError if it fails."""
+    sandbox = launch_sandbox(state, time_scale, extra)
+    _ = sandbox.url
+    return sandbox
 
 
 # Short sentences for the person at the virtual-terminal window, by error code.

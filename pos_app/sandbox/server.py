@@ -14,10 +14,8 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import uvicorn
-
-from pos_app.sandbox.api import create_app
 from pos_app.sandbox.engine import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -25,6 +23,9 @@ from pos_app.sandbox.engine import (
     SandboxConfig,
 )
 from pos_app.sandbox.fleet import Scenario, load_scenario
+
+if TYPE_CHECKING:  # the web server loads only when serving, not for `build_parser`
+    import uvicorn
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
@@ -88,6 +89,10 @@ def url_of(sock: socket.socket) -> str:
 
 
 def _server(config: SandboxConfig, log_level: str) -> uvicorn.Server:
+    import uvicorn
+
+    from pos_app.sandbox.api import create_app
+
     return uvicorn.Server(
         uvicorn.Config(
             create_app(config),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
@@ -37,7 +38,6 @@ from pos_app.services.reports import ReceiptService
 from pos_app.ui.amount_entry import AmountEntry
 from pos_app.ui.cart_model import CartModel
 from pos_app.ui.cart_panel import CartPanel
-from pos_app.ui.manager_tools import ManagerTools
 from pos_app.ui.quick_items import QuickItems
 from pos_app.ui.receipt_offer import ReceiptOffer
 from pos_app.ui.sale_flow import SaleFlow, SaleRequest
@@ -45,6 +45,9 @@ from pos_app.ui.scanner import BarcodeScanner
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.terminal_picker import TerminalPicker
 from pos_app.ui.text import window as text
+
+if TYPE_CHECKING:
+    from pos_app.ui.manager_tools import ManagerTools
 
 log = logging.getLogger("pos_app.ui.main_window")
 

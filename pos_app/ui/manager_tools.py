@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
@@ -21,16 +21,17 @@ from pos_app.services.history import HistoryRow, HistoryService
 from pos_app.services.manager import AuditAction, ManagerService
 from pos_app.services.reports import ReportService
 from pos_app.services.settings import SettingsService
-from pos_app.ui.audit_view import AuditLogDialog
-from pos_app.ui.history_window import HistoryWindow
-from pos_app.ui.pin_dialog import PinDialog, PinMode, ensure_manager
-from pos_app.ui.receipt_offer import ReceiptOffer
-from pos_app.ui.refund_dialog import RefundRequest
-from pos_app.ui.report_view import EndOfDayDialog
 from pos_app.ui.sale_flow import SaleFlow
-from pos_app.ui.settings_dialog import SettingsDialog
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import window as text
+
+if TYPE_CHECKING:  # the screens load when first opened: the till starts sooner
+    from pos_app.ui.audit_view import AuditLogDialog
+    from pos_app.ui.history_window import HistoryWindow
+    from pos_app.ui.receipt_offer import ReceiptOffer
+    from pos_app.ui.refund_dialog import RefundRequest
+    from pos_app.ui.report_view import EndOfDayDialog
+    from pos_app.ui.settings_dialog import SettingsDialog
 
 __all__ = ["ManagerTools"]
 
@@ -92,10 +93,17 @@ class ManagerTools(QObject):
 
     # -- the tools --------------------------------------------------------------------
 
+    async def _ensure_manager(self, parent: QWidget | None = None) -> bool:
+        from pos_app.ui.pin_dialog import ensure_manager
+
+        return await ensure_manager(self.manager, parent or self.window)
+
     async def open_history(self) -> None:
-        if not await ensure_manager(self.manager, self.window):
+        if not await self._ensure_manager():
             return
         if self.history_window is None:
+            from pos_app.ui.history_window import HistoryWindow
+
             self.history_window = HistoryWindow(self.history, self.manager, self.window)
             self.history_window.refund_requested.connect(self._on_history_refund_requested)
             self.history_window.reprint_requested.connect(self._on_history_reprint_requested)
@@ -106,9 +114,11 @@ class ManagerTools(QObject):
         self.history_window.activateWindow()
 
     async def open_end_of_day(self) -> None:
-        if self.reports is None or not await ensure_manager(self.manager, self.window):
+        if self.reports is None or not await self._ensure_manager():
             return
         if self.report_dialog is None:
+            from pos_app.ui.report_view import EndOfDayDialog
+
             lanes = [self.lane] if self.lane else []
             self.report_dialog = EndOfDayDialog(
                 self.reports.day_report, self.window, lanes=lanes, lane=self.lane
@@ -117,16 +127,20 @@ class ManagerTools(QObject):
         self.report_dialog.open()
 
     async def open_audit_log(self) -> None:
-        if not await ensure_manager(self.manager, self.window):
+        if not await self._ensure_manager():
             return
         if self.audit_dialog is None:
+            from pos_app.ui.audit_view import AuditLogDialog
+
             self.audit_dialog = AuditLogDialog(self.manager, self.window)
             self.audit_dialog.finished.connect(self._on_audit_dialog_finished)
         self.audit_dialog.open()
 
     async def open_settings(self) -> None:
-        if self.settings is None or not await ensure_manager(self.manager, self.window):
+        if self.settings is None or not await self._ensure_manager():
             return
+        from pos_app.ui.settings_dialog import SettingsDialog
+
         dialog = self.settings_dialog = SettingsDialog(self.settings, self.window)
         dialog.change_pin_requested.connect(self._on_settings_change_pin_requested)
         try:
@@ -141,6 +155,8 @@ class ManagerTools(QObject):
         self.message.emit(text.SETTINGS_RESTART if result.restart_needed else text.SETTINGS_SAVED)
 
     def _on_settings_change_pin_requested(self) -> None:
+        from pos_app.ui.pin_dialog import PinDialog, PinMode
+
         parent = self.settings_dialog or self.window
         self.pin_slot.start(PinDialog(self.manager, parent, mode=PinMode.CHANGE).ask())
 
@@ -149,7 +165,7 @@ class ManagerTools(QObject):
         self.slot.start_if_idle(self._refund(payment_ref, parent))
 
     async def _refund(self, payment_ref: str, parent: QWidget | None) -> None:
-        if not await ensure_manager(self.manager, parent or self.window):
+        if not await self._ensure_manager(parent):
             return
         task = self.flow.start_refund(payment_ref, parent)
         if task is None:

@@ -7,6 +7,8 @@ and merchant copies, for the printer or a PDF.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton, QWidget
@@ -15,8 +17,10 @@ from pos_app.domain.cart import Cart
 from pos_app.domain.payment_flow import PaymentState, StateName
 from pos_app.domain.receipt import Receipt
 from pos_app.services.reports import ReceiptService
-from pos_app.ui.receipt_view import ReceiptPreview
 from pos_app.ui.text import window as text
+
+if TYPE_CHECKING:  # QtPrintSupport loads with the first receipt, not with the till
+    from pos_app.ui.receipt_view import ReceiptPreview
 
 __all__ = ["ReceiptOffer"]
 
@@ -57,6 +61,8 @@ class ReceiptOffer(QObject):
 
     def show(self, receipt: Receipt, parent: QWidget) -> None:
         """One preview at a time (a second press brings it forward)."""
+        from pos_app.ui.receipt_view import ReceiptPreview
+
         if self.preview is not None:
             self.preview.close()
         self.preview = ReceiptPreview(receipt, parent)

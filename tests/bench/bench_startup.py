@@ -1,0 +1,65 @@
+"""Start to interactive window: the till against a bare PySide6 window, in the same run.
+
+    .venv/bin/python -m tests.bench.bench_startup [--runs 9] [--json]
+
+Both are timed the same way (`bench_bundle.time_to_window`): from just before the
+process starts to its line saying the window is shown and painted. The till
+runs from source in demo mode with a fresh data folder, so its time includes
+starting the sandbox child process, opening the journal, settling unfinished
+payments and the first terminal list request; the bare window is
+`QApplication` + an empty `QMainWindow`. They take turns after one warm-up
+each; medians are printed. Goal: the till at most 1.3 times the bare window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+
+from pos_app.selftest import SHOWN_MARKER
+from tests.bench.bench_bundle import time_to_window
+
+GOAL_RATIO = 1.3
+BARE_WINDOW = f"""
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.resize(1180, 760)
+window.show()
+window.repaint()
+print({SHOWN_MARKER!r}, flush=True)
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    commands = {
+        "bare": [sys.executable, "-c", BARE_WINDOW],
+        "till": [sys.executable, "-m", "pos_app"],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for command in commands.values():
+        time_to_window(command)  # warm the disk cache
+    for _ in range(args.runs):
+        for name, command in commands.items():
+            times[name].append(time_to_window(command))
+    bare, till = (statistics.median(times[name]) for name in ("bare", "till"))
+    figures = {"runs": args.runs, "bare_s": bare, "till_s": till, "ratio": till / bare}
+    if args.json:
+        print(json.dumps(figures))
+        return 0
+    print(f"start to interactive window, median of {args.runs} (offscreen):")
+    print(f"  bare PySide6 window  {bare:6.2f} s")
+    print(f"  the till (demo)      {till:6.2f} s")
+    verdict = "within" if figures["ratio"] <= GOAL_RATIO else "OVER"
+    print(f"  ratio {figures['ratio']:.2f} ({verdict} the goal of {GOAL_RATIO})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
