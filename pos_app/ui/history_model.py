@@ -54,7 +54,7 @@ class HistoryModel(QAbstractTableModel):
         self.query = HistoryQuery()
         self._rows: list[HistoryRow] = []
         self._local_loaded = 0
-        self._local_done = False
+        self._local_done = True  # nothing to read until `set_query`
         self._remote: list[HistoryRow] = []  # newest first
         self._remote_shown = 0
 

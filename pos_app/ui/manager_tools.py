@@ -117,12 +117,14 @@ class ManagerTools(QObject):
         if self.reports is None or not await self._ensure_manager():
             return
         if self.report_dialog is None:
+            from pos_app.ui.pin_dialog import ManagerGuard
             from pos_app.ui.report_view import EndOfDayDialog
 
             lanes = [self.lane] if self.lane else []
             self.report_dialog = EndOfDayDialog(
                 self.reports.day_report, self.window, lanes=lanes, lane=self.lane
             )
+            ManagerGuard(self.manager, self.report_dialog)
             self.report_dialog.finished.connect(self._on_report_dialog_finished)
         self.report_dialog.open()
 
@@ -139,9 +141,11 @@ class ManagerTools(QObject):
     async def open_settings(self) -> None:
         if self.settings is None or not await self._ensure_manager():
             return
+        from pos_app.ui.pin_dialog import ManagerGuard
         from pos_app.ui.settings_dialog import SettingsDialog
 
         dialog = self.settings_dialog = SettingsDialog(self.settings, self.window)
+        ManagerGuard(self.manager, dialog)
         dialog.change_pin_requested.connect(self._on_settings_change_pin_requested)
         try:
             result = await dialog.ask()

@@ -18,7 +18,7 @@ from enum import StrEnum
 from typing import Final
 
 from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QRegularExpressionValidator, QShowEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -440,46 +440,51 @@ async def ensure_manager(
         dialog.deleteLater()
 
 
-class ManagerScreen(QDialog):
-    """A screen only a manager may use: 15 idle minutes sign the manager out.
+class ManagerGuard(QObject):
+    """Keeps a manager screen for managers: 15 idle minutes sign the manager out.
 
-    Key presses, clicks, wheel and touch inside the screen count as activity.
-    Every `idle_check_ms` the screen asks the service whether the manager is
-    still signed in; when not, it emits `session_expired` and asks for the
-    PIN over the screen: `reauthenticated` follows a good PIN, and cancelling
-    closes the screen (rejected).
+    Attach it to any dialog a manager opens. Key presses, clicks, wheel and
+    touch inside the dialog count as activity. Every `idle_check_ms` while the
+    dialog shows, the guard asks the service whether the manager is still
+    signed in; when not, it emits `session_expired` and asks for the PIN over
+    the dialog: `reauthenticated` follows a good PIN, and cancelling closes the
+    dialog (rejected).
     """
 
     session_expired = Signal()
     reauthenticated = Signal()
 
     def __init__(
-        self, service: ManagerService, parent: QWidget | None = None, *, idle_check_ms: int = 1000
+        self, service: ManagerService, screen: QDialog, *, idle_check_ms: int = 1000
     ) -> None:
-        super().__init__(parent)
+        super().__init__(screen)
         self.service = service
+        self.screen = screen
         self.reauth_dialog: PinDialog | None = None
         self._reauth = TaskSlot(self, "manager re-auth")
         self._idle_timer = QTimer(self)
         self._idle_timer.setInterval(idle_check_ms)
         self._idle_timer.timeout.connect(self._on_idle_timer_timeout)
-        self.finished.connect(self._on_screen_finished)
+        screen.installEventFilter(self)  # its Show starts the watch
+        screen.finished.connect(self._on_screen_finished)
+        if screen.isVisible():
+            self._watch()
 
-    def showEvent(self, event: QShowEvent) -> None:
-        """Start watching for idleness and activity."""
-        super().showEvent(event)
+    def _watch(self) -> None:
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
         self._idle_timer.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Activity inside this screen keeps the manager signed in."""
-        if (
+        """The screen showing starts the watch; activity inside it keeps the manager in."""
+        if watched is self.screen and event.type() == QEvent.Type.Show:
+            self._watch()
+        elif (
             event.type() in _ACTIVITY
             and self.reauth_dialog is None
             and isinstance(watched, QWidget)
-            and (watched is self or self.isAncestorOf(watched))
+            and (watched is self.screen or self.screen.isAncestorOf(watched))
         ):
             self.service.touch()
         return False
@@ -487,7 +492,7 @@ class ManagerScreen(QDialog):
     def _on_idle_timer_timeout(self) -> None:
         if self.reauth_dialog is None and not self.service.is_manager():
             self.session_expired.emit()
-            self.reauth_dialog = PinDialog(self.service, self, prompt=text.PROMPT_REAUTH)
+            self.reauth_dialog = PinDialog(self.service, self.screen, prompt=text.PROMPT_REAUTH)
             self._reauth.start(self._reauthenticate(self.reauth_dialog))
 
     async def _reauthenticate(self, dialog: PinDialog) -> None:
@@ -498,8 +503,8 @@ class ManagerScreen(QDialog):
             dialog.deleteLater()
         if signed_in:
             self.reauthenticated.emit()
-        elif self.isVisible():
-            self.reject()
+        elif self.screen.isVisible():
+            self.screen.reject()
 
     def _on_screen_finished(self, _result: int) -> None:
         self._idle_timer.stop()
@@ -508,3 +513,24 @@ class ManagerScreen(QDialog):
             app.removeEventFilter(self)
         if self.reauth_dialog is not None:
             self.reauth_dialog.reject()
+
+
+class ManagerScreen(QDialog):
+    """A dialog only a manager may use, watched by a `ManagerGuard`."""
+
+    session_expired = Signal()
+    reauthenticated = Signal()
+
+    def __init__(
+        self, service: ManagerService, parent: QWidget | None = None, *, idle_check_ms: int = 1000
+    ) -> None:
+        super().__init__(parent)
+        self.service = service
+        self.guard = ManagerGuard(service, self, idle_check_ms=idle_check_ms)
+        self.guard.session_expired.connect(self.session_expired)
+        self.guard.reauthenticated.connect(self.reauthenticated)
+
+    @property
+    def reauth_dialog(self) -> PinDialog | None:
+        """The PIN dialog asking again, while it is open."""
+        return self.guard.reauth_dialog

@@ -192,4 +192,5 @@ def test_dates_default_to_the_last_thirty_days(qtbot: Any, tmp_path: Path) -> No
     assert query.until.date() == date(2026, 11, 30)
     window.from_date.setDate(window.to_date.date().addDays(1))
     assert window.query() == "The From date is after the To date."
+    window.close()
     journal.close()

@@ -171,3 +171,21 @@ async def test_settings_are_saved_behind_the_pin_and_audited_without_values(
         [entry] = manager.audit_entries(AuditQuery(actions=("settings_change",)))
         assert "receipt_header" in entry.detail
         assert "Corner Coffee" not in entry.detail  # which fields, never their values
+
+
+async def test_the_end_of_day_asks_again_when_the_manager_session_ends(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot, manager_tools=True) as w:
+        manager = w.manager
+        assert manager is not None
+        assert manager.set_pin(None, PIN).ok  # signed in
+        click(qtbot, w.window.findChild(QWidget, "endOfDayButton"))
+        report = await wait_until(lambda: find("endOfDayDialog"))
+        manager.sign_out()  # as 15 idle minutes would
+        pin = await wait_until(lambda: report.findChild(QWidget, "pinDialog"), within=5)
+        click(qtbot, pin.findChild(QWidget, "pinCancelButton"))
+        tools = w.window.tools
+        assert tools is not None
+        await wait_until(lambda: tools.report_dialog is None)  # no PIN, no report
+        assert find("endOfDayDialog") is None
