@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.virtual_terminal = virtual_terminal
         self._closing_allowed = False
         self.tools: ManagerTools | None = None
+        self._override_cents: int | None = None  # a total above the limit a manager allowed
         self.receipt_offer = ReceiptOffer(receipts, self) if receipts is not None else None
 
         self.cart_model = CartModel(self)
@@ -136,6 +137,11 @@ class MainWindow(QMainWindow):
         self.charge_hint = QLabel("", self)
         self.charge_hint.setObjectName("chargeHint")
         self.charge_hint.setWordWrap(True)
+        self.override_button = QPushButton(text.OVERRIDE, self)
+        self.override_button.setObjectName("overrideButton")
+        self.override_button.setAccessibleName(text.OVERRIDE.replace("&", "").rstrip("."))
+        self.override_button.setMinimumHeight(44)
+        self.override_button.hide()
         self.refund_button = QPushButton(text.REFUND_LAST, self)
         self.refund_button.setObjectName("refundLastButton")
         self.refund_button.setAccessibleName(text.REFUND_LAST)
@@ -226,6 +232,7 @@ class MainWindow(QMainWindow):
         right.addWidget(self.picker)
         right.addStretch(1)
         right.addWidget(self.charge_hint)
+        right.addWidget(self.override_button)
         right.addWidget(self.charge_button)
 
         body = QHBoxLayout()
@@ -249,6 +256,7 @@ class MainWindow(QMainWindow):
         self.amount_entry.amount_changed.connect(self._on_amount_entry_amount_changed)
         self.picker.selection_changed.connect(self._on_picker_selection_changed)
         self.charge_button.clicked.connect(self.charge)
+        self.override_button.clicked.connect(self._on_override_button_clicked)
         self.refund_button.clicked.connect(self._on_refund_button_clicked)
         self.flow.busy_changed.connect(self._on_flow_busy_changed)
         self.flow.sale_completed.connect(self._on_flow_sale_completed)
@@ -305,7 +313,7 @@ class MainWindow(QMainWindow):
             return text.REASON_EMPTY_SALE
         if total < MINIMUM_CENTS:
             return text.REASON_BELOW_MINIMUM
-        if total > self.max_amount_cents:
+        if total > self.max_amount_cents and total != self._override_cents:
             return text.REASON_ABOVE_MAXIMUM.format(limit=Money(self.max_amount_cents).format())
         if terminal is None:
             return text.REASON_NO_TERMINAL
@@ -336,6 +344,12 @@ class MainWindow(QMainWindow):
             )
         )
         self.charge_hint.setText(hint)
+        self.override_button.setVisible(
+            self.tools is not None
+            and not self.flow.busy
+            and total > self.max_amount_cents
+            and total != self._override_cents
+        )
         self.charge_button.setAccessibleName(label)
         self.charge_button.setAccessibleDescription(hint)
 
@@ -378,6 +392,7 @@ class MainWindow(QMainWindow):
         self.update_charge_state()
 
     def _on_flow_sale_completed(self, state: PaymentState) -> None:
+        self._override_cents = None
         offered = self.receipt_offer is not None and self.receipt_offer.offer(
             state, self.cart_model.cart
         )
@@ -393,6 +408,18 @@ class MainWindow(QMainWindow):
         if count:
             self.banner_label.setText(text.UNRESOLVED_BANNER[min(count, 2)].format(count=count))
         self.banner.setVisible(count > 0)
+
+    def _on_override_button_clicked(self) -> None:
+        if self.tools is not None:
+            total = self.sale_total_cents()
+            self.background.start_if_idle(self._override(total))
+
+    async def _override(self, total: int) -> None:
+        assert self.tools is not None
+        detail = {"amount_cents": total, "limit_cents": self.max_amount_cents}
+        if await self.tools.approve_override("amount_above_limit", detail):
+            self._override_cents = total
+            self.update_charge_state()
 
     def _on_check_again_clicked(self) -> None:
         self.background.start_if_idle(self.flow.check_unresolved())

@@ -10,7 +10,7 @@ again with their outcome.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from pos_app.domain.payment_flow import PaymentState
 from pos_app.services.history import HistoryRow, HistoryService
-from pos_app.services.manager import AuditAction, ManagerService
+from pos_app.services.manager import AuditAction, DetailValue, ManagerService
 from pos_app.services.reports import ReportService
 from pos_app.services.settings import SettingsService
 from pos_app.ui.sale_flow import SaleFlow
@@ -163,6 +163,13 @@ class ManagerTools(QObject):
 
         parent = self.settings_dialog or self.window
         self.pin_slot.start(PinDialog(self.manager, parent, mode=PinMode.CHANGE).ask())
+
+    async def approve_override(self, what: str, detail: Mapping[str, DetailValue]) -> bool:
+        """A manager allows what the till would refuse (after the PIN); audited either way."""
+        approved = await self._ensure_manager()
+        outcome = "approved" if approved else "refused"
+        self.manager.record(AuditAction.OVERRIDE, subject=what, detail=detail, outcome=outcome)
+        return approved
 
     def refund(self, payment_ref: str, parent: QWidget | None = None) -> None:
         """Refund a past sale after the manager PIN (one at a time)."""

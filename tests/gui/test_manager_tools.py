@@ -189,3 +189,38 @@ async def test_the_end_of_day_asks_again_when_the_manager_session_ends(
         assert tools is not None
         await wait_until(lambda: tools.report_dialog is None)  # no PIN, no report
         assert find("endOfDayDialog") is None
+
+
+async def test_a_total_above_the_lanes_limit_needs_a_manager_override(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(
+        sandbox.url, tmp_path, qtbot, manager_tools=True, max_amount_cents=1000
+    ) as w:
+        manager = w.manager
+        assert manager is not None
+        assert manager.set_pin(None, PIN).ok
+        manager.sign_out()
+        window = w.window
+        window.cart_model.add_amount(800)
+        window.cart_model.add_amount(400)
+        assert not window.charge_button.isEnabled()
+        assert "limit of $10.00" in window.charge_hint.text()
+        assert window.override_button.isVisible()
+
+        click(qtbot, window.override_button)
+        pin = await wait_until(lambda: find("pinCancelButton"))
+        click(qtbot, pin)  # no PIN: still refused
+        await wait_until(lambda: not window.background.running)
+        assert not window.charge_button.isEnabled()
+
+        click(qtbot, window.override_button)
+        await sign_in_when_asked(qtbot)
+        await wait_until(window.charge_button.isEnabled)
+        assert not window.override_button.isVisible()
+        entries = manager.audit_entries(AuditQuery(actions=("override",)))
+        assert [e.outcome for e in reversed(entries)] == ["refused", "approved"]
+        assert '"amount_cents":1200' in entries[0].detail.replace(" ", "")
+
+        window.cart_model.add_amount(100)  # another total needs another override
+        assert not window.charge_button.isEnabled()

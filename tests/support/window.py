@@ -56,6 +56,7 @@ async def open_window(
     tax_rate_bps: int = 0,
     flow: str = "payment_intent",
     manager_tools: bool = False,
+    max_amount_cents: int = 1_000_000,
 ) -> AsyncIterator[WindowLane]:
     """A shown, recovered window with `terminal` chosen; torn down inside the test.
 
@@ -68,6 +69,7 @@ async def open_window(
             lane="test",
             catalog=CATALOG,
             tax_rate_bps=tax_rate_bps,
+            max_amount_cents=max_amount_cents,
             remembered_terminal=terminal,
             terminal_refresh_ms=150,
             spinner_delay_ms=50,
