@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import getpass
 import json
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, TextIO
@@ -33,6 +34,7 @@ from pos_app.logs import setup_logging
 from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
 from pos_app.sandbox.remote import SandboxProcess, launch_sandbox
 from pos_app.secrets import read_client_secret
+from pos_app.services.manager import AuditAction, ManagerService, SignInStatus
 from pos_app.services.payments import (
     EngineSettings,
     InvalidRequestError,
@@ -45,7 +47,9 @@ from pos_app.services.ports import (
     GatewayUnavailableError,
     HistoryQuery,
     Operation,
+    PaymentDetails,
 )
+from pos_app.storage.audit import SqliteAuditLog
 from pos_app.storage.journal import SqliteJournal
 
 log = logging.getLogger("pos_app.cli")
@@ -221,20 +225,83 @@ async def cmd_charge(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
 
 
 async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
-    payment = await lane.service.payment_details(args.id)
-    amount = _amount(args.amount, lane.settings) if args.amount else payment.refundable_cents
-    if args.to_card:
-        run = lane.service.refund_to_card(payment, amount, args.reason)
-    else:
-        cancel = asyncio.Event()
-        _on_interrupt(cancel.set)
-        run = lane.service.refund_on_terminal(payment, amount, args.terminal, cancel=cancel)
-    return await follow(run, lane, as_json=args.json, out=out)
+    with manager_signed_in(lane.settings) as manager:
+        payment = await lane.service.payment_details(args.id)
+        amount = _amount(args.amount, lane.settings) if args.amount else payment.refundable_cents
+        if args.to_card:
+            run = lane.service.refund_to_card(payment, amount, args.reason)
+        else:
+            cancel = asyncio.Event()
+            _on_interrupt(cancel.set)
+            run = lane.service.refund_on_terminal(payment, amount, args.terminal, cancel=cancel)
+        detail: dict[str, str | int | None] = {
+            "amount_cents": amount,
+            "mode": "card" if args.to_card else "terminal",
+            "terminal_id": args.terminal,
+            "reason": args.reason,
+        }
+        return await _audited(manager, AuditAction.REFUND, payment, detail, run, lane, args, out)
 
 
 async def cmd_void(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
-    payment = await lane.service.payment_details(args.payment_id)
-    return await follow(lane.service.void(payment), lane, as_json=args.json, out=out)
+    with manager_signed_in(lane.settings) as manager:
+        payment = await lane.service.payment_details(args.payment_id)
+        run = lane.service.void(payment)
+        detail: dict[str, str | int | None] = {
+            "amount_cents": payment.amount_cents,
+            "mode": "void",
+        }
+        return await _audited(manager, AuditAction.VOID, payment, detail, run, lane, args, out)
+
+
+@contextlib.contextmanager
+def manager_signed_in(settings: Settings) -> Iterator[ManagerService]:
+    """Refunds and voids need the manager PIN, here as in the window (read from the
+    terminal, or the first line of stdin for scripts); UsageError when it is refused."""
+    with SqliteAuditLog(data_dir() / "audit.sqlite3") as audit:
+        manager = ManagerService(audit, audit, lane=settings.lane)
+        if not manager.has_pin():
+            raise UsageError(
+                "no manager PIN is set yet: a manager sets one in the till first"
+                " (it asks the first time a manager tool is opened)"
+            )
+        if sys.stdin is not None and sys.stdin.isatty():
+            pin = getpass.getpass("Manager PIN: ")
+        else:
+            pin = sys.stdin.readline().strip() if sys.stdin is not None else ""
+        result = manager.sign_in(pin)
+        if result.status is SignInStatus.LOCKED and result.locked_until is not None:
+            until = result.locked_until.astimezone().strftime("%H:%M")
+            raise UsageError(f"manager PIN entry is locked until {until} after too many tries")
+        if not result.ok:
+            left = f" ({result.tries_left} tries left)" if result.tries_left is not None else ""
+            raise UsageError(f"wrong manager PIN{left}; nothing was sent")
+        try:
+            yield manager
+        finally:
+            manager.sign_out()
+
+
+async def _audited(
+    manager: ManagerService,
+    action: AuditAction,
+    payment: PaymentDetails,
+    detail: dict[str, str | int | None],
+    run: PaymentRun,
+    lane: Lane,
+    args: argparse.Namespace,
+    out: TextIO,
+) -> int:
+    """Follow a refund or void, with audit entries when it is sent and with its outcome."""
+    manager.record(action, subject=payment.payment_id, detail=detail, outcome="requested")
+    code = EXIT_UNRESOLVED
+    try:
+        code = await follow(run, lane, as_json=args.json, out=out)
+    finally:
+        op = lane.journal.get(run.operation.id)
+        outcome = op.status if op is not None else "not_sent"
+        manager.record(action, subject=payment.payment_id, detail=detail, outcome=outcome)
+    return code
 
 
 async def cmd_terminals(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pos_app.domain.pin import ScryptParams
+from pos_app.services.manager import ManagerService
 from pos_app.services.ports import HistoryQuery
+from pos_app.storage.audit import SqliteAuditLog
 from pos_app.storage.journal import SqliteJournal
 from tests.support.sandbox import (
     CLIENT_ID,
@@ -33,6 +36,7 @@ from tests.support.sandbox import (
 
 CLI_TIMEOUT = 60.0
 FINAL = ("approved", "declined", "cancelled", "timed_out")
+MANAGER_PIN = "2580"  # refunds and voids ask for it; run_cli types it on stdin
 
 
 # -- running the CLI ----------------------------------------------------------------------
@@ -41,7 +45,8 @@ FINAL = ("approved", "declined", "cancelled", "timed_out")
 def cli_env(
     url: str, base: Path, *, flow: str = "payment_intent", **overrides: str | None
 ) -> dict[str, str]:
-    """The environment of a `pos-app` lane on the sandbox at `url`, files under `base`.
+    """The environment of a `pos-app` lane on the sandbox at `url`, files under `base`,
+    with MANAGER_PIN set as the lane's manager PIN.
 
     An override of None removes that variable.
     """
@@ -63,16 +68,30 @@ def cli_env(
             env.pop(name, None)
         else:
             env[name] = value
+    set_manager_pin(Path(env["POS_DATA_DIR"]), MANAGER_PIN)
     return env
 
 
+def set_manager_pin(data_dir: Path, pin: str) -> None:
+    """Set the first manager PIN in the audit log under `data_dir` (a cheap scrypt cost)."""
+    with SqliteAuditLog(data_dir / "audit.sqlite3") as audit:
+        manager = ManagerService(audit, audit, lane="test", scrypt=ScryptParams(2**4, 1, 1))
+        if not manager.has_pin():
+            assert manager.set_pin(None, pin).ok
+
+
 def run_cli(
-    args: list[str], env: dict[str, str], timeout: float = CLI_TIMEOUT
+    args: list[str],
+    env: dict[str, str],
+    timeout: float = CLI_TIMEOUT,
+    *,
+    pin: str = MANAGER_PIN,
 ) -> subprocess.CompletedProcess[str]:
-    """`pos-app ARGS`, to completion."""
+    """`pos-app ARGS`, to completion; `pin` on stdin for refunds and voids."""
     return subprocess.run(
         [sys.executable, "-m", "pos_app", *args],
         env=env,
+        input=pin + "\n",
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.cli_support import cli_env, popen_cli, run_cli
+from pos_app.services.manager import ManagerService
+from pos_app.storage.audit import SqliteAuditLog
+from tests.integration.cli_support import MANAGER_PIN, cli_env, popen_cli, run_cli
 from tests.support.sandbox import CLIENT_SECRET, SandboxHandle, wait_until
 
 FLOWS = ["payment_intent", "checkout"]
@@ -291,6 +293,49 @@ def test_refund_above_refundable_exits_3_and_sends_nothing(
         assert "refund" in err[0].lower()
     assert refund_posts(sandbox) == before
     assert sandbox.stats()["objects"]["refund"] == 1
+
+
+def test_refunds_and_voids_need_the_manager_pin_and_are_audited(
+    sandbox: SandboxHandle, env: dict[str, str]
+) -> None:
+    sale = charge(env, "20.00")
+    refund = ["refund", sale["payment_id"], "--to-card", "--amount", "1.00"]
+    for args in (refund, ["void", sale["payment_id"]]):
+        wrong = run_cli(args, env, pin="1111")
+        assert wrong.returncode == 3, wrong.stderr
+        assert len(lines(wrong.stderr)) == 1
+        assert "wrong manager PIN" in wrong.stderr
+        assert "nothing was sent" in wrong.stderr
+    assert refund_posts(sandbox) == {}
+    assert sandbox.stats()["objects"]["refund"] == 0
+
+    assert run_cli(refund, env).returncode == 0
+    with SqliteAuditLog(Path(env["POS_DATA_DIR"]) / "audit.sqlite3") as audit:
+        manager = ManagerService(audit, audit, lane="test")
+        assert manager.sign_in(MANAGER_PIN).ok
+        actions = [(e.action, e.outcome) for e in reversed(manager.audit_entries())]
+        assert actions[:7] == [
+            ("pin_set", "ok"),
+            ("pin_failed", "wrong"),  # the refund
+            ("pin_failed", "wrong"),  # the void
+            ("sign_in", "ok"),
+            ("refund", "requested"),
+            ("refund", "approved"),
+            ("sign_out", "ok"),
+        ]
+        assert manager.verify_audit().ok
+
+
+def test_refund_without_a_manager_pin_set_is_refused(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    env = cli_env(sandbox.url, tmp_path)
+    sale = charge(env, "20.00")
+    (Path(env["POS_DATA_DIR"]) / "audit.sqlite3").unlink()
+    result = run_cli(["refund", sale["payment_id"], "--to-card"], env)
+    assert result.returncode == 3
+    assert "no manager PIN is set yet" in result.stderr
+    assert refund_posts(sandbox) == {}
 
 
 def test_refund_on_the_terminal(sandbox: SandboxHandle, env: dict[str, str]) -> None:
