@@ -8,7 +8,6 @@ dialog opened with `open()`, never `exec()`, and writes it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -48,7 +47,7 @@ from pos_app.services.manager import (
     ManagerService,
 )
 from pos_app.ui.pin_dialog import MIN_TOUCH, ManagerScreen
-from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import manager as text
 
 __all__ = ["AuditColumn", "AuditLogDialog", "AuditTableModel", "PathChooser", "ask_export_path"]
@@ -262,20 +261,12 @@ async def ask_export_path(parent: QWidget) -> Path | None:
     if documents:
         dialog.setDirectory(documents)
     dialog.selectFile(text.EXPORT_FILE_NAME.format(date=datetime.now().strftime("%Y-%m-%d")))
-    finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def on_finished(result: int) -> None:
-        if not finished.done():
-            finished.set_result(result)
-
-    dialog.finished.connect(on_finished)
     try:
-        dialog.open()
-        result = await finished
+        result = await finished_result(dialog)
         files = dialog.selectedFiles()
     finally:
         dialog.deleteLater()
-    if result != QFileDialog.DialogCode.Accepted.value or not files:
+    if not accepted(result) or not files:
         return None
     return Path(files[0])
 

@@ -12,7 +12,6 @@ PIN again over the screen; cancelling that closes the screen.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
@@ -39,7 +38,7 @@ from pos_app.services.manager import (
     SignInResult,
     SignInStatus,
 )
-from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import manager as text
 
 __all__ = ["ManagerScreen", "PinDialog", "PinMode", "ensure_manager"]
@@ -384,20 +383,8 @@ class PinDialog(QDialog):
 
     async def ask(self) -> bool:
         """Open the dialog (never exec) and wait: True once a manager is signed in."""
-        finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-        def on_finished(result: int) -> None:
-            if not finished.done():
-                finished.set_result(result)
-
-        self.finished.connect(on_finished)
-        try:
-            self.open()
-            self.pin_edit.setFocus()
-            result = await finished
-        finally:
-            self.finished.disconnect(on_finished)
-        return result == QDialog.DialogCode.Accepted.value
+        QTimer.singleShot(0, self.pin_edit.setFocus)  # once it shows
+        return accepted(await finished_result(self))
 
     # -- events -------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ report too.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,12 +35,12 @@ from pos_app.printing.escpos import (
     ThermalPrinter,
     escpos_installed,
 )
-from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.controls import touch_button
+from pos_app.ui.tasks import TaskSlot, finished_result
 from pos_app.ui.text import receipts as text
 
 log = logging.getLogger("pos_app.ui.receipt_view")
 
-MIN_TOUCH = 44
 PRINT_POINT_SIZE = 10
 
 PathChooser = Callable[[QWidget, str, str, str], Awaitable[Path | None]]
@@ -55,23 +54,6 @@ QDialog#receiptPreview QPushButton { min-height: 44px; padding: 0 14px; }
 
 
 # -- dialogs without nested loops ------------------------------------------------------
-
-
-async def finished_result(dialog: QDialog) -> int:
-    """Open `dialog` (never exec) and wait until it finishes; its result code."""
-    finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-    def on_finished(result: int) -> None:
-        if not finished.done():
-            finished.set_result(result)
-
-    dialog.finished.connect(on_finished)
-    try:
-        # QDialog's open(): QPrintDialog and QFileDialog overload it with (receiver, slot).
-        QDialog.open(dialog)
-        return await finished
-    finally:
-        dialog.finished.disconnect(on_finished)
 
 
 async def choose_save_path(
@@ -236,12 +218,7 @@ class ReceiptPreview(QDialog):
         layout.addLayout(buttons)
 
     def _button(self, name: str, label: str) -> QPushButton:
-        button = QPushButton(label, self)
-        button.setObjectName(name)
-        button.setAccessibleName(label)
-        button.setMinimumHeight(MIN_TOUCH)
-        button.setAutoDefault(False)
-        return button
+        return touch_button(self, name, label)
 
     def _set_up_thermal_button(self) -> None:
         button = self.thermal_button

@@ -6,7 +6,6 @@ with a `PaymentDialog`, so a refund looks and behaves like a charge.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 from pos_app.domain.money import AmountError, AmountErrorReason, Money, parse_amount
 from pos_app.domain.texts import card_text
 from pos_app.services.ports import PaymentDetails, TerminalInfo
+from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import payment as text
 
 MIN_TOUCH = 44
@@ -314,19 +314,7 @@ class RefundDialog(QDialog):
 
     async def ask(self) -> RefundRequest | None:
         """Open the dialog (never exec) and wait: the request, or None if cancelled."""
-        finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-        def on_finished(result: int) -> None:
-            if not finished.done():
-                finished.set_result(result)
-
-        self.finished.connect(on_finished)
-        try:
-            self.open()
-            result = await finished
-        finally:
-            self.finished.disconnect(on_finished)
-        return self._request if result == QDialog.DialogCode.Accepted.value else None
+        return self._request if accepted(await finished_result(self)) else None
 
     # -- slots ----------------------------------------------------------------------------
 

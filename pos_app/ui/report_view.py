@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from pos_app.domain.money import Money
 from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, Totals, report_csv
+from pos_app.ui.controls import touch_button
 from pos_app.ui.receipt_view import (
     PathChooser,
     choose_save_path,
@@ -47,7 +48,6 @@ from pos_app.ui.text import receipts as text
 
 log = logging.getLogger("pos_app.ui.report_view")
 
-MIN_TOUCH = 44
 ReportLoader = Callable[[date, str | None], Awaitable[DayReport]]
 """(day, lane or None for every lane) -> the report; `ReportService.day_report`."""
 
@@ -177,12 +177,7 @@ class EndOfDayDialog(QDialog):
         layout.addLayout(buttons)
 
     def _button(self, name: str, label: str) -> QPushButton:
-        button = QPushButton(label, self)
-        button.setObjectName(name)
-        button.setAccessibleName(label)
-        button.setMinimumHeight(MIN_TOUCH)
-        button.setAutoDefault(False)
-        return button
+        return touch_button(self, name, label)
 
     def _caption(self, value: str) -> QLabel:
         label = QLabel(value, self)

@@ -44,12 +44,12 @@ from pos_app.services.settings import (
     TerminalSummary,
     connection_sentence,
 )
-from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.controls import MIN_TOUCH, touch_button
+from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import settings as text
 
 log = logging.getLogger("pos_app.ui.settings_dialog")
 
-MIN_TOUCH = 44
 
 STYLE_SHEET = """
 QDialog#settingsDialog QGroupBox { font-weight: 600; margin-top: 14px; padding-top: 6px; }
@@ -298,12 +298,7 @@ class SettingsDialog(QDialog):
         return radio
 
     def _button(self, name: str, label: str) -> QPushButton:
-        button = QPushButton(label, self)
-        button.setObjectName(name)
-        button.setAccessibleName(label)
-        button.setAutoDefault(False)
-        button.setMinimumHeight(MIN_TOUCH)
-        return button
+        return touch_button(self, name, label)
 
     def _add_field(
         self,
@@ -516,19 +511,7 @@ class SettingsDialog(QDialog):
 
     async def ask(self) -> SaveResult | None:
         """Open the dialog (never exec) and wait: what Save did, or None if cancelled."""
-        finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-
-        def on_finished(result: int) -> None:
-            if not finished.done():
-                finished.set_result(result)
-
-        self.finished.connect(on_finished)
-        try:
-            self.open()
-            result = await finished
-        finally:
-            self.finished.disconnect(on_finished)
-        return self._result if result == QDialog.DialogCode.Accepted.value else None
+        return self._result if accepted(await finished_result(self)) else None
 
     def done(self, result: int) -> None:
         """Close; a connection test still running is cancelled."""

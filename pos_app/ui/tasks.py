@@ -1,4 +1,4 @@
-"""One background-work primitive for widgets: a task slot.
+"""Background-work primitives for widgets: a task slot, and awaiting a dialog.
 
 A widget owns a `TaskSlot`; starting work in it cancels whatever it was
 doing ("latest request wins"), and closing the widget cancels it for good.
@@ -13,6 +13,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog
 
 log = logging.getLogger("pos_app.ui.tasks")
 
@@ -61,3 +62,25 @@ class TaskSlot(QObject):
         error = task.exception()
         if error is not None:
             log.error("%s failed", self._name, exc_info=error)
+
+
+async def finished_result(dialog: QDialog) -> int:
+    """Open `dialog` (never exec: no nested loop) and wait until it finishes; its result."""
+    finished: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def on_finished(result: int) -> None:
+        if not finished.done():
+            finished.set_result(result)
+
+    dialog.finished.connect(on_finished)
+    try:
+        # QDialog's open(): QPrintDialog and QFileDialog overload it with (receiver, slot).
+        QDialog.open(dialog)
+        return await finished
+    finally:
+        dialog.finished.disconnect(on_finished)
+
+
+def accepted(result: int) -> bool:
+    """Whether a dialog's result code means OK."""
+    return result == QDialog.DialogCode.Accepted.value
