@@ -28,14 +28,12 @@ import hashlib
 import json
 import os
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Self, TextIO
+from typing import Any, Final, TextIO
 
 from pos_app.domain.pin import LockState
 from pos_app.services.manager import (
@@ -45,12 +43,12 @@ from pos_app.services.manager import (
     AuditQuery,
     NewAuditEntry,
 )
+from pos_app.storage.sqlite_file import SqliteFile
 
 __all__ = ["GENESIS_HASH", "SCHEMA_VERSION", "AuditLogError", "SqliteAuditLog", "entry_hash"]
 
 GENESIS_HASH: Final = "0" * 64
 _HASH_VERSION: Final = "pos-audit-v1"
-_BUSY_TIMEOUT_S: Final = 10.0
 _EXPORT_BATCH: Final = 500
 _COLUMNS: Final = ("seq", "at", "who", "lane", "action", "subject", "detail", "outcome")
 _SELECT: Final = f"SELECT {', '.join(_COLUMNS)}, prev_hash, hash FROM audit_entries"
@@ -179,43 +177,21 @@ def _spreadsheet_safe(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-class SqliteAuditLog:
+class SqliteAuditLog(SqliteFile):
     """The `AuditLog` and `PinStore` ports on one SQLite file.
 
     `path` is a file (its folder is created) or ":memory:" for tests. Use it
     as a context manager or call `close()`.
     """
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            _create_private(Path(self.path))
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
-        try:
-            self._conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000):d}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self._conn.execute("PRAGMA secure_delete = ON")
-            self._migrate()
-        except sqlite3.Error as exc:
-            self._conn.close()
-            raise AuditLogError(f"cannot open the audit log at {self.path}: {exc}") from exc
-        except BaseException:
-            self._conn.close()
-            raise
+    what = "audit log"
+    error = AuditLogError
+    extra_pragmas = ("secure_delete = ON",)
 
-    # -- lifecycle ----------------------------------------------------------------------
+    def _create(self, path: Path) -> None:
+        _create_private(path)
 
-    @property
-    def schema_version(self) -> int:
-        """The schema version of the open file."""
-        with self._lock:
-            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-
-    def _migrate(self) -> None:
+    def _prepare(self) -> None:
         for step in _MIGRATIONS:
             with self._write() as conn:
                 # Read under the write lock: another lane may have migrated meanwhile.
@@ -230,37 +206,6 @@ class SqliteAuditLog:
                 for statement in step.statements:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {step.version:d}")
-
-    def close(self) -> None:
-        """Close the connection (idempotent)."""
-        with self._lock:
-            with suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA optimize")
-            self._conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
 
     # -- audit log ----------------------------------------------------------------------
 

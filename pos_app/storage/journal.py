@@ -16,18 +16,15 @@ Nothing about a card beyond its brand and last four digits is ever stored.
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from pos_app.domain.payment_flow import PaymentKind, PaymentState, StateName
 from pos_app.services.ports import HistoryQuery, JournalEntry, Operation
-from pos_app.storage.migrations import JournalError, fold, migrate, schema_version
+from pos_app.storage.migrations import JournalError, fold, migrate
+from pos_app.storage.sqlite_file import SqliteFile
 
 __all__ = ["DONE_STATUSES", "JournalError", "SqliteJournal"]
 
@@ -38,7 +35,6 @@ DONE_STATUSES: Final = frozenset(
 )
 _OPEN_STATUSES: Final = tuple(sorted(s.value for s in StateName if s not in DONE_STATUSES))
 
-_BUSY_TIMEOUT_S: Final = 10.0
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MS: Final = timedelta(milliseconds=1)
 
@@ -75,66 +71,19 @@ _ID_ROWIDS: Final = " UNION ALL ".join(
 _NEWEST_FIRST: Final = "ORDER BY created_ms DESC, rowid DESC"
 
 
-class SqliteJournal:
+class SqliteJournal(SqliteFile):
     """The `Journal` port on SQLite: one connection, committed on every write.
 
     `path` is a file (its folder is created) or ":memory:" for tests. Use it as
     a context manager or call `close()`.
     """
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        # Autocommit mode: transactions are opened explicitly, so nothing stays
-        # uncommitted by accident and reads see other lanes' latest commits.
-        self._conn = sqlite3.connect(
-            self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
-        try:
-            self._configure()
-            migrate(self._conn)
-        except sqlite3.Error as exc:
-            self._conn.close()
-            raise JournalError(f"cannot open the journal at {self.path}: {exc}") from exc
-        except BaseException:
-            self._conn.close()
-            raise
+    what = "journal"
+    error = JournalError
+    extra_pragmas = ("foreign_keys = ON",)
 
-    def _configure(self) -> None:
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000):d}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-
-    # -- lifecycle ----------------------------------------------------------------
-
-    @property
-    def schema_version(self) -> int:
-        """The schema version of the open file."""
-        with self._lock:
-            return schema_version(self._conn)
-
-    def close(self) -> None:
-        """Close the connection (idempotent)."""
-        with self._lock:
-            # Closed already, or busy: the planner statistics can wait.
-            with suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA optimize")
-            self._conn.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    def _prepare(self) -> None:
+        migrate(self._conn)
 
     # -- writes -------------------------------------------------------------------
 
@@ -256,25 +205,6 @@ class SqliteJournal:
         return self._explain(_FIND_CHARGE, {"id": "x"}) + self._explain(_FIND_REFUND, {"id": "x"})
 
     # -- plumbing -------------------------------------------------------------------
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, committed (and synced) before the caller goes on."""
-        with self._lock:
-            conn = self._conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise JournalError(f"the journal is not writable: {exc}") from exc
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise JournalError(f"the journal write failed: {exc}") from exc
-                raise
 
     @staticmethod
     def _append_event(

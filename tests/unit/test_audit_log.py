@@ -274,8 +274,9 @@ def test_the_pin_hash_is_replaced_only_from_the_expected_one(audit: SqliteAuditL
 
 
 def test_the_database_refuses_a_pin_that_is_not_a_hash(audit: SqliteAuditLog) -> None:
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(AuditLogError) as refused:
         audit.replace_pin_hash(None, "735190")
+    assert isinstance(refused.value.__cause__, sqlite3.IntegrityError)
     assert audit.load_pin_hash() is None
 
 
