@@ -112,7 +112,9 @@ def build_window(lane: Lane):  # type: ignore[no-untyped-def]
         catalog=catalog,
         tax_rate_bps=settings.tax_rate_bps,
         max_amount_cents=settings.max_amount_cents,
-        remembered_terminal=str(stored.value("lane/terminal_id", "") or "") or None,
+        # The cashier's last choice on this PC, else the lane's default from the settings.
+        remembered_terminal=str(stored.value("lane/terminal_id", "") or "")
+        or settings.default_terminal,
         remember_terminal=lambda terminal_id: stored.setValue("lane/terminal_id", terminal_id),
         virtual_terminal=virtual,
         receipts=ReceiptService(

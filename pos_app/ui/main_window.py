@@ -38,6 +38,7 @@ from pos_app.services.reports import ReceiptService
 from pos_app.ui.amount_entry import AmountEntry
 from pos_app.ui.cart_model import CartModel
 from pos_app.ui.cart_panel import CartPanel
+from pos_app.ui.controls import touch_button
 from pos_app.ui.quick_items import QuickItems
 from pos_app.ui.receipt_offer import ReceiptOffer
 from pos_app.ui.sale_flow import SaleFlow, SaleRequest
@@ -98,7 +99,6 @@ class MainWindow(QMainWindow):
         self.max_amount_cents = max_amount_cents
         self.log_path = log_path
         self.virtual_terminal = virtual_terminal
-        self._closing_allowed = False
         self.tools: ManagerTools | None = None
         self._override_cents: int | None = None  # a total above the limit a manager allowed
         self.receipt_offer = ReceiptOffer(receipts, self) if receipts is not None else None
@@ -137,15 +137,9 @@ class MainWindow(QMainWindow):
         self.charge_hint = QLabel("", self)
         self.charge_hint.setObjectName("chargeHint")
         self.charge_hint.setWordWrap(True)
-        self.override_button = QPushButton(text.OVERRIDE, self)
-        self.override_button.setObjectName("overrideButton")
-        self.override_button.setAccessibleName(text.OVERRIDE.replace("&", "").rstrip("."))
-        self.override_button.setMinimumHeight(44)
+        self.override_button = touch_button(self, "overrideButton", text.OVERRIDE)
         self.override_button.hide()
-        self.refund_button = QPushButton(text.REFUND_LAST, self)
-        self.refund_button.setObjectName("refundLastButton")
-        self.refund_button.setAccessibleName(text.REFUND_LAST)
-        self.refund_button.setMinimumHeight(44)
+        self.refund_button = touch_button(self, "refundLastButton", text.REFUND_LAST)
         self.status_line = QLabel("", self)
         self.status_line.setObjectName("windowStatusLabel")
         self.status_line.setWordWrap(True)
@@ -186,10 +180,7 @@ class MainWindow(QMainWindow):
         label = QLabel("", banner)
         label.setObjectName("unresolvedBannerLabel")
         label.setWordWrap(True)
-        button = QPushButton(text.CHECK_AGAIN, banner)
-        button.setObjectName("checkAgainBannerButton")
-        button.setAccessibleName(text.CHECK_AGAIN)
-        button.setMinimumHeight(44)
+        button = touch_button(banner, "checkAgainBannerButton", text.CHECK_AGAIN)
         button.clicked.connect(self._on_check_again_clicked)
         row = QHBoxLayout(banner)
         row.addWidget(label, 1)
@@ -212,10 +203,7 @@ class MainWindow(QMainWindow):
         top.addWidget(lane_label)
         top.addStretch(1)
         if self.virtual_terminal is not None:
-            vt_button = QPushButton(text.VIRTUAL_TERMINALS, self)
-            vt_button.setObjectName("virtualTerminalsButton")
-            vt_button.setAccessibleName(text.VIRTUAL_TERMINALS)
-            vt_button.setMinimumHeight(44)
+            vt_button = touch_button(self, "virtualTerminalsButton", text.VIRTUAL_TERMINALS)
             vt_button.clicked.connect(self._on_virtual_terminals_clicked)
             top.addWidget(vt_button)
         if self.receipt_offer is not None:
@@ -280,7 +268,7 @@ class MainWindow(QMainWindow):
         self.update_charge_state()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.flow.busy and not self._closing_allowed:
+        if self.flow.busy:
             event.ignore()
             self.status_line.setText(text.CLOSE_REFUSED)
             return

@@ -21,6 +21,7 @@ from pos_app.services.history import HistoryRow, HistoryService
 from pos_app.services.manager import AuditAction, DetailValue, ManagerService
 from pos_app.services.reports import ReportService
 from pos_app.services.settings import SettingsService
+from pos_app.ui.controls import touch_button
 from pos_app.ui.sale_flow import SaleFlow
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import window as text
@@ -34,8 +35,6 @@ if TYPE_CHECKING:  # the screens load when first opened: the till starts sooner
     from pos_app.ui.settings_dialog import SettingsDialog
 
 __all__ = ["ManagerTools"]
-
-MIN_TOUCH = 44
 
 
 class ManagerTools(QObject):
@@ -84,10 +83,7 @@ class ManagerTools(QObject):
     def _button(
         self, label: str, name: str, open_tool: Callable[[], Coroutine[Any, Any, None]]
     ) -> QPushButton:
-        button = QPushButton(label, self.window)
-        button.setObjectName(name)
-        button.setAccessibleName(label.replace("&", "").rstrip("."))
-        button.setMinimumHeight(MIN_TOUCH)
+        button = touch_button(self.window, name, label)
         button.clicked.connect(lambda: self.slot.start_if_idle(open_tool()))
         return button
 

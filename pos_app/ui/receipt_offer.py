@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.cart import Cart
 from pos_app.domain.payment_flow import PaymentState, StateName
 from pos_app.domain.receipt import Receipt
 from pos_app.services.reports import ReceiptService
+from pos_app.ui.controls import touch_button
 from pos_app.ui.text import window as text
 
 if TYPE_CHECKING:  # QtPrintSupport loads with the first receipt, not with the till
@@ -34,11 +35,8 @@ class ReceiptOffer(QObject):
         self.window = window
         self.last: Receipt | None = None
         self.preview: ReceiptPreview | None = None
-        self.button = QPushButton(text.RECEIPT, window)
-        self.button.setObjectName("receiptButton")
-        self.button.setAccessibleName(text.RECEIPT.replace("&", "").rstrip("."))
+        self.button = touch_button(window, "receiptButton", text.RECEIPT)
         self.button.setToolTip(text.RECEIPT_TIP)
-        self.button.setMinimumHeight(44)
         self.button.setEnabled(False)
         self.button.clicked.connect(self.open_last)
         shortcut = QShortcut(QKeySequence(Qt.Key.Key_F9), window)
