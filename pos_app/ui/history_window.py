@@ -10,7 +10,7 @@ about who may refund.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
@@ -42,6 +42,7 @@ from pos_app.services.ports import (
     HistoryQuery,
     Operation,
 )
+from pos_app.ui.controls import touch_button
 from pos_app.ui.history_model import HistoryColumn, HistoryModel
 from pos_app.ui.pin_dialog import ManagerScreen
 from pos_app.ui.tasks import TaskSlot
@@ -100,6 +101,16 @@ class HistoryWindow(ManagerScreen):
         return widget
 
     def _build(self) -> None:
+        filters = self._build_filters()
+        splitter = self._build_table_and_detail()
+        buttons = self._build_buttons()
+        root = QVBoxLayout(self)
+        root.addLayout(filters)
+        root.addWidget(splitter, 1)
+        root.addLayout(buttons)
+        self._update_buttons(None)
+
+    def _build_filters(self) -> QHBoxLayout:
         self.search_edit = QLineEdit(self)
         self.search_edit.setPlaceholderText(text.SEARCH_PLACEHOLDER)
         self.amount_edit = QLineEdit(self)
@@ -146,7 +157,9 @@ class HistoryWindow(ManagerScreen):
             date_edit.dateChanged.connect(self._schedule_search)
         for combo in (self.status_combo, self.kind_combo):
             combo.currentIndexChanged.connect(self._schedule_search)
+        return filters
 
+    def _build_table_and_detail(self) -> QSplitter:
         self.table = QTableView(self)
         self.table.setObjectName("historyTable")
         self.table.setAccessibleName(text.TITLE)
@@ -178,7 +191,9 @@ class HistoryWindow(ManagerScreen):
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setSizes([820, 360])
+        return splitter
 
+    def _build_buttons(self) -> QHBoxLayout:
         self.count_label = QLabel("", self)
         self.count_label.setObjectName("historyCount")
         self.count_label.setWordWrap(True)
@@ -191,18 +206,10 @@ class HistoryWindow(ManagerScreen):
         buttons.addWidget(self.count_label, 1)
         for button in (refresh, self.reprint_button, self.refund_button, close):
             buttons.addWidget(button)
+        return buttons
 
-        root = QVBoxLayout(self)
-        root.addLayout(filters)
-        root.addWidget(splitter, 1)
-        root.addLayout(buttons)
-        self._update_buttons(None)
-
-    def _button(self, label: str, name: str, slot: object) -> QPushButton:
-        button = QPushButton(label, self)
-        button.setObjectName(name)
-        button.setAccessibleName(label.replace("&", ""))
-        button.setMinimumHeight(MIN_TOUCH)
+    def _button(self, label: str, name: str, slot: Callable[[], object]) -> QPushButton:
+        button = touch_button(self, name, label)
         button.clicked.connect(slot)
         return button
 

@@ -125,15 +125,7 @@ class MainWindow(QMainWindow):
 
         self.badge = self._make_badge(environment)
         self.banner, self.banner_label = self._make_banner()
-        self.charge_button = QPushButton(text.CHARGE_EMPTY, self)
-        self.charge_button.setObjectName("chargeButton")
-        self.charge_button.setAccessibleName(text.CHARGE_EMPTY)
-        self.charge_button.setMinimumHeight(72)
-        font = self.charge_button.font()
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self.charge_button.setFont(font)
-        self.charge_button.setStyleSheet(CHARGE_STYLE)
+        self.charge_button = self._make_charge_button()
         self.charge_hint = QLabel("", self)
         self.charge_hint.setObjectName("chargeHint")
         self.charge_hint.setWordWrap(True)
@@ -147,12 +139,7 @@ class MainWindow(QMainWindow):
         self._lay_out(lane)
         self._connect()
         self._shortcuts()
-        self.scanner = BarcodeScanner(self)
-        self.scanner.scanned.connect(self._on_scanner_scanned)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-            app.installEventFilter(self.scanner)
+        self.scanner = self._install_key_filters()
         self.update_charge_state()
 
     # -- building -------------------------------------------------------------------------
@@ -169,6 +156,16 @@ class MainWindow(QMainWindow):
             + "font-weight:bold;border-radius:6px;padding:4px 10px;"
         )
         return badge
+
+    def _make_charge_button(self) -> QPushButton:
+        button = touch_button(self, "chargeButton", text.CHARGE_EMPTY)
+        button.setMinimumHeight(72)
+        font = button.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        button.setFont(font)
+        button.setStyleSheet(CHARGE_STYLE)
+        return button
 
     def _make_banner(self) -> tuple[QFrame, QLabel]:
         banner = QFrame(self)
@@ -258,6 +255,17 @@ class MainWindow(QMainWindow):
             shortcut.activated.connect(self.charge)
         focus_picker = QShortcut(QKeySequence(Qt.Key.Key_F2), self)
         focus_picker.activated.connect(self.picker.combo.setFocus)
+
+    def _install_key_filters(self) -> BarcodeScanner:
+        """Digits typed anywhere go to the amount; a scanner's burst adds its item.
+        The scanner, installed last, sees every key first."""
+        scanner = BarcodeScanner(self)
+        scanner.scanned.connect(self._on_scanner_scanned)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+            app.installEventFilter(scanner)
+        return scanner
 
     # -- life cycle -------------------------------------------------------------------------
 
