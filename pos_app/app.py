@@ -16,11 +16,24 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pos_app.cli import Lane, UsageError, launch_demo_sandbox, open_lane
-from pos_app.config import Settings, SettingsError, data_dir, load_settings, log_dir
+from pos_app.config import (
+    Settings,
+    SettingsError,
+    config_dir,
+    data_dir,
+    load_settings,
+    log_dir,
+)
 from pos_app.sandbox.remote import SandboxProcess
 from pos_app.selftest import exit_when_shown
 
 log = logging.getLogger("pos_app.app")
+
+CANNOT_START = (
+    "The till cannot start: {problem}\n\n"
+    "A manager can fix this in the lane's environment or in settings.toml in {folder}."
+    " To try the till without a JustiFi account, start it in demo mode (POS_DEMO=1)."
+)
 
 
 def run_app(argv: Sequence[str] = ()) -> int:
@@ -28,8 +41,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"pos-app: {exc}", file=sys.stderr)
-        return 3
+        return cannot_start(str(exc), argv)
     # The demo's sandbox comes up in its own process while Qt loads and the window is built.
     sandbox = launch_demo_sandbox(settings) if settings.is_demo else None
     try:
@@ -55,8 +67,25 @@ def _run_qt(settings: Settings, sandbox: SandboxProcess | None, argv: Sequence[s
         try:
             return runner.run(run_window(settings, sandbox=sandbox))
         except UsageError as exc:
-            print(f"pos-app: {exc}", file=sys.stderr)
-            return 3
+            problem = str(exc)
+    return cannot_start(problem, argv)
+
+
+def cannot_start(problem: str, argv: Sequence[str] = ()) -> int:
+    """Say why the till cannot start, on stderr and, where someone can see it, in a
+    message box (a till started from its icon has no console); exit code 3."""
+    print(f"pos-app: {problem}", file=sys.stderr)
+    os.environ.setdefault("QT_API", "pyside6")
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    if QGuiApplication.platformName() not in ("offscreen", "minimal"):
+        # The asyncio loop is not running here: a modal box's own loop is safe.
+        message = CANNOT_START.format(problem=problem, folder=config_dir())
+        QMessageBox.critical(None, "Counter POS", message)
+    del app
+    return 3
 
 
 async def run_window(

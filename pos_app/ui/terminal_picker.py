@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
@@ -13,6 +14,7 @@ from pos_app.services.ports import (
     GatewayConfigError,
     GatewayRefusedError,
     GatewayUnavailableError,
+    Readiness,
     TerminalInfo,
     TerminalRefusedError,
 )
@@ -124,6 +126,16 @@ class TerminalPicker(QWidget):
             terminals = list(await self._list_terminals())
         except GatewayUnavailableError:
             self.status_label.setText(text.PICKER_UNREACHABLE)
+            return
+        except (GatewayConfigError, GatewayRefusedError) as exc:
+            # JustiFi answers but refuses this lane: no status can be trusted, so none is
+            # shown as connected (Charge says why), and the cashier reads what to do.
+            log.warning("listing terminals was refused: %s", exc)
+            self._show([replace(t, readiness=Readiness.UNKNOWN) for t in self._terminals])
+            refused = isinstance(exc, GatewayConfigError)
+            self.status_label.setText(
+                text.PICKER_CREDENTIALS_REFUSED if refused else text.PICKER_REFUSED
+            )
             return
         self._show(terminals)
 

@@ -521,3 +521,14 @@ def test_ctrl_c_while_waiting_then_the_customer_pays_is_approved(
     assert json.loads(out)["status"] == "approved"
     assert "Traceback" not in err
     assert "Press X" in err
+
+
+def test_the_window_without_a_secret_says_why_and_exits_3(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    env = cli_env(sandbox.url, tmp_path, JUSTIFI_CLIENT_SECRET=None, QT_QPA_PLATFORM="offscreen")
+    result = run_cli([], env)
+    assert result.returncode == 3
+    assert lines(result.stderr) == [
+        "pos-app: No JustiFi client secret: set JUSTIFI_CLIENT_SECRET or keep it in the keyring."
+    ]

@@ -18,6 +18,11 @@ PICKER_LABEL = "&Terminal (F2)"
 PICKER_LOADING = "Looking for terminals..."
 PICKER_NONE = "No terminals on this account"
 PICKER_UNREACHABLE = "Cannot reach JustiFi to list terminals. Retrying..."
+PICKER_CREDENTIALS_REFUSED = (
+    "JustiFi refused this lane's credentials. Ask a manager to check Settings"
+    " (client id, secret and sub account)."
+)
+PICKER_REFUSED = "JustiFi refused to list the terminals. Retrying; ask a manager if it goes on."
 PICKER_ITEM = "{name}  ({status})"
 READINESS = {
     "connected": "connected",
