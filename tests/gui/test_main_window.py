@@ -28,6 +28,19 @@ def button(window_lane: WindowLane, name: str) -> Any:
     return found
 
 
+async def start_charge(qtbot: Any, w: WindowLane, cents: int = 1500) -> None:
+    """A sale of `cents`, charged, the dialog waiting for the customer."""
+    w.window.cart_model.add_amount(cents)
+    click(qtbot, w.window.charge_button)
+    await w.wait_dialog_state("waiting")
+
+
+async def new_sale(qtbot: Any, w: WindowLane) -> None:
+    """Press New sale on the approved dialog and let the flow end."""
+    click(qtbot, button(w, "newSaleButton"))
+    await finish_flow(w)
+
+
 async def finish_flow(window_lane: WindowLane) -> Any:
     task = window_lane.window.flow.slot.task
     assert task is not None
@@ -87,9 +100,7 @@ async def test_decline_then_retry_on_another_terminal(
 
 async def test_cancelled_on_the_device(qtbot: Any, sandbox: SandboxHandle, tmp_path: Path) -> None:
     async with open_window(sandbox.url, tmp_path, qtbot) as w:
-        w.window.cart_model.add_amount(1500)
-        click(qtbot, w.window.charge_button)
-        await w.wait_dialog_state("waiting")
+        await start_charge(qtbot, w)
         sandbox.press_x("trm_virtual")
         await w.wait_dialog_state("cancelled")
         click(qtbot, button(w, "backToSaleButton"))
@@ -100,9 +111,7 @@ async def test_cancelled_on_the_device(qtbot: Any, sandbox: SandboxHandle, tmp_p
 
 async def test_timed_out(qtbot: Any, sandbox: SandboxHandle, tmp_path: Path) -> None:
     async with open_window(sandbox.url, tmp_path, qtbot) as w:
-        w.window.cart_model.add_amount(1500)
-        click(qtbot, w.window.charge_button)
-        await w.wait_dialog_state("waiting")
+        await start_charge(qtbot, w)
         sandbox.set_time(advance=91)
         await w.wait_dialog_state("timed_out")
         click(qtbot, button(w, "backToSaleButton"))
@@ -113,32 +122,26 @@ async def test_network_fault_shows_retrying_then_the_true_outcome(
     qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     async with open_window(sandbox.url, tmp_path, qtbot) as w:
-        w.window.cart_model.add_amount(1500)
-        click(qtbot, w.window.charge_button)
-        await w.wait_dialog_state("waiting")
+        await start_charge(qtbot, w)
         sandbox.fault("drop", "/v1/payment_intents/*", method="GET", count=1000)
         await w.wait_dialog_state("retrying")
         sandbox.present("trm_virtual")
         sandbox.control("DELETE", "faults")
         await w.wait_dialog_state("approved")
-        click(qtbot, button(w, "newSaleButton"))
-        await finish_flow(w)
+        await new_sale(qtbot, w)
 
 
 async def test_close_refused_mid_payment(
     qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     async with open_window(sandbox.url, tmp_path, qtbot) as w:
-        w.window.cart_model.add_amount(1500)
-        click(qtbot, w.window.charge_button)
-        await w.wait_dialog_state("waiting")
+        await start_charge(qtbot, w)
         assert not w.window.close()
         assert w.window.isVisible()
         assert "in progress" in w.window.status_line.text()
         sandbox.present("trm_virtual")
         await w.wait_dialog_state("approved")
-        click(qtbot, button(w, "newSaleButton"))
-        await finish_flow(w)
+        await new_sale(qtbot, w)
 
 
 async def test_terminal_going_offline_disables_charge(
