@@ -14,11 +14,12 @@ import asyncio
 import logging
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QDialog,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -123,7 +125,18 @@ class SettingsDialog(QDialog):
         right.addStretch(1)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
-        layout.addLayout(columns)
+        # The form scrolls on a short screen (768 px tills); Save and Cancel stay in view.
+        content = QWidget(self)
+        content.setLayout(columns)
+        scroll = QScrollArea(self)
+        scroll.setObjectName("settingsScrollArea")
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().height() - 160 if screen is not None else 600
+        scroll.setMinimumHeight(min(content.sizeHint().height(), max(room, 300)))
+        layout.addWidget(scroll, 1)
         layout.addLayout(self._build_buttons())
 
     def _group(self, title: str, name: str) -> tuple[QGroupBox, QGridLayout]:
