@@ -7,7 +7,7 @@ import csv
 import os
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,22 +15,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QFileDialog, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from pos_app.domain.pin import ScryptParams
 from pos_app.services.manager import AuditAction, ManagerService
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.ui.audit_view import AuditColumn, AuditLogDialog, PathChooser, when_text
 from tests.support.gui import wait_until
+from tests.support.manager import FAST_SCRYPT, Clock
 
 PIN = "735190"
-T0 = datetime(2025, 3, 14, 14, 2, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -47,7 +38,7 @@ def store(tmp_path: Path) -> Iterator[SqliteAuditLog]:
 @pytest.fixture
 def service(store: SqliteAuditLog, clock: Clock) -> ManagerService:
     """A manager signed in, after: pin_set (1), sign_out (2), sign_in (3), refunds 4..9."""
-    service = ManagerService(store, store, lane="2", clock=clock, scrypt=ScryptParams(16, 1, 1))
+    service = ManagerService(store, store, lane="2", clock=clock, scrypt=FAST_SCRYPT)
     service.set_pin(None, PIN)
     service.sign_out()
     service.sign_in(PIN)

@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from pos_app.domain.payment_flow import PaymentKind
-from pos_app.domain.pin import ScryptParams
 from pos_app.justifi.client import JustifiClient
 from pos_app.justifi.payments_list import JustifiPaymentsSource
 from pos_app.services.history import HistoryRow, HistoryService
@@ -23,6 +22,7 @@ from pos_app.storage.journal import SqliteJournal
 from pos_app.ui.history_window import HistoryWindow
 from tests.support.gui import wait_until
 from tests.support.lanes import TestLane, collect, lane
+from tests.support.manager import FAST_SCRYPT
 from tests.support.sandbox import SandboxHandle
 
 TODAY = datetime.now().astimezone().date()
@@ -53,7 +53,7 @@ async def no_details(_ref: str) -> Any:
 
 def signed_in_manager(tmp_path: Path) -> ManagerService:
     audit = SqliteAuditLog(tmp_path / "audit.sqlite3")
-    manager = ManagerService(audit, audit, lane="test", scrypt=ScryptParams(n=2**4, r=1, p=1))
+    manager = ManagerService(audit, audit, lane="test", scrypt=FAST_SCRYPT)
     assert manager.set_pin(None, "2580").ok
     return manager
 

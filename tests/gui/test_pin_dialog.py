@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,26 +12,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
-from pos_app.domain.pin import ScryptParams
 from pos_app.services.manager import ManagerService, ManagerStatus
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.ui.pin_dialog import ManagerScreen, PinDialog, PinMode, ensure_manager
 from tests.support.gui import wait_until
+from tests.support.manager import FAST_SCRYPT, T0, Clock
 
 PIN = "735190"
 WRONG = "246813"
-T0 = datetime(2025, 3, 14, 14, 2, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -47,7 +35,7 @@ def store(tmp_path: Path) -> Iterator[SqliteAuditLog]:
 
 @pytest.fixture
 def service(store: SqliteAuditLog, clock: Clock) -> ManagerService:
-    return ManagerService(store, store, lane="1", clock=clock, scrypt=ScryptParams(16, 1, 1))
+    return ManagerService(store, store, lane="1", clock=clock, scrypt=FAST_SCRYPT)
 
 
 @pytest.fixture

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pos_app.domain.pin import ScryptParams
 from pos_app.services.manager import ManagerService
 from pos_app.services.ports import HistoryQuery
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.storage.journal import SqliteJournal
+from tests.support.manager import FAST_SCRYPT
 from tests.support.sandbox import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -75,7 +75,7 @@ def cli_env(
 def set_manager_pin(data_dir: Path, pin: str) -> None:
     """Set the first manager PIN in the audit log under `data_dir` (a cheap scrypt cost)."""
     with SqliteAuditLog(data_dir / "audit.sqlite3") as audit:
-        manager = ManagerService(audit, audit, lane="test", scrypt=ScryptParams(2**4, 1, 1))
+        manager = ManagerService(audit, audit, lane="test", scrypt=FAST_SCRYPT)
         if not manager.has_pin():
             assert manager.set_pin(None, pin).ok
 

@@ -6,7 +6,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,24 +22,10 @@ from pos_app.services.manager import (
     SignInStatus,
 )
 from pos_app.storage.audit import SqliteAuditLog
+from tests.support.manager import FAST_SCRYPT, T0, Clock
 
-FAST = ScryptParams(n=2**4, r=1, p=1)
-T0 = datetime(2025, 3, 14, 14, 2, tzinfo=UTC)
 PIN = "735190"
 WRONG = "246813"
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -59,7 +45,7 @@ def clock() -> Clock:
 
 
 def service_on(store: SqliteAuditLog, clock: Clock, lane: str = "1") -> ManagerService:
-    return ManagerService(store, store, lane=lane, clock=clock, scrypt=FAST)
+    return ManagerService(store, store, lane=lane, clock=clock, scrypt=FAST_SCRYPT)
 
 
 @pytest.fixture

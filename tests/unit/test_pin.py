@@ -29,8 +29,8 @@ from pos_app.domain.pin import (
     pin_format_problem,
     verify_pin,
 )
+from tests.support.manager import FAST_SCRYPT
 
-FAST = ScryptParams(n=2**4, r=1, p=1)  # tests only; production is PRODUCTION_SCRYPT
 T0 = datetime(2025, 3, 14, 14, 2, tzinfo=UTC)
 
 pins = st.text(alphabet="0123456789", min_size=4, max_size=8)
@@ -81,7 +81,7 @@ def test_messages_are_sentences_for_a_manager() -> None:
 
 
 def test_the_stored_form_describes_itself_and_holds_no_pin() -> None:
-    encoded = hash_pin("735190", FAST)
+    encoded = hash_pin("735190", FAST_SCRYPT)
     scheme, n, r, p, salt, digest = encoded.split("$")
     assert (scheme, n, r, p) == ("scrypt", "16", "1", "1")
     assert len(base64.b64decode(salt)) == 16
@@ -98,11 +98,11 @@ def test_production_cost_is_the_default() -> None:
     assert encoded.startswith("scrypt$16384$8$1$")
     assert verify_pin("735190", encoded)
     assert not needs_rehash(encoded)
-    assert needs_rehash(hash_pin("735190", FAST))
+    assert needs_rehash(hash_pin("735190", FAST_SCRYPT))
 
 
 def test_each_hash_has_its_own_salt() -> None:
-    first, second = hash_pin("2580", FAST), hash_pin("2580", FAST)
+    first, second = hash_pin("2580", FAST_SCRYPT), hash_pin("2580", FAST_SCRYPT)
     assert first != second
     assert first.split("$")[4] != second.split("$")[4]
 
@@ -131,17 +131,17 @@ def test_an_unreadable_stored_hash_is_an_error_not_a_wrong_pin(encoded: str) -> 
 
 
 def test_a_pin_of_the_wrong_shape_never_matches() -> None:
-    encoded = hash_pin("2580", FAST)
+    encoded = hash_pin("2580", FAST_SCRYPT)
     assert not verify_pin("", encoded)
     assert not verify_pin("2580 ", encoded)
     with pytest.raises(PinError):
-        hash_pin("12", FAST)
+        hash_pin("12", FAST_SCRYPT)
 
 
 @settings(max_examples=40, deadline=None)
 @given(pin=pins, other=pins)
 def test_only_the_same_pin_verifies(pin: str, other: str) -> None:
-    encoded = hash_pin(pin, FAST)
+    encoded = hash_pin(pin, FAST_SCRYPT)
     assert verify_pin(pin, encoded)
     assert verify_pin(other, encoded) == (other == pin)
 
