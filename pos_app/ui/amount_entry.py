@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Final
 
 from PySide6.QtCore import Qt, Signal
@@ -209,8 +210,9 @@ class AmountEntry(QWidget):
         button.setMinimumSize(max(_KEY_WIDTH_PX, _MIN_TOUCH_PX), max(_KEY_HEIGHT_PX, _MIN_TOUCH_PX))
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         button.setFont(_pixel_font(self.font(), _KEY_FONT_PX))
-        # The physical keys do the same, so the keypad keys stay out of the Tab order.
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Tab reaches every key (a keyboard-only cashier presses it with Space); a tap
+        # does not take the focus, so typing and a scanner's burst keep going where they were.
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         button.setAutoRepeat(object_name == "keypadBackspace")
         return button
 
@@ -242,6 +244,14 @@ class AmountEntry(QWidget):
         layout.addWidget(self.hint)
         layout.addLayout(keypad)
         layout.addStretch(1)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """Tab walks the keys as they are read: row by row, then Clear and Add to sale."""
+        chain = [self, *(self.keys[d] for row in _KEY_ROWS for d in row)]
+        chain += [self.backspace_button, self.clear_button, self.add_button]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     # -- state ---------------------------------------------------------------------
 

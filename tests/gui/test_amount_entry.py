@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from pos_app.ui.amount_entry import AmountEntry
 
@@ -157,3 +157,44 @@ def test_keypad_meets_touch_and_accessibility_rules(entry: AmountEntry) -> None:
     assert display is not None
     assert display.accessibleName() == "Typed amount $0.00"
     assert display.font().pixelSize() >= 32
+
+
+KEYS_IN_READING_ORDER = [
+    *(f"keypad{d}" for d in ("7", "8", "9", "4", "5", "6", "1", "2", "3", "00", "0")),
+    "keypadBackspace",
+    "keypadClear",
+    "addAmountButton",
+]
+
+
+def focused_name() -> str:
+    focus = QApplication.focusWidget()
+    return focus.objectName() if focus is not None else ""
+
+
+def test_tab_walks_onto_every_key_in_reading_order(qtbot: Any, entry: AmountEntry) -> None:
+    with qtbot.waitActive(entry):
+        entry.activateWindow()
+    entry.setFocus()
+    click(qtbot, entry, "keypad4")  # something typed: "Add to sale" can take the focus too
+    assert focused_name() == "amountEntry"  # a tap on a key leaves the focus where it was
+    walked = []
+    for _ in KEYS_IN_READING_ORDER:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        walked.append(focused_name())
+    assert walked == KEYS_IN_READING_ORDER
+    for _ in KEYS_IN_READING_ORDER:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+    assert focused_name() == "amountEntry"
+
+
+def test_space_on_a_focused_key_presses_it(qtbot: Any, entry: AmountEntry) -> None:
+    with qtbot.waitActive(entry):
+        entry.activateWindow()
+    entry.setFocus()
+    qtbot.keyClick(entry, Qt.Key.Key_Tab)
+    assert focused_name() == "keypad7"
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    assert shown(entry) == "$0.07"
+    qtbot.keyClick(QApplication.focusWidget(), "2")  # digits still type while a key has focus
+    assert shown(entry) == "$0.72"
