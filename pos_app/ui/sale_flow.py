@@ -2,7 +2,11 @@
 
 The window composes widgets; this controller runs the payment engine's
 streams through the payment dialog, one payment at a time, and keeps the
-unresolved-payments banner true.
+unresolved-payments banner true. What settles a payment is the journal: an
+approval completes the sale; a run that ended without an outcome (unresolved,
+or a bug that broke the stream) stays in the journal's unfinished list, so the
+banner offers "Check again" and the sale stays open. Nothing here turns it
+into a decline.
 """
 
 from __future__ import annotations

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 
+from pos_app.domain.payment_flow import PaymentState, StateName
+from pos_app.services.payments import PaymentRun
 from pos_app.services.ports import HistoryQuery
 from pos_app.ui.sale_flow import SaleRequest
 from tests.support.gui import wait_until
@@ -223,3 +227,55 @@ async def test_unresolved_stays_in_a_banner_until_checked_again(
         await wait_until(lambda: not window.banner.isVisibleTo(window))
         [op] = w.lane.journal.history(HistoryQuery())
         assert op.status == "timed_out"
+
+
+class BreaksWhenWaiting:
+    """The engine's run with a bug: it raises once the terminal waits for the card."""
+
+    def __init__(self, run: PaymentRun) -> None:
+        self.run = run
+        self.operation = run.operation
+
+    @property
+    def state(self) -> PaymentState:
+        return self.run.state
+
+    async def steps(self) -> AsyncIterator[PaymentState]:
+        async for state in self.run:
+            yield state
+            if state.name is StateName.WAITING:
+                raise RuntimeError("a bug while following the payment")
+
+    def __aiter__(self) -> AsyncIterator[PaymentState]:
+        return self.steps()
+
+
+async def test_a_run_that_breaks_leaves_the_sale_open_and_unsettled(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:
+        window = w.window
+        charge = w.lane.service.charge
+        monkeypatch.setattr(
+            w.lane.service, "charge", lambda *a, **k: BreaksWhenWaiting(charge(*a, **k))
+        )
+        completed: list[object] = []
+        window.flow.sale_completed.connect(completed.append)
+        await start_charge(qtbot, w)
+        dialog = window.flow.dialog
+        assert dialog is not None
+        await wait_until(lambda: dialog.broken)
+        assert dialog.state == "waiting"  # what the journal holds, not a made-up outcome
+        click(qtbot, button(w, "keepOpenButton"))
+        assert (await finish_flow(w)).name.value == "waiting"
+        assert completed == []
+        assert not window.cart_model.cart.is_empty
+        assert window.banner.isVisibleTo(window)
+        [op] = w.lane.journal.history(HistoryQuery())
+        assert op.status == "waiting"
+
+        sandbox.present("trm_virtual")  # the customer paid on the terminal after all
+        click(qtbot, window.banner.findChild(type(window.charge_button), "checkAgainBannerButton"))
+        await wait_until(lambda: not window.banner.isVisibleTo(window))
+        [op] = w.lane.journal.history(HistoryQuery())
+        assert op.status == "approved"

@@ -55,6 +55,8 @@ CANCEL_ALREADY_REQUESTED: Final = (
     "Cancel was already requested. Press X on the terminal; the window closes when the"
     " outcome arrives."
 )
+# Between the Cancel press and the engine journaling the request (a moment).
+ASKING_TO_CANCEL: Final = "Asking to cancel..."
 CANCEL_NOT_POSSIBLE: Final = (
     "This cannot be cancelled from here. Wait a moment for JustiFi's answer."
 )
