@@ -26,7 +26,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from pos_app.sandbox.clock import parse_iso
 from pos_app.sandbox.engine import (
@@ -34,10 +33,19 @@ from pos_app.sandbox.engine import (
     Event,
     Sandbox,
     SandboxConfig,
+    not_found,
     public,
 )
 from pos_app.sandbox.events import EventSender, Publisher
-from pos_app.sandbox.faults import BEFORE_ACTING, Fault, FaultPlan, fault_from_body
+from pos_app.sandbox.fault_responses import after_acting, before_acting
+from pos_app.sandbox.faults import (
+    BEFORE_ACTING,
+    SESSION_KINDS,
+    Fault,
+    FaultPlan,
+    FaultRequest,
+    fault_from_body,
+)
 from pos_app.sandbox.fleet import TEST_CARDS, TerminalSpec
 
 log = logging.getLogger("pos_app.sandbox")
@@ -48,6 +56,7 @@ TICK_SECONDS = 0.02
 LOOPBACK = ("127.0.0.1", "::1", "localhost", "testclient")
 
 Handler = Callable[["Call"], tuple[int, Any]]
+Refuser = Callable[[float], Awaitable[None]]
 
 
 @dataclass
@@ -58,6 +67,7 @@ class Call:
     sandbox: Sandbox
     sub_account: str | None
     body: dict[str, Any]
+    device: dict[str, Any] | None = None  # a terminal-behaviour fault for a new session
 
     def path_param(self, name: str) -> str:
         """A path parameter."""
@@ -88,6 +98,8 @@ class Runtime:
     events: EventSender = field(default_factory=EventSender)
     idempotency: dict[tuple[str, str], IdempotencyEntry] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
+    refuse: Refuser | None = None  # set by the server: stop accepting for a while
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # With a state file, keys outlive a restart as they do at JustiFi.
@@ -113,7 +125,7 @@ class Runtime:
     def reset(self) -> None:
         """Everything back to a fresh start (control API)."""
         self.sandbox.reset()
-        self.faults.clear()
+        self.faults.reset()
         self.idempotency.clear()
         self.requests.clear()
         self.events.configure(_scenario_publisher(self.sandbox.config))
@@ -131,27 +143,6 @@ def envelope(object_type: str, data: Any) -> dict[str, Any]:
 def error_response(error: ApiError) -> JSONResponse:
     """JustiFi's error body."""
     return JSONResponse(error.body(), status_code=error.status)
-
-
-class DroppedConnection(Response):
-    """Starts an answer and stops: the server closes the connection mid-reply.
-
-    An ASGI app cannot close its socket; uvicorn does so when an app returns
-    after starting a response it never finished, which the client sees as
-    the connection dropping.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(status_code=200)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-            }
-        )
 
 
 class _QuietDrops(logging.Filter):
@@ -185,6 +176,9 @@ def _cursor_id(cursor: str, param: str) -> str:
 
 def page(request: Request, records: list[dict[str, Any]]) -> dict[str, Any]:
     """A JustiFi list: `limit`, `after_cursor`, `before_cursor`, newest first."""
+    hide_newer_than = getattr(request.state, "hide_newer_than", None)
+    if hide_newer_than is not None:  # a `stale_list` fault: the index lags the writes
+        records = [r for r in records if parse_iso(r["created_at"]) <= hide_newer_than]
     raw_limit = request.query_params.get("limit", "25")
     try:
         limit = int(raw_limit)
@@ -266,27 +260,57 @@ def _fingerprint(request: Request, sub_account: str | None, body: dict[str, Any]
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _fault_response(fault: Fault) -> Response:
-    if fault.kind == "drop":
-        return DroppedConnection()
-    if fault.kind == "rate_limit":
-        return JSONResponse(
-            {"error": {"code": "rate_limited", "message": "Too many requests."}},
-            status_code=429,
-            headers={"Retry-After": str(fault.retry_after)},
+def _terminals_of(sandbox: Sandbox, path: str, raw: bytes) -> set[str]:
+    """Terminals a request is about: in its path, its body, or its intent's sessions."""
+    store = sandbox.store
+    segments = [s for s in path.split("/") if s]
+    found = {s for s in segments if store.get("terminal", s) is not None}
+    try:
+        body = json.loads(raw) if raw.strip() else None
+    except (ValueError, RecursionError):
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("terminal_id"), str):
+        found.add(body["terminal_id"])
+    ids = set(segments)
+    for session in store.all("session"):
+        if ids & {session["payment_intent_id"], session["checkout_id"], session["payment_id"]}:
+            found.add(session["terminal_id"])
+    for kind in ("payment", "refund"):
+        for object_id in ids:
+            record = store.get(kind, object_id)
+            if record is not None and record.get("terminal_id"):
+                found.add(record["terminal_id"])
+    return found
+
+
+def _take_fault(runtime: Runtime, request: Request, raw: bytes) -> Fault | None:
+    path = request.url.path
+    return runtime.faults.take(
+        FaultRequest(
+            request.method,
+            path,
+            request.headers.get("sub-account"),
+            lambda: _terminals_of(runtime.sandbox, path, raw),
         )
-    status = 500 if fault.kind == "error_500" else 503
-    return JSONResponse(
-        {"error": {"code": "server_error", "message": "Simulated server error."}},
-        status_code=status,
     )
 
 
-def _lost_or(fault: Fault | None, response: Response) -> Response:
-    """The answer, unless a `lost_answer` fault drops it after the work was done."""
-    if fault is not None and fault.kind == "lost_answer":
-        return DroppedConnection()
-    return response
+async def _answer(
+    runtime: Runtime,
+    fault: Fault | None,
+    status: int,
+    payload: Any,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """The operation's answer through whatever fault strikes after the work is done."""
+    if fault is not None and fault.kind == "read_lag" and status in (200, 201):
+        data = payload.get("data") if isinstance(payload, dict) else None
+        object_id = data.get("id") if isinstance(data, dict) else None
+        if isinstance(object_id, str):
+            runtime.faults.lag_reads(fault, object_id)
+    if fault is not None and fault.kind == "delayed_answer":
+        await asyncio.sleep(fault.delay)
+    return after_acting(fault, status, payload, headers or {})
 
 
 def justifi_route(
@@ -304,9 +328,13 @@ def justifi_route(
         sandbox.tick()
         route = request.scope.get("route")
         runtime.requests[f"{request.method} {getattr(route, 'path', request.url.path)}"] += 1
-        fault = runtime.faults.take(request.method, request.url.path)
+        lagging = runtime.faults.lagging_read(request.method, request.url.path)
+        if lagging is not None:
+            return error_response(not_found("object", lagging))
+        raw = await request.body() if request.method in ("POST", "PATCH") else b""
+        fault = _take_fault(runtime, request, raw)
         if fault is not None and fault.kind in BEFORE_ACTING:
-            return _fault_response(fault)
+            return before_acting(fault)
         key: tuple[str, str] | None = None
         try:
             if auth:
@@ -318,11 +346,22 @@ def justifi_route(
             if request.method == "POST":
                 key, replay = _claim_key(runtime, request, account, body, idempotency)
                 if replay is not None:
-                    return _lost_or(fault, replay)
+                    return await _answer(
+                        runtime,
+                        fault,
+                        replay.status,
+                        replay.payload,
+                        {"Idempotent-Replayed": "true"},
+                    )
             if fault is not None and fault.kind == "slow":
                 await asyncio.sleep(fault.delay)
+            if fault is not None and fault.kind == "stale_list":
+                request.state.hide_newer_than = sandbox.clock.now() - float(fault.param("lag"))
+            device = None
+            if fault is not None and fault.kind in SESSION_KINDS:
+                device = {"kind": fault.kind, **fault.params}
             sandbox.tick()
-            status, payload = handler(Call(request, sandbox, account, body))
+            status, payload = handler(Call(request, sandbox, account, body, device))
         except ApiError as error:
             _release_key(runtime, key, failed=True)
             return error_response(error)
@@ -334,9 +373,7 @@ def justifi_route(
             runtime.remember(
                 key, IdempotencyEntry(runtime.idempotency[key].fingerprint, "done", status, payload)
             )
-        if status == 204:
-            return _lost_or(fault, Response(status_code=204))
-        return _lost_or(fault, JSONResponse(payload, status_code=status))
+        return await _answer(runtime, fault, status, payload)
 
     return endpoint
 
@@ -347,7 +384,7 @@ def _claim_key(
     account: str | None,
     body: dict[str, Any],
     rule: str,
-) -> tuple[tuple[str, str] | None, Response | None]:
+) -> tuple[tuple[str, str] | None, IdempotencyEntry | None]:
     raw = request.headers.get("idempotency-key")
     if raw is None:
         if rule == "required":
@@ -377,9 +414,7 @@ def _claim_key(
                 param="Idempotency-Key",
             )
         if entry.state == "done":
-            return None, JSONResponse(
-                entry.payload, status_code=entry.status, headers={"Idempotent-Replayed": "true"}
-            )
+            return None, entry
         held = (
             entry.state == "failed" and time.monotonic() - entry.failed_at < FAILED_KEY_HOLD_SECONDS
         )
@@ -408,9 +443,10 @@ async def oauth_token(request: Request) -> Response:
     """POST /oauth/token (no envelope)."""
     runtime = _runtime(request)
     runtime.requests["POST /oauth/token"] += 1
-    fault = runtime.faults.take("POST", "/oauth/token")
+    raw = await request.body()
+    fault = _take_fault(runtime, request, raw)
     if fault is not None and fault.kind in BEFORE_ACTING:
-        return _fault_response(fault)
+        return before_acting(fault)
     try:
         body = await _json_body(request)
         token = runtime.sandbox.issue_token(body.get("client_id"), body.get("client_secret"))
@@ -418,9 +454,7 @@ async def oauth_token(request: Request) -> Response:
         return error_response(error)
     if fault is not None and fault.kind == "slow":
         await asyncio.sleep(fault.delay)
-    if fault is not None and fault.kind == "lost_answer":
-        return DroppedConnection()
-    return JSONResponse({"access_token": token})
+    return await _answer(runtime, fault, 200, {"access_token": token})
 
 
 def _list(kind: str, object_type: str | None = None) -> Handler:
@@ -521,12 +555,12 @@ def _session_response(call: Call, session: dict[str, Any]) -> dict[str, Any]:
 
 
 def terminal_pay(call: Call) -> tuple[int, Any]:
-    session = call.sandbox.terminal_pay(call.body, call.sub_account)
+    session = call.sandbox.terminal_pay(call.body, call.sub_account, call.device)
     return 201, _session_response(call, session)
 
 
 def terminal_refund(call: Call) -> tuple[int, Any]:
-    session = call.sandbox.terminal_refund(call.body, call.sub_account)
+    session = call.sandbox.terminal_refund(call.body, call.sub_account, call.device)
     return 201, _session_response(call, session)
 
 
@@ -610,7 +644,11 @@ def _terminal_view(runtime: Runtime, terminal: dict[str, Any]) -> dict[str, Any]
 
 
 def _session_view(session: dict[str, Any]) -> dict[str, Any]:
-    return {**public(session), "deadline_epoch": session["_deadline"]}
+    return {
+        **public(session),
+        "deadline_epoch": session["_deadline"],
+        "device_fault": session.get("_device"),
+    }
 
 
 def control_state(runtime: Runtime, body: dict[str, Any], request: Request) -> Any:
@@ -689,10 +727,44 @@ def control_sessions(runtime: Runtime, body: dict[str, Any], request: Request) -
 
 def control_faults(runtime: Runtime, body: dict[str, Any], request: Request) -> Any:
     if request.method == "POST":
-        runtime.faults.arm(fault_from_body(body))
+        try:
+            fault = fault_from_body(body)
+        except ValueError as exc:
+            raise ApiError(400, "invalid_parameter", f"Bad fault: {exc}.") from exc
+        if fault.kind == "refuse_connections":
+            _refuse_connections(runtime, fault)
+        else:
+            runtime.faults.arm(fault)
     elif request.method == "DELETE":
         runtime.faults.clear()
     return [f.as_dict() for f in runtime.faults.faults]
+
+
+def _refuse_connections(runtime: Runtime, fault: Fault) -> None:
+    """Close the listening socket now and reopen it on the same port `seconds` later."""
+    refuse = runtime.refuse
+    if refuse is None:
+        raise ApiError(
+            400,
+            "invalid_parameter",
+            "Bad fault: refuse_connections needs the sandbox served by `pos-app sandbox`"
+            " or server.serving().",
+        )
+    seconds = float(fault.param("seconds"))
+    fault.count = None
+    runtime.faults.arm(fault)
+    runtime.faults.refusing_until = time.monotonic() + seconds
+
+    async def window() -> None:
+        try:
+            await refuse(seconds)
+        finally:
+            if fault in runtime.faults.faults:
+                runtime.faults.faults.remove(fault)
+
+    task = asyncio.get_running_loop().create_task(window())
+    runtime.tasks.add(task)
+    task.add_done_callback(runtime.tasks.discard)
 
 
 def control_tokens_expire(runtime: Runtime, body: dict[str, Any], request: Request) -> Any:
@@ -703,6 +775,8 @@ def control_stats(runtime: Runtime, body: dict[str, Any], request: Request) -> A
     store = runtime.sandbox.store
     return {
         "requests": dict(runtime.requests),
+        "requests_total": sum(runtime.requests.values()),
+        "faults": runtime.faults.stats(),
         "objects": {
             kind: store.count(kind)
             for kind in ("payment_intent", "checkout", "payment", "refund", "session")

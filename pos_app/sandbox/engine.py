@@ -405,8 +405,13 @@ class Sandbox:
 
     # -- sending to a terminal --------------------------------------------
 
-    def terminal_pay(self, body: dict[str, Any], sub_account: str | None) -> Record:
-        """POST /v1/terminals/pay in either form; returns the new session."""
+    def terminal_pay(
+        self, body: dict[str, Any], sub_account: str | None, device: Record | None = None
+    ) -> Record:
+        """POST /v1/terminals/pay in either form; returns the new session.
+
+        `device` is a terminal-behaviour fault (`late_approval`, `never_resolves`).
+        """
         terminal_id = valid_id(body.get("terminal_id"), "terminal_id")
         intent_id = body.get("payment_intent_id")
         checkout_id = body.get("checkout_id")
@@ -434,7 +439,7 @@ class Sandbox:
             intent["last_error"] = None
             self._touch("payment_intent", intent)
             return self._start_session(
-                terminal, "payment", intent["amount"], payment_intent_id=intent["id"]
+                terminal, "payment", intent["amount"], payment_intent_id=intent["id"], device=device
             )
         checkout = self.find("checkout", valid_id(checkout_id, "checkout_id"), sub_account)
         self._require_idle(terminal)
@@ -446,10 +451,12 @@ class Sandbox:
                 param="checkout_id",
             )
         return self._start_session(
-            terminal, "payment", checkout["amount"], checkout_id=checkout["id"]
+            terminal, "payment", checkout["amount"], checkout_id=checkout["id"], device=device
         )
 
-    def terminal_refund(self, body: dict[str, Any], sub_account: str | None) -> Record:
+    def terminal_refund(
+        self, body: dict[str, Any], sub_account: str | None, device: Record | None = None
+    ) -> Record:
         """POST /v1/terminals/refund: the customer taps to take money back."""
         terminal_id = valid_id(body.get("terminal_id"), "terminal_id")
         intent_id = valid_id(body.get("payment_intent_id"), "payment_intent_id")
@@ -466,7 +473,12 @@ class Sandbox:
         amount = self._valid_refund_amount(payment, body.get("amount"))
         self._require_idle(terminal)
         return self._start_session(
-            terminal, "refund", amount, payment_intent_id=intent_id, refund_payment_id=payment["id"]
+            terminal,
+            "refund",
+            amount,
+            payment_intent_id=intent_id,
+            refund_payment_id=payment["id"],
+            device=device,
         )
 
     def _start_session(
@@ -478,10 +490,24 @@ class Sandbox:
         payment_intent_id: str | None = None,
         checkout_id: str | None = None,
         refund_payment_id: str | None = None,
+        device: Record | None = None,
     ) -> Record:
         started = self.clock.now()
         action: dict[str, Any] | None = None
-        if terminal["_behaviour"] == "auto":
+        deadline: float | None = started + DEVICE_TIMEOUT_SECONDS
+        if device is not None and device["kind"] == "never_resolves":
+            deadline = None  # the device never reports: the session stays open
+        elif device is not None:  # late_approval: JustiFi hears an approval after 90 s
+            approve_at = float(device["approve_at"])
+            action = {
+                "at": started + approve_at,
+                "action": "approve",
+                "code": None,
+                "message": None,
+                "card": None,
+            }
+            deadline = started + max(DEVICE_TIMEOUT_SECONDS, approve_at + 1.0)
+        elif terminal["_behaviour"] == "auto":
             outcome = outcome_for_amount(amount)
             if outcome.action != "walk_away":
                 action = {
@@ -505,7 +531,8 @@ class Sandbox:
             "platform_account_id": self.config.platform_account,
             "created_at": iso(started),
             "updated_at": iso(started),
-            "_deadline": started + DEVICE_TIMEOUT_SECONDS,
+            "_deadline": deadline,
+            "_device": device["kind"] if device else None,
             "_action": action,
             "_refund_payment_id": refund_payment_id,
             "_refund_id": None,
@@ -534,7 +561,7 @@ class Sandbox:
             action = session["_action"]
             if action is not None and now >= action["at"]:
                 self.act(session, action["action"], action.get("code"), action.get("card"))
-            elif now >= session["_deadline"]:
+            elif session["_deadline"] is not None and now >= session["_deadline"]:
                 self._finish_without_card(session, TERMINAL_TIMEOUT)
 
     def act(

@@ -12,7 +12,7 @@ import contextlib
 import math
 import socket
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -88,14 +88,52 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _server(config: SandboxConfig, log_level: str) -> uvicorn.Server:
+REOPEN_ATTEMPTS = 100
+
+
+def _refuser(server: uvicorn.Server, sock: socket.socket) -> Callable[[float], Awaitable[None]]:
+    """Stop accepting connections for a while, then listen on the same port again.
+
+    The listening socket is closed (new connections are refused by the
+    kernel, as on a closed port) and idle keep-alive connections are closed
+    too, so a pooled client really has to connect again. Connections busy
+    with a request finish it, then close.
+    """
+    host, port = sock.getsockname()[:2]
+
+    async def refuse(seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        listening = list(server.servers)
+        if not listening:
+            return
+        factory = listening[0]._protocol_factory  # type: ignore[attr-defined]
+        for listener in listening:
+            listener.close()
+        for connection in list(server.server_state.connections):
+            connection.shutdown()
+        await asyncio.sleep(seconds)
+        for _ in range(REOPEN_ATTEMPTS):  # the port may still be held for a moment
+            try:
+                fresh = bind(host, port)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        else:
+            raise OSError(f"could not listen on port {port} again")
+        server.servers = [await loop.create_server(factory, sock=fresh, backlog=128)]
+
+    return refuse
+
+
+def _server(config: SandboxConfig, log_level: str, sock: socket.socket) -> uvicorn.Server:
     import uvicorn
 
     from pos_app.sandbox.api import create_app
 
-    return uvicorn.Server(
+    app = create_app(config)
+    server = uvicorn.Server(
         uvicorn.Config(
-            create_app(config),
+            app,
             http="h11",
             loop="asyncio",
             lifespan="on",
@@ -104,6 +142,8 @@ def _server(config: SandboxConfig, log_level: str) -> uvicorn.Server:
             timeout_graceful_shutdown=1,
         )
     )
+    app.state.runtime.refuse = _refuser(server, sock)
+    return server
 
 
 @contextlib.asynccontextmanager
@@ -112,7 +152,7 @@ async def serving(
 ) -> AsyncIterator[str]:
     """Run the sandbox inside the current event loop (tests without Qt); yields its URL."""
     sock = bind(host, port)
-    server = _server(config, "warning")
+    server = _server(config, "warning", sock)
     task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
     try:
         while not server.started:
@@ -147,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"time scale:    {config.scenario.time_scale or config.time_scale:g}", flush=True)
     if config.state_path:
         print(f"state file:    {config.state_path}", flush=True)
-    server = _server(config, args.log_level)
+    server = _server(config, args.log_level, sock)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(server.serve(sockets=[sock]))
     return 0

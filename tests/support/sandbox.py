@@ -93,13 +93,14 @@ class SandboxHandle:
         self.control("POST", "time", body)
 
     def fault(
-        self, kind: str, path: str = "*", method: str = "*", count: int = 1, **extra: Any
-    ) -> None:
-        self.control(
-            "POST",
-            "faults",
-            {"kind": kind, "path": path, "method": method, "count": count, **extra},
-        )
+        self, kind: str, path: str = "*", method: str = "*", count: int | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """Arm a fault (without `count`: once, or unlimited with a `probability`); its listing."""
+        body = {"kind": kind, "path": path, "method": method, **extra}
+        if count is not None:
+            body["count"] = count
+        armed: list[dict[str, Any]] = self.control("POST", "faults", body)
+        return armed[-1] if armed else {}
 
     def present(
         self, terminal_id: str, card: str | None = None, decline_code: str | None = None
