@@ -25,7 +25,7 @@ import httpx
 from pos_app import __version__
 from pos_app.config import Settings, SettingsError, data_dir, load_settings, log_dir
 from pos_app.domain.money import AmountError, Money, parse_amount
-from pos_app.domain.payment_flow import PaymentState, StateName, is_final
+from pos_app.domain.payment_flow import PaymentState, StateName, is_final, is_in_progress
 from pos_app.domain.texts import card_text, status_line
 from pos_app.justifi.client import JustifiClient
 from pos_app.justifi.gateway import JustifiGateway
@@ -36,6 +36,7 @@ from pos_app.sandbox.remote import SandboxProcess, launch_sandbox
 from pos_app.secrets import read_client_secret
 from pos_app.services.manager import AuditAction, ManagerService, SignInStatus
 from pos_app.services.payments import (
+    AUTH_FAILED,
     EngineSettings,
     InvalidRequestError,
     PaymentRun,
@@ -62,6 +63,11 @@ EXIT_BY_STATE = {
     StateName.TIMED_OUT: EXIT_NOT_PAID,
     StateName.UNRESOLVED: EXIT_UNRESOLVED,
 }
+#: Attempts per call for the manager's lists (history, end of day); the payment
+#: engine's own calls are single attempts: it owns the retry policy.
+REPORT_ATTEMPTS = 3
+TERMINAL_NOT_FOUND = "terminal_not_found"
+AUTH_REFUSED_TEXT = "JustiFi refused the client id or secret; check the credentials."
 
 
 class UsageError(Exception):
@@ -126,13 +132,25 @@ async def _wired_lane(
                 client=client,
                 user_agent=f"pos-app/{__version__}",
             )
-            justifi = JustifiClient(http)
-            gateway = JustifiGateway(justifi, settings.payment_flow, settings.currency)
-            engine = EngineSettings(poll_interval=settings.poll_interval, lane=settings.lane)
-            service = PaymentService(gateway, journal, engine)
-            yield Lane(settings, service, journal, demo, url if demo else None, justifi)
+            gateway = JustifiGateway(JustifiClient(http), settings.payment_flow, settings.currency)
+            service = PaymentService(gateway, journal, engine_settings(settings, demo=demo))
+            reports = JustifiClient(http.with_attempts(REPORT_ATTEMPTS))
+            yield Lane(settings, service, journal, demo, url if demo else None, reports)
     finally:
         journal.close()
+
+
+def engine_settings(settings: Settings, *, demo: bool) -> EngineSettings:
+    """The engine's timing from the settings; the demo sandbox's clock shortens the device's."""
+    device_timeout = settings.device_timeout
+    if demo:
+        device_timeout /= settings.sandbox_time_scale
+    return EngineSettings(
+        poll_interval=settings.poll_interval,
+        device_timeout=device_timeout,
+        grace=settings.answer_grace,
+        lane=settings.lane,
+    )
 
 
 def launch_demo_sandbox(settings: Settings) -> SandboxProcess:
@@ -188,30 +206,72 @@ def operation_json(op: Operation) -> dict[str, Any]:
 
 
 async def follow(run: PaymentRun, lane: Lane, *, as_json: bool, out: TextIO) -> int:
-    """Print progress until the final state; the exit code of the outcome."""
+    """Print progress until the final state; the exit code of the outcome.
+
+    Progress goes to stdout (stderr with --json). Connection trouble is said on
+    stderr as it starts ("retrying", with the reason) and when it clears.
+    """
     progress = sys.stderr if as_json else out
     last_line = ""
-    final: PaymentState | None = None
+    trouble: str | None = None
+    final = run.state
     async for state in run:
+        final = state
+        if state.name is StateName.RETRYING:
+            if state.trouble != trouble:
+                trouble = state.trouble or "no answer from JustiFi"
+                print(f"Connection trouble, retrying: {trouble}.", file=sys.stderr, flush=True)
+                last_line = ""
+            continue
+        if trouble is not None and is_in_progress(state):
+            print("Connection back; waiting for JustiFi's answer.", file=sys.stderr, flush=True)
+        trouble = None
+        refusal = bad_input_message(state)
+        if refusal is not None:
+            print(f"pos-app: {refusal}", file=sys.stderr, flush=True)
+            return EXIT_BAD_INPUT
         line = status_line(state)
         if line != last_line:
             print(line, file=progress, flush=True)
             last_line = line
-        final = state
-    if final is None or not is_final(final):
-        raise RuntimeError("the payment stream ended before a final state")
+    if not is_final(final):  # the engine promises a final state; say so if it broke that
+        log.error("the payment stream of %s ended at %s", run.operation.id, final.name.value)
+        final = run.state
     if as_json:
         op = lane.journal.get(run.operation.id) or run.operation
         print(json.dumps(operation_json(op)), file=out, flush=True)
     return EXIT_BY_STATE.get(final.name, EXIT_UNRESOLVED)
 
 
+def bad_input_message(state: PaymentState) -> str | None:
+    """The one line for an outcome that is bad input or configuration (exit 3), if it is one.
+
+    Both end the run before anything was sent: the credentials were refused, or
+    the terminal id is not on the account.
+    """
+    if state.name is not StateName.CANCELLED:
+        return None
+    if state.decline_code == AUTH_FAILED:
+        return AUTH_REFUSED_TEXT
+    if state.decline_code == TERMINAL_NOT_FOUND:
+        return (
+            f"terminal {state.terminal_id} is not on this JustiFi account;"
+            " `pos-app terminals` lists the ones that are. Nothing was charged."
+        )
+    return None
+
+
 # -- commands ------------------------------------------------------------------------------
 
 
-def _amount(text: str, settings: Settings) -> int:
+def _amount(text: str, settings: Settings, *, minimum_cents: int | None = None) -> int:
+    """Cents from the command line; JustiFi's charge minimum unless `minimum_cents` says less."""
     try:
-        return parse_amount(text, maximum_cents=settings.max_amount_cents).cents
+        if minimum_cents is None:
+            return parse_amount(text, maximum_cents=settings.max_amount_cents).cents
+        return parse_amount(
+            text, minimum_cents=minimum_cents, maximum_cents=settings.max_amount_cents
+        ).cents
     except AmountError as exc:
         raise UsageError(exc.message) from exc
 
@@ -227,7 +287,12 @@ async def cmd_charge(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
 async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
     with manager_signed_in(lane.settings) as manager:
         payment = await lane.service.payment_details(args.id)
-        amount = _amount(args.amount, lane.settings) if args.amount else payment.refundable_cents
+        # JustiFi's minimum is for charges: a refund of one cent is valid.
+        amount = (
+            _amount(args.amount, lane.settings, minimum_cents=1)
+            if args.amount
+            else payment.refundable_cents
+        )
         if args.to_card:
             run = lane.service.refund_to_card(payment, amount, args.reason)
         else:
@@ -452,10 +517,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         print(f"pos-app: {_message(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except GatewayConfigError:
-        print(
-            "pos-app: JustiFi refused the client id or secret; check the credentials.",
-            file=sys.stderr,
-        )
+        print(f"pos-app: {AUTH_REFUSED_TEXT}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except GatewayUnavailableError:
         print(

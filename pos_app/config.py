@@ -52,6 +52,10 @@ RECEIPT_HEADER_MAX_LINES = 8
 RECEIPT_HEADER_MAX_WIDTH = 48
 LANE_MAX_LENGTH = 64
 LOCAL_HTTP_PREFIXES = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+#: A JustiFi terminal gives up on a sale after this many seconds.
+DEVICE_TIMEOUT_SECONDS = 90.0
+#: After the device's time, how long an answer is still waited for.
+ANSWER_GRACE_SECONDS = 30.0
 
 _FILE_HEADER = (
     "# pos-app settings. Written by the settings dialog; safe to edit by hand.\n"
@@ -210,6 +214,21 @@ class Settings(BaseSettings):
     sandbox_time_scale: float = Field(
         1.0, gt=0, validation_alias=AliasChoices("POS_SANDBOX_TIME_SCALE", "sandbox_time_scale")
     )
+    # How long a charge, refund or void may wait for JustiFi's final answer once
+    # something was sent: the terminal's own timeout, then a grace for a slow or
+    # unreachable JustiFi. Past both the outcome is "unresolved" (never a decline).
+    device_timeout: float = Field(
+        DEVICE_TIMEOUT_SECONDS,
+        ge=1,
+        le=600,
+        validation_alias=AliasChoices("POS_DEVICE_TIMEOUT", "device_timeout"),
+    )
+    answer_grace: float = Field(
+        ANSWER_GRACE_SECONDS,
+        gt=0,
+        le=600,
+        validation_alias=AliasChoices("POS_ANSWER_GRACE", "answer_grace"),
+    )
 
     @field_validator("api_url")
     @classmethod
@@ -259,8 +278,19 @@ class Settings(BaseSettings):
         return self.demo if self.demo is not None else not self.has_credentials
 
     @property
+    def is_justifi_host(self) -> bool:
+        """Whether the API URL is JustiFi's own host (only there can real cards be charged)."""
+        return self.api_url.rstrip("/").lower() == DEFAULT_API_URL
+
+    @property
     def environment(self) -> str:
-        """TEST or LIVE as the credentials say (JustiFi's test ids start with test_)."""
+        """LIVE only for JustiFi's own host with credentials that are not test ones.
+
+        JustiFi's test client ids start with test_. Any other API URL (a local
+        sandbox, a staging proxy) never charges real cards: TEST.
+        """
+        if not self.is_justifi_host:
+            return "TEST"
         return "TEST" if (self.client_id or "").startswith("test_") else "LIVE"
 
 

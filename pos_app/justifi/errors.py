@@ -8,6 +8,8 @@ service layer, which turns them into cashier sentences: never show them raw.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AuthenticationError",
     "ConflictError",
@@ -19,6 +21,7 @@ __all__ = [
     "PaymentDeclined",
     "PermissionDenied",
     "TransientError",
+    "plain_reason",
 ]
 
 
@@ -31,6 +34,8 @@ class JustifiError(Exception):
         message: human-readable text, for logs.
         param: the request field the error is about, when given.
         decline_code: the issuer's decline reason, on declines.
+        reason: a short plain sentence for the cashier's "retrying" line, when the
+            raiser knows better than `plain_reason` (never a body or a token).
     """
 
     def __init__(
@@ -41,6 +46,7 @@ class JustifiError(Exception):
         code: str | None = None,
         param: str | None = None,
         decline_code: str | None = None,
+        reason: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -48,6 +54,7 @@ class JustifiError(Exception):
         self.code = code
         self.param = param
         self.decline_code = decline_code
+        self.reason = reason
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -94,7 +101,15 @@ class ConflictError(JustifiError):
 
 
 class TransientError(JustifiError):
-    """5xx or 429 that persisted through every retry."""
+    """5xx or 429 that persisted through every retry.
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds (number or HTTP date),
+    when it sent one.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 class NetworkError(JustifiError):
@@ -105,8 +120,8 @@ class NetworkError(JustifiError):
     so the outcome must be checked rather than assumed not to have happened.
     """
 
-    def __init__(self, message: str, *, maybe_acted: bool) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, maybe_acted: bool, reason: str | None = None) -> None:
+        super().__init__(message, reason=reason)
         self.maybe_acted = maybe_acted
 
     def __repr__(self) -> str:
@@ -115,3 +130,30 @@ class NetworkError(JustifiError):
 
 class MalformedResponse(JustifiError):
     """A response body that could not be parsed or did not have the expected shape."""
+
+
+def plain_reason(exc: JustifiError) -> str:
+    """A short plain sentence saying what went wrong, for a "retrying" line.
+
+    Never a response body, a token or an id: only the kind of trouble and,
+    where it helps, the HTTP status.
+    """
+    if exc.reason:
+        return exc.reason
+    if isinstance(exc, NetworkError):
+        return "the connection to JustiFi failed"
+    if isinstance(exc, MalformedResponse):
+        return "JustiFi's answer could not be read"
+    if isinstance(exc, AuthenticationError):
+        return "JustiFi refused the access token"
+    if isinstance(exc, PermissionDenied):
+        return "JustiFi refused permission (HTTP 403)"
+    if isinstance(exc, NotFound):
+        return "JustiFi did not find it yet (HTTP 404)"
+    if isinstance(exc, ConflictError):
+        return "JustiFi is still busy with the request (HTTP 409)"
+    if exc.status == 429:
+        return "JustiFi asked to slow down (HTTP 429)"
+    if exc.status is not None:
+        return f"JustiFi answered HTTP {exc.status}"
+    return "JustiFi's answer was not what this till expects"

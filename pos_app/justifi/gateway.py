@@ -23,6 +23,7 @@ from pos_app.justifi.errors import (
     PaymentDeclined,
     PermissionDenied,
     TransientError,
+    plain_reason,
 )
 from pos_app.justifi.models import (
     Checkout,
@@ -54,26 +55,62 @@ TERMINAL_TIMEOUT = "terminal_timeout"
 NOT_SENT = "not_sent"
 TERMINAL_REFUSALS = ("terminal_not_connected", "terminal_busy")
 RECOVERY_SEARCH_PAGES = 4  # how far back (x100 sales) a lost create is looked for
+UNKNOWN_STATUS = "JustiFi answered a status this till does not know"
+# What each object's `status` may be; anything else is schema drift, not an outcome.
+INTENT_STATUSES = frozenset(
+    {"requires_payment_method", "pending", "requires_capture", "canceled", "succeeded"}
+)
+CHECKOUT_STATUSES = frozenset({"created", "attempted", "completed", "expired"})
+COMPLETION_STATUSES = frozenset({"succeeded", "failed", "processing"})
+REFUND_STATUSES = frozenset({"pending", "succeeded", "failed"})
+# 4xx statuses that are not JustiFi's answer to the request itself.
+_NOT_AN_ANSWER = frozenset({401, 403, 404, 408, 409, 425, 429})
+_SENT_MEMORY = 256  # sessions whose baseline is remembered for a resend
 
 
 async def guarded(call: Callable[[], Awaitable[T]]) -> T:
-    """Run one JustiFi call, turning its errors into the port's."""
+    """Run one JustiFi call, turning its errors into the port's (each with a plain reason)."""
     try:
         return await call()
     except (NetworkError, TransientError, MalformedResponse) as exc:
-        raise GatewayUnavailableError(str(exc)) from exc
+        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+        raise GatewayUnavailableError(plain_reason(exc), retry_after=retry_after) from exc
     except (AuthenticationError, PermissionDenied) as exc:
-        raise GatewayConfigError(str(exc)) from exc
+        raise GatewayConfigError(plain_reason(exc)) from exc
     except ConflictError as exc:
         if exc.code in TERMINAL_REFUSALS:
             raise TerminalRefusedError(exc.code, exc.message) from exc
-        raise GatewayUnavailableError(str(exc)) from exc
+        raise GatewayUnavailableError(plain_reason(exc)) from exc
     except NotFound as exc:
         if exc.param == "terminal_id" or "terminal" in (exc.message or "").lower():
             raise TerminalRefusedError("terminal_not_found", exc.message) from exc
-        raise GatewayRefusedError(exc.code or "not_found", exc.message) from exc
+        raise GatewayRefusedError(
+            exc.code or "not_found", exc.message, reason=plain_reason(exc)
+        ) from exc
     except (InvalidRequest, PaymentDeclined, JustifiError) as exc:
-        raise GatewayRefusedError(exc.code or "invalid_request", exc.message) from exc
+        raise GatewayRefusedError(
+            exc.code or "invalid_request", exc.message, reason=plain_reason(exc)
+        ) from exc
+
+
+async def answered(call: Callable[[], Awaitable[T]]) -> T:
+    """Run a call that moves money: only JustiFi's own refusal is an answer.
+
+    A 4xx with a JSON error code (an amount over the refundable one, outside the
+    void window) raises GatewayRefusedError. Everything else (401, 403, 404, 409,
+    429, 5xx, a body that is not JustiFi's, no answer) raises
+    GatewayUnavailableError: the request may have been carried out, so the caller
+    asks again with the same idempotency key.
+    """
+    try:
+        return await call()
+    except JustifiError as exc:
+        status = exc.status
+        refused = status is not None and 400 <= status < 500 and status not in _NOT_AN_ANSWER
+        if refused and exc.code:
+            raise GatewayRefusedError(exc.code, exc.message, reason=plain_reason(exc)) from exc
+        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+        raise GatewayUnavailableError(plain_reason(exc), retry_after=retry_after) from exc
 
 
 def _readiness(live: str | None) -> Readiness:
@@ -126,6 +163,16 @@ class JustifiGateway:
         self.client = client
         self.flow = flow
         self.currency = currency
+        # idempotency key -> (sent_at, baseline): a resend must not count what the
+        # first send already caused (the customer may have tapped in between).
+        self._sent: dict[str, tuple[datetime, int]] = {}
+
+    def _remember_send(self, idempotency_key: str, baseline: int) -> tuple[datetime, int]:
+        if idempotency_key not in self._sent:
+            if len(self._sent) >= _SENT_MEMORY:
+                self._sent.pop(next(iter(self._sent)))
+            self._sent[idempotency_key] = (datetime.now(UTC), baseline)
+        return self._sent[idempotency_key]
 
     # -- terminals -------------------------------------------------------------------
 
@@ -190,11 +237,14 @@ class JustifiGateway:
         return list(intents.items), intents.has_next, intents.next_cursor
 
     async def send_sale(self, sale_id: str, terminal_id: str, idempotency_key: str) -> SessionRef:
-        sent_at = datetime.now(UTC)
-        baseline = 0
-        if self.flow == "checkout":
+        if idempotency_key in self._sent:
+            sent_at, baseline = self._sent[idempotency_key]
+        elif self.flow == "checkout":
             checkout = await guarded(lambda: self.client.get_checkout(sale_id))
-            baseline = len(checkout.completions)
+            sent_at, baseline = self._remember_send(idempotency_key, len(checkout.completions))
+        else:
+            sent_at, baseline = self._remember_send(idempotency_key, 0)
+        if self.flow == "checkout":
             session = await guarded(
                 lambda: self.client.terminal_pay_checkout(
                     sale_id, terminal_id, idempotency_key=idempotency_key
@@ -213,6 +263,7 @@ class JustifiGateway:
             checkout = await guarded(lambda: self.client.get_checkout(ref.sale_id))
             return await self._checkout_outcome(checkout, ref)
         intent = await guarded(lambda: self.client.get_payment_intent(ref.sale_id))
+        _known(intent.status, INTENT_STATUSES, optional=False)
         if intent.status == "succeeded":
             return await self._approved(intent.successful_payment_id, intent)
         if intent.status == "canceled":
@@ -223,6 +274,7 @@ class JustifiGateway:
         return Observation(OutcomeKind.PENDING)
 
     async def _checkout_outcome(self, checkout: Checkout, ref: SessionRef) -> Observation:
+        _known(checkout.status, CHECKOUT_STATUSES)
         new = checkout.completions[ref.baseline :]
         mine = [c for c in new if c.terminal_session_id in (None, ref.session_id)]
         for completion in mine or new:
@@ -232,6 +284,7 @@ class JustifiGateway:
         return Observation(OutcomeKind.PENDING)
 
     async def _completion_outcome(self, completion: CheckoutCompletion) -> Observation:
+        _known(completion.status, COMPLETION_STATUSES)
         if completion.status == "succeeded":
             return await self._approved(completion.payment_id, None)
         if completion.status == "failed":
@@ -246,7 +299,10 @@ class JustifiGateway:
         brand, last4 = (None, None)
         if intent is not None and intent.payment_method is not None:
             brand, last4 = intent.payment_method.brand_last4()
-        if payment_id and (brand is None or last4 is None):
+        if not payment_id:
+            # Success without the payment's id is not an answer this till can book.
+            raise GatewayUnavailableError("JustiFi's answer has no payment id")
+        if brand is None or last4 is None:
             payment = await guarded(lambda: self.client.get_payment(payment_id))
             brand, last4 = payment.brand_last4()
         return Observation(
@@ -260,6 +316,7 @@ class JustifiGateway:
                 return await self._completion_outcome(checkout.completions[-1])
             return await self._maybe_running(terminal_id)
         intent = await guarded(lambda: self.client.get_payment_intent(sale_id))
+        _known(intent.status, INTENT_STATUSES, optional=False)
         if intent.status == "succeeded":
             return await self._approved(intent.successful_payment_id, intent)
         if intent.status in ("pending", "requires_capture"):
@@ -333,8 +390,11 @@ class JustifiGateway:
                 "terminal_refund_needs_payment_intent",
                 "Refunds on the terminal need a payment intent; refund to the card instead.",
             )
-        sent_at = datetime.now(UTC)
-        current = await guarded(lambda: self.client.get_payment(payment.payment_id))
+        if idempotency_key in self._sent:
+            sent_at, baseline = self._sent[idempotency_key]
+        else:
+            current = await guarded(lambda: self.client.get_payment(payment.payment_id))
+            sent_at, baseline = self._remember_send(idempotency_key, len(current.refunds))
         session: TerminalPaySession = await guarded(
             lambda: self.client.terminal_refund(
                 payment.sale_id or "", terminal_id, amount_cents, idempotency_key=idempotency_key
@@ -345,7 +405,7 @@ class JustifiGateway:
             terminal_id,
             session.id,
             sent_at,
-            baseline=len(current.refunds),
+            baseline=baseline,
             payment_id=payment.payment_id,
         )
 
@@ -399,7 +459,7 @@ class JustifiGateway:
         self, payment: PaymentDetails, amount_cents: int, reason: str | None, idempotency_key: str
     ) -> Observation:
         try:
-            refund = await guarded(
+            refund = await answered(
                 lambda: self.client.refund_payment(
                     payment.payment_id,
                     amount_cents,
@@ -414,6 +474,7 @@ class JustifiGateway:
                 code=exc.code,
                 message=exc.message,
             )
+        _known(refund.status, REFUND_STATUSES)
         if refund.status == "failed":
             return Observation(
                 OutcomeKind.DECLINED,
@@ -431,7 +492,7 @@ class JustifiGateway:
 
     async def void(self, payment: PaymentDetails, idempotency_key: str) -> Observation:
         try:
-            voided = await guarded(
+            voided = await answered(
                 lambda: self.client.void_payment(
                     payment.payment_id, idempotency_key=idempotency_key
                 )
@@ -449,3 +510,15 @@ class JustifiGateway:
             card_brand=payment.card_brand,
             card_last4=payment.card_last4,
         )
+
+
+def _known(status: str | None, known: frozenset[str], *, optional: bool = True) -> None:
+    """Refuse a status this till cannot interpret (schema drift): trouble, not an outcome.
+
+    A missing status is allowed where the object says its outcome elsewhere
+    (`optional`); an intent's status is its outcome, so it must be there.
+    """
+    if status is None and optional:
+        return
+    if status not in known:
+        raise GatewayUnavailableError(UNKNOWN_STATUS)

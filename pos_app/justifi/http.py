@@ -1,13 +1,20 @@
-"""HTTP transport for the JustiFi API: token, headers, idempotency, retries, typed errors.
+"""HTTP transport for the JustiFi API: token, headers, idempotency, typed errors.
 
 One ``JustifiHttp`` per set of credentials, over one long-lived ``httpx.AsyncClient``.
 It never logs headers, bodies, the token or the secret, and scrubs the secret and any
 token it has held from every error message it builds.
+
+By default a call is ONE attempt with a short timeout (plus the one token refresh
+and retry on a 401): the payment engine owns the retry policy, so it can show
+"retrying" at once and keep its own deadline. Callers with no such policy (the
+terminal list, reports) take a small budget with ``with_attempts``; it shares the
+client and the token.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import math
@@ -15,7 +22,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
@@ -40,6 +47,7 @@ from pos_app.justifi.errors import (
 from pos_app.justifi.models import ErrorBody, ErrorDetail, TokenResponse
 
 __all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_TIMEOUT",
     "DEFAULT_USER_AGENT",
     "NON_RETRYABLE_CONFLICT_CODES",
@@ -49,7 +57,11 @@ __all__ = [
 
 logger = logging.getLogger("pos_app.justifi")
 
-DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+DEFAULT_TIMEOUT = httpx.Timeout(5.0)
+#: Attempts per call by default: one; the engine decides what happens next.
+DEFAULT_MAX_ATTEMPTS = 1
+#: Longest ``Retry-After`` kept on a TransientError (callers clamp it to their deadline).
+RETRY_AFTER_LIMIT = 3600.0
 DEFAULT_USER_AGENT = f"pos-app/{__version__}"
 TOKEN_PATH = "/oauth/token"
 MAX_IDEMPOTENCY_KEY_LENGTH = 100
@@ -74,6 +86,17 @@ _NEVER_SENT_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.PoolTimeout,
 )
 _AUTH_REFUSED_MESSAGE = "JustiFi refused the client id or secret"
+_TOKEN_REFUSED_REASON = "JustiFi refused the access token"
+
+
+@dataclass
+class _TokenState:
+    """The cached token, shared by every transport made with ``with_attempts``."""
+
+    token: str | None = None
+    obtained_at: float = 0.0
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    retired: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +123,7 @@ class RetryInfo:
 
 
 class JustifiHttp:
-    """Authenticated, retrying JSON transport to JustiFi.
+    """Authenticated JSON transport to JustiFi (one attempt per call unless told otherwise).
 
     Args:
         base_url: API host, e.g. ``https://api.justifi.ai`` (paths add ``/v1``).
@@ -109,8 +132,8 @@ class JustifiHttp:
         sub_account: value of the ``Sub-Account`` header, or None to omit it.
         client: shared ``httpx.AsyncClient``; one is created (and owned) when None.
         user_agent: ``User-Agent`` header.
-        timeout: per-request timeout.
-        max_attempts: attempts per call, first one included.
+        timeout: per-request timeout (5 s by default).
+        max_attempts: attempts per call, first one included (1 by default).
         backoff_base: first backoff ceiling in seconds (full jitter below it).
         backoff_cap: largest backoff ceiling; ``Retry-After`` is capped at 4 times it.
         sleep: awaitable sleep, injectable for tests.
@@ -131,7 +154,7 @@ class JustifiHttp:
         client: httpx.AsyncClient | None = None,
         user_agent: str = DEFAULT_USER_AGENT,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        max_attempts: int = 5,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         backoff_base: float = 0.25,
         backoff_cap: float = 4.0,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -160,10 +183,7 @@ class JustifiHttp:
         self._refresh_after = max(0.0, token_lifetime - refresh_margin)
         self._on_retry = on_retry
         self._rng = rng if rng is not None else random.Random()
-        self._token: str | None = None
-        self._token_obtained_at = 0.0
-        self._token_lock = asyncio.Lock()
-        self._retired_tokens: list[str] = []
+        self._tokens = _TokenState()
 
     def __repr__(self) -> str:
         return f"JustifiHttp(base_url={self._base_url!r}, sub_account={self._sub_account!r})"
@@ -178,11 +198,33 @@ class JustifiHttp:
         """The ``Sub-Account`` sent with every call, if any."""
         return self._sub_account
 
+    @property
+    def max_attempts(self) -> int:
+        """Attempts per call, the first one included."""
+        return self._max_attempts
+
+    def with_attempts(
+        self, max_attempts: int, *, timeout: httpx.Timeout | None = None
+    ) -> JustifiHttp:
+        """A transport on the same client and token with another attempt budget.
+
+        For callers with no retry policy of their own (the terminal list, reports).
+        It never closes the shared client.
+        """
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        sibling = copy.copy(self)
+        sibling._max_attempts = max_attempts
+        sibling._owns_client = False
+        if timeout is not None:
+            sibling._timeout = timeout
+        return sibling
+
     # --- lifecycle ----------------------------------------------------------------------
 
     async def aclose(self) -> None:
         """Close the HTTP client if this transport created it; forget the token."""
-        self._token = None
+        self._tokens.token = None
         if self._owns_client:
             await self._client.aclose()
 
@@ -260,6 +302,7 @@ class JustifiHttp:
                     "JustiFi rejected the access token even after fetching a new one",
                     status=401,
                     code=detail.code,
+                    reason=_TOKEN_REFUSED_REASON,
                 )
         return self._result(method, path, response)
 
@@ -270,18 +313,19 @@ class JustifiHttp:
     # --- token ----------------------------------------------------------------------------
 
     def _token_age(self) -> float:
-        return self._monotonic() - self._token_obtained_at
+        return self._monotonic() - self._tokens.obtained_at
 
     def _token_is_fresh(self) -> bool:
-        return self._token is not None and self._token_age() < self._refresh_after
+        return self._tokens.token is not None and self._token_age() < self._refresh_after
 
     async def _token_for_request(self) -> str:
-        if self._token is not None and self._token_is_fresh():
-            return self._token
-        async with self._token_lock:
-            if self._token is not None and self._token_is_fresh():
-                return self._token
-            old = self._token
+        tokens = self._tokens
+        if tokens.token is not None and self._token_is_fresh():
+            return tokens.token
+        async with tokens.lock:
+            if tokens.token is not None and self._token_is_fresh():
+                return tokens.token
+            old = tokens.token
             old_still_valid = old is not None and self._token_age() < self._token_lifetime
             try:
                 return await self._fetch_token()
@@ -293,17 +337,19 @@ class JustifiHttp:
                 raise
 
     async def _refresh_after_rejection(self, rejected: str) -> str:
-        async with self._token_lock:
-            if self._token is not None and self._token != rejected:
-                return self._token  # another caller already fetched a new one
+        tokens = self._tokens
+        async with tokens.lock:
+            if tokens.token is not None and tokens.token != rejected:
+                return tokens.token  # another caller already fetched a new one
             self._retire_token()
             return await self._fetch_token()
 
     def _retire_token(self) -> None:
-        if self._token is not None:
+        tokens = self._tokens
+        if tokens.token is not None:
             # Remember a few old tokens so a server echoing one is still scrubbed.
-            self._retired_tokens = [*self._retired_tokens[-2:], self._token]
-        self._token = None
+            tokens.retired = [*tokens.retired[-2:], tokens.token]
+        tokens.token = None
 
     async def _fetch_token(self) -> str:
         content = _encode({"client_id": self._client_id, "client_secret": self._client_secret})
@@ -311,7 +357,10 @@ class JustifiHttp:
         if response.status_code in (400, 401, 403):
             detail = self._error_detail(response)
             raise AuthenticationError(
-                _AUTH_REFUSED_MESSAGE, status=response.status_code, code=detail.code
+                _AUTH_REFUSED_MESSAGE,
+                status=response.status_code,
+                code=detail.code,
+                reason=_AUTH_REFUSED_MESSAGE,
             )
         body = self._result("POST", TOKEN_PATH, response)
         try:
@@ -323,8 +372,8 @@ class JustifiHttp:
             ) from None
         if not token:
             raise MalformedResponse(f"POST {TOKEN_PATH}: the access_token is empty")
-        self._token = token
-        self._token_obtained_at = self._monotonic()
+        self._tokens.token = token
+        self._tokens.obtained_at = self._monotonic()
         return token
 
     # --- sending and retrying ---------------------------------------------------------------
@@ -374,7 +423,7 @@ class JustifiHttp:
                 elapsed_ms = (self._monotonic() - started) * 1000
                 if not isinstance(exc, _NEVER_SENT_EXCEPTIONS):
                     maybe_acted = True
-                reason = _describe_exception(exc)
+                reason = _describe_exception(exc, self._timeout)
                 logger.warning(
                     "JustiFi %s %s failed: %s (attempt %d/%d, %.0f ms)",
                     method,
@@ -386,8 +435,9 @@ class JustifiHttp:
                 )
                 if attempt >= self._max_attempts:
                     raise NetworkError(
-                        f"{method} {path}: {reason} after {attempt} attempts",
+                        f"{method} {path}: {reason} after {attempt} attempt(s)",
                         maybe_acted=maybe_acted,
+                        reason=reason,
                     ) from None
                 await self._before_retry(method, path, attempt, self._backoff(attempt), reason)
                 continue
@@ -396,6 +446,7 @@ class JustifiHttp:
                 raise NetworkError(
                     f"{method} {path}: could not talk to JustiFi ({type(exc).__name__})",
                     maybe_acted=maybe_acted,
+                    reason="could not talk to JustiFi",
                 ) from None
 
             elapsed_ms = (self._monotonic() - started) * 1000
@@ -496,6 +547,11 @@ class JustifiHttp:
             "param": detail.param,
             "decline_code": detail.decline_code,
         }
+        if status == 429 or status >= 500:
+            retry_after = _parse_retry_after(
+                response.headers.get("Retry-After"), cap=RETRY_AFTER_LIMIT
+            )
+            return TransientError(message, retry_after=retry_after, **kwargs)
         error_class: type[JustifiError]
         if detail.code == "idempotency_params_mismatch" or status in (400, 422):
             error_class = InvalidRequest
@@ -509,8 +565,6 @@ class JustifiHttp:
             error_class = NotFound
         elif status == 409:
             error_class = ConflictError
-        elif status == 429 or status >= 500:
-            error_class = TransientError
         elif 400 <= status < 500:
             error_class = InvalidRequest
         else:
@@ -523,7 +577,8 @@ class JustifiHttp:
         return repr(self._scrub(text))
 
     def _scrub(self, text: str) -> str:
-        for secret in (self._client_secret, self._token, *self._retired_tokens):
+        tokens = self._tokens
+        for secret in (self._client_secret, tokens.token, *tokens.retired):
             if secret:
                 text = text.replace(secret, "[redacted]")
         return text
@@ -534,12 +589,14 @@ def _encode(body: Mapping[str, Any]) -> bytes:
     return json.dumps(dict(body), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _describe_exception(exc: Exception) -> str:
+def _describe_exception(exc: Exception, timeout: httpx.Timeout) -> str:
+    """A short plain sentence for a failed attempt (it becomes the "retrying" reason)."""
     if isinstance(exc, httpx.TimeoutException):
-        return "timeout"
+        limit = timeout.connect if isinstance(exc, httpx.ConnectTimeout) else timeout.read
+        return f"no answer within {limit:g} s" if limit else "no answer in time"
     if isinstance(exc, httpx.ConnectError):
-        return "could not connect"
-    return "connection dropped"
+        return "could not connect to JustiFi"
+    return "the connection to JustiFi dropped"
 
 
 def _parse_retry_after(value: str | None, *, cap: float) -> float | None:

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pos_app.domain.payment_flow import (
     Approved,
@@ -42,6 +42,7 @@ from pos_app.domain.payment_flow import (
 )
 from pos_app.services.ports import (
     GatewayConfigError,
+    GatewayError,
     GatewayRefusedError,
     GatewayUnavailableError,
     HistoryQuery,
@@ -63,37 +64,73 @@ T = TypeVar("T")
 NOT_SENT = "not_sent"
 UNREACHABLE = "justifi_unreachable"
 AUTH_FAILED = "authentication_failed"
+# The terminal's own refusals of a session: final, nothing reached the device.
+TERMINAL_REFUSALS = frozenset({"terminal_busy", "terminal_not_connected"})
 
 
 class InvalidRequestError(Exception):
     """A request the engine refuses before sending anything (a message for the cashier)."""
 
 
+SLOW_ANSWER = "JustiFi is slow to answer"
+INTERNAL_TROUBLE = "an unexpected error in this till (logged)"
+INTERNAL_ERROR = "internal_error"
+
+
 @dataclass(frozen=True)
 class EngineSettings:
-    """Timing of the engine; tests shrink these."""
+    """Timing of the engine; config.Settings sets the deadline, tests shrink everything."""
 
     poll_interval: float = 1.0
     device_timeout: float = 90.0  # the terminal gives up by itself after this
     grace: float = 30.0  # then this long without an answer makes the outcome unresolved
     prepare_timeout: float = 30.0  # creating the sale may take this long before giving up
-    retry_pause: float = 1.0  # pause between service-level retries of a failed step
+    retry_pause: float | None = None  # first pause after a failed attempt (poll_interval)
+    retry_cap: float = 2.0  # the pause between attempts grows up to this
+    slow_after: float = 1.5  # a request unanswered this long shows as trouble meanwhile
     lane: str | None = None
+
+    @property
+    def first_pause(self) -> float:
+        """The pause after the first failed attempt."""
+        return self.retry_pause if self.retry_pause is not None else self.poll_interval
+
+    def pause_after(self, failures: int) -> float:
+        """The pause after `failures` failed attempts in a row: grows, then stays at the cap."""
+        first = self.first_pause
+        return min(max(self.retry_cap, first), first * 2.0 ** max(0, failures - 1))
 
 
 @dataclass
 class _Result(Generic[T]):
-    """Where a step that yields states leaves its answer."""
+    """Where a step that yields events leaves its answer.
+
+    `value`: the call's result. `answer`: an error the caller treats as JustiFi's
+    answer (a refusal). Both None: the step gave up (its deadline passed).
+    """
 
     value: T | None = None
+    answer: Exception | None = None
 
 
-@dataclass
 class PaymentRun:
-    """One operation under way: its journal record and the stream of its states."""
+    """One operation under way: its journal record, its latest state, and the stream of states.
 
-    operation: Operation
-    states: AsyncIterator[PaymentState]
+    The operation is journaled when the run is made, before anything is sent, so
+    `state` (``preparing``) can be shown before iterating. Iterating yields every
+    journaled state in order and always ends with a final state the journal
+    holds; it raises nothing but asyncio.CancelledError.
+    """
+
+    def __init__(self, run: _Run, states: AsyncIterator[PaymentState]) -> None:
+        self._run = run
+        self.operation = run.operation
+        self.states = states
+
+    @property
+    def state(self) -> PaymentState:
+        """The latest journaled state."""
+        return self._run.state
 
     def __aiter__(self) -> AsyncIterator[PaymentState]:
         return self.states
@@ -115,11 +152,14 @@ class _Run:
         self.cancel = cancel
         self.started = engine.monotonic()
         self.deadline = self.started + engine.settings.device_timeout + engine.settings.grace
+        self.sent = False  # a request that may start a session or move money has left
+        self.ref: SessionRef | None = None
+        self.logged_bugs: set[type[BaseException]] = set()
 
     def apply(self, event: PaymentEvent) -> bool:
         """Step the machine; journal the result; True when the state changed."""
         new = transition(self.state, event)
-        if new is self.state:
+        if new is self.state or new == self.state:
             return False
         self.state = new
         self.engine.journal.record_state(self.operation, new)
@@ -130,6 +170,20 @@ class _Run:
 
     def expired(self) -> bool:
         return self.engine.monotonic() >= self.deadline
+
+    def note_bug(self, exc: BaseException) -> None:
+        """Log an unexpected error with its traceback, once per kind and run."""
+        if type(exc) not in self.logged_bugs:
+            self.logged_bugs.add(type(exc))
+            log.error(
+                "unexpected error in operation %s (%s)",
+                self.operation.id,
+                self.state.name.value,
+                exc_info=exc,
+            )
+
+
+Steps = AsyncIterator[PaymentEvent]
 
 
 class PaymentService:
@@ -194,48 +248,89 @@ class PaymentService:
         run = _Run(
             self, operation, initial_state(PaymentKind.CHARGE, amount_cents, terminal_id), cancel
         )
-        return PaymentRun(operation, self._begin(run, self._charge_steps(run)))
+        return self._start(run, self._charge_steps(run))
 
-    async def _begin(
-        self, run: _Run, steps: AsyncIterator[PaymentState]
-    ) -> AsyncIterator[PaymentState]:
+    def _start(self, run: _Run, steps: Steps) -> PaymentRun:
         self.journal.begin(run.operation)
+        return PaymentRun(run, self._drive(run, steps))
+
+    async def _drive(self, run: _Run, steps: Steps) -> AsyncIterator[PaymentState]:
+        """Apply the steps' events, yielding every state change, and always end final."""
         yield run.state
-        async for state in steps:
+        try:
+            async for event in steps:
+                if run.apply(event):
+                    yield run.state
+                if is_final(run.state):
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug in the engine never ends a run
+            run.note_bug(exc)
+        finally:
+            await _close(steps)
+        if is_final(run.state):
+            return
+        if not run.sent:
+            # Nothing that can start a session or move money has left: nothing charged.
+            if run.apply(SendRefused(INTERNAL_ERROR, None)):
+                yield run.state
+            return
+        async for state in self._settle_after_bug(run):
             yield state
 
-    async def _charge_steps(self, run: _Run) -> AsyncIterator[PaymentState]:
+    async def _settle_after_bug(self, run: _Run) -> AsyncIterator[PaymentState]:
+        """After a bug once something was sent: ask JustiFi as recovery does, to the deadline."""
+        if run.apply(TransportTrouble(INTERNAL_TROUBLE)):
+            yield run.state
+        failures = 0
+        while not is_final(run.state) and not run.expired():
+            failures += 1
+            async for event in self._pause(run, self.settings.pause_after(failures)):
+                if run.apply(event):
+                    yield run.state
+            try:
+                observation = await self._observe_once(run)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - trouble until the deadline
+                if not isinstance(exc, GatewayError):
+                    run.note_bug(exc)
+                continue
+            if observation is not None and self._apply_observation(run, observation):
+                yield run.state
+        if not is_final(run.state) and run.apply(DeadlinePassed()):
+            yield run.state
+
+    async def _charge_steps(self, run: _Run) -> Steps:
         op = run.operation
         terminal_id = op.terminal_id or ""
-        async for state in self._check_terminal(run, terminal_id):
-            yield state
+        async for event in self._check_terminal(run, terminal_id):
+            yield event
         if is_final(run.state):
             return
         created: _Result[str] = _Result()
         create = partial(
             self.gateway.create_sale, op.amount_cents, op.description, op.id, op.create_key
         )
-        async for state in self._step(run, create, created):
-            yield state
+        async for event in self._before_send(run, create, created):
+            yield event
         sale_id = created.value
         if sale_id is None:
-            yield run.state
             return
-        if run.cancel_wanted():
-            run.apply(CancelRequested())
         op.sale_id = sale_id
-        run.apply(IntentCreated(sale_id))
-        yield run.state
+        yield IntentCreated(sale_id)
+        if run.cancel_wanted():
+            yield CancelRequested()
         if run.state.cancel_requested:
-            run.apply(CancelledBeforeSend())
-            yield run.state
+            yield CancelledBeforeSend()
             return
-        async for state in self._send_and_poll(
+        async for event in self._send_and_poll(
             run,
             lambda: self.gateway.send_sale(sale_id, terminal_id, op.send_key),
             self.gateway.sale_outcome,
         ):
-            yield state
+            yield event
 
     # -- refunds and voids ----------------------------------------------------------------
 
@@ -272,32 +367,28 @@ class PaymentService:
             PaymentKind.REFUND, amount_cents, terminal_id, payment=payment, refund_mode="terminal"
         )
         run = _Run(self, op, initial_state(PaymentKind.REFUND, amount_cents, terminal_id), cancel)
-        return PaymentRun(op, self._begin(run, self._terminal_refund_steps(run, payment)))
+        return self._start(run, self._terminal_refund_steps(run, payment))
 
-    async def _terminal_refund_steps(
-        self, run: _Run, payment: PaymentDetails
-    ) -> AsyncIterator[PaymentState]:
+    async def _terminal_refund_steps(self, run: _Run, payment: PaymentDetails) -> Steps:
         op = run.operation
         terminal_id = op.terminal_id or ""
-        async for state in self._check_terminal(run, terminal_id):
-            yield state
+        async for event in self._check_terminal(run, terminal_id):
+            yield event
         if is_final(run.state):
             return
-        run.apply(IntentCreated(payment.sale_id or payment.payment_id))
-        yield run.state
-        if run.cancel_wanted():
-            run.apply(CancelRequested())
-            run.apply(CancelledBeforeSend())
-            yield run.state
+        yield IntentCreated(payment.sale_id or payment.payment_id)
+        if run.cancel_wanted() or run.state.cancel_requested:
+            yield CancelRequested()
+            yield CancelledBeforeSend()
             return
-        async for state in self._send_and_poll(
+        async for event in self._send_and_poll(
             run,
             lambda: self.gateway.send_terminal_refund(
                 payment, terminal_id, op.amount_cents, op.send_key
             ),
             self.gateway.terminal_refund_outcome,
         ):
-            yield state
+            yield event
 
     def refund_to_card(
         self, payment: PaymentDetails, amount_cents: int, reason: str | None = None
@@ -325,31 +416,23 @@ class PaymentService:
 
     def _direct(self, op: Operation, call: Callable[[], Awaitable[Observation]]) -> PaymentRun:
         run = _Run(self, op, initial_state(op.kind, op.amount_cents, None), None)
-        return PaymentRun(op, self._begin(run, self._direct_steps(run, call)))
+        return self._start(run, self._direct_steps(run, call))
 
-    async def _direct_steps(
-        self, run: _Run, call: Callable[[], Awaitable[Observation]]
-    ) -> AsyncIterator[PaymentState]:
+    async def _direct_steps(self, run: _Run, call: Callable[[], Awaitable[Observation]]) -> Steps:
         op = run.operation
-        run.apply(IntentCreated(op.sale_id or op.payment_id or op.id))
-        run.apply(SentToTerminal())
-        yield run.state
-        while True:
-            try:
-                observation = await call()
-            except GatewayUnavailableError as exc:
-                if run.apply(TransportTrouble(_trouble(exc))):
-                    yield run.state
-                if run.expired():
-                    run.apply(DeadlinePassed())
-                    yield run.state
-                    return
-                await self.sleep(self.settings.retry_pause)
-                continue
-            run.apply(TransportRecovered())
-            self._apply_observation(run, observation)
-            yield run.state
+        yield IntentCreated(op.sale_id or op.payment_id or op.id)
+        # The same key makes every attempt safe: JustiFi replays the first answer.
+        run.sent = True
+        yield SentToTerminal()
+        answer: _Result[Observation] = _Result()
+        async for event in self._attempts(run, call, answer, give_up=run.deadline):
+            yield event
+        if answer.value is None:
+            yield DeadlinePassed()
             return
+        event_for = self._observation_event(run, answer.value)
+        if event_for is not None:
+            yield event_for
 
     # -- shared steps ---------------------------------------------------------------------
 
@@ -391,109 +474,202 @@ class PaymentService:
             card_last4=payment.card_last4 if payment else None,
         )
 
-    async def _check_terminal(self, run: _Run, terminal_id: str) -> AsyncIterator[PaymentState]:
+    async def _check_terminal(self, run: _Run, terminal_id: str) -> Steps:
         """Ends the run `cancelled` when the terminal cannot take a sale now."""
         info: _Result[TerminalInfo] = _Result()
-        async for state in self._step(run, lambda: self.gateway.terminal_info(terminal_id), info):
-            yield state
-        if info.value is None:
-            yield run.state
-        elif not info.value.is_ready:
+        async for event in self._before_send(
+            run, lambda: self.gateway.terminal_info(terminal_id), info
+        ):
+            yield event
+        if info.value is not None and not info.value.is_ready:
             busy = info.value.readiness is Readiness.BUSY
-            run.apply(SendRefused("terminal_busy" if busy else "terminal_not_connected", None))
-            yield run.state
+            yield SendRefused("terminal_busy" if busy else "terminal_not_connected", None)
 
-    async def _step(
+    async def _before_send(
         self, run: _Run, call: Callable[[], Awaitable[T]], result: _Result[T]
-    ) -> AsyncIterator[PaymentState]:
-        """Run a step that comes before anything reaches a terminal, into `result`.
+    ) -> Steps:
+        """A step before anything can reach a terminal, into `result`.
 
-        Connection trouble is retried (and shown) for the prepare timeout; a refusal
-        ends the run `cancelled`, nothing charged. `result.value` stays None then.
+        Connection trouble is retried (and shown) for the prepare timeout, then the
+        run ends `cancelled` (justifi_unreachable). JustiFi refusing (credentials,
+        an unknown terminal, a bad request) or a bug here ends it `cancelled` at
+        once: nothing was charged. `result.value` stays None then.
         """
         give_up = self.monotonic() + self.settings.prepare_timeout
-        while True:
-            try:
-                result.value = await call()
-            except GatewayUnavailableError as exc:
-                if run.apply(TransportTrouble(_trouble(exc))):
-                    yield run.state
-                if self.monotonic() >= give_up:
-                    run.apply(SendRefused(UNREACHABLE, None))
-                    return
-                await self.sleep(self.settings.retry_pause)
-                continue
-            except (TerminalRefusedError, GatewayRefusedError) as exc:
-                run.apply(SendRefused(exc.code, exc.message))
-                return
-            except GatewayConfigError:
-                # Nothing was sent; journal that before the caller reports the setup error.
-                run.apply(SendRefused(AUTH_FAILED, None))
-                raise
-            if run.apply(TransportRecovered()):
-                yield run.state
+        async for event in self._attempts(
+            run, call, result, give_up=give_up, is_answer=_refusal_before_send
+        ):
+            yield event
+        if result.value is not None:
             return
+        exc = result.answer
+        if exc is None:
+            yield SendRefused(UNREACHABLE, None)
+        elif isinstance(exc, GatewayConfigError):
+            yield SendRefused(AUTH_FAILED, None)
+        elif isinstance(exc, TerminalRefusedError | GatewayRefusedError):
+            yield SendRefused(exc.code, exc.message)
+        else:
+            run.note_bug(exc)
+            yield SendRefused(INTERNAL_ERROR, None)
+
+    async def _attempts(
+        self,
+        run: _Run,
+        call: Callable[[], Awaitable[T]],
+        result: _Result[T],
+        *,
+        give_up: float,
+        is_answer: Callable[[Exception], bool] = lambda exc: False,
+    ) -> Steps:
+        """The one retry policy: call until an answer, every failure shown as trouble.
+
+        Each attempt is one request (the transport does not retry). A failure that
+        `is_answer` does not claim is trouble: journaled and shown as `retrying`
+        with its reason at once, then retried after a pause that starts at the
+        poll interval and grows to a cap (or JustiFi's Retry-After), never past
+        `give_up`. A request unanswered for `slow_after` shows as trouble while it
+        runs. Success sets `result.value` and clears the trouble; an answer sets
+        `result.answer`; past `give_up` both stay None.
+        """
+        failures = 0
+        while True:
+            outcome: _Result[T] = _Result()
+            async for event in self._attempt(run, call, outcome):
+                yield event
+            if outcome.answer is None:
+                result.value = outcome.value
+                yield TransportRecovered()
+                return
+            exc = outcome.answer
+            if is_answer(exc):
+                result.answer = exc
+                return
+            if not isinstance(exc, GatewayError):
+                run.note_bug(exc)
+            failures += 1
+            yield TransportTrouble(_trouble(exc))
+            left = give_up - self.monotonic()
+            if left <= 0:
+                return
+            pause = self.settings.pause_after(failures)
+            retry_after = getattr(exc, "retry_after", None)
+            if isinstance(retry_after, int | float) and retry_after > pause:
+                pause = float(retry_after)
+            async for event in self._pause(run, min(pause, left)):
+                yield event
+
+    async def _attempt(
+        self, run: _Run, call: Callable[[], Awaitable[T]], outcome: _Result[T]
+    ) -> Steps:
+        """One request; meanwhile a cancel request or a slow answer is shown at once.
+
+        Sets `outcome.value`, or `outcome.answer` to the exception it raised.
+        """
+        task: asyncio.Future[T] = asyncio.ensure_future(call())
+        waiter: asyncio.Future[Any] | None = None
+        slow_shown = False
+        try:
+            while not task.done():
+                if run.cancel_wanted():
+                    yield CancelRequested()
+                waiting: set[asyncio.Future[Any]] = {task}
+                if run.cancel is not None and not run.cancel.is_set():
+                    if waiter is None:
+                        waiter = asyncio.ensure_future(run.cancel.wait())
+                    waiting.add(waiter)
+                timeout = None if slow_shown else self.settings.slow_after
+                done, _ = await asyncio.wait(
+                    waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done and not slow_shown:
+                    slow_shown = True
+                    yield TransportTrouble(SLOW_ANSWER)
+        finally:
+            if waiter is not None:
+                waiter.cancel()
+            if not task.done():
+                task.cancel()
+        try:
+            outcome.value = task.result()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the caller sorts answers from trouble
+            outcome.answer = exc
+
+    async def _pause(self, run: _Run, seconds: float) -> Steps:
+        """Wait, but wake at once for a cancel request (and yield it)."""
+        if run.cancel_wanted():
+            yield CancelRequested()
+        if run.cancel is None or run.state.cancel_requested:
+            await self.sleep(seconds)
+            return
+        sleeper = asyncio.ensure_future(self.sleep(seconds))
+        waiter = asyncio.ensure_future(run.cancel.wait())
+        try:
+            await asyncio.wait({sleeper, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waiter.cancel()
+        if run.cancel_wanted():
+            yield CancelRequested()
 
     async def _send_and_poll(
         self,
         run: _Run,
         send: Callable[[], Awaitable[SessionRef]],
         poll: Callable[[SessionRef], Awaitable[Observation]],
-    ) -> AsyncIterator[PaymentState]:
+    ) -> Steps:
         op = run.operation
-        ref: SessionRef | None = None
-        # The same send key makes a resend safe: JustiFi replays the first session.
-        while ref is None:
-            try:
-                ref = await send()
-            except TerminalRefusedError as exc:
-                run.apply(SendRefused(exc.code, exc.message))
-                yield run.state
-                return
-            except GatewayUnavailableError as exc:
-                if run.apply(TransportTrouble(_trouble(exc))):
-                    yield run.state
-                if run.expired():
-                    run.apply(DeadlinePassed())
-                    yield run.state
-                    return
-                await self.sleep(self.settings.retry_pause)
+        sent: _Result[SessionRef] = _Result()
+        # From here the request may start a session: only JustiFi's answer or the
+        # deadline ends the run. The same send key makes a resend safe.
+        run.sent = True
+        async for event in self._attempts(
+            run, send, sent, give_up=run.deadline, is_answer=_terminal_refused
+        ):
+            yield event
+        if isinstance(sent.answer, TerminalRefusedError):
+            yield SendRefused(sent.answer.code, sent.answer.message)
+            return
+        ref = sent.value
+        if ref is None:
+            yield DeadlinePassed()
+            return
         op.session_id = ref.session_id
-        run.apply(TransportRecovered())
-        run.apply(SentToTerminal())
-        yield run.state
-        async for state in self._poll(run, ref, poll):
-            yield state
+        run.ref = ref
+        yield SentToTerminal()
+        async for event in self._poll(run, ref, poll):
+            yield event
 
     async def _poll(
         self, run: _Run, ref: SessionRef, poll: Callable[[SessionRef], Awaitable[Observation]]
-    ) -> AsyncIterator[PaymentState]:
+    ) -> Steps:
         while not is_final(run.state):
-            if run.cancel_wanted() and run.apply(CancelRequested()):
-                yield run.state
-            await self.sleep(self.settings.poll_interval)
-            try:
-                observation = await poll(ref)
-            except GatewayUnavailableError as exc:
-                if run.apply(TransportTrouble(_trouble(exc))):
-                    yield run.state
-            else:
-                if run.apply(TransportRecovered()):
-                    yield run.state
-                if self._apply_observation(run, observation):
-                    yield run.state
+            async for event in self._pause(run, self.settings.poll_interval):
+                yield event
+            observation: _Result[Observation] = _Result()
+            async for event in self._attempts(
+                run, lambda: poll(ref), observation, give_up=run.deadline
+            ):
+                yield event
+            if observation.value is not None:
+                event_for = self._observation_event(run, observation.value)
+                if event_for is not None:
+                    yield event_for
                     continue
             if run.expired():
-                run.apply(DeadlinePassed())
-                yield run.state
+                yield DeadlinePassed()
+
+    def _observation_event(self, run: _Run, observation: Observation) -> PaymentEvent | None:
+        event = _event_for(observation)
+        if event is not None and observation.refund_id:
+            run.operation.refund_id = observation.refund_id
+        return event
 
     def _apply_observation(self, run: _Run, observation: Observation) -> bool:
-        event = _event_for(observation)
-        if event is None:
-            return False
-        if observation.refund_id:
-            run.operation.refund_id = observation.refund_id
-        return run.apply(event)
+        event = self._observation_event(run, observation)
+        return event is not None and run.apply(event)
 
     # -- recovery -------------------------------------------------------------------------
 
@@ -526,11 +702,34 @@ class PaymentService:
                 await self._reconcile_terminal_refund(run)
             else:
                 await self._reconcile_direct(run)
-        except GatewayUnavailableError as exc:
-            log.warning("recovery of %s could not reach JustiFi: %s", op.id, _trouble(exc))
+        except asyncio.CancelledError:
+            raise
+        except GatewayError as exc:
+            log.warning("recovery of %s could not settle it: %s", op.id, _trouble(exc))
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the others' recovery
+            run.note_bug(exc)
         if not is_final(run.state) or run.state.name is StateName.UNRESOLVED:
             run.apply(DeadlinePassed())
         return run.state
+
+    async def _observe_once(self, run: _Run) -> Observation | None:
+        """One look at JustiFi for a run whose steps broke (None: nothing to ask yet)."""
+        op = run.operation
+        if run.ref is not None:
+            if op.kind is PaymentKind.CHARGE:
+                return await self.gateway.sale_outcome(run.ref)
+            return await self.gateway.terminal_refund_outcome(run.ref)
+        if op.kind is PaymentKind.CHARGE and op.sale_id:
+            observation = await self.gateway.sale_state(op.sale_id, op.terminal_id)
+            return None if observation.code == NOT_SENT else observation
+        if op.payment_id and op.refund_mode != "terminal":
+            payment = await self.gateway.payment_details(op.payment_id)
+            if op.kind is PaymentKind.VOID:
+                return await self.gateway.void(payment, op.create_key)
+            return await self.gateway.refund_to_card(
+                payment, op.amount_cents, op.reason, op.create_key
+            )
+        return None
 
     async def _reconcile_charge(self, run: _Run) -> None:
         op = run.operation
@@ -597,8 +796,26 @@ class PaymentService:
 
 
 def _trouble(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text[:200]
+    """The plain reason for a "retrying" line: the gateway's, or ours for a bug."""
+    if isinstance(exc, GatewayError):
+        return exc.reason.strip()[:200] or "JustiFi could not be reached"
+    return INTERNAL_TROUBLE
+
+
+def _refusal_before_send(exc: Exception) -> bool:
+    """Before anything is sent, everything but connection trouble ends the run (cancelled)."""
+    return not isinstance(exc, GatewayUnavailableError)
+
+
+def _terminal_refused(exc: Exception) -> bool:
+    """The terminal refusing the session on /terminals/pay: nothing reached the device."""
+    return isinstance(exc, TerminalRefusedError) and exc.code in TERMINAL_REFUSALS
+
+
+async def _close(steps: AsyncIterator[PaymentEvent]) -> None:
+    close = getattr(steps, "aclose", None)
+    if close is not None:
+        await close()
 
 
 def _event_for(observation: Observation) -> PaymentEvent | None:

@@ -90,7 +90,19 @@ class PaymentDetails:
     card_last4: str | None = None
 
 
-class TerminalRefusedError(Exception):
+class GatewayError(Exception):
+    """Base of the gateway's errors.
+
+    `reason` is a short plain sentence for a "retrying" line ("JustiFi answered
+    HTTP 503", "no answer within 5 s"): never a response body, a token or a secret.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TerminalRefusedError(GatewayError):
     """The terminal could not take the sale (not connected, busy, unknown): nothing charged."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -99,21 +111,31 @@ class TerminalRefusedError(Exception):
         self.message = message
 
 
-class GatewayUnavailableError(Exception):
-    """JustiFi could not be reached after the retries (the outcome is not known)."""
+class GatewayUnavailableError(GatewayError):
+    """JustiFi could not be reached, or its answer could not be used (the outcome is not known).
+
+    `retry_after`: seconds JustiFi asked to wait (429 Retry-After), when it said.
+    """
+
+    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
 
 
-class GatewayConfigError(Exception):
+class GatewayConfigError(GatewayError):
     """The credentials or settings are wrong (JustiFi refused them): fix the setup."""
 
 
-class GatewayRefusedError(Exception):
+class GatewayRefusedError(GatewayError):
     """JustiFi refused a request for a reason the cashier must hear (code + message)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, message: str, *, reason: str | None = None) -> None:
+        super().__init__(reason or f"JustiFi refused the request ({code})")
         self.code = code
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class PaymentGateway(Protocol):

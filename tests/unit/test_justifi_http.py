@@ -25,8 +25,9 @@ from pos_app.justifi.errors import (
     PaymentDeclined,
     PermissionDenied,
     TransientError,
+    plain_reason,
 )
-from pos_app.justifi.http import JustifiHttp, RetryInfo
+from pos_app.justifi.http import DEFAULT_TIMEOUT, JustifiHttp, RetryInfo
 
 BASE = "https://api.test.justifi"
 CLIENT_ID = "test_client_id"
@@ -294,7 +295,7 @@ async def test_same_key_and_body_across_retries(
     api: FakeJustifi, make_http: Any, sleeps: list[float]
 ) -> None:
     infos: list[RetryInfo] = []
-    http = make_http(on_retry=infos.append)
+    http = make_http(on_retry=infos.append, max_attempts=5)
     api.script = [
         httpx.Response(503),
         httpx.ReadTimeout("slow"),
@@ -311,13 +312,13 @@ async def test_same_key_and_body_across_retries(
     assert json.loads(sent[0].content) == body
     assert len(sleeps) == 3
     assert [info.attempt for info in infos] == [1, 2, 3]
-    assert [info.reason for info in infos] == ["HTTP 503", "timeout", "HTTP 502"]
+    assert [info.reason for info in infos] == ["HTTP 503", "no answer within 5 s", "HTTP 502"]
     assert [info.delay for info in infos] == sleeps
 
 
 async def test_5xx_burst_then_success(api: FakeJustifi, make_http: Any) -> None:
     api.script = [httpx.Response(500), httpx.Response(503), httpx.Response(200, json=PI_BODY)]
-    assert await make_http().get("/v1/payment_intents/pi_1") == PI_BODY
+    assert await make_http(max_attempts=5).get("/v1/payment_intents/pi_1") == PI_BODY
     assert len(api.api_requests) == 3
 
 
@@ -349,7 +350,7 @@ async def test_429_retry_after_is_honoured(
         httpx.Response(429, headers={"Retry-After": "1000"}),
         httpx.Response(200, json=PI_BODY),
     ]
-    assert await make_http(backoff_cap=4.0).get("/v1/terminals") == PI_BODY
+    assert await make_http(backoff_cap=4.0, max_attempts=5).get("/v1/terminals") == PI_BODY
     assert sleeps == [3.0, 16.0]  # the second is capped at 4 * backoff_cap
 
 
@@ -376,7 +377,8 @@ async def test_dropped_connection_is_retried(
     api: FakeJustifi, make_http: Any, failure: Exception
 ) -> None:
     api.script = [failure, httpx.Response(201, json=PI_BODY)]
-    result = await make_http().post("/v1/payment_intents", {"amount": 1000}, idempotency_key="k1")
+    http = make_http(max_attempts=5)
+    result = await http.post("/v1/payment_intents", {"amount": 1000}, idempotency_key="k1")
     assert result == PI_BODY
     assert [r.headers["Idempotency-Key"] for r in api.api_requests] == ["k1", "k1"]
 
@@ -441,7 +443,7 @@ async def test_409_in_flight_is_retried(api: FakeJustifi, make_http: Any) -> Non
         _err(409, None, "Request in progress"),
         httpx.Response(201, json=PI_BODY),
     ]
-    assert await make_http().post("/v1/payment_intents", {"amount": 1000}) == PI_BODY
+    assert await make_http(max_attempts=5).post("/v1/payment_intents", {"amount": 1000}) == PI_BODY
     assert len({r.headers["Idempotency-Key"] for r in api.api_requests}) == 1
     assert len(api.api_requests) == 4
 
@@ -504,7 +506,7 @@ async def test_on_retry_failure_does_not_break_the_call(api: FakeJustifi, make_h
         raise RuntimeError("widget gone")
 
     api.script = [httpx.Response(503), httpx.Response(200, json=PI_BODY)]
-    assert await make_http(on_retry=broken).get("/v1/terminals") == PI_BODY
+    assert await make_http(on_retry=broken, max_attempts=5).get("/v1/terminals") == PI_BODY
 
 
 # --- bodies ---------------------------------------------------------------------------------------
@@ -606,11 +608,85 @@ async def test_logs_method_path_status_attempt(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="pos_app.justifi")
     api.script = [httpx.Response(503), httpx.Response(201, json=PI_BODY)]
-    await make_http().post("/v1/payment_intents", {"amount": 1000, "description": "Order 7"})
+    http = make_http(max_attempts=5)
+    await http.post("/v1/payment_intents", {"amount": 1000, "description": "Order 7"})
     messages = [r.getMessage() for r in caplog.records if r.name == "pos_app.justifi"]
     assert any("POST /v1/payment_intents -> 503 (attempt 1/5" in m for m in messages)
     assert any("POST /v1/payment_intents -> 201 (attempt 2/5" in m for m in messages)
     assert not any("Order 7" in m for m in messages)
+
+
+# --- one attempt by default: the engine owns the retry policy ----------------------------------
+
+
+async def test_by_default_a_call_is_one_attempt_with_a_short_timeout(
+    api: FakeJustifi, make_http: Any, sleeps: list[float]
+) -> None:
+    api.script = [httpx.Response(503), httpx.Response(200, json=PI_BODY)]
+    http = make_http()
+    assert http.max_attempts == 1
+    with pytest.raises(TransientError) as caught:
+        await http.get("/v1/payment_intents/pi_1")
+    assert plain_reason(caught.value) == "JustiFi answered HTTP 503"
+    assert len(api.api_requests) == 1
+    assert sleeps == []
+    assert DEFAULT_TIMEOUT.read is not None
+    assert DEFAULT_TIMEOUT.read <= 5.0
+
+
+async def test_one_attempt_still_refreshes_a_rejected_token_once(
+    api: FakeJustifi, make_http: Any
+) -> None:
+    http = make_http()
+    api.script = [_err(401, "token_expired"), httpx.Response(200, json=PI_BODY)]
+    assert await http.get("/v1/terminals") == PI_BODY
+    assert len(api.token_requests) == 2
+    api.script = [_err(401, "token_expired"), _err(401, "token_expired")]
+    with pytest.raises(AuthenticationError) as caught:
+        await http.get("/v1/terminals")
+    assert plain_reason(caught.value) == "JustiFi refused the access token"
+
+
+async def test_timeout_reason_names_the_limit(api: FakeJustifi, make_http: Any) -> None:
+    api.script = [httpx.ReadTimeout("slow")]
+    with pytest.raises(NetworkError) as caught:
+        await make_http().get("/v1/terminals")
+    assert plain_reason(caught.value) == "no answer within 5 s"
+    api.script = [httpx.ConnectError("refused")]
+    with pytest.raises(NetworkError) as caught:
+        await make_http().get("/v1/terminals")
+    assert plain_reason(caught.value) == "could not connect to JustiFi"
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("7", 7.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None), (None, None)],
+)
+async def test_429_carries_retry_after_for_the_engine(
+    api: FakeJustifi, make_http: Any, header: str | None, seconds: float | None
+) -> None:
+    headers = {"Retry-After": header} if header is not None else {}
+    api.script = [httpx.Response(429, headers=headers)]
+    with pytest.raises(TransientError) as caught:
+        await make_http().get("/v1/terminals")
+    assert caught.value.retry_after == seconds
+    assert plain_reason(caught.value) == "JustiFi asked to slow down (HTTP 429)"
+
+
+async def test_with_attempts_shares_the_token_and_the_client(
+    api: FakeJustifi, make_http: Any
+) -> None:
+    single = make_http()
+    budget = single.with_attempts(3)
+    assert (single.max_attempts, budget.max_attempts) == (1, 3)
+    await single.get("/v1/terminals")
+    api.script = [httpx.Response(503), httpx.Response(200, json=PI_BODY)]
+    assert await budget.get("/v1/terminals") == PI_BODY
+    assert len(api.token_requests) == 1  # one token for both
+    await budget.aclose()
+    assert not single._client.is_closed
+    with pytest.raises(ValueError, match="at least 1"):
+        single.with_attempts(0)
 
 
 # --- lifecycle ------------------------------------------------------------------------------------
