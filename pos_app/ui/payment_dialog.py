@@ -128,8 +128,7 @@ class PaymentDialog(QDialog):
         self._follow_slot = TaskSlot(self, "payment-follow")
         self._check_slot = TaskSlot(self, "payment-check-again")
         self.view = PaymentView(self, spinner_delay_ms=spinner_delay_ms, monotonic=monotonic)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
+        layout = QVBoxLayout(self)  # the dialog's margins frame the view
         layout.addWidget(self.view)
         self._connect()
 
@@ -209,6 +208,7 @@ class PaymentDialog(QDialog):
         self._choice = None
         self._error = None
         self._broken = False
+        self.view.show_lost(False)
         self.view.start_clock()
         iterator = aiter(run)
         first: PaymentState | None = getattr(run, "state", None)
@@ -248,6 +248,7 @@ class PaymentDialog(QDialog):
     def _on_run_broken(self) -> None:
         """Keep the last journaled state on screen; only "Check again" can tell more."""
         self._broken = True
+        self.view.show_lost(True)
         self.view.stop_clock()
         self.view.cancel_button.hide()
         self.view.show_note(text.UNEXPECTED_PROBLEM, assertive=True)
@@ -263,6 +264,7 @@ class PaymentDialog(QDialog):
         self._state = state
         if is_final(state):
             self._broken = False
+            self.view.show_lost(False)
         if first or self._title is None:
             self.setWindowTitle(self._title or text.PAYMENT_TITLES.get(state.kind, ""))
         can_cancel = (

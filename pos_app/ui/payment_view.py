@@ -69,6 +69,10 @@ QWidget#paymentView[state="timed_out"] QFrame#paymentStatusFrame QLabel {
     color: #ffffff;
 }
 QWidget#paymentView[state="unresolved"] QFrame#paymentStatusFrame QLabel { color: #1a1a1a; }
+QWidget#paymentView[followed="lost"] QFrame#paymentStatusFrame { border-color: #b57a00; }
+QWidget#paymentView[followed="lost"] QLabel#paymentNoteLabel {
+    font-style: normal; font-weight: 600;
+}
 """
 
 # Outcomes after which the same sale can be tried again (nothing was charged).
@@ -106,6 +110,7 @@ class PaymentView(QWidget):
         self.setObjectName("paymentView")
         self.setStyleSheet(STYLE_SHEET)
         self.setProperty("state", "")
+        self.setProperty("followed", "")
         self._monotonic = monotonic
         self._started_at = monotonic()
         self._announced = ""
@@ -123,6 +128,7 @@ class PaymentView(QWidget):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         self.amount_label = QLabel(self)
         self.amount_label.setObjectName("paymentAmountLabel")
@@ -267,12 +273,19 @@ class PaymentView(QWidget):
         self._announced = line
         announce(self.window(), line, assertive=outcome)
 
+    def show_lost(self, lost: bool) -> None:
+        """Mark the state on screen as the last one heard from a run that broke."""
+        self._set_style_property("followed", "lost" if lost else "")
+
     def _set_state_property(self, name: str) -> None:
-        if name == self.state_name:
+        self._set_style_property("state", name)
+
+    def _set_style_property(self, name: str, value: str) -> None:
+        if self.property(name) == value:
             return
-        self.setProperty("state", name)
-        # Re-polish so `QWidget#paymentView[state="..."]` rules apply to the new value.
-        for widget in (self, self.status_frame, self.status_label):
+        self.setProperty(name, value)
+        # Re-polish so `QWidget#paymentView[name="..."]` rules apply to the new value.
+        for widget in (self, self.status_frame, self.status_label, self.note_label):
             widget.style().unpolish(widget)
             widget.style().polish(widget)
             widget.update()
@@ -320,7 +333,9 @@ class PaymentView(QWidget):
         self.spinner.hide()
 
     def _update_elapsed(self) -> None:
-        self.elapsed_label.setText(format_elapsed(self._monotonic() - self._started_at))
+        # Nearest second: a coarse 1 s timer may tick a few ms early and must not show 0:00.
+        elapsed = round(self._monotonic() - self._started_at)
+        self.elapsed_label.setText(format_elapsed(elapsed))
 
     def _on_elapsed_timer_timeout(self) -> None:
         self._update_elapsed()

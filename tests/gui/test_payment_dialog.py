@@ -502,6 +502,7 @@ async def test_a_run_that_breaks_keeps_the_journaled_state_and_asks_to_check(
     assert final == waiting
     assert dialog.state == "waiting"
     assert dialog.broken
+    assert view.property("followed") == "lost"  # an amber frame: no longer followed
     assert isinstance(dialog.error, RuntimeError)
     assert view.status_label.text() == status_line(waiting, TERMINAL)
     assert view.note_label.text() == text.UNEXPECTED_PROBLEM
@@ -521,6 +522,7 @@ async def test_a_run_that_breaks_keeps_the_journaled_state_and_asks_to_check(
     await dialog.check_task
     assert dialog.state == "approved"
     assert not dialog.broken
+    assert view.property("followed") == ""
     assert not view.note_label.isVisible()
     view.new_sale_button.click()
     assert (await dialog.choice()).kind is PaymentAction.NEW_SALE
