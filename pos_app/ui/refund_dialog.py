@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from pos_app.domain.money import AmountError, AmountErrorReason, Money, parse_amount
 from pos_app.domain.texts import card_text
 from pos_app.services.ports import PaymentDetails, TerminalInfo
+from pos_app.ui.announcer import announce
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import payment as text
 
@@ -303,11 +304,12 @@ class RefundDialog(QDialog):
         valid = cents is not None and not mode_problem and self._request is None
         self.confirm_button.setEnabled(valid)
 
-    @staticmethod
-    def _set_hint(label: QLabel, hint: str) -> None:
+    def _set_hint(self, label: QLabel, hint: str) -> None:
         if label.text() != hint:
             label.setText(hint)
             label.setAccessibleName(hint)
+            if self.isVisible():
+                announce(self, hint)  # a screen reader's user hears why Refund is greyed out
         label.setVisible(bool(hint))
 
     # -- asking ---------------------------------------------------------------------------

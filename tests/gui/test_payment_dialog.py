@@ -582,3 +582,30 @@ async def test_a_real_charge_on_the_sandbox_ends_approved_with_the_card(
     assert dialog.view.status_label.text() == status_line(final, "Virtual terminal")
     dialog.view.new_sale_button.click()
     assert (await dialog.choice()).kind is PaymentAction.NEW_SALE
+
+
+async def test_cancel_on_the_sandbox_shows_what_the_engine_journals(
+    qtbot: QtBot, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with lane(sandbox.url, tmp_path / "j.sqlite3") as lane_:
+        cancel = asyncio.Event()
+        run = lane_.service.charge(1000, "trm_virtual", cancel=cancel)
+        dialog = make_dialog(qtbot)
+        names: list[str] = []
+        dialog.state_changed.connect(names.append)
+        follow = asyncio.ensure_future(dialog.follow(run, cancel, "Virtual terminal"))
+        await wait_until(lambda: dialog.state == "waiting")
+        dialog.view.cancel_button.click()
+        assert dialog.view.note_label.text() == text.ASKING_TO_CANCEL
+        await wait_until(lambda: dialog.state == "cancel_requested")
+        [journaled] = lane_.journal.history(HistoryQuery())
+        assert journaled.status == "cancel_requested"  # the engine's state, not the dialog's
+        assert not dialog.view.note_label.isVisible()
+        sandbox.press_x("trm_virtual")
+        final = await asyncio.wait_for(follow, 10)
+        [journaled] = lane_.journal.history(HistoryQuery())
+    assert final.name is StateName.CANCELLED
+    assert journaled.status == dialog.state == "cancelled"
+    assert names[-2:] == ["cancel_requested", "cancelled"]
+    dialog.view.back_button.click()
+    assert (await dialog.choice()).kind is PaymentAction.BACK

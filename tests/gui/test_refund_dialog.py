@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from pos_app.services.ports import PaymentDetails, Readiness, TerminalInfo
 from pos_app.ui.refund_dialog import RefundDialog, RefundMode, RefundRequest
+from tests.support.accessibility import announcements
 from tests.support.gui import wait_until
 
 NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
@@ -164,3 +165,17 @@ async def test_without_a_ready_terminal_or_terminal_refunds_the_card_is_chosen(
     offline.terminal_radio.click()
     assert not offline.confirm_button.isEnabled()
     assert offline.mode_hint.text()
+
+
+async def test_a_screen_reader_hears_why_the_refund_is_refused(qtbot: QtBot) -> None:
+    dialog = make_dialog(qtbot, payment(refundable=1500))
+    ask = asyncio.ensure_future(dialog.ask())
+    await wait_until(dialog.isVisible)
+    with announcements() as heard:
+        dialog.amount_edit.setText("15.01")
+        dialog.amount_edit.setText("15.02")  # the same reason: said once
+    assert [(a.message, a.assertive, a.source) for a in heard] == [
+        ("At most $15.00 can be refunded on this payment.", False, "refundDialog")
+    ]
+    dialog.reject()
+    assert await ask is None
