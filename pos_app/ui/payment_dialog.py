@@ -210,14 +210,10 @@ class PaymentDialog(QDialog):
         self._broken = False
         self.view.show_lost(False)
         self.view.start_clock()
-        iterator = aiter(run)
-        first: PaymentState | None = getattr(run, "state", None)
-        if first is None:  # COMPAT(engine): until PaymentRun.state lands, its first state
-            first = await anext(iterator)
-        self._render(first)  # never a blank dialog, not even for a frame
+        self._render(run.state)  # never a blank dialog, not even for a frame
         self.open()
         self._announce()
-        task = self._follow_slot.start(self._consume(iterator, run.operation.id))
+        task = self._follow_slot.start(self._consume(aiter(run), run.operation.id))
         try:
             await asyncio.shield(task)
         except asyncio.CancelledError:

@@ -609,3 +609,21 @@ async def test_cancel_on_the_sandbox_shows_what_the_engine_journals(
     assert names[-2:] == ["cancel_requested", "cancelled"]
     dialog.view.back_button.click()
     assert (await dialog.choice()).kind is PaymentAction.BACK
+
+
+async def test_refused_credentials_end_cancelled_as_journaled(
+    qtbot: QtBot, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with lane(sandbox.url, tmp_path / "j.sqlite3", secret="not-the-secret") as lane_:
+        run = lane_.service.charge(1000, "trm_virtual", cancel=asyncio.Event())
+        dialog = make_dialog(qtbot)
+        final = await asyncio.wait_for(dialog.follow(run, asyncio.Event(), "Virtual terminal"), 10)
+        [journaled] = lane_.journal.history(HistoryQuery())
+    assert final.name is StateName.CANCELLED
+    assert final.decline_code == "authentication_failed"
+    assert journaled.status == dialog.state == "cancelled"
+    assert not dialog.broken
+    assert dialog.error is None
+    assert dialog.view.status_label.text() == status_line(final, "Virtual terminal")
+    dialog.view.back_button.click()
+    assert (await dialog.choice()).kind is PaymentAction.BACK
