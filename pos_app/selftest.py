@@ -5,8 +5,13 @@ and log folder, so the shop's journal and settings are never touched: the
 shipped resources load, the keyring backends load, a page prints to PDF, the
 built-in sandbox starts as a child process (the same executable, also when
 frozen), the main window opens, lists the terminals and closes, and a charge and
-a refund on the sandbox's `trm_front` go through the real services. One line
-per check, OK or FAILED; exit 0 only when every check passed.
+a refund on the sandbox's `trm_front` go through the real services. The Qt
+binding keeps the reference counts of None, True and False level (issue 9:
+`pos_app.ui.refcount_guard`). One line per check, OK or FAILED; exit 0 only
+when every check passed.
+
+`--self-test --soak N` / `--soak-idle SECONDS` is the developer's soak instead
+(`pos_app.soak`).
 
 Also the benchmark hook `exit_when_shown` (POS_APP_EXIT_WHEN_SHOWN=1).
 """
@@ -101,7 +106,7 @@ def run_self_test(out: TextIO | None = None) -> int:
             tempfile.TemporaryDirectory(
                 prefix="pos-app-self-test-", ignore_cleanup_errors=True
             ) as temp,
-            _isolated(Path(temp)),
+            isolated_folders(Path(temp)),
         ):
             _run_checks(report, Path(temp))
     finally:
@@ -159,6 +164,7 @@ async def _checks(report: _Report, temp: Path) -> None:
         await report.check("resources", lambda: _check_resources(temp))
         await report.check("keyring backends", _check_keyring)
         await report.check("Qt", _check_qt)
+        await report.check("Qt reference counts", _check_reference_counts)
         await report.check("printing", lambda: _check_printing(temp))
         settings_holder: list[Any] = []
         await report.check("settings", lambda: _check_settings(settings_holder))
@@ -223,6 +229,17 @@ async def _check_qt() -> str:
     from PySide6.QtGui import QGuiApplication
 
     return f"PySide6 {pyside_version}, platform {QGuiApplication.platformName()}"
+
+
+async def _check_reference_counts() -> str:
+    # A binding that leaks references to None or True aborts the till after a few
+    # hundred sales (issue 9: PySide6 6.12.0 on CPython 3.11): catch it here.
+    from pos_app.ui.refcount_guard import check_reference_counts
+
+    guard = check_reference_counts()
+    if not guard.passed:
+        raise CheckFailedError(guard.summary())
+    return guard.summary()
 
 
 async def _check_printing(temp: Path) -> str:
@@ -426,7 +443,7 @@ def _start_watchdog() -> bool:
 
 
 @contextlib.contextmanager
-def _isolated(temp: Path) -> Iterator[None]:
+def isolated_folders(temp: Path) -> Iterator[None]:
     """Data, config, log and Qt settings folders inside `temp`; the old values after."""
     from PySide6.QtCore import QSettings
 

@@ -14,6 +14,7 @@ CHECKS = (
     "resources",
     "keyring backends",
     "Qt",
+    "Qt reference counts",
     "printing",
     "settings",
     "sandbox started",
