@@ -290,8 +290,17 @@ def check_journal_against_sandbox(
     handle: SandboxHandle, journal: SqliteJournal, flow: str, report: CrashReport | None = None
 ) -> list[str]:
     """Every way the journal and the sandbox disagree about the charges (empty: none)."""
+    return check_charges_against_sandbox(
+        handle, list(journal.history(HistoryQuery(limit=100_000))), flow, report
+    )
+
+
+def check_charges_against_sandbox(
+    handle: SandboxHandle, operations: list[Any], flow: str, report: CrashReport | None = None
+) -> list[str]:
+    """The same check for the operations of several lanes' journals on one sandbox."""
     problems: list[str] = []
-    ops = [op for op in journal.history(HistoryQuery(limit=100_000)) if op.kind.value == "charge"]
+    ops = [op for op in operations if op.kind.value == "charge"]
     sale_key = "checkout_id" if flow == "checkout" else "payment_intent_id"
     sales = list_all(handle, "/v1/checkouts" if flow == "checkout" else "/v1/payment_intents")
     payments = [p for p in list_all(handle, "/v1/payments") if p["status"] == "succeeded"]
