@@ -19,6 +19,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from pos_app.sandbox.server import main as sandbox_main
 
         return sandbox_main(args[1:])
+    if "--self-test" in args:
+        from pos_app import soak
+
+        if soak.wanted(args):  # the hidden developer soak: `--self-test --soak N`
+            return soak.main(args)
     from pos_app.cli import main as cli_main
 
     return cli_main(args)

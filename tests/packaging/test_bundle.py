@@ -109,6 +109,27 @@ def test_frozen_sandbox_subcommand_serves(bundle: Path, tmp_path: Path) -> None:
             process.stdout.close()
 
 
+def test_frozen_qt_binding_keeps_none_level(bundle: Path, tmp_path: Path) -> None:
+    # Issue 9: the bundle's own interpreter and Qt binding, checked by the guard.
+    result = run_self_test([str(bundle / "pos-app-console")], fenced_env(tmp_path))
+
+    [line] = [line for line in result.stdout.splitlines() if "Qt reference counts" in line]
+    assert line.startswith("OK      Qt reference counts: None, True and False level across "), line
+
+
+def test_frozen_soak_runs_the_same_driver(bundle: Path, tmp_path: Path) -> None:
+    command = [str(bundle / "pos-app-console"), "--self-test", "--soak", "12", "--every", "6"]
+
+    result = run(command, fenced_env(tmp_path), 120)
+
+    assert "stopped:" not in result.stdout, result.stdout + result.stderr
+    assert ", frozen bundle, " in result.stdout.splitlines()[0]
+    assert "sales: 11 approved, 1 declined, 0 cancelled on the device, 1 refunded" in (
+        result.stdout.splitlines()
+    )
+    assert files_under(tmp_path) == []
+
+
 def test_frozen_version_comes_from_the_package(bundle: Path, tmp_path: Path) -> None:
     result = run([str(bundle / "pos-app-console"), "--version"], fenced_env(tmp_path), 30)
 
