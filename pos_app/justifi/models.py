@@ -369,6 +369,25 @@ class Checkout(_Model):
     _metadata = field_validator("metadata", mode="before")(_none_to_empty_dict)
     _completions = field_validator("completions", mode="before")(_none_to_empty_list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_payment_fields(cls, value: object) -> object:
+        # SCHEMAS.md names them payment_amount, payment_currency (upper case) and
+        # payment_description; the seed's examples say amount, currency, description.
+        if not isinstance(value, Mapping):
+            return value
+        flat = dict(value)
+        for short, documented in (
+            ("amount", "payment_amount"),
+            ("currency", "payment_currency"),
+            ("description", "payment_description"),
+        ):
+            if flat.get(short) is None and flat.get(documented) is not None:
+                flat[short] = flat[documented]
+        if isinstance(flat.get("currency"), str):
+            flat["currency"] = flat["currency"].lower()
+        return flat
+
 
 # --- terminals ---------------------------------------------------------------------------------
 

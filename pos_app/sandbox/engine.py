@@ -273,16 +273,35 @@ class Sandbox:
     def create_checkout(self, body: dict[str, Any], sub_account: str) -> Record:
         """POST /v1/checkouts."""
         now = self.now()
-        checkout = {
+        amount = valid_amount(body.get("amount"))
+        currency = valid_currency(body.get("currency"))
+        description = valid_text(body.get("description"), "description")
+        checkout: Record = {
             "id": new_id("cho"),
             "account_id": sub_account,
             "platform_account_id": self.config.platform_account,
-            "amount": valid_amount(body.get("amount")),
-            "currency": valid_currency(body.get("currency")),
-            "description": valid_text(body.get("description"), "description"),
+            "payment_intent_id": None,
+            "payment_amount": amount,
+            "payment_currency": currency.upper(),
+            "payment_description": description,
+            "payment_methods": [],  # saved methods: none for a customer at the counter
+            "payment_method_group_id": None,
+            "amount": amount,
+            "currency": currency,
+            "description": description,
             "metadata": valid_metadata(body.get("metadata")),
             "status": "created",
+            "mode": "test",
             "successful_payment_id": None,
+            "statement_descriptor": None,
+            "application_fees": None,  # no platform fee on a counter sale
+            "payment_settings": {
+                "credit_card_payments": True,
+                "ach_payments": False,
+                "bnpl_payments": False,
+                "saved_payment_methods": False,
+            },
+            "payment": None,
             "completions": [],
             "created_at": now,
             "updated_at": now,
@@ -319,6 +338,10 @@ class Sandbox:
             "provider_serial_number": serial,
             "model_name": spec.model_name,
             "status": "connected" if spec.connected else "disconnected",
+            "platform_account_id": self.config.platform_account,
+            "verified_at": now,
+            "terminal_order_created_at": None,  # not ordered through JustiFi
+            "status_last_requested_at": None,
             "created_at": now,
             "updated_at": now,
             "_behaviour": spec.behaviour,
@@ -339,9 +362,10 @@ class Sandbox:
 
     def terminal_status(self, terminal: Record) -> dict[str, Any]:
         """GET /v1/terminals/{id}/status (reaches the device)."""
+        terminal["status_last_requested_at"] = self.now()
         if terminal["_connected"]:
             terminal["_last_connected"] = self.now()
-            self.store.put("terminal", terminal)
+        self.store.put("terminal", terminal)
         return {
             "id": terminal["id"],
             "status": self.terminal_live_status(terminal),
@@ -689,6 +713,8 @@ class Sandbox:
         assert card is not None
         now = self.now()
         succeeded = status == "succeeded"
+        currency = self._currency_of(session)
+        fee = processing_fee(session["amount"]) if succeeded else 0
         payment = {
             "id": new_id("py"),
             "account_id": session["account_id"],
@@ -696,25 +722,45 @@ class Sandbox:
             "amount_disputed": 0,
             "amount_refunded": 0,
             "amount_refundable": session["amount"] if succeeded else 0,
-            "currency": self._currency_of(session),
+            "balance": 0,  # computed when shown
+            "fee_amount": fee,
+            "financial_transaction_id": new_id("ft") if succeeded else None,
             "captured": succeeded,
-            "status": status,
-            "payment_mode": "card_present",
-            "terminal_id": session["terminal_id"],
-            "payment_intent_id": session["payment_intent_id"],
-            "checkout_id": session["checkout_id"],
+            "capture_strategy": "automatic",
+            "currency": currency,
+            "description": self._description_of(session),
+            "disputed": False,
+            "disputes": [],
             "error_code": code,
             "error_description": ERROR_MESSAGES.get(code) if code else None,
-            "description": self._description_of(session),
+            "is_test": True,
             "metadata": {},
+            "payment_intent_id": session["payment_intent_id"],
+            "checkout_id": session["checkout_id"],
             "payment_method": {
+                "status": "valid",
+                "invalid_reason": None,
+                "created_at": now,
+                "updated_at": now,
                 "card_present": {
                     "brand": card.brand,
                     "last4": card.last4,
                     "cardholder_name": card.cardholder_name,
                     "expiry": card.expiry,
-                }
+                },
+                "customer_id": None,
+                "signature": None,
+                "account_id": session["account_id"],
             },
+            "application_fee": None,  # a card-present sale carries no platform fee
+            "application_fee_rate_id": None,
+            "fees": [fee_record(fee, currency, now)] if fee else [],
+            "refunded": False,
+            "status": status,
+            "payment_mode": "card_present",
+            "terminal_id": session["terminal_id"],
+            "transaction_hold": None,
+            "expedited": None,
             "refunds": [],
             "created_at": now,
             "updated_at": now,
@@ -737,23 +783,41 @@ class Sandbox:
         self, session: Record, payment: Record | None, status: str, code: str | None
     ) -> None:
         checkout = self.find("checkout", session["checkout_id"], None)
+        now = self.now()
         completion = {
             "id": new_id("chc"),
-            "checkout_id": checkout["id"],
             "payment_mode": "card_present",
+            "payment_token": None,  # a tapped card is not tokenised for the platform
             "status": status,
             "payment_status": payment["status"] if payment else None,
-            "payment_id": payment["id"] if payment else None,
             "payment_error_code": code,
             "payment_error_description": ERROR_MESSAGES.get(code) if code else None,
+            "payment_response": (
+                {"id": payment["id"], "status": payment["status"], "amount": payment["amount"]}
+                if payment
+                else None
+            ),
+            "checkout_id": checkout["id"],
+            "additional_transactions": [],
+            "checkout": None,  # the enclosing checkout; events carry it whole
+            "payment_id": payment["id"] if payment else None,
+            "payment_method_id": None,
             "terminal_id": session["terminal_id"],
             "terminal_session_id": session["id"],
-            "created_at": self.now(),
+            "created_at": now,
+            "updated_at": now,
         }
         checkout["completions"].append(completion)
         if status == "succeeded" and payment is not None:
             checkout["status"] = "completed"
             checkout["successful_payment_id"] = payment["id"]
+            checkout["payment"] = {
+                "id": payment["id"],
+                "amount": payment["amount"],
+                "currency": payment["currency"],
+                "status": payment["status"],
+                "payment_mode": payment["payment_mode"],
+            }
         else:
             checkout["status"] = "attempted"
         self._touch("checkout", checkout)
@@ -834,6 +898,7 @@ class Sandbox:
             "description": description,
             "metadata": metadata or {},
             "status": "succeeded",
+            "returned_fees": [],  # processing fees are not returned on a refund
             "terminal_id": session["terminal_id"] if session else None,
             "terminal_session_id": session["id"] if session else None,
             "created_at": now,
@@ -891,6 +956,10 @@ class Sandbox:
     def render_payment(self, payment: Record) -> Record:
         """A payment with its refunds expanded, as the API shows it."""
         rendered = dict(payment)
+        settled = payment["status"] in ("succeeded", "partially_refunded", "fully_refunded")
+        fee = int(payment.get("fee_amount") or 0)
+        rendered["balance"] = payment["amount"] - fee - payment["amount_refunded"] if settled else 0
+        rendered["refunded"] = payment["amount_refunded"] > 0
         rendered["refunds"] = [
             public(r) for r in (self.store.get("refund", rid) for rid in payment["refunds"]) if r
         ]
@@ -902,6 +971,23 @@ class Sandbox:
         event = Event(new_id("evt"), name, str(data.get("account_id")), public(data), self.now())
         if self.on_event is not None:
             self.on_event(event)
+
+
+def processing_fee(amount: int) -> int:
+    """The sandbox's card-present processing fee: 2.6% + 15 cents, in cents."""
+    return round(amount * 0.026) + 15
+
+
+def fee_record(amount: int, currency: str, now: str) -> Record:
+    """One fee item of a payment's `fees`."""
+    return {
+        "id": new_id("fee"),
+        "amount": amount,
+        "currency": currency,
+        "type": "processing_fee",
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def public(record: Record) -> Record:
