@@ -208,8 +208,7 @@ class PaymentDialog(QDialog):
         self._choice = None
         self._error = None
         self._broken = False
-        self.view.show_lost(False)
-        self.view.start_clock()
+        self.view.new_run()
         self._render(run.state)  # never a blank dialog, not even for a frame
         self.open()
         self._announce()

@@ -306,8 +306,10 @@ class PaymentView(QWidget):
 
     # -- the clock and the spinner ----------------------------------------------------------
 
-    def start_clock(self) -> None:
-        """Count the elapsed time from now (a new run)."""
+    def new_run(self) -> None:
+        """Start over for a new run: the clock from now, nothing announced, not lost."""
+        self._announced = ""
+        self.show_lost(False)
         self._started_at = self._monotonic()
         self._update_elapsed()
 
