@@ -266,8 +266,10 @@ class PaymentDialog(QDialog):
             self._cancel is not None and can_request_cancel(state) and not self._cancel_asked
         )
         self.view.show_state(state, self._terminal_name, can_cancel=can_cancel)
-        if state.cancel_requested or is_final(state):
-            self.view.hide_note(text.ASKING_TO_CANCEL)  # the engine has it now
+        if state.name is StateName.CANCEL_REQUESTED or is_final(state):
+            # The status line explains now. Before the terminal has the sale (preparing,
+            # sending) it does not mention the request, so the note stays until the outcome.
+            self.view.hide_note(text.ASKING_TO_CANCEL)
         self._update_outcome_controls()
         self._announce()
         if changed:

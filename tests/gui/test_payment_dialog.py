@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 import pos_app.ui
 from pos_app.domain.payment_flow import (
     Approved,
+    CancelledBeforeSend,
     CancelRequested,
     DeadlinePassed,
     Declined,
@@ -354,6 +355,43 @@ async def test_cancel_button_then_x_on_the_terminal_ends_cancelled(qtbot: QtBot)
     assert (await follow).name is StateName.CANCELLED
     dialog.view.back_button.click()
     assert await dialog.choice() == PaymentChoice(PaymentAction.BACK)
+
+
+class PreparingRun(ScriptedRun):
+    """A cancel asked for while preparing: the engine stops before sending anything."""
+
+    def __init__(self, cancel: asyncio.Event) -> None:
+        super().__init__(states_after())
+        self.cancel = cancel
+        self.go = asyncio.Event()
+
+    async def steps(self) -> AsyncIterator[PaymentState]:
+        yield self.state
+        await self.cancel.wait()
+        asked = transition(self.state, CancelRequested())
+        yield asked
+        await self.go.wait()
+        yield transition(asked, CancelledBeforeSend())
+
+
+async def test_cancel_while_preparing_keeps_saying_so_until_the_outcome(qtbot: QtBot) -> None:
+    dialog = make_dialog(qtbot)
+    view = dialog.view
+    cancel = asyncio.Event()
+    run = PreparingRun(cancel)
+    follow = asyncio.ensure_future(dialog.follow(run, cancel, TERMINAL))
+    await wait_until(dialog.isVisible)
+    view.cancel_button.click()
+    await wait_until(lambda: (s := dialog.state_now()) is not None and s.cancel_requested)
+    assert dialog.state == "preparing"  # the engine's name: nothing reached the terminal
+    assert view.note_label.isVisible()
+    assert view.note_label.text() == text.ASKING_TO_CANCEL
+    run.go.set()
+    final = await follow
+    assert final.name is StateName.CANCELLED
+    assert not view.note_label.isVisible()
+    assert "Nothing was charged" in view.status_label.text()
+    view.back_button.click()
 
 
 async def test_closing_is_refused_mid_payment_with_the_reason(qtbot: QtBot) -> None:
