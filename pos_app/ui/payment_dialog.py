@@ -232,9 +232,7 @@ class PaymentDialog(QDialog):
             self._error = exc
             log.exception("following payment %s failed", operation_id)
         finally:
-            close = getattr(iterator, "aclose", None)
-            if close is not None:
-                await close()
+            await _close_quietly(iterator, operation_id)
         if self._state is not None and not is_final(self._state):
             if self._error is None:
                 log.error("payment %s: the run ended without an outcome", operation_id)
@@ -455,3 +453,14 @@ class PaymentDialog(QDialog):
                 return
         self.view.show_note(note)
         self._update_outcome_controls()
+
+
+async def _close_quietly(iterator: AsyncIterator[PaymentState], operation_id: str) -> None:
+    """Close the run's generator; a failure there is logged, never shown."""
+    close = getattr(iterator, "aclose", None)
+    if close is None:
+        return
+    try:
+        await close()
+    except Exception:  # a bug while closing must not break the dialog
+        log.exception("closing payment %s's run failed", operation_id)
