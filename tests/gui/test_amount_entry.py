@@ -192,8 +192,14 @@ def test_space_on_a_focused_key_presses_it(qtbot: Any, entry: AmountEntry) -> No
     with qtbot.waitActive(entry):
         entry.activateWindow()
     entry.setFocus()
+    seven = key(entry, "keypad7")
+    before = seven.grab().toImage().pixelColor(1, seven.height() // 2)
     qtbot.keyClick(entry, Qt.Key.Key_Tab)
     assert focused_name() == "keypad7"
+    # A focus frame seen from a step back: 3 px of blue, not the style's thin line.
+    for x in (0, 1, 2):
+        assert seven.grab().toImage().pixelColor(x, seven.height() // 2).name() == "#1a5fb4"
+    assert before.name() != "#1a5fb4"
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     assert shown(entry) == "$0.07"
     qtbot.keyClick(QApplication.focusWidget(), "2")  # digits still type while a key has focus
