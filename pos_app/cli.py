@@ -66,6 +66,7 @@ EXIT_BY_STATE = {
 #: Attempts per call for the manager's lists (history, end of day); the payment
 #: engine's own calls are single attempts: it owns the retry policy.
 REPORT_ATTEMPTS = 3
+REPORT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)  # a page of 100 payments may be slow
 TERMINAL_NOT_FOUND = "terminal_not_found"
 AUTH_REFUSED_TEXT = "JustiFi refused the client id or secret; check the credentials."
 
@@ -134,7 +135,7 @@ async def _wired_lane(
             )
             gateway = JustifiGateway(JustifiClient(http), settings.payment_flow, settings.currency)
             service = PaymentService(gateway, journal, engine_settings(settings, demo=demo))
-            reports = JustifiClient(http.with_attempts(REPORT_ATTEMPTS))
+            reports = JustifiClient(http.with_attempts(REPORT_ATTEMPTS, timeout=REPORT_TIMEOUT))
             yield Lane(settings, service, journal, demo, url if demo else None, reports)
     finally:
         journal.close()
