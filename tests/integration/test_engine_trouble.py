@@ -160,6 +160,66 @@ async def test_trouble_to_the_deadline_is_unresolved_then_check_again_settles(
         assert payments(sandbox) == 1
 
 
+async def test_a_slow_answer_shows_retrying_while_it_runs_then_waiting(
+    sandbox: SandboxHandle, test_lane: TestLane, flow: str
+) -> None:
+    run = test_lane.service.charge(1000, "trm_virtual")
+    states: list[PaymentState] = []
+    armed_at = 0.0
+    async for state in run:
+        states.append(state)
+        if state.name is StateName.WAITING and not armed_at:
+            # The next read takes 1.8 s: more than the engine's 1.5 s, less than its timeout.
+            sandbox.fault("slow", sale_glob(flow), method="GET", delay=1.8)
+            armed_at = time.time()
+        elif state.name is StateName.WAITING and "retrying" in names(states):
+            sandbox.present("trm_virtual")
+    assert states[-1].name is StateName.APPROVED, names(states)
+    slow = [s for s in states if s.name is StateName.RETRYING]
+    assert [s.trouble for s in slow] == ["JustiFi is slow to answer"]
+    assert retrying_delay(test_lane, run, armed_at) <= RETRYING_WITHIN
+
+
+async def test_retry_after_is_honoured_but_never_past_the_deadline(
+    sandbox: SandboxHandle, proxy: FaultProxy, tmp_path: Path
+) -> None:
+    proxy.add(
+        Rewrite(
+            "GET",
+            "/v1/payment_intents/*",
+            429,
+            json_error("rate_limited"),
+            skip=1,
+            headers={"Retry-After": "1"},
+        )
+    )
+    async with lane(proxy.url, tmp_path / "a.sqlite3") as test_lane:
+        run = test_lane.service.charge(1250, "trm_side")
+        assert (await collect(run))[-1].name is StateName.APPROVED
+        entries = test_lane.journal.entries(run.operation.id)
+        retrying = next(e.at for e in entries if e.status == "retrying")
+        after = next(e.at for e in entries if e.at > retrying and e.status != "retrying")
+        assert (after - retrying).total_seconds() >= 1.0  # it waited as JustiFi asked
+    short = dataclasses.replace(TEST_ENGINE, device_timeout=0.6, grace=0.4)
+    proxy.add(
+        Rewrite(
+            "GET",
+            "/v1/payment_intents/*",
+            429,
+            json_error("rate_limited"),
+            skip=1,
+            count=10_000,
+            headers={"Retry-After": "3600"},
+        )
+    )
+    async with lane(proxy.url, tmp_path / "b.sqlite3", engine=short) as test_lane:
+        started = time.monotonic()
+        states = await asyncio.wait_for(collect(test_lane.service.charge(1250, "trm_side")), 30)
+        assert states[-1].name is StateName.UNRESOLVED
+        assert time.monotonic() - started < 10  # the deadline, not the hour JustiFi asked for
+    sandbox.control("DELETE", "faults")
+
+
 # -- refunds and voids: the action done, the answer lost -------------------------------------
 
 

@@ -71,6 +71,7 @@ class Rewrite:
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)  # more headers on the answer
     skip: int = 0  # matching requests let through untouched first
     count: int = 1  # answers rewritten after those
     forward: bool = False  # let the sandbox carry the request out first
@@ -158,7 +159,7 @@ def _handler(proxy: FaultProxy, client: httpx.Client) -> type[BaseHTTPRequestHan
                     body = rule.transform(body)
                 else:
                     status, body = rule.status, rule.body
-                    headers = {"Content-Type": rule.content_type}
+                    headers = {"Content-Type": rule.content_type, **rule.headers}
                 proxy.hits.append(Hit(time.time(), self.command, path, status))
             self.send_response(status)
             for name, value in headers.items():
