@@ -1,10 +1,25 @@
 """The payment engine: charges, refunds and voids as async streams of states.
 
-Each operation is journaled with its idempotency keys before the first
-request leaves, every state change is recorded, and the engine keeps polling
-through connection trouble until the device's time is up plus a grace period.
-Then the outcome is `unresolved`, never a decline: the money may have moved,
-and `recover()` or a "check again" finds out.
+Each operation is journaled with its idempotency keys when its run is made,
+before the first request leaves, and every state change is recorded.
+
+The rule: from the moment a request that may start a terminal session or move
+money has left (POST /terminals/pay or /terminals/refund, a refund to the
+card, a void) until JustiFi gives a final answer, nothing ends the operation
+but that answer or the deadline (the device's time plus a grace). Every other
+failure (a refused token, 403, 404, 5xx, a body that is not JustiFi's, a
+status nobody knows, no connection, no answer in time, a bug of ours) is
+trouble: journaled and shown as `retrying` with a plain reason, and retried
+with the same idempotency keys. Past the deadline the outcome is `unresolved`,
+never a decline: the money may have moved, and `recover()` or a "check again"
+finds out. JustiFi's own answers still end a run: a decline, a cancel or
+timeout on the device, the terminal refusing the session (busy, not
+connected), a refund or void refused with an error code.
+
+One retry policy (`_attempts`) serves every step: the transport makes one
+attempt per call, the engine shows the trouble at once and backs off from the
+poll interval to a cap of about 2 s (or JustiFi's Retry-After), never past
+the deadline.
 """
 
 from __future__ import annotations
@@ -273,7 +288,7 @@ class PaymentService:
             return
         if not run.sent:
             # Nothing that can start a session or move money has left: nothing charged.
-            if run.apply(SendRefused(INTERNAL_ERROR, None)):
+            if run.apply(SendRefused(INTERNAL_ERROR, None)) or run.apply(DeadlinePassed()):
                 yield run.state
             return
         async for state in self._settle_after_bug(run):
