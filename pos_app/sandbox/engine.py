@@ -645,7 +645,7 @@ class Sandbox:
             self._emit("payment_intent.succeeded", intent)
         else:
             self._add_completion(session, payment, "succeeded", None)
-        self._emit("payment.succeeded", payment)
+        self._emit("payment.succeeded", self.render_payment(payment))
 
     def _card_method(self, card: TestCard, account_id: str) -> dict[str, Any]:
         """A payment method as JustiFi shows it on an intent (the seed's shape)."""
@@ -680,7 +680,7 @@ class Sandbox:
             self._intent_attempt_failed(session, code, payment["id"])
         else:
             self._add_completion(session, payment, "failed", code)
-        self._emit("payment.failed", payment)
+        self._emit("payment.failed", self.render_payment(payment))
 
     def _finish_without_card(self, session: Record, code: str) -> None:
         status = "canceled" if code == CANCELED_ON_TERMINAL else "timed_out"

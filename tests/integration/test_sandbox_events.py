@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.support.sandbox import SUB_ACCOUNT, SandboxHandle, wait_until
+from tests.support.schemas import schema_errors
 
 SECRET = "whsec_test_ca1f0e"
 
@@ -266,3 +267,26 @@ def test_publisher_needs_url_and_secret(sandbox: SandboxHandle, body: dict[str, 
     response = sandbox.client.post("/_sandbox/events", json=body)
     assert response.status_code == 422
     assert isinstance(response.json()["error"]["code"], str)
+
+
+def test_published_objects_have_every_documented_field(
+    sandbox: SandboxHandle, receiver: Receiver
+) -> None:
+    """Events carry the same objects as the API, and a completion's whole checkout."""
+    publish_to(sandbox, receiver)
+    checkout = sandbox.create_checkout(1092)  # declined first
+    assert sandbox.pay("trm_side", checkout_id=checkout["id"]).status_code == 201
+    failed = receiver.wait_for("checkout.completion.failed", checkout_id=checkout["id"])
+    assert sandbox.pay("trm_virtual", checkout_id=checkout["id"]).status_code == 201
+    sandbox.present("trm_virtual")
+    succeeded = receiver.wait_for("checkout.completion.succeeded", checkout_id=checkout["id"])
+    payment = receiver.wait_for("payment.succeeded", checkout_id=checkout["id"])
+    errors: list[str] = []
+    for delivery in (failed, succeeded):
+        data = delivery.event["data"]
+        errors += schema_errors("CheckoutCompletion", data, delivery.name)
+        assert data["checkout"]["id"] == checkout["id"]  # the nested checkout was checked too
+    errors += schema_errors("Payment", payment.event["data"], payment.name)
+    assert not errors, "\n".join(errors)
+    shown = sandbox.get(f"/v1/payments/{payment.event['data']['id']}")
+    assert payment.event["data"]["balance"] == shown["balance"] > 0
