@@ -85,6 +85,8 @@ LIST_PATHS = (
     "/v1/payment_intents/*/payments",
 )
 SESSION_PATHS = ("/v1/terminals/pay", "/v1/terminals/refund")
+TOKEN_PATH = "/oauth/token"
+TOKEN_KINDS = ("unauthorized", "forbidden")  # about a token's rights: never on TOKEN_PATH
 DOCUMENTED_STATUSES = frozenset(
     {
         "requires_payment_method",
@@ -149,6 +151,9 @@ class Fault:
             return method == "GET" and any(fnmatch.fnmatchcase(path, p) for p in LIST_PATHS)
         if self.kind in SESSION_KINDS:
             return method == "POST" and path in SESSION_PATHS
+        if self.kind in TOKEN_KINDS:
+            # A 401/403 from /oauth/token means the credentials are wrong: not a glitch.
+            return path != TOKEN_PATH
         return self.kind != "refuse_connections"
 
     def matches(self, request: FaultRequest) -> bool:

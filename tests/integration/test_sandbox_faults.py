@@ -420,6 +420,16 @@ def test_stray_401_on_a_fresh_token(sandbox: SandboxHandle) -> None:
     assert again.status_code == 200
 
 
+@pytest.mark.parametrize("kind", ["unauthorized", "forbidden"])
+def test_token_rights_faults_never_hit_the_token_request(sandbox: SandboxHandle, kind: str) -> None:
+    # From /oauth/token a 401 or 403 means wrong credentials, which no retry mends.
+    sandbox.fault(kind, count=2)
+    assert sandbox.token()
+    refused = sandbox.call("GET", "/v1/terminals")
+    assert refused.status_code in (401, 403)
+    assert armed(sandbox)[0]["count"] == 1
+
+
 def test_forbidden_is_justifi_shaped_403(sandbox: SandboxHandle) -> None:
     sandbox.token()
     sandbox.fault("forbidden", "/v1/payment_intents", method="POST")
