@@ -176,8 +176,12 @@ class _Run:
         new = transition(self.state, event)
         if new is self.state or new == self.state:
             return False
-        self.state = new
-        self.engine.journal.record_state(self.operation, new)
+        old, self.state = self.state, new
+        if new.name is old.name and new.trouble and new.trouble != old.trouble:
+            # Still retrying, for another reason: journal the reason too.
+            self.engine.journal.update(self.operation, new.trouble)
+        else:
+            self.engine.journal.record_state(self.operation, new)
         return True
 
     def cancel_wanted(self) -> bool:
