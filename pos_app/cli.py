@@ -63,9 +63,9 @@ EXIT_BY_STATE = {
     StateName.TIMED_OUT: EXIT_NOT_PAID,
     StateName.UNRESOLVED: EXIT_UNRESOLVED,
 }
-#: Attempts per call for the manager's lists (history, end of day); the payment
-#: engine's own calls are single attempts: it owns the retry policy.
-REPORT_ATTEMPTS = 3
+#: Attempts per call for the terminal list and the manager's lists (history, end of
+#: day); the payment engine's own calls are single attempts: it owns the retry policy.
+LIST_ATTEMPTS = 3
 REPORT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)  # a page of 100 payments may be slow
 TERMINAL_NOT_FOUND = "terminal_not_found"
 AUTH_REFUSED_TEXT = "JustiFi refused the client id or secret; check the credentials."
@@ -133,9 +133,16 @@ async def _wired_lane(
                 client=client,
                 user_agent=f"pos-app/{__version__}",
             )
-            gateway = JustifiGateway(JustifiClient(http), settings.payment_flow, settings.currency)
+            # The engine's calls are single attempts (it owns the retry policy); the
+            # terminal list and the manager's reports keep a small budget.
+            gateway = JustifiGateway(
+                JustifiClient(http),
+                settings.payment_flow,
+                settings.currency,
+                lists=JustifiClient(http.with_attempts(LIST_ATTEMPTS)),
+            )
             service = PaymentService(gateway, journal, engine_settings(settings, demo=demo))
-            reports = JustifiClient(http.with_attempts(REPORT_ATTEMPTS, timeout=REPORT_TIMEOUT))
+            reports = JustifiClient(http.with_attempts(LIST_ATTEMPTS, timeout=REPORT_TIMEOUT))
             yield Lane(settings, service, journal, demo, url if demo else None, reports)
     finally:
         journal.close()

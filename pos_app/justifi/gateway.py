@@ -153,14 +153,25 @@ def _ours(error: LastError, ref: SessionRef) -> bool:
 
 
 class JustifiGateway:
-    """The engine's port onto JustiFi, for one flow."""
+    """The engine's port onto JustiFi, for one flow.
+
+    `client` carries the engine's calls (one attempt each: the engine retries).
+    `lists`, when given, carries the terminal picker's list and identify calls,
+    which have no retry policy of their own (a transport with a small budget).
+    """
 
     def __init__(
-        self, client: JustifiClient, flow: str = "payment_intent", currency: str = "usd"
+        self,
+        client: JustifiClient,
+        flow: str = "payment_intent",
+        currency: str = "usd",
+        *,
+        lists: JustifiClient | None = None,
     ) -> None:
         if flow not in FLOWS:
             raise ValueError(f"payment flow must be one of {', '.join(FLOWS)}")
         self.client = client
+        self.lists = lists or client
         self.flow = flow
         self.currency = currency
         # idempotency key -> (sent_at, baseline): a resend must not count what the
@@ -177,24 +188,33 @@ class JustifiGateway:
     # -- terminals -------------------------------------------------------------------
 
     async def list_terminals(self) -> Sequence[TerminalInfo]:
-        terminals = await guarded(self.client.list_terminals)
+        terminals = await guarded(self.lists.list_terminals)
         infos = []
         for terminal in terminals:
             if terminal.status == "archived":
                 continue
-            infos.append(await self._info(terminal.id, terminal.display_name, terminal.model_name))
+            infos.append(
+                await self._info(
+                    self.lists, terminal.id, terminal.display_name, terminal.model_name
+                )
+            )
         return infos
 
     async def terminal_info(self, terminal_id: str) -> TerminalInfo:
         terminal = await guarded(lambda: self.client.get_terminal(terminal_id))
-        return await self._info(terminal.id, terminal.display_name, terminal.model_name)
+        return await self._info(
+            self.client, terminal.id, terminal.display_name, terminal.model_name
+        )
 
-    async def _info(self, terminal_id: str, name: str, model: str | None) -> TerminalInfo:
-        status = await guarded(lambda: self.client.terminal_status(terminal_id))
+    @staticmethod
+    async def _info(
+        client: JustifiClient, terminal_id: str, name: str, model: str | None
+    ) -> TerminalInfo:
+        status = await guarded(lambda: client.terminal_status(terminal_id))
         return TerminalInfo(terminal_id, name, _readiness(status.status), model)
 
     async def identify_terminal(self, terminal_id: str) -> None:
-        await guarded(lambda: self.client.identify_terminal(terminal_id))
+        await guarded(lambda: self.lists.identify_terminal(terminal_id))
 
     # -- selling ----------------------------------------------------------------------
 

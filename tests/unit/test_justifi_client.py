@@ -12,8 +12,10 @@ import pytest
 
 from pos_app.justifi.client import JustifiClient
 from pos_app.justifi.errors import MalformedResponse
+from pos_app.justifi.gateway import JustifiGateway
 from pos_app.justifi.http import JustifiHttp
 from pos_app.justifi.models import Page, Payment, PaymentIntent
+from pos_app.services.ports import GatewayUnavailableError
 
 BASE = "https://api.test.justifi"
 
@@ -459,3 +461,24 @@ async def test_bare_object_without_envelope_is_tolerated(
 ) -> None:
     api.on("GET", "/v1/refunds/re_1", REFUND)
     assert (await client.get_refund("re_1")).id == "re_1"
+
+
+# --- the gateway: one attempt for the engine, a small budget for the picker ---------------------
+
+
+async def test_gateway_lists_terminals_with_a_budget_but_the_engine_call_is_one_attempt(
+    api: FakeApi, client: JustifiClient
+) -> None:
+    busy = httpx.Response(503, json={"error": {"code": "server_error", "message": "busy"}})
+    status = envelope({"id": "trm_1", "status": "CONNECTED"}, "terminal")
+    gateway = JustifiGateway(client, lists=JustifiClient(client.http.with_attempts(3)))
+    api.on("GET", "/v1/terminals", lambda _r: busy, page([TERMINAL]))
+    api.on("GET", "/v1/terminals/trm_1/status", status)
+    [terminal] = await gateway.list_terminals()
+    assert (terminal.id, terminal.is_ready) == ("trm_1", True)
+    api.on("GET", "/v1/terminals/trm_1", lambda _r: busy, envelope(TERMINAL, "terminal"))
+    before = len(api.requests)
+    with pytest.raises(GatewayUnavailableError) as caught:
+        await gateway.terminal_info("trm_1")
+    assert caught.value.reason == "JustiFi answered HTTP 503"
+    assert len(api.requests) == before + 1
