@@ -101,11 +101,12 @@ class Row:
     none_refs: int
     true_refs: int
     false_refs: int
+    load: float  # the machine's 1-minute load average: timings mean little on a busy one
 
     HEADER = (
         f"{'sales':>6} {'time s':>7} {'RSS MB':>7} {'objects':>8} {'widgets':>7} "
         f"{'QObjects':>8} {'fds':>4} {'tasks':>5} {'appr ms':>8} {'p95 ms':>7} "
-        f"{'None':>9} {'True':>8} {'False':>8}"
+        f"{'None':>9} {'True':>8} {'False':>8} {'load':>5}"
     )
 
     def line(self) -> str:
@@ -116,7 +117,7 @@ class Row:
             f"{self.sales:>6} {self.seconds:>7.0f} {self.rss_mb:>7.1f} {self.objects:>8} "
             f"{self.widgets:>7} {self.qobjects:>8} {self.fds:>4} {self.tasks:>5} "
             f"{ms(self.approve_ms):>8} {ms(self.approve_p95_ms):>7} "
-            f"{self.none_refs:>9} {self.true_refs:>8} {self.false_refs:>8}"
+            f"{self.none_refs:>9} {self.true_refs:>8} {self.false_refs:>8} {self.load:>5.2f}"
         )
 
 
@@ -196,7 +197,15 @@ def take_row(sales: int, started: float, approve_ms: list[float]) -> Row:
         none_refs=sys.getrefcount(None),
         true_refs=sys.getrefcount(True),
         false_refs=sys.getrefcount(False),
+        load=_load(),
     )
+
+
+def _load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # not on Windows
+        return float("nan")
 
 
 def verdict(rows: Sequence[Row], errors: Sequence[str], goals: Goals = GOALS) -> list[str]:

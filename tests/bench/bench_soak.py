@@ -8,11 +8,13 @@ PASS/FAIL against `pos_app.soak.GOALS` at the end; exit 1 on FAIL.
 
     .venv/bin/python -m tests.bench.bench_soak [--sales 2000] [--every 100] [--json PATH]
     .venv/bin/python -m tests.bench.bench_soak --idle [SECONDS]   # default 3600
+    .venv/bin/python -m tests.bench.bench_soak --bundle dist/pos-app ...   # the frozen one
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -27,10 +29,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--every", type=float, help="a row every N sales (100) or seconds (300)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="append one JSON line")
+    parser.add_argument("--bundle", type=Path, help="run this bundle's pos-app-console instead")
     args = parser.parse_args(argv)
+    if args.bundle is not None:
+        return subprocess.call([str(args.bundle / "pos-app-console"), *_soak_args(args)])
     if args.idle is not None:
         return soak.run(idle_seconds=args.idle, every=args.every, json_path=args.json)
     return soak.run(sales=args.sales, every=args.every, json_path=args.json)
+
+
+def _soak_args(args: argparse.Namespace) -> list[str]:
+    """The bundle's hidden options for the same run."""
+    command = ["--self-test"]
+    if args.idle is not None:
+        command += ["--soak-idle", f"{args.idle:g}"]
+    else:
+        command += ["--soak", str(args.sales)]
+    if args.every is not None:
+        command += ["--every", f"{args.every:g}"]
+    if args.json is not None:
+        command += ["--json", str(args.json.resolve())]
+    return command
 
 
 if __name__ == "__main__":
