@@ -345,12 +345,13 @@ def _others(other: dict[str, int]) -> str:
     return "".join(f", {count} {name}" for name, count in sorted(other.items()))
 
 
-def _arm_watchdog() -> None:
+def _arm_watchdog(quiet: float = 0.0) -> None:
+    """(Re)start the watchdog: WATCHDOG_SECONDS beyond the `quiet` seconds to come."""
     # faulthandler's watchdog is a C thread: no Python runs off the GUI thread.
     if sys.stderr is None:
         return
     with contextlib.suppress(ValueError, OSError, AttributeError):
-        faulthandler.dump_traceback_later(WATCHDOG_SECONDS, exit=True, file=sys.stderr)
+        faulthandler.dump_traceback_later(quiet + WATCHDOG_SECONDS, exit=True, file=sys.stderr)
 
 
 @contextlib.asynccontextmanager
@@ -412,7 +413,7 @@ async def _idle(report: _Report, seconds: float, every: float) -> None:
         report.line(f"idle for {seconds:g} s, a row every {every:g} s")
         report.add(take_row(0, started, []))
         while (left := seconds - (time.monotonic() - started)) > 0:
-            _arm_watchdog()
+            _arm_watchdog(quiet=min(every, left))
             await asyncio.sleep(min(every, left))
             report.add(take_row(0, started, []))
 
