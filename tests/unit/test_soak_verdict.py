@@ -27,8 +27,8 @@ WARM = Row(
 
 
 def run_of(last: Row) -> list[Row]:
-    """Warm-up, then two rows like `last`: growth that stays."""
-    return [WARM, replace(last, sales=last.sales - 100), last]
+    """Warm-up, a row like it, then three rows like `last`: growth that stays."""
+    return [WARM, replace(WARM, sales=1000), *(replace(last, sales=n) for n in (1800, 1900)), last]
 
 
 def test_a_level_run_passes() -> None:
