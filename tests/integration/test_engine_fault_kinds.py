@@ -8,7 +8,7 @@ runs on the terminal (payment-intent flow). The customer always approves
 never_resolves never taps). The rule: the run ends approved with exactly one
 payment (or refund) in the sandbox, or unresolved; it is never declined,
 never approved without the money having moved, and never cancelled once the
-customer could approve. The sandbox runs 40x fast and the engine's device
+customer could approve. The sandbox runs 90x fast and the engine's device
 timeout is the sandbox's 90 s at that speed.
 """
 
@@ -29,11 +29,11 @@ from tests.support.sandbox import SandboxHandle, wait_until
 
 SHAPES = ("truncated", "array", "no_data", "wrong_type")
 
-SCALE = 60.0
+SCALE = 90.0
 ENGINE = EngineSettings(
     poll_interval=0.05,
     device_timeout=90.0 / SCALE,
-    grace=0.6,
+    grace=0.5,
     prepare_timeout=4.0,
     retry_pause=0.05,
     lane="fault-kinds",
