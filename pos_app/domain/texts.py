@@ -35,7 +35,8 @@ def status_line(state: PaymentState, terminal_name: str | None = None) -> str:
                 return f"Asking JustiFi for the {what} of {amount}..."
             return f"Waiting for the customer on {terminal}: {amount}. Tap or insert the card."
         case StateName.RETRYING:
-            return "Connection trouble, retrying. Do not start another payment."
+            reason = f": {state.trouble}" if state.trouble else ""
+            return f"Connection trouble{reason}. Retrying; do not start another payment."
         case StateName.CANCEL_REQUESTED:
             return (
                 f"JustiFi cannot cancel from here. Press X on {terminal} to cancel;"
