@@ -9,8 +9,9 @@ child. About `rate` of all requests are faulted, spread over every fault kind
 the sandbox has and every endpoint family (token, terminals, intents or
 checkouts, payments), and every access token is expired every few seconds.
 A cashier's habits are played: a sale that ends "not paid" (exit 1) although
-its amount is one the customer approves is charged again, as a cashier would;
-an unresolved sale (exit 2) is left to `recover`.
+its amount is one the customer approves, or that is refused before anything
+was sent (exit 3: a stray 403 on the terminal check), is charged again, as a
+cashier would; an unresolved sale (exit 2) is left to `recover`.
 
 Then each lane runs `pos-app recover`, with the faults off, and each journal is
 compared with the sandbox. Printed per flow: duplicates (a sale paid twice),
@@ -178,10 +179,12 @@ def _charge(env: dict[str, str], terminal: str, sale: Sale) -> None:
             timeout=CLI_TIMEOUT,
         )
         sale.exits.append(result.returncode)
-        if result.returncode not in (0, 1, 2):
+        if result.returncode not in (0, 1, 2, 3):
             sale.errors.append(result.stderr.strip()[-300:])
-        if result.returncode == 1 and sale.approvable:
-            continue  # "declined", yet the card should pay: the cashier tries again
+        if result.returncode == 3 or (result.returncode == 1 and sale.approvable):
+            # "Not paid" (or "check the settings", said before anything was sent), yet
+            # the card should pay: the cashier tries again.
+            continue
         return
 
 
@@ -326,7 +329,7 @@ def _compare(
                 figures.false_approvals += 1
             if op.status not in ("approved", "declined", "cancelled", "timed_out"):
                 figures.unresolved_after_recover += 1
-        if paid and 1 in sale.exits[: len(sale.exits) - 1]:
+        if paid and {1, 3} & set(sale.exits[: len(sale.exits) - 1]):
             # The cashier was told "not paid" although the card paid.
             figures.false_declines += 1
 
