@@ -125,12 +125,17 @@ async def render(out: Path, url: str) -> list[Path]:
             await wait_until(window.charge_button.isEnabled)
             window.charge()
             await wait_until(lambda: dialog_state() == "waiting")
-            sandbox.fault("drop", "/v1/*", method="GET", count=10_000)
+            sandbox.fault("error_page", "/v1/*", method="GET", count=10_000, status=502)
+            await wait_until(lambda: dialog_state() == "retrying")
+            await asyncio.sleep(0.2)
+            save("06a-retrying", composite(window, window.flow.dialog))
             await wait_until(lambda: dialog_state() == "unresolved", within=30)
             save("06-unresolved", composite(window, window.flow.dialog))
             sandbox.control("DELETE", "faults")
             window.flow.dialog.findChild(QWidget, "keepOpenButton").click()
             await window.flow.slot.task
+            # The picker's next refresh finds JustiFi again.
+            await wait_until(lambda: "Cannot reach" not in window.picker.status_label.text())
             await asyncio.sleep(0.1)
             save("06b-unresolved-banner", window.grab())
 
