@@ -36,6 +36,7 @@ from pos_app.services.payments import PaymentService
 from pos_app.services.ports import Readiness
 from pos_app.services.reports import ReceiptService
 from pos_app.ui.amount_entry import AmountEntry
+from pos_app.ui.announcer import announce
 from pos_app.ui.cart_model import CartModel
 from pos_app.ui.cart_panel import CartPanel
 from pos_app.ui.controls import touch_button
@@ -402,7 +403,10 @@ class MainWindow(QMainWindow):
 
     def _on_flow_unresolved_changed(self, count: int) -> None:
         if count:
-            self.banner_label.setText(text.UNRESOLVED_BANNER[min(count, 2)].format(count=count))
+            line = text.UNRESOLVED_BANNER[min(count, 2)].format(count=count)
+            if line != self.banner_label.text() or not self.banner.isVisible():
+                announce(self.banner_label, line, assertive=True)
+            self.banner_label.setText(line)
         self.banner.setVisible(count > 0)
 
     def _on_override_button_clicked(self) -> None:

@@ -13,6 +13,7 @@ from pos_app.domain.payment_flow import PaymentState, StateName
 from pos_app.services.payments import PaymentRun
 from pos_app.services.ports import HistoryQuery
 from pos_app.ui.sale_flow import SaleRequest
+from tests.support.accessibility import announcements
 from tests.support.gui import wait_until
 from tests.support.sandbox import SandboxHandle
 from tests.support.window import WindowLane, open_window
@@ -216,10 +217,13 @@ async def test_unresolved_stays_in_a_banner_until_checked_again(
         await w.wait_dialog_state("waiting")
         sandbox.fault("drop", "/v1/payment_intents/*", method="GET", count=10_000)
         await w.wait_dialog_state("unresolved", within=30)
-        click(qtbot, button(w, "keepOpenButton"))
-        assert (await finish_flow(w)).name.value == "unresolved"
+        with announcements() as heard:
+            click(qtbot, button(w, "keepOpenButton"))
+            assert (await finish_flow(w)).name.value == "unresolved"
         assert window.banner.isVisibleTo(window)
         assert window.banner_label.text().startswith("1 payment could not be confirmed")
+        # A screen reader hears the banner, not only sees it appear.
+        assert any(a.assertive and a.message == window.banner_label.text() for a in heard), heard
         assert not window.cart_model.cart.is_empty  # the sale stays open
 
         sandbox.control("DELETE", "faults")  # JustiFi answers again; the device gave up
