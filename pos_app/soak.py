@@ -102,11 +102,12 @@ class Row:
     true_refs: int
     false_refs: int
     load: float  # the machine's 1-minute load average: timings mean little on a busy one
+    data_mb: float = 0.0  # the journal's and audit log's files: SQLite caches up to 2 MB of each
 
     HEADER = (
         f"{'sales':>6} {'time s':>7} {'RSS MB':>7} {'objects':>8} {'widgets':>7} "
         f"{'QObjects':>8} {'fds':>4} {'tasks':>5} {'appr ms':>8} {'p95 ms':>7} "
-        f"{'None':>9} {'True':>8} {'False':>8} {'load':>5}"
+        f"{'None':>9} {'True':>8} {'False':>8} {'load':>5} {'data MB':>7}"
     )
 
     def line(self) -> str:
@@ -118,6 +119,7 @@ class Row:
             f"{self.widgets:>7} {self.qobjects:>8} {self.fds:>4} {self.tasks:>5} "
             f"{ms(self.approve_ms):>8} {ms(self.approve_p95_ms):>7} "
             f"{self.none_refs:>9} {self.true_refs:>8} {self.false_refs:>8} {self.load:>5.2f}"
+            f" {self.data_mb:>7.1f}"
         )
 
 
@@ -198,7 +200,17 @@ def take_row(sales: int, started: float, approve_ms: list[float]) -> Row:
         true_refs=sys.getrefcount(True),
         false_refs=sys.getrefcount(False),
         load=_load(),
+        data_mb=_data_mb(),
     )
+
+
+def _data_mb() -> float:
+    from pos_app.config import data_dir
+
+    folder = data_dir()
+    # The till's own files; demo-sandbox.sqlite3 is the sandbox child's.
+    files = [path for name in ("journal", "audit") for path in folder.glob(f"{name}.sqlite3*")]
+    return sum(path.stat().st_size for path in files) / 2**20
 
 
 def _load() -> float:
