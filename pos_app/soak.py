@@ -247,7 +247,8 @@ def verdict(rows: Sequence[Row], errors: Sequence[str], goals: Goals = GOALS) ->
         if late > early * goals.approve_slowdown and late - early > goals.approve_slack_ms:
             missed.append(
                 f"approve-to-screen went from {early:.1f} ms to {late:.1f} ms "
-                f"(goal: within {goals.approve_slowdown:g}x)"
+                f"(goal: within {goals.approve_slowdown:g}x; the machine's load was "
+                f"{timed[0].load:.2f}, then {timed[-1].load:.2f})"
             )
     for name in ("none_refs", "true_refs", "false_refs"):
         drift = getattr(last, name) - getattr(first, name)
