@@ -105,10 +105,15 @@ def unwrap(body: Mapping[str, Any], model: type[M]) -> M:
     """Validate the ``data`` of a single-object envelope as ``model``.
 
     A body without ``data`` that carries an ``id`` is taken as the bare object (a
-    reasonable variant of the documented shape).
+    reasonable variant of the documented shape), unless it is an envelope that
+    lost its ``data`` (it has the envelope's ``type`` or ``page_info``): read as
+    an object, that would be a sale with no status, quietly "still pending".
     """
     envelope = Envelope.model_validate(body)
     if envelope.data is None and "data" not in body and "id" in body:
+        if "type" in body or "page_info" in body:
+            # Raised as pydantic's error so every caller reports it as malformed.
+            model.model_validate(None)
         return model.model_validate(body)
     return model.model_validate(envelope.data)
 

@@ -207,6 +207,49 @@ async def test_cart_totals_with_tax(qtbot: Any, sandbox: SandboxHandle, tmp_path
         assert window.charge_button.text() == "Charge $8.93"
 
 
+def _sale_path(flow: str) -> str:
+    return "/v1/checkouts" if flow == "checkout" else "/v1/payment_intents"
+
+
+@pytest.mark.parametrize("flow", ["payment_intent", "checkout"])
+@pytest.mark.parametrize(
+    ("kind", "extra"),
+    [
+        ("unauthorized", {"count": 2}),  # a 401, a fresh token, a 401 again
+        ("forbidden", {}),
+        ("malformed", {"shape": "no_data"}),
+        ("read_lag", {"reads": 3}),  # the new sale's reads answer 404 for a while
+    ],
+)
+async def test_a_bad_answer_while_polling_shows_retrying_then_the_approval(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path, flow: str, kind: str, extra: dict[str, Any]
+) -> None:
+    """No single bad answer from JustiFi ends a charge the customer may still pay."""
+    async with open_window(sandbox.url, tmp_path, qtbot, flow=flow) as w:
+        if kind == "read_lag":
+            sandbox.fault(kind, _sale_path(flow), method="POST", **extra)
+        w.window.cart_model.add_amount(1500)
+        click(qtbot, w.window.charge_button)
+        await wait_until(lambda: w.window.flow.dialog is not None)
+        dialog = w.window.flow.dialog
+        seen: list[str] = [str(dialog.property("state"))]
+        dialog.state_changed.connect(seen.append)
+        if kind != "read_lag":
+            await w.wait_dialog_state("waiting")
+            sandbox.fault(kind, _sale_path(flow) + "/*", method="GET", **extra)
+        await wait_until(lambda: "retrying" in seen)
+        await wait_until(lambda: sandbox.control("GET", "sessions"), within=20)
+        sandbox.present("trm_virtual", card="visa")
+        await w.wait_dialog_state("approved", within=20)
+        assert "declined" not in seen, seen
+        assert "cancelled" not in seen, seen
+        click(qtbot, button(w, "newSaleButton"))
+        assert (await finish_flow(w)).name.value == "approved"
+        [op] = w.lane.journal.history(HistoryQuery())
+        assert op.status == "approved"
+        assert sandbox.stats()["objects"]["payment"] == 1  # one payment, never two
+
+
 async def test_unresolved_stays_in_a_banner_until_checked_again(
     qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:

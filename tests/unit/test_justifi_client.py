@@ -482,3 +482,14 @@ async def test_gateway_lists_terminals_with_a_budget_but_the_engine_call_is_one_
         await gateway.terminal_info("trm_1")
     assert caught.value.reason == "JustiFi answered HTTP 503"
     assert len(api.requests) == before + 1
+
+
+def test_an_envelope_that_lost_its_data_is_malformed_not_an_empty_sale() -> None:
+    """Read as a bare checkout it would have no status: 'still pending', never trouble."""
+    from pydantic import ValidationError
+
+    from pos_app.justifi.models import Checkout, unwrap
+
+    with pytest.raises(ValidationError):
+        unwrap({"id": "cho_1", "type": "checkout", "page_info": None}, Checkout)
+    assert unwrap({"id": "cho_1", "status": "created"}, Checkout).id == "cho_1"  # a bare object
