@@ -111,7 +111,8 @@ async def test_cancelled_on_the_device(qtbot: Any, sandbox: SandboxHandle, tmp_p
         click(qtbot, button(w, "backToSaleButton"))
         assert (await finish_flow(w)).name.value == "cancelled"
         assert not w.window.cart_model.cart.is_empty  # the sale is still there to retry
-        assert w.window.charge_button.isEnabled()
+        # Charge comes back once the picker's next refresh sees the terminal free again.
+        await wait_until(w.window.charge_button.isEnabled)
 
 
 async def test_timed_out(qtbot: Any, sandbox: SandboxHandle, tmp_path: Path) -> None:
