@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,14 @@ import pytest
 
 from pos_app.storage.journal import SqliteJournal
 from tests.integration.cli_support import cli_env, journal_path, popen_cli, run_cli
-from tests.support.fault_proxy import HTML_502, FaultProxy, Rewrite, fault_proxy, json_error
+from tests.support.fault_proxy import (
+    HTML_502,
+    FaultProxy,
+    Rewrite,
+    fault_proxy,
+    json_error,
+    refuse_tokens_twice,
+)
 from tests.support.sandbox import SandboxHandle, wait_until
 
 FLOWS = ["payment_intent", "checkout"]
@@ -83,18 +89,7 @@ def test_token_refused_twice_mid_session_is_never_exit_3(
     proc = popen_cli(["charge", "101.00", "--terminal", "trm_virtual", "--json"], env)
     try:
         wait_until(lambda: sandbox.control("GET", "sessions"), timeout=20)
-        sandbox.fault("slow", "/oauth/token", method="POST", delay=0.5)
-        proxy.add(
-            Rewrite(
-                "POST",
-                "/oauth/token",
-                forward=True,
-                transform=lambda body: body,
-                after=lambda: sandbox.control("POST", "tokens/expire"),
-            )
-        )
-        trouble_at = time.time()
-        sandbox.control("POST", "tokens/expire")
+        trouble_at = refuse_tokens_twice(sandbox, proxy)
         wait_until(lambda: latest_status(env) == "retrying", timeout=20)
         wait_until(lambda: latest_status(env) == "waiting", timeout=20)
         sandbox.present("trm_virtual")  # the customer taps once the trouble is over

@@ -28,6 +28,7 @@ from tests.support.fault_proxy import (
     Rewrite,
     fault_proxy,
     json_error,
+    refuse_tokens_twice,
     with_status,
 )
 from tests.support.lanes import TEST_ENGINE, TestLane, collect, lane
@@ -117,19 +118,7 @@ async def test_token_refused_twice_while_the_customer_is_at_the_terminal(
     async for state in run:
         states.append(state)
         if state.name is StateName.WAITING and not expired_at:
-            sandbox.fault("slow", "/oauth/token", method="POST", delay=0.5)
-            # The new token is expired again as soon as JustiFi has issued it.
-            proxy.add(
-                Rewrite(
-                    "POST",
-                    "/oauth/token",
-                    forward=True,
-                    transform=lambda body: body,
-                    after=lambda: sandbox.control("POST", "tokens/expire"),
-                )
-            )
-            expired_at = time.time()
-            sandbox.control("POST", "tokens/expire")
+            expired_at = refuse_tokens_twice(sandbox, proxy)
         elif state.name is StateName.RETRYING:
             assert state.trouble == "JustiFi refused the access token"
         elif expired_at and state.name is StateName.WAITING:

@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.sandbox import SandboxHandle
+
 HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -194,3 +196,21 @@ def fault_proxy(upstream: str) -> Iterator[FaultProxy]:
             server.shutdown()
             server.server_close()
             thread.join(timeout=10)
+
+
+def refuse_tokens_twice(sandbox: SandboxHandle, proxy: FaultProxy) -> float:
+    """The reported bug's trouble: every token expires now, the refresh is slow, and the
+    new token is expired again as soon as JustiFi has issued it. Returns when it began."""
+    sandbox.fault("slow", "/oauth/token", method="POST", delay=0.5)
+    proxy.add(
+        Rewrite(
+            "POST",
+            "/oauth/token",
+            forward=True,
+            transform=lambda body: body,
+            after=lambda: sandbox.control("POST", "tokens/expire"),
+        )
+    )
+    began = time.time()
+    sandbox.control("POST", "tokens/expire")
+    return began
