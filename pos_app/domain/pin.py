@@ -33,6 +33,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
+from pos_app.domain.errors import InvalidInputError
+
 __all__ = [
     "IDLE_TIMEOUT",
     "LOCKOUT",
@@ -98,8 +100,8 @@ class PinProblem(StrEnum):
     MISMATCH = "mismatch"  # the repeated new PIN differs (checked by the dialog)
 
 
-# Sentences for a manager, kept together for translation; the window has its own
-# copies in pos_app/ui/text/manager.py, keyed by the same PinProblem.
+# Sentences for a manager, kept together for translation. `PinError` carries them, and
+# the window's PIN dialog shows the same ones (pos_app/ui/text/manager.py names this dict).
 PIN_MESSAGES: Final[dict[PinProblem, str]] = {
     PinProblem.EMPTY: "Enter the manager PIN.",
     PinProblem.NOT_DIGITS: "The PIN is made of digits only.",
@@ -113,14 +115,12 @@ PIN_MESSAGES: Final[dict[PinProblem, str]] = {
 }
 
 
-class PinError(ValueError):
+class PinError(InvalidInputError):
     """A PIN was refused; `message` is a sentence for the manager (never the PIN)."""
 
     def __init__(self, problem: PinProblem) -> None:
-        message = PIN_MESSAGES[problem]
-        super().__init__(message)
+        super().__init__(PIN_MESSAGES[problem])
         self.problem = problem
-        self.message = message
 
 
 class PinHashError(ValueError):

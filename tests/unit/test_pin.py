@@ -9,10 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pos_app.domain.errors import InvalidInputError, user_message
 from pos_app.domain.pin import (
     IDLE_TIMEOUT,
     LOCKOUT,
     MAX_WRONG_TRIES,
+    PIN_MESSAGES,
     PRODUCTION_SCRYPT,
     AttemptKind,
     LockPolicy,
@@ -29,6 +31,7 @@ from pos_app.domain.pin import (
     pin_format_problem,
     verify_pin,
 )
+from pos_app.ui.text import manager as manager_text
 from tests.support.manager import FAST_SCRYPT
 
 T0 = datetime(2025, 3, 14, 14, 2, tzinfo=UTC)
@@ -75,6 +78,17 @@ def test_messages_are_sentences_for_a_manager() -> None:
     assert PinError(PinProblem.TOO_SHORT).message == "The PIN has at least 4 digits."
     assert PinError(PinProblem.TOO_LONG).message == "The PIN has at most 8 digits."
     assert PinError(PinProblem.NOT_DIGITS).message == "The PIN is made of digits only."
+
+
+def test_a_refused_pin_is_input_a_person_can_correct() -> None:
+    error = PinError(PinProblem.TOO_SIMPLE)
+    assert isinstance(error, InvalidInputError)
+    assert user_message(error) == PIN_MESSAGES[PinProblem.TOO_SIMPLE]
+
+
+def test_every_problem_has_one_sentence_the_window_shows_too() -> None:
+    assert set(PIN_MESSAGES) == set(PinProblem)
+    assert manager_text.PIN_PROBLEMS is PIN_MESSAGES  # one copy, not two to keep equal
 
 
 # -- hashing --------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
-from pos_app.domain.pin import PIN_MAX_DIGITS, PIN_MIN_DIGITS, PinProblem
+from pos_app.domain.pin import PIN_MAX_DIGITS, PIN_MESSAGES, PIN_MIN_DIGITS, PinProblem
 from pos_app.services.manager import AuditAction, AuditBreak
 
 # -- PIN dialog -----------------------------------------------------------------------
@@ -34,17 +35,8 @@ UNLOCKED: Final = "You can enter the PIN again."
 PIN_ALREADY_SET: Final = "A manager PIN was set on another till meanwhile. Sign in with that PIN."
 NO_PIN_YET: Final = "No manager PIN is set yet. Choose one first."
 
-PIN_PROBLEMS: Final[dict[PinProblem, str]] = {
-    PinProblem.EMPTY: "Enter the manager PIN.",
-    PinProblem.NOT_DIGITS: "The PIN is made of digits only.",
-    PinProblem.TOO_SHORT: f"The PIN has at least {PIN_MIN_DIGITS} digits.",
-    PinProblem.TOO_LONG: f"The PIN has at most {PIN_MAX_DIGITS} digits.",
-    PinProblem.TOO_SIMPLE: (
-        "Choose a PIN that is harder to guess: not one digit repeated and not a run"
-        " like 1234 or 9876."
-    ),
-    PinProblem.MISMATCH: "The two PINs are different. Enter the new PIN again.",
-}
+#: The sentences `PinError` carries, so the dialog and the services say the same.
+PIN_PROBLEMS: Final[Mapping[PinProblem, str]] = PIN_MESSAGES
 
 SIGN_IN_BUTTON: Final = "Sign in"
 NEXT_BUTTON: Final = "Next"
