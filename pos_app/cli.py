@@ -15,32 +15,20 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, TextIO
 
-import httpx
-
 from pos_app import __version__
-from pos_app.config import Settings, SettingsError, data_dir, load_settings, log_dir
+from pos_app.config import Settings, SettingsError, data_dir, load_settings
 from pos_app.domain.money import AmountError, Money, parse_amount
 from pos_app.domain.payment_flow import PaymentState, StateName, is_final, is_in_progress
 from pos_app.domain.texts import card_text, status_line
-from pos_app.justifi.client import JustifiClient
-from pos_app.justifi.gateway import JustifiGateway
-from pos_app.justifi.http import JustifiHttp
-from pos_app.logs import setup_logging
-from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
-from pos_app.sandbox.remote import SandboxProcess, launch_sandbox
-from pos_app.secrets import read_client_secret
 from pos_app.services.manager import AuditAction, ManagerService, SignInStatus
 from pos_app.services.payments import (
     AUTH_FAILED,
-    EngineSettings,
     InvalidRequestError,
     PaymentRun,
-    PaymentService,
 )
 from pos_app.services.ports import (
     GatewayConfigError,
@@ -52,6 +40,14 @@ from pos_app.services.ports import (
 )
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.storage.journal import SqliteJournal
+from pos_app.wiring import JOURNAL_FILE, audit_path
+
+# Lane, UsageError, launch_demo_sandbox and open_lane are app.py's imports from
+# here until it imports pos_app.wiring itself.
+from pos_app.wiring import Lane as Lane
+from pos_app.wiring import UsageError as UsageError
+from pos_app.wiring import launch_demo_sandbox as launch_demo_sandbox
+from pos_app.wiring import open_lane as open_lane
 
 log = logging.getLogger("pos_app.cli")
 
@@ -63,127 +59,8 @@ EXIT_BY_STATE = {
     StateName.TIMED_OUT: EXIT_NOT_PAID,
     StateName.UNRESOLVED: EXIT_UNRESOLVED,
 }
-#: Attempts per call for the terminal list and the manager's lists (history, end of
-#: day); the payment engine's own calls are single attempts: it owns the retry policy.
-LIST_ATTEMPTS = 3
-REPORT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)  # a page of 100 payments may be slow
 TERMINAL_NOT_FOUND = "terminal_not_found"
 AUTH_REFUSED_TEXT = "JustiFi refused the client id or secret; check the credentials."
-
-
-class UsageError(Exception):
-    """Bad input or configuration: one line for the user, exit 3."""
-
-
-# -- wiring ------------------------------------------------------------------------------
-
-
-@dataclass
-class Lane:
-    """Everything a command needs, wired from the settings."""
-
-    settings: Settings
-    service: PaymentService
-    journal: SqliteJournal
-    demo: bool
-    sandbox_url: str | None = None
-    client: JustifiClient | None = None  # for the manager's lists (history, end of day)
-
-
-@contextlib.asynccontextmanager
-async def open_lane(
-    settings: Settings, *, demo: bool, sandbox: SandboxProcess | None = None
-) -> AsyncIterator[Lane]:
-    """Wire gateway, journal and engine; with `demo`, the built-in sandbox (`sandbox`, when
-    the caller launched it already; it is stopped at the end either way)."""
-    if demo and sandbox is None:
-        sandbox = launch_demo_sandbox(settings)
-    try:
-        async with _wired_lane(settings, demo, sandbox) as lane:
-            yield lane
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
-
-
-@contextlib.asynccontextmanager
-async def _wired_lane(
-    settings: Settings, demo: bool, sandbox: SandboxProcess | None
-) -> AsyncIterator[Lane]:
-    if demo:
-        assert sandbox is not None
-        try:
-            url = await asyncio.to_thread(lambda: sandbox.url)
-        except RuntimeError:
-            raise UsageError("the built-in demo sandbox did not start") from None
-        client_id, secret = DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-        sub_account: str | None = DEMO_SUB_ACCOUNT
-    else:
-        url, client_id, sub_account = settings.api_url, *_account(settings)
-        secret = _secret(settings, client_id)
-    setup_logging(log_dir(), secrets=(secret,))
-    journal = SqliteJournal(data_dir() / "journal.sqlite3")
-    try:
-        async with httpx.AsyncClient() as client:
-            http = JustifiHttp(
-                url,
-                client_id,
-                secret,
-                sub_account,
-                client=client,
-                user_agent=f"pos-app/{__version__}",
-            )
-            # The engine's calls are single attempts (it owns the retry policy); the
-            # terminal list and the manager's reports keep a small budget.
-            gateway = JustifiGateway(
-                JustifiClient(http),
-                settings.payment_flow,
-                settings.currency,
-                lists=JustifiClient(http.with_attempts(LIST_ATTEMPTS)),
-            )
-            service = PaymentService(gateway, journal, engine_settings(settings, demo=demo))
-            reports = JustifiClient(http.with_attempts(LIST_ATTEMPTS, timeout=REPORT_TIMEOUT))
-            yield Lane(settings, service, journal, demo, url if demo else None, reports)
-    finally:
-        journal.close()
-
-
-def engine_settings(settings: Settings, *, demo: bool) -> EngineSettings:
-    """The engine's timing from the settings; the demo sandbox's clock shortens the device's."""
-    device_timeout = settings.device_timeout
-    if demo:
-        device_timeout /= settings.sandbox_time_scale
-    return EngineSettings(
-        poll_interval=settings.poll_interval,
-        device_timeout=device_timeout,
-        grace=settings.answer_grace,
-        lane=settings.lane,
-    )
-
-
-def launch_demo_sandbox(settings: Settings) -> SandboxProcess:
-    """Start the demo's sandbox child process (its state in the data dir); do not wait."""
-    return launch_sandbox(data_dir() / "demo-sandbox.sqlite3", settings.sandbox_time_scale)
-
-
-def _account(settings: Settings) -> tuple[str, str | None]:
-    if not settings.client_id:
-        raise UsageError(
-            "No JustiFi credentials: set JUSTIFI_CLIENT_ID, JUSTIFI_CLIENT_SECRET and"
-            " JUSTIFI_SUB_ACCOUNT (or use --demo for the built-in sandbox)."
-        )
-    return settings.client_id, settings.sub_account
-
-
-def _secret(settings: Settings, client_id: str) -> str:
-    if settings.client_secret is not None:
-        return settings.client_secret.get_secret_value()
-    secret = read_client_secret(client_id)
-    if not secret:
-        raise UsageError(
-            "No JustiFi client secret: set JUSTIFI_CLIENT_SECRET or keep it in the keyring."
-        )
-    return secret
 
 
 # -- output ------------------------------------------------------------------------------
@@ -331,7 +208,7 @@ async def cmd_void(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
 def manager_signed_in(settings: Settings) -> Iterator[ManagerService]:
     """Refunds and voids need the manager PIN, here as in the window (read from the
     terminal, or the first line of stdin for scripts); UsageError when it is refused."""
-    with SqliteAuditLog(data_dir() / "audit.sqlite3") as audit:
+    with SqliteAuditLog(audit_path()) as audit:
         manager = ManagerService(audit, audit, lane=settings.lane)
         if not manager.has_pin():
             raise UsageError(
@@ -517,7 +394,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return run(args)
     try:
         if args.command == "history":
-            with SqliteJournal(data_dir() / "journal.sqlite3") as journal:
+            with SqliteJournal(data_dir() / JOURNAL_FILE) as journal:
                 return cmd_history(args, journal, out)
         if args.command in LANE_COMMANDS:
             return asyncio.run(_run_lane_command(args, out))

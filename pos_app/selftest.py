@@ -12,8 +12,6 @@ when every check passed.
 
 `--self-test --soak N` / `--soak-idle SECONDS` is the developer's soak instead
 (`pos_app.soak`).
-
-Also the benchmark hook `exit_when_shown` (POS_APP_EXIT_WHEN_SHOWN=1).
 """
 
 from __future__ import annotations
@@ -30,14 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+# The benchmark hook lives in pos_app.ui.shown; these names stay importable from here
+# until app.py, bench_startup.py and bench_bundle.py import it from there.
+from pos_app.ui.shown import EXIT_WHEN_SHOWN_ENV as EXIT_WHEN_SHOWN_ENV
+from pos_app.ui.shown import SHOWN_MARKER as SHOWN_MARKER
+from pos_app.ui.shown import exit_when_shown as exit_when_shown
+
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-    from pos_app.cli import Lane
     from pos_app.services.payments import PaymentRun
+    from pos_app.wiring import Lane
 
-EXIT_WHEN_SHOWN_ENV = "POS_APP_EXIT_WHEN_SHOWN"
-SHOWN_MARKER = "pos-app: window shown"
 
 TERMINAL = "trm_front"  # the sandbox's front counter: its customer taps by itself
 CHARGE_CENTS = 1000  # $10.00: an amount the sandbox approves
@@ -118,22 +118,6 @@ def run_self_test(out: TextIO | None = None) -> int:
         return 1
     report.line(f"self-test passed: {total} checks OK")
     return 0
-
-
-def exit_when_shown(window: QWidget) -> None:
-    """Benchmark hook, not for users: with POS_APP_EXIT_WHEN_SHOWN=1, once the
-    window is shown, paint it, print SHOWN_MARKER and close it (the app then
-    exits as after a normal close, stopping the demo's sandbox).
-
-    `run_window` calls it right after `window.show()` and `await window.start()`.
-    """
-    if os.environ.get(EXIT_WHEN_SHOWN_ENV) != "1":
-        return
-    window.repaint()  # painted now, not at some later turn of the loop
-    if sys.stdout is not None:
-        sys.stdout.write(SHOWN_MARKER + "\n")
-        sys.stdout.flush()
-    window.close()
 
 
 # -- the checks ------------------------------------------------------------------------------
@@ -275,8 +259,8 @@ async def _check_settings(holder: list[Any]) -> str:
 async def _check_sandbox(
     stack: contextlib.AsyncExitStack, settings: list[Any], holder: list[Lane]
 ) -> str:
-    from pos_app.cli import open_lane
     from pos_app.sandbox.remote import sandbox_command
+    from pos_app.wiring import open_lane
 
     if not settings:
         raise _NotRunError("no settings")

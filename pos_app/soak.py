@@ -55,8 +55,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
 
-    from pos_app.cli import Lane
     from pos_app.ui.main_window import MainWindow
+    from pos_app.wiring import Lane
 
 TERMINAL = "trm_front"  # its simulated customer taps by itself
 TIME_SCALE = 20.0  # the customer taps 0.15 s after the sale reaches the device
@@ -372,8 +372,8 @@ async def _till(report: _Report, *, fast: bool):  # type: ignore[no-untyped-def]
     """The demo till as the app wires it, shown and started; closed at the end."""
     from pos_app import __version__
     from pos_app.app import build_window
-    from pos_app.cli import open_lane
     from pos_app.config import load_settings
+    from pos_app.wiring import open_lane
 
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(

@@ -2,14 +2,20 @@
 
 A server thread inside the GUI process is a crash hazard (Python's garbage
 collector freeing Qt objects off the GUI thread), so the demo runs the same
-executable with the `sandbox` subcommand and reads its URL from the first line.
+executable with the `sandbox` subcommand and reads its URL from the first line of
+its output, which goes to a file the loop can look at without blocking (no thread).
 `SandboxControl` then drives that child's control API (`/_sandbox/`) over HTTP.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,27 +30,65 @@ def sandbox_command() -> list[str]:
     return [sys.executable, "-m", "pos_app", "sandbox"]
 
 
+#: How often `wait_url` looks at the child's output file: far under a frame.
+URL_POLL_SECONDS = 0.01
+URL_WAIT_SECONDS = 60.0  # a cold frozen start on a slow till may take a while
+
+
 @dataclass
 class SandboxProcess:
-    """A sandbox child process; `url` waits for it to come up (its first line)."""
+    """A sandbox child process writing its output to `output` (a file, not a pipe, so
+    the GUI loop can look at it without blocking); its first line is the URL."""
 
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
+    output: Path
     _url: str | None = None
 
     @property
     def url(self) -> str:
-        """The sandbox's URL; RuntimeError when it does not come up."""
-        if self._url is None:
-            assert self.process.stdout is not None
-            line = self.process.stdout.readline().strip()
-            if not line.startswith("http"):
-                self.stop()
-                raise RuntimeError("the built-in sandbox did not start")
-            self._url = line
+        """The sandbox's URL, waiting for it (blocking; for tests and scripts);
+        RuntimeError when it does not come up."""
+        deadline = time.monotonic() + URL_WAIT_SECONDS
+        while self._url is None:
+            if self._poll_url() is None:
+                if time.monotonic() > deadline:
+                    return self._failed()
+                time.sleep(URL_POLL_SECONDS)
         return self._url
 
+    async def wait_url(self) -> str:
+        """The sandbox's URL, waiting for it without blocking the loop (each look is one
+        small file read); RuntimeError when it does not come up."""
+        deadline = time.monotonic() + URL_WAIT_SECONDS
+        while self._url is None:
+            if self._poll_url() is None:
+                if time.monotonic() > deadline:
+                    return self._failed()
+                await asyncio.sleep(URL_POLL_SECONDS)
+        return self._url
+
+    def _poll_url(self) -> str | None:
+        """The URL once its line is complete; RuntimeError when the child ended without one."""
+        exited = self.process.poll() is not None  # before reading: its last words are in
+        try:
+            first, newline, _ = self.output.read_bytes().partition(b"\n")
+        except OSError:
+            first, newline = b"", b""
+        if newline:
+            line = first.decode("utf-8", "replace").strip()
+            if not line.startswith("http"):
+                self._failed()
+            self._url = line
+        elif exited:
+            self._failed()
+        return self._url
+
+    def _failed(self) -> str:
+        self.stop()
+        raise RuntimeError("the built-in sandbox did not start")
+
     def stop(self) -> None:
-        """Stop it and wait."""
+        """Stop it, wait, and remove its output file."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -52,8 +96,8 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        with contextlib.suppress(OSError):
+            self.output.unlink()
 
 
 def launch_sandbox(
@@ -65,10 +109,17 @@ def launch_sandbox(
     if state is not None:
         state.parent.mkdir(parents=True, exist_ok=True)
         args += ["--state", str(state)]
-    process = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True
-    )
-    return SandboxProcess(process)
+    handle, name = tempfile.mkstemp(prefix="pos-app-sandbox-", suffix=".out")
+    try:
+        process = subprocess.Popen(
+            args, stdout=handle, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+        )
+    except BaseException:
+        os.unlink(name)
+        raise
+    finally:
+        os.close(handle)  # the child has its own copy
+    return SandboxProcess(process, Path(name))
 
 
 def start_sandbox(

@@ -10,7 +10,7 @@ import struct
 import sys
 from pathlib import Path
 
-from pos_app.selftest import EXIT_WHEN_SHOWN_ENV, SHOWN_MARKER
+from pos_app.ui.shown import EXIT_WHEN_SHOWN_ENV, SHOWN_MARKER
 from tests.packaging.support import (
     CHECKS,
     ROOT,
@@ -76,7 +76,7 @@ def test_window_shown_hook_prints_the_marker_and_closes_the_app(tmp_path: Path) 
 
 
 def test_window_shown_hook_is_off_by_default() -> None:
-    from pos_app.selftest import exit_when_shown
+    from pos_app.ui.shown import exit_when_shown
 
     class Window:
         closed = False

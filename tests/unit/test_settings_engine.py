@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pos_app.cli import engine_settings
 from pos_app.config import SettingsError, load_settings
+from pos_app.wiring import engine_settings
 from tests.support.memory_keyring import isolate_settings
 
 

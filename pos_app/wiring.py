@@ -1,0 +1,248 @@
+"""The one composition root: a lane (gateway, journal, engine) and the manager's services.
+
+The CLI, the window, the self-test, the soak and the tests wire the same pieces
+here; each client keeps only its own input and output. No Qt and no entry
+point is imported here (an import-linter contract says so).
+
+The engine's modules (httpx, the JustiFi client, the journal) are imported
+inside the functions, so importing `wiring` costs the till's start-up nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pos_app.config import Settings, data_dir, log_dir
+from pos_app.domain.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from pos_app.justifi.client import JustifiClient
+    from pos_app.sandbox.remote import SandboxProcess
+    from pos_app.services.history import HistoryService
+    from pos_app.services.manager import ManagerService
+    from pos_app.services.payments import EngineSettings, PaymentService
+    from pos_app.services.reports import ReceiptService, ReportService
+    from pos_app.services.settings import SettingsService
+    from pos_app.storage.audit import SqliteAuditLog
+    from pos_app.storage.journal import SqliteJournal
+
+#: Attempts per call for the terminal list and the manager's lists (history, end of
+#: day); the payment engine's own calls are single attempts: it owns the retry policy.
+LIST_ATTEMPTS = 3
+REPORT_TIMEOUT_SECONDS = 15.0  # a page of 100 payments may be slow
+REPORT_CONNECT_SECONDS = 5.0
+JOURNAL_FILE = "journal.sqlite3"
+AUDIT_FILE = "audit.sqlite3"
+DEMO_SANDBOX_FILE = "demo-sandbox.sqlite3"
+
+
+class UsageError(ConfigurationError):
+    """Bad input or configuration the lane cannot start with: one line for the user
+    (the CLI exits 3, the window says it cannot start)."""
+
+
+@dataclass
+class Lane:
+    """Everything a command or the window needs, wired from the settings."""
+
+    settings: Settings
+    service: PaymentService
+    journal: SqliteJournal
+    demo: bool
+    sandbox_url: str | None = None
+    client: JustifiClient | None = None  # for the manager's lists (history, end of day)
+
+
+@contextlib.asynccontextmanager
+async def open_lane(
+    settings: Settings, *, demo: bool, sandbox: SandboxProcess | None = None
+) -> AsyncIterator[Lane]:
+    """Wire gateway, journal and engine; with `demo`, the built-in sandbox (`sandbox`, when
+    the caller launched it already; it is stopped at the end either way)."""
+    if demo and sandbox is None:
+        sandbox = launch_demo_sandbox(settings)
+    try:
+        async with _wired_lane(settings, demo, sandbox) as lane:
+            yield lane
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+
+
+@contextlib.asynccontextmanager
+async def _wired_lane(
+    settings: Settings, demo: bool, sandbox: SandboxProcess | None
+) -> AsyncIterator[Lane]:
+    import httpx
+
+    from pos_app import __version__
+    from pos_app.justifi.client import JustifiClient
+    from pos_app.justifi.gateway import JustifiGateway
+    from pos_app.justifi.http import JustifiHttp
+    from pos_app.logs import setup_logging
+    from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
+    from pos_app.services.payments import PaymentService
+    from pos_app.storage.journal import SqliteJournal
+
+    if demo:
+        assert sandbox is not None
+        try:
+            url = await sandbox.wait_url()
+        except RuntimeError:
+            raise UsageError("the built-in demo sandbox did not start") from None
+        client_id, secret = DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+        sub_account: str | None = DEMO_SUB_ACCOUNT
+    else:
+        url, client_id, sub_account = settings.api_url, *_account(settings)
+        secret = _secret(settings, client_id)
+    setup_logging(log_dir(), secrets=(secret,))
+    journal = SqliteJournal(data_dir() / JOURNAL_FILE)
+    try:
+        async with httpx.AsyncClient() as client:
+            http = JustifiHttp(
+                url,
+                client_id,
+                secret,
+                sub_account,
+                client=client,
+                user_agent=f"pos-app/{__version__}",
+            )
+            # The engine's calls are single attempts (it owns the retry policy); the
+            # terminal list and the manager's reports keep a small budget.
+            gateway = JustifiGateway(
+                JustifiClient(http),
+                settings.payment_flow,
+                settings.currency,
+                lists=JustifiClient(http.with_attempts(LIST_ATTEMPTS)),
+            )
+            service = PaymentService(gateway, journal, engine_settings(settings, demo=demo))
+            report_timeout = httpx.Timeout(REPORT_TIMEOUT_SECONDS, connect=REPORT_CONNECT_SECONDS)
+            reports = JustifiClient(http.with_attempts(LIST_ATTEMPTS, timeout=report_timeout))
+            yield Lane(settings, service, journal, demo, url if demo else None, reports)
+    finally:
+        journal.close()
+
+
+def engine_settings(settings: Settings, *, demo: bool) -> EngineSettings:
+    """The engine's timing from the settings; the demo sandbox's clock shortens the device's."""
+    from pos_app.services.payments import EngineSettings
+
+    device_timeout = settings.device_timeout
+    if demo:
+        device_timeout /= settings.sandbox_time_scale
+    return EngineSettings(
+        poll_interval=settings.poll_interval,
+        device_timeout=device_timeout,
+        grace=settings.answer_grace,
+        lane=settings.lane,
+    )
+
+
+def launch_demo_sandbox(settings: Settings) -> SandboxProcess:
+    """Start the demo's sandbox child process (its state in the data dir); do not wait."""
+    from pos_app.sandbox.remote import launch_sandbox
+
+    return launch_sandbox(data_dir() / DEMO_SANDBOX_FILE, settings.sandbox_time_scale)
+
+
+def audit_path() -> Path:
+    """Where the lane's audit log (and the manager PIN) is kept."""
+    return data_dir() / AUDIT_FILE
+
+
+def _account(settings: Settings) -> tuple[str, str | None]:
+    if not settings.client_id:
+        raise UsageError(
+            "No JustiFi credentials: set JUSTIFI_CLIENT_ID, JUSTIFI_CLIENT_SECRET and"
+            " JUSTIFI_SUB_ACCOUNT (or use --demo for the built-in sandbox)."
+        )
+    return settings.client_id, settings.sub_account
+
+
+def _secret(settings: Settings, client_id: str) -> str:
+    from pos_app.secrets import read_client_secret
+
+    if settings.client_secret is not None:
+        return settings.client_secret.get_secret_value()
+    secret = read_client_secret(client_id)
+    if not secret:
+        raise UsageError(
+            "No JustiFi client secret: set JUSTIFI_CLIENT_SECRET or keep it in the keyring."
+        )
+    return secret
+
+
+# -- the manager's services ------------------------------------------------------------------
+
+
+@dataclass
+class ManagerServices:
+    """What the manager tools run on: the PIN and audit log, history, end of day, the
+    settings form and receipts. `audit` is the open audit log behind `manager`."""
+
+    audit: SqliteAuditLog
+    manager: ManagerService
+    history: HistoryService
+    reports: ReportService
+    settings: SettingsService
+    receipts: ReceiptService
+
+    def close(self) -> None:
+        """Close the audit log (the only resource held here)."""
+        self.audit.close()
+
+
+def open_manager_services(lane: Lane, audit_file: Path | None = None) -> ManagerServices:
+    """The manager's services on a wired lane, with the audit log at `audit_file`
+    (default: the data dir's). The audit log is open on return: the caller closes it
+    with `ManagerServices.close()` (the window does when it closes), or uses
+    `manager_services()` as a context manager."""
+    from pos_app.config import SettingsFileStore
+    from pos_app.justifi.connection import check_connection
+    from pos_app.justifi.payments_list import JustifiPaymentsSource
+    from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
+    from pos_app.secrets import KeyringSecretStore
+    from pos_app.services.history import HistoryService
+    from pos_app.services.manager import ManagerService
+    from pos_app.services.reports import ReceiptService, ReportService, ReportSettings
+    from pos_app.services.settings import DemoAccount, SettingsService
+    from pos_app.storage.audit import SqliteAuditLog
+
+    settings = lane.settings
+    audit = SqliteAuditLog(audit_file or audit_path())
+    try:
+        manager = ManagerService(audit, audit, lane=settings.lane)
+        remote = JustifiPaymentsSource(lane.client) if lane.client is not None else None
+        history = HistoryService(
+            lane.journal, remote, lane.service.payment_details, manager=manager
+        )
+        reports = ReportService(lane.journal, remote, ReportSettings(currency=settings.currency))
+        demo = (
+            DemoAccount(lane.sandbox_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT)
+            if lane.demo and lane.sandbox_url
+            else None
+        )
+        setup = SettingsService(
+            SettingsFileStore(), KeyringSecretStore(), check_connection, demo_account=demo
+        )
+        receipts = ReceiptService(
+            lane.journal, settings.receipt_header.splitlines(), currency=settings.currency
+        )
+    except BaseException:
+        audit.close()
+        raise
+    return ManagerServices(audit, manager, history, reports, setup, receipts)
+
+
+@contextlib.contextmanager
+def manager_services(lane: Lane, audit_file: Path | None = None) -> Iterator[ManagerServices]:
+    """`open_manager_services`, closed at the end of the block."""
+    services = open_manager_services(lane, audit_file)
+    try:
+        yield services
+    finally:
+        services.close()
