@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -33,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pos_app.domain.errors import UserFacingError
 from pos_app.domain.money import Money
 from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, Totals, report_csv
 from pos_app.ui.controls import touch_button
@@ -241,12 +243,16 @@ class EndOfDayDialog(QDialog):
             button.setEnabled(False)
         try:
             report = await self._load(day, lane)
-        except Exception:
+        except (UserFacingError, sqlite3.Error, OSError):
             # The service already turns JustiFi trouble into an unchecked report: this
-            # is the journal failing, or a bug. Logged in full; the manager can retry.
+            # is the journal failing. Logged in full; the manager can retry.
             log.exception("the end-of-day report failed")
             self._set_status(text.REPORT_FAILED, "unchecked")
             return None
+        except Exception:
+            # A bug: the dialog stops saying "loading", the slot hands it to the funnel.
+            self._set_status(text.REPORT_FAILED, "unchecked")
+            raise
         self.show_report(report)
         return report
 

@@ -1,30 +1,52 @@
 """Background-work primitives for widgets: a task slot, and awaiting a dialog.
 
 A widget owns a `TaskSlot`; starting work in it cancels whatever it was
-doing ("latest request wins"), and closing the widget cancels it for good.
+doing ("latest request wins"). The slot stops its work itself when its owner
+is done with it, so no owner cancels by hand on close:
+
+- any owner: when it is destroyed;
+- a `QDialog` owner: when it finishes (accepted, rejected or closed; closing a
+  dialog rejects it). A dialog that is opened again starts new work as usual.
+
+Other windows are only hidden by a close, so their slots run on until the
+window is destroyed (a window that polls while shown stops in its hideEvent).
+
+An unexpected exception in a slot's task is a bug: it goes to the running
+loop's exception handler, the app's one bug funnel (`pos_app.ui.bugs`), which
+logs it and shows the apology. Cancelling is not an error. A
+`UserFacingError` escaping a task is funnelled too: the widget that started
+the work should have presented it, so reaching here is a bug of the widget.
+
 Everything runs on the one qasync loop, so results arrive on the GUI thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QDialog
 
-log = logging.getLogger("pos_app.ui.tasks")
+from pos_app.domain.errors import UserFacingError
 
 
 class TaskSlot(QObject):
-    """Holds at most one running task; a new one cancels the old."""
+    """Holds at most one running task of `owner`; a new one cancels the old.
 
-    def __init__(self, parent: QObject | None = None, name: str = "task") -> None:
-        super().__init__(parent)
+    The owner's end (destroyed, or a dialog's finish) cancels the task, and an
+    unexpected exception in it reaches the loop's exception handler."""
+
+    def __init__(self, owner: QObject, name: str = "task") -> None:
+        super().__init__(owner)
         self._name = name
         self._task: asyncio.Task[Any] | None = None
+        # A closure, not a bound method: the owner's destroyed() fires while this
+        # child is being torn down with it, and cancel() only touches Python state.
+        owner.destroyed.connect(lambda *_: self.cancel())
+        if isinstance(owner, QDialog):
+            owner.finished.connect(lambda *_: self.cancel())
 
     @property
     def running(self) -> bool:
@@ -60,8 +82,16 @@ class TaskSlot(QObject):
         if task.cancelled():
             return
         error = task.exception()
-        if error is not None:
-            log.error("%s failed", self._name, exc_info=error)
+        if error is None:
+            return
+        if isinstance(error, UserFacingError):
+            message = f"{self._name}: a message for the user was not shown by its widget"
+        else:
+            message = f"{self._name} failed"
+        # The funnel logs it (with the traceback) and shows the apology.
+        task.get_loop().call_exception_handler(
+            {"message": message, "exception": error, "task": task}
+        )
 
 
 async def finished_result(dialog: QDialog) -> int:
