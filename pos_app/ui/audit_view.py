@@ -299,7 +299,6 @@ class AuditLogDialog(ManagerScreen):
         self.model = AuditTableModel(service.audit_entries, self, page_size=page_size)
         self._build()
         self.reauthenticated.connect(self.model.refresh)
-        self.finished.connect(self._on_finished)
         self.model.refresh()
 
     # -- building -------------------------------------------------------------------------
@@ -467,6 +466,3 @@ class AuditLogDialog(ManagerScreen):
 
     def _on_export_button_clicked(self) -> None:
         self.export_task.start_if_idle(self.export())
-
-    def _on_finished(self, _result: int) -> None:
-        self.export_task.cancel()

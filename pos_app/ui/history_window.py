@@ -354,11 +354,6 @@ class HistoryWindow(ManagerScreen):
         """Ask again about the selected row (after a refund)."""
         self._show_row(self._current_row())
 
-    def done(self, result: int) -> None:
-        self.remote_slot.cancel()
-        self.detail_slot.cancel()
-        super().done(result)
-
 
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, Qt
-from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase, QPageLayout, QTextDocument
+from PySide6.QtGui import QFont, QFontDatabase, QPageLayout, QTextDocument
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -339,12 +339,3 @@ class ReceiptPreview(QDialog):
 
     def _on_thermal_button_clicked(self) -> None:
         self.work.start_if_idle(self.print_thermal())
-
-    def done(self, result: int) -> None:
-        """Closing stops whatever the preview was doing."""
-        self.work.cancel()
-        super().done(result)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.work.cancel()
-        super().closeEvent(event)

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QBrush, QCloseEvent, QColor, QFont, QShowEvent, QTextDocument
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -421,17 +421,6 @@ class EndOfDayDialog(QDialog):
 
     def _on_csv_button_clicked(self) -> None:
         self.work.start_if_idle(self.save_csv())
-
-    def done(self, result: int) -> None:
-        """Closing stops the loading and any export."""
-        self.slot.cancel()
-        self.work.cancel()
-        super().done(result)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.slot.cancel()
-        self.work.cancel()
-        super().closeEvent(event)
 
 
 def _summary_cells(lane: str, brand: str, totals: Totals, currency: str) -> list[str]:

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -431,11 +431,6 @@ class VirtualTerminalWindow(QWidget):
         """Stop polling once the window is hidden."""
         self._stop()
         super().hideEvent(event)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop polling and any action under way."""
-        self._stop()
-        super().closeEvent(event)
 
     def _stop(self) -> None:
         self._poll_timer.stop()
