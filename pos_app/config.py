@@ -12,6 +12,11 @@ Saving keeps keys this version does not know (hand-written notes for other
 tools, or keys a newer pos-app added) so they survive the settings dialog;
 it refuses to write over a file from a newer pos-app, whose meaning it
 cannot know, and it refuses any secret.
+
+What a value may be (the ranges, the URL, the lane name, the receipt header,
+the flows and currencies) is decided in `pos_app.domain.settings_rules`, which
+the settings dialog's service checks with too; this module reads, merges and
+writes.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import tempfile
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import platformdirs
 from pydantic import (
@@ -39,23 +44,63 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from pos_app.domain import settings_rules as rules
+from pos_app.domain.errors import ConfigurationError
+from pos_app.domain.settings_rules import (
+    ANSWER_GRACE_SECONDS,
+    DEFAULT_API_URL,
+    DEFAULT_PAYMENT_FLOW,
+    DEVICE_TIMEOUT_SECONDS,
+    EDITABLE_FIELDS,
+    LANE_MAX_LENGTH,
+    LOCAL_HTTP_PREFIXES,
+    MAX_SECONDS,
+    MIN_MAX_AMOUNT_CENTS,
+    POLL_INTERVAL_MAX,
+    RECEIPT_HEADER_MAX_LINES,
+    RECEIPT_HEADER_MAX_WIDTH,
+    TAX_MAX_BPS,
+    Currency,
+    Environment,
+    PaymentFlowName,
+)
+
+__all__ = [
+    "ANSWER_GRACE_SECONDS",
+    "APP_NAME",
+    "DEFAULT_API_URL",
+    "DEVICE_TIMEOUT_SECONDS",
+    "LANE_MAX_LENGTH",
+    "LOCAL_HTTP_PREFIXES",
+    "MIGRATIONS",
+    "RECEIPT_HEADER_MAX_LINES",
+    "RECEIPT_HEADER_MAX_WIDTH",
+    "SECRET_KEYS",
+    "SETTINGS_FILE",
+    "SETTINGS_VERSION",
+    "Settings",
+    "SettingsError",
+    "SettingsFileStore",
+    "config_dir",
+    "data_dir",
+    "dump_toml",
+    "env_names",
+    "fields_set_by_environment",
+    "load_settings",
+    "log_dir",
+    "migrate",
+    "read_settings_file",
+    "save_settings",
+    "settings_path",
+]
+
 log = logging.getLogger("pos_app.config")
 
 APP_NAME = "pos-app"
-DEFAULT_API_URL = "https://api.justifi.ai"
 SECRET_KEYS = ("client_secret", "justifi_client_secret")
 SETTINGS_FILE = "settings.toml"
 #: The version `save_settings` writes; see MIGRATIONS for the steps up to it.
 SETTINGS_VERSION = 2
-#: A receipt header is printed as is on every receipt: a few short lines.
-RECEIPT_HEADER_MAX_LINES = 8
-RECEIPT_HEADER_MAX_WIDTH = 48
-LANE_MAX_LENGTH = 64
-LOCAL_HTTP_PREFIXES = ("http://127.0.0.1", "http://localhost", "http://[::1]")
-#: A JustiFi terminal gives up on a sale after this many seconds.
-DEVICE_TIMEOUT_SECONDS = 90.0
-#: After the device's time, how long an answer is still waited for.
-ANSWER_GRACE_SECONDS = 30.0
 
 _FILE_HEADER = (
     "# pos-app settings. Written by the settings dialog; safe to edit by hand.\n"
@@ -64,8 +109,8 @@ _FILE_HEADER = (
 )
 
 
-class SettingsError(ValueError):
-    """The settings cannot be used; the message says what to fix."""
+class SettingsError(ConfigurationError, ValueError):
+    """The settings cannot be used or saved; the message says what to fix."""
 
 
 def config_dir() -> Path:
@@ -184,32 +229,33 @@ class Settings(BaseSettings):
     sub_account: str | None = Field(
         None, validation_alias=AliasChoices("JUSTIFI_SUB_ACCOUNT", "sub_account")
     )
-    payment_flow: Literal["payment_intent", "checkout"] = Field(
-        "payment_intent", validation_alias=AliasChoices("POS_PAYMENT_FLOW", "payment_flow")
+    payment_flow: PaymentFlowName = Field(
+        DEFAULT_PAYMENT_FLOW, validation_alias=AliasChoices("POS_PAYMENT_FLOW", "payment_flow")
     )
     lane: str = Field(
         default_factory=socket.gethostname,
-        min_length=1,
-        max_length=LANE_MAX_LENGTH,
         validation_alias=AliasChoices("POS_LANE", "lane"),
     )
     default_terminal: str | None = Field(
         None, validation_alias=AliasChoices("POS_DEFAULT_TERMINAL", "default_terminal")
     )
-    currency: Literal["usd", "cad"] = Field(
-        "usd", validation_alias=AliasChoices("POS_CURRENCY", "currency")
-    )
+    currency: Currency = Field("usd", validation_alias=AliasChoices("POS_CURRENCY", "currency"))
     max_amount_cents: int = Field(
-        1_000_000, ge=51, validation_alias=AliasChoices("POS_MAX_AMOUNT_CENTS", "max_amount_cents")
+        1_000_000,
+        ge=MIN_MAX_AMOUNT_CENTS,
+        validation_alias=AliasChoices("POS_MAX_AMOUNT_CENTS", "max_amount_cents"),
     )
     tax_rate_bps: int = Field(
-        0, ge=0, le=10_000, validation_alias=AliasChoices("POS_TAX_RATE_BPS", "tax_rate_bps")
+        0, ge=0, le=TAX_MAX_BPS, validation_alias=AliasChoices("POS_TAX_RATE_BPS", "tax_rate_bps")
     )
     receipt_header: str = Field(
         "", validation_alias=AliasChoices("POS_RECEIPT_HEADER", "receipt_header")
     )
     poll_interval: float = Field(
-        1.0, gt=0, le=10, validation_alias=AliasChoices("POS_POLL_INTERVAL", "poll_interval")
+        1.0,
+        gt=0,
+        le=POLL_INTERVAL_MAX,
+        validation_alias=AliasChoices("POS_POLL_INTERVAL", "poll_interval"),
     )
     sandbox_time_scale: float = Field(
         1.0, gt=0, validation_alias=AliasChoices("POS_SANDBOX_TIME_SCALE", "sandbox_time_scale")
@@ -220,22 +266,31 @@ class Settings(BaseSettings):
     device_timeout: float = Field(
         DEVICE_TIMEOUT_SECONDS,
         ge=1,
-        le=600,
+        le=MAX_SECONDS,
         validation_alias=AliasChoices("POS_DEVICE_TIMEOUT", "device_timeout"),
     )
     answer_grace: float = Field(
         ANSWER_GRACE_SECONDS,
         gt=0,
-        le=600,
+        le=MAX_SECONDS,
         validation_alias=AliasChoices("POS_ANSWER_GRACE", "answer_grace"),
     )
 
     @field_validator("api_url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value.startswith(("https://", *LOCAL_HTTP_PREFIXES)):
-            raise ValueError("JUSTIFI_API_URL must be https (plain http only on this computer)")
-        return value.rstrip("/")
+        url = rules.normalise_url(value)
+        if problem := rules.url_problem(url):
+            raise ValueError(problem)
+        return url
+
+    @field_validator("lane")
+    @classmethod
+    def _lane(cls, value: str) -> str:
+        lane = value.strip()
+        if problem := rules.lane_problem(lane):
+            raise ValueError(problem)
+        return lane
 
     @field_validator("client_id", "sub_account", "default_terminal")
     @classmethod
@@ -245,15 +300,9 @@ class Settings(BaseSettings):
     @field_validator("receipt_header")
     @classmethod
     def _header(cls, value: str) -> str:
-        lines = [line.rstrip() for line in value.replace("\r\n", "\n").split("\n")]
-        while lines and not lines[-1]:
-            lines.pop()
-        if len(lines) > RECEIPT_HEADER_MAX_LINES:
-            raise ValueError(f"the receipt header has at most {RECEIPT_HEADER_MAX_LINES} lines")
-        if any(len(line) > RECEIPT_HEADER_MAX_WIDTH for line in lines):
-            raise ValueError(
-                f"a receipt header line has at most {RECEIPT_HEADER_MAX_WIDTH} characters"
-            )
+        lines = rules.header_lines(value)
+        if problem := rules.header_problem(lines):
+            raise ValueError(problem)
         return "\n".join(lines)
 
     @classmethod
@@ -280,18 +329,16 @@ class Settings(BaseSettings):
     @property
     def is_justifi_host(self) -> bool:
         """Whether the API URL is JustiFi's own host (only there can real cards be charged)."""
-        return self.api_url.rstrip("/").lower() == DEFAULT_API_URL
+        return rules.is_justifi_host(self.api_url)
 
     @property
-    def environment(self) -> str:
+    def environment(self) -> Environment:
         """LIVE only for JustiFi's own host with credentials that are not test ones.
 
         JustiFi's test client ids start with test_. Any other API URL (a local
         sandbox, a staging proxy) never charges real cards: TEST.
         """
-        if not self.is_justifi_host:
-            return "TEST"
-        return "TEST" if (self.client_id or "").startswith("test_") else "LIVE"
+        return rules.environment(self.api_url, self.client_id)
 
 
 def _first_problem(exc: ValidationError) -> str:
@@ -426,17 +473,7 @@ class SettingsFileStore:
     """The settings file as `pos_app.services.settings.SettingsStore` wants it."""
 
     #: The fields the settings dialog edits.
-    EDITABLE = (
-        "demo",
-        "api_url",
-        "client_id",
-        "sub_account",
-        "payment_flow",
-        "lane",
-        "default_terminal",
-        "tax_rate_bps",
-        "receipt_header",
-    )
+    EDITABLE = EDITABLE_FIELDS
 
     def load(self) -> dict[str, Any]:
         """The editable settings in force (environment over file over defaults)."""

@@ -1,7 +1,8 @@
 """The settings file: versions and migration, atomic saves, no secret ever, clear messages.
 
-Also the settings service's rules (the dialog's inline messages) and its
-promise that a typed secret goes to the keyring and never to the file.
+Also the settings service's form check (the dialog's inline messages, from
+`pos_app.domain.settings_rules`) and its promise that a typed secret goes to
+the keyring and never to the file.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from pos_app.config import (
     load_settings,
     save_settings,
 )
+from pos_app.domain import settings_rules as rules
 from pos_app.secrets import KeyringSecretStore
-from pos_app.services import settings as service_rules
 from pos_app.services.settings import (
     ConnectionReport,
     SettingsField,
@@ -240,11 +241,11 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"api_url": "http://example.com"}, "must be https"),
+        ({"api_url": "http://example.com"}, "must start with https://"),
         ({"tax_rate_bps": 10_001}, "tax_rate_bps: Input should be less than or equal to 10000"),
         ({"payment_flow": "cash"}, "payment_flow"),
         ({"receipt_header": "\n".join("x" * 9)}, "at most 8 lines"),
-        ({"receipt_header": "y" * 49}, "at most 48 characters"),
+        ({"receipt_header": "y" * 49}, "longer than 48 characters"),
         ({"lane": ""}, "lane"),
     ],
 )
@@ -266,13 +267,6 @@ def test_a_hand_edited_invalid_file_gives_one_line_on_load(settings_file: Path) 
 def test_fields_set_by_environment_are_named() -> None:
     environ = {"JUSTIFI_API_URL": "https://x", "pos_lane": "A", "HOME": "/"}
     assert fields_set_by_environment(environ) == {"api_url", "lane"}
-
-
-def test_the_service_and_the_file_agree_on_the_limits() -> None:
-    assert service_rules.LANE_MAX_LENGTH == config.LANE_MAX_LENGTH
-    assert service_rules.RECEIPT_HEADER_MAX_LINES == config.RECEIPT_HEADER_MAX_LINES
-    assert service_rules.RECEIPT_HEADER_MAX_WIDTH == config.RECEIPT_HEADER_MAX_WIDTH
-    assert service_rules.LOCAL_HTTP_PREFIXES == config.LOCAL_HTTP_PREFIXES
 
 
 # -- the service's rules ----------------------------------------------------------------------
@@ -340,12 +334,12 @@ GOOD = SettingsForm(
         ("0", 0, ""),
         ("100", 10_000, ""),
         ("7", 700, ""),
-        ("8.255", None, service_rules.TAX_TOO_PRECISE),
-        ("100.01", None, service_rules.TAX_OUT_OF_RANGE),
-        ("-1", None, service_rules.TAX_OUT_OF_RANGE),
-        ("abc", None, service_rules.TAX_NOT_A_NUMBER),
-        ("", None, service_rules.TAX_NOT_A_NUMBER),
-        ("NaN", None, service_rules.TAX_NOT_A_NUMBER),
+        ("8.255", None, rules.TAX_TOO_PRECISE),
+        ("100.01", None, rules.TAX_OUT_OF_RANGE),
+        ("-1", None, rules.TAX_OUT_OF_RANGE),
+        ("abc", None, rules.TAX_NOT_A_NUMBER),
+        ("", None, rules.TAX_NOT_A_NUMBER),
+        ("NaN", None, rules.TAX_NOT_A_NUMBER),
     ],
 )
 def test_tax_rate_is_typed_in_percent_and_kept_in_basis_points(
@@ -375,27 +369,27 @@ def test_a_good_form_validates_to_the_values_the_file_keeps(settings_file: Path)
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
-        ({"api_url": ""}, SettingsField.API_URL, service_rules.URL_MISSING),
-        ({"api_url": "http://example.com"}, SettingsField.API_URL, service_rules.URL_NOT_HTTPS),
-        ({"api_url": "https://exa mple.com"}, SettingsField.API_URL, service_rules.URL_INVALID),
-        ({"client_id": " "}, SettingsField.CLIENT_ID, service_rules.CLIENT_ID_MISSING),
-        ({"client_id": "test abc"}, SettingsField.CLIENT_ID, service_rules.CLIENT_ID_SPACES),
-        ({"client_secret": ""}, SettingsField.CLIENT_SECRET, service_rules.SECRET_MISSING),
-        ({"client_secret": " x"}, SettingsField.CLIENT_SECRET, service_rules.SECRET_SPACES),
-        ({"sub_account": ""}, SettingsField.SUB_ACCOUNT, service_rules.SUB_ACCOUNT_MISSING),
-        ({"sub_account": "123"}, SettingsField.SUB_ACCOUNT, service_rules.SUB_ACCOUNT_FORMAT),
-        ({"payment_flow": "cash"}, SettingsField.PAYMENT_FLOW, service_rules.PAYMENT_FLOW_INVALID),
-        ({"lane": "  "}, SettingsField.LANE, service_rules.LANE_MISSING),
-        ({"lane": "L" * 65}, SettingsField.LANE, service_rules.LANE_TOO_LONG),
+        ({"api_url": ""}, SettingsField.API_URL, rules.URL_MISSING),
+        ({"api_url": "http://example.com"}, SettingsField.API_URL, rules.URL_NOT_HTTPS),
+        ({"api_url": "https://exa mple.com"}, SettingsField.API_URL, rules.URL_INVALID),
+        ({"client_id": " "}, SettingsField.CLIENT_ID, rules.CLIENT_ID_MISSING),
+        ({"client_id": "test abc"}, SettingsField.CLIENT_ID, rules.CLIENT_ID_SPACES),
+        ({"client_secret": ""}, SettingsField.CLIENT_SECRET, rules.SECRET_MISSING),
+        ({"client_secret": " x"}, SettingsField.CLIENT_SECRET, rules.SECRET_SPACES),
+        ({"sub_account": ""}, SettingsField.SUB_ACCOUNT, rules.SUB_ACCOUNT_MISSING),
+        ({"sub_account": "123"}, SettingsField.SUB_ACCOUNT, rules.SUB_ACCOUNT_FORMAT),
+        ({"payment_flow": "cash"}, SettingsField.PAYMENT_FLOW, rules.PAYMENT_FLOW_INVALID),
+        ({"lane": "  "}, SettingsField.LANE, rules.LANE_MISSING),
+        ({"lane": "L" * 65}, SettingsField.LANE, rules.LANE_TOO_LONG),
         (
             {"default_terminal": "front"},
             SettingsField.DEFAULT_TERMINAL,
-            service_rules.TERMINAL_FORMAT,
+            rules.TERMINAL_FORMAT,
         ),
         (
             {"receipt_header": "a\n" * 9},
             SettingsField.RECEIPT_HEADER,
-            service_rules.HEADER_TOO_MANY_LINES,
+            rules.HEADER_TOO_MANY_LINES,
         ),
         (
             {"receipt_header": "ok\n" + "w" * 49},
@@ -472,7 +466,7 @@ def test_an_invalid_form_saves_nothing(settings_file: Path) -> None:
     store = FakeStore()
     with pytest.raises(SettingsInvalidError) as caught:
         service(store).save(replace(GOOD, tax_rate_percent="lots"))
-    assert caught.value.problems == {SettingsField.TAX_RATE: service_rules.TAX_NOT_A_NUMBER}
+    assert caught.value.problems == {SettingsField.TAX_RATE: rules.TAX_NOT_A_NUMBER}
     assert store.saved == []
     assert MemoryKeyring.passwords == {}
 

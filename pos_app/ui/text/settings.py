@@ -1,13 +1,15 @@
 """Strings of the settings dialog, ready for translation.
 
-Validation and connection-test sentences come from the settings service
-(`pos_app.services.settings`), and the keyring note from the keyring check:
-the CLI can say the same.
+Validation sentences come from the settings rules (`pos_app.domain.settings_rules`),
+connection-test sentences from the settings service (`pos_app.services.settings`),
+and the keyring note from the keyring check: the CLI can say the same.
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from pos_app.domain.settings_rules import RECEIPT_HEADER_MAX_LINES, RECEIPT_HEADER_MAX_WIDTH
 
 TITLE: Final = "Settings"
 
@@ -53,7 +55,10 @@ TAX_NAME: Final = "Tax rate in percent"
 TAX_SUFFIX: Final = "%"
 HEADER_LABEL: Final = "Receipt header"
 HEADER_PLACEHOLDER: Final = "Shop name\nStreet, town\nPhone"
-HEADER_HELP: Final = "Printed at the top of every receipt: up to 8 lines of 48 characters."
+HEADER_HELP: Final = (
+    "Printed at the top of every receipt: up to"
+    f" {RECEIPT_HEADER_MAX_LINES} lines of {RECEIPT_HEADER_MAX_WIDTH} characters."
+)
 
 # -- connection --------------------------------------------------------------------------------
 CONNECTION_GROUP: Final = "Connection"

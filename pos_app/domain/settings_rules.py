@@ -1,0 +1,283 @@
+"""The lane settings' rules, once: what a value may be, and the sentence when it may not.
+
+Two places check settings and both ask here: `pos_app.config` (the environment
+and settings.toml, when a lane starts or the file is saved) and
+`pos_app.services.settings` (the manager's settings dialog, field by field as
+it is typed). Pure: no I/O, no clock.
+
+Rules worth knowing:
+
+- A rule returns "" when the value is good, else one sentence that says what
+  to type (the dialog shows it under the field; the CLI prints it).
+- The API URL is https, or plain http only on this computer (a local sandbox).
+- Only JustiFi's own host with a client id that is not a test one (test_...)
+  is LIVE; every other URL is TEST, whatever the credentials.
+- Ids typed in the dialog must look like JustiFi's (acc_..., trm_..., no
+  spaces). The settings file and the environment are not held to those
+  formats: a kiosk's environment may name ids the dialog never sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
+from typing import Final, Literal, get_args
+
+__all__ = [
+    "ANSWER_GRACE_SECONDS",
+    "CURRENCIES",
+    "DEFAULT_API_URL",
+    "DEFAULT_PAYMENT_FLOW",
+    "DEVICE_TIMEOUT_SECONDS",
+    "EDITABLE_FIELDS",
+    "LANE_MAX_LENGTH",
+    "LOCAL_HTTP_PREFIXES",
+    "MAX_SECONDS",
+    "MIN_MAX_AMOUNT_CENTS",
+    "PAYMENT_FLOWS",
+    "POLL_INTERVAL_MAX",
+    "RECEIPT_HEADER_MAX_LINES",
+    "RECEIPT_HEADER_MAX_WIDTH",
+    "TAX_MAX_BPS",
+    "Currency",
+    "Environment",
+    "PaymentFlowName",
+    "SettingsValues",
+    "bps_to_percent",
+    "client_id_problem",
+    "environment",
+    "header_lines",
+    "header_problem",
+    "is_justifi_host",
+    "lane_problem",
+    "normalise_header",
+    "normalise_url",
+    "parse_tax_percent",
+    "payment_flow_problem",
+    "secret_problem",
+    "sub_account_problem",
+    "terminal_problem",
+    "url_problem",
+]
+
+PaymentFlowName = Literal["payment_intent", "checkout"]
+Currency = Literal["usd", "cad"]
+Environment = Literal["LIVE", "TEST"]
+
+#: The JustiFi flows a lane can take payments with; the first is the default.
+PAYMENT_FLOWS: Final[tuple[PaymentFlowName, ...]] = get_args(PaymentFlowName)
+DEFAULT_PAYMENT_FLOW: Final[PaymentFlowName] = PAYMENT_FLOWS[0]
+CURRENCIES: Final[tuple[Currency, ...]] = get_args(Currency)
+
+DEFAULT_API_URL: Final = "https://api.justifi.ai"
+#: Plain http is allowed only to this computer (the demo sandbox, a test server).
+LOCAL_HTTP_PREFIXES: Final = ("http://127.0.0.1", "http://localhost", "http://[::1]")
+#: JustiFi's test client ids start with this; they never charge real cards.
+TEST_CLIENT_PREFIX: Final = "test_"
+SUB_ACCOUNT_PREFIX: Final = "acc_"
+TERMINAL_PREFIX: Final = "trm_"
+
+LANE_MAX_LENGTH: Final = 64
+#: A receipt header is printed as is on every receipt: a few short lines.
+RECEIPT_HEADER_MAX_LINES: Final = 8
+RECEIPT_HEADER_MAX_WIDTH: Final = 48
+#: 100 % in basis points.
+TAX_MAX_BPS: Final = 10_000
+#: JustiFi's smallest card charge is 50 cents; a ceiling must allow more than that.
+MIN_MAX_AMOUNT_CENTS: Final = 51
+POLL_INTERVAL_MAX: Final = 10.0
+#: A JustiFi terminal gives up on a sale after this many seconds.
+DEVICE_TIMEOUT_SECONDS: Final = 90.0
+#: After the device's time, how long an answer is still waited for.
+ANSWER_GRACE_SECONDS: Final = 30.0
+#: The longest either deadline may be set to.
+MAX_SECONDS: Final = 600.0
+
+_WHITESPACE: Final = re.compile(r"\s")
+
+# -- sentences (the manager and the shop's IT person read these) ------------------------
+
+URL_MISSING: Final = "Enter the JustiFi URL, such as https://api.justifi.ai."
+URL_NOT_HTTPS: Final = (
+    "The URL must start with https:// (plain http:// only for a server on this computer)."
+)
+URL_INVALID: Final = "This is not a web address: no spaces, and a host name after https://."
+CLIENT_ID_MISSING: Final = "Enter the client id from the JustiFi dashboard."
+CLIENT_ID_SPACES: Final = "A client id has no spaces; copy it again from the JustiFi dashboard."
+SECRET_MISSING: Final = "Enter the client secret that belongs to this client id."
+SECRET_SPACES: Final = (
+    "The client secret starts or ends with a space; copy it again from the JustiFi dashboard."
+)
+SUB_ACCOUNT_MISSING: Final = "Enter the sub account (acc_...) this lane takes payments for."
+SUB_ACCOUNT_FORMAT: Final = "A sub account id starts with acc_ and has no spaces."
+PAYMENT_FLOW_INVALID: Final = "Choose payment intent or checkout."
+LANE_MISSING: Final = "Give this lane a name, such as Front counter."
+LANE_TOO_LONG: Final = f"A lane name has at most {LANE_MAX_LENGTH} characters."
+TERMINAL_FORMAT: Final = "A terminal id starts with trm_ and has no spaces; or leave it empty."
+TAX_NOT_A_NUMBER: Final = "Enter the tax rate in percent, such as 8.25 (0 for none)."
+TAX_OUT_OF_RANGE: Final = "The tax rate is a percentage from 0 to 100."
+TAX_TOO_PRECISE: Final = "Use at most two decimals, such as 8.25."
+HEADER_TOO_MANY_LINES: Final = f"The receipt header has at most {RECEIPT_HEADER_MAX_LINES} lines."
+HEADER_LINE_TOO_LONG: Final = (
+    f"Line {{line}} of the receipt header is longer than {RECEIPT_HEADER_MAX_WIDTH} characters."
+)
+
+
+# -- the settings a manager edits ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsValues:
+    """The lane's editable settings, checked, as the settings file keeps them: never a secret.
+
+    The settings dialog edits these fields; the settings file store loads and
+    saves the same ones (`EDITABLE_FIELDS`).
+    """
+
+    demo: bool
+    api_url: str
+    client_id: str | None
+    sub_account: str | None
+    payment_flow: str
+    lane: str
+    default_terminal: str | None
+    tax_rate_bps: int
+    receipt_header: str
+
+    def as_mapping(self) -> dict[str, object]:
+        """Field name to value, as the settings store takes them."""
+        return {name: getattr(self, name) for name in EDITABLE_FIELDS}
+
+
+#: The settings the dialog edits, by their settings-file keys.
+EDITABLE_FIELDS: Final = tuple(f.name for f in fields(SettingsValues))
+
+
+# -- the URL and the environment ------------------------------------------------------------
+
+
+def normalise_url(url: str) -> str:
+    """The URL as kept: no surrounding spaces, no trailing slash."""
+    return url.strip().rstrip("/")
+
+
+def url_problem(url: str) -> str:
+    """What is wrong with a (normalised) JustiFi API URL, or ""."""
+    if not url:
+        return URL_MISSING
+    if not url.startswith(("https://", *LOCAL_HTTP_PREFIXES)):
+        return URL_NOT_HTTPS
+    host = url.split("://", 1)[1].split("/", 1)[0]
+    if _WHITESPACE.search(url) or not host or host.startswith(":"):
+        return URL_INVALID
+    return ""
+
+
+def is_justifi_host(api_url: str) -> bool:
+    """Whether the API URL is JustiFi's own host (only there can real cards be charged)."""
+    return api_url.rstrip("/").lower() == DEFAULT_API_URL
+
+
+def environment(api_url: str, client_id: str | None) -> Environment:
+    """LIVE only for JustiFi's own host with a client id that is not a test one; else TEST."""
+    if not is_justifi_host(api_url):
+        return "TEST"
+    return "TEST" if (client_id or "").startswith(TEST_CLIENT_PREFIX) else "LIVE"
+
+
+# -- the account (the dialog's formats) -------------------------------------------------------
+
+
+def client_id_problem(client_id: str) -> str:
+    """What is wrong with a typed (stripped) client id, or ""."""
+    if not client_id:
+        return CLIENT_ID_MISSING
+    return CLIENT_ID_SPACES if _WHITESPACE.search(client_id) else ""
+
+
+def secret_problem(secret: str) -> str:
+    """What is wrong with a typed client secret, or "" (an empty one keeps the stored one)."""
+    return SECRET_SPACES if secret != secret.strip() else ""
+
+
+def sub_account_problem(sub_account: str) -> str:
+    """What is wrong with a typed (stripped) sub account id, or ""."""
+    if not sub_account:
+        return SUB_ACCOUNT_MISSING
+    if not sub_account.startswith(SUB_ACCOUNT_PREFIX) or _WHITESPACE.search(sub_account):
+        return SUB_ACCOUNT_FORMAT
+    return ""
+
+
+def terminal_problem(terminal: str) -> str:
+    """What is wrong with a typed (stripped) default terminal id, or "" (empty is fine)."""
+    if terminal and (not terminal.startswith(TERMINAL_PREFIX) or _WHITESPACE.search(terminal)):
+        return TERMINAL_FORMAT
+    return ""
+
+
+# -- the lane -----------------------------------------------------------------------------------
+
+
+def payment_flow_problem(flow: str) -> str:
+    """What is wrong with a payment flow's name, or ""."""
+    return "" if flow in PAYMENT_FLOWS else PAYMENT_FLOW_INVALID
+
+
+def lane_problem(lane: str) -> str:
+    """What is wrong with a (stripped) lane name, or ""."""
+    if not lane:
+        return LANE_MISSING
+    return LANE_TOO_LONG if len(lane) > LANE_MAX_LENGTH else ""
+
+
+def bps_to_percent(bps: int) -> str:
+    """825 -> "8.25", 800 -> "8", 850 -> "8.5"."""
+    whole, cents = divmod(bps, 100)
+    return f"{whole}.{cents:02d}".rstrip("0").rstrip(".")
+
+
+def parse_tax_percent(text: str) -> tuple[int | None, str]:
+    """A tax rate typed in percent ("8.25", "8,25 %") as basis points, or None and why."""
+    cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
+    if not cleaned:
+        return None, TAX_NOT_A_NUMBER
+    try:
+        percent = Decimal(cleaned)
+    except InvalidOperation:
+        return None, TAX_NOT_A_NUMBER
+    if not percent.is_finite():
+        return None, TAX_NOT_A_NUMBER
+    bps = percent * 100
+    if bps != bps.to_integral_value():
+        return None, TAX_TOO_PRECISE
+    if not 0 <= bps <= TAX_MAX_BPS:
+        return None, TAX_OUT_OF_RANGE
+    return int(bps), ""
+
+
+# -- the receipt header ---------------------------------------------------------------------
+
+
+def header_lines(text: str) -> list[str]:
+    """The header's lines as printed: trailing spaces and trailing empty lines dropped."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def header_problem(lines: list[str]) -> str:
+    """What is wrong with the header's lines (see `header_lines`), or ""."""
+    if len(lines) > RECEIPT_HEADER_MAX_LINES:
+        return HEADER_TOO_MANY_LINES
+    for number, line in enumerate(lines, start=1):
+        if len(line) > RECEIPT_HEADER_MAX_WIDTH:
+            return HEADER_LINE_TOO_LONG.format(line=number)
+    return ""
+
+
+def normalise_header(text: str) -> str:
+    """The header as kept: its printed lines joined."""
+    return "\n".join(header_lines(text))

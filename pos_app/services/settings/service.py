@@ -1,0 +1,252 @@
+"""`SettingsService`: the manager's settings use case (load, check, save, test the connection).
+
+The client secret passes through here on its way to the keyring and to the
+connection check, and goes nowhere else: it is never in `SettingsValues`,
+never in what the store is asked to save, never in a log line or a repr.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Final
+
+from pos_app.domain.settings_rules import DEFAULT_PAYMENT_FLOW, SettingsValues, bps_to_percent
+from pos_app.services.settings.connection_report import ConnectionProblem, ConnectionReport
+from pos_app.services.settings.form import (
+    CONNECTION_FIELDS,
+    RESTART_FIELDS,
+    DemoAccount,
+    SaveResult,
+    SecretState,
+    SettingsField,
+    SettingsForm,
+    SettingsInvalidError,
+    SettingsSaveError,
+    Validation,
+    check_connection_fields,
+    validate_form,
+)
+from pos_app.services.settings.ports import ConnectionChecker, SecretStore, SettingsStore
+
+__all__ = ["NOT_SAVED_FILE", "NOT_SAVED_KEYRING", "SettingsService"]
+
+log = logging.getLogger("pos_app.services.settings")
+
+NOT_SAVED_KEYRING: Final = "Nothing was saved: {reason}"
+NOT_SAVED_FILE: Final = "The settings were not saved: {reason}"
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class SettingsService:
+    """Loads, checks and saves the lane's settings; tests the JustiFi connection.
+
+    Args:
+        store: the settings file.
+        secrets: the keyring.
+        checker: the JustiFi connection test.
+        demo_account: the running demo sandbox, if the app runs one (tests the
+            connection in demo mode).
+    """
+
+    def __init__(
+        self,
+        store: SettingsStore,
+        secrets: SecretStore,
+        checker: ConnectionChecker,
+        *,
+        demo_account: DemoAccount | None = None,
+    ) -> None:
+        self._store = store
+        self._secrets = secrets
+        self._checker = checker
+        self._demo_account = demo_account
+        self._stored_cache: dict[str, bool] = {}
+        self._keyring: tuple[bool, str, str] | None = None
+        self._saved = self._load_values()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _load_values(self) -> SettingsValues:
+        raw = self._store.load()
+        client_id = _text(raw.get("client_id")) or None
+        demo = raw.get("demo")
+        tax = raw.get("tax_rate_bps")
+        return SettingsValues(
+            demo=bool(demo) if demo is not None else not client_id,
+            api_url=_text(raw.get("api_url")),
+            client_id=client_id,
+            sub_account=_text(raw.get("sub_account")) or None,
+            payment_flow=_text(raw.get("payment_flow")) or DEFAULT_PAYMENT_FLOW,
+            lane=_text(raw.get("lane")),
+            default_terminal=_text(raw.get("default_terminal")) or None,
+            tax_rate_bps=tax if isinstance(tax, int) and not isinstance(tax, bool) else 0,
+            receipt_header=_text(raw.get("receipt_header")),
+        )
+
+    @property
+    def saved(self) -> SettingsValues:
+        """The settings as last loaded or saved."""
+        return self._saved
+
+    def current(self) -> SettingsForm:
+        """The settings in force, as the dialog shows them (the secret field empty)."""
+        values = self._saved
+        return SettingsForm(
+            demo=values.demo,
+            api_url=values.api_url,
+            client_id=values.client_id or "",
+            sub_account=values.sub_account or "",
+            payment_flow=values.payment_flow,
+            lane=values.lane,
+            default_terminal=values.default_terminal or "",
+            tax_rate_percent=bps_to_percent(values.tax_rate_bps),
+            receipt_header=values.receipt_header,
+        )
+
+    def locked_fields(self) -> frozenset[SettingsField]:
+        """Fields set by environment variables: shown, not editable."""
+        locked = self._store.locked_fields()
+        return frozenset(f for f in SettingsField if f.value in locked)
+
+    def keyring_status(self, *, refresh: bool = False) -> tuple[bool, str, str]:
+        """(available, backend, sentence); asked once, then remembered."""
+        if self._keyring is None or refresh:
+            available, backend, message = self._secrets.status()
+            self._keyring = (available, backend, message)
+        return self._keyring
+
+    def secret_state(self, client_id: str) -> SecretState:
+        """Where this client id's secret would come from."""
+        available, backend, message = self.keyring_status()
+        return SecretState(
+            keyring_available=available,
+            keyring_backend=backend,
+            keyring_message=message,
+            from_environment=self._secrets.from_environment(),
+            stored=available and self._is_stored(client_id.strip()),
+        )
+
+    def _is_stored(self, client_id: str) -> bool:
+        if not client_id:
+            return False
+        if client_id not in self._stored_cache:
+            self._stored_cache[client_id] = self._secrets.stored(client_id)
+        return self._stored_cache[client_id]
+
+    # -- checking -------------------------------------------------------------------------
+
+    def validate(self, form: SettingsForm) -> Validation:
+        """Check every field; each problem is a sentence that says what to type."""
+        return validate_form(form, self._saved, self._secret_available)
+
+    def _secret_available(self, client_id: str) -> bool:
+        """Whether a save without a typed secret still leaves the lane a secret to use.
+
+        Without a keyring there is nothing to type into; the dialog says to set
+        JUSTIFI_CLIENT_SECRET instead, and that is not a reason to refuse a save.
+        """
+        state = self.secret_state(client_id)
+        return state.from_environment or state.stored or not state.keyring_available
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def save(self, form: SettingsForm) -> SaveResult:
+        """Keep the secret (if typed) in the keyring, then write the settings file.
+
+        Raises:
+            SettingsInvalidError: the form has problems (nothing saved).
+            SettingsSaveError: the keyring or the file refused (the message says why).
+        """
+        validation = self.validate(form)
+        if not validation.ok or validation.values is None:
+            raise SettingsInvalidError(validation.problems)
+        values = validation.values
+        locked = self.locked_fields()
+        secret_changed = False
+        if form.client_secret and not form.demo:
+            secret_changed = self._store_secret(values.client_id or "", form.client_secret)
+        to_write = {
+            name: value
+            for name, value in values.as_mapping().items()
+            if SettingsField(name) not in locked
+            and not (values.demo and SettingsField(name) in CONNECTION_FIELDS)
+        }
+        try:
+            self._store.save(to_write)
+        except (ValueError, OSError) as exc:
+            raise SettingsSaveError(NOT_SAVED_FILE.format(reason=exc)) from exc
+        before = self._saved
+        changed = frozenset(
+            SettingsField(name)
+            for name, value in values.as_mapping().items()
+            if getattr(before, name) != value
+        )
+        if secret_changed:
+            changed |= {SettingsField.CLIENT_SECRET}
+        self._saved = self._load_values()
+        restart = bool(changed & (RESTART_FIELDS | {SettingsField.CLIENT_SECRET}))
+        log.info(
+            "settings saved; changed: %s", ", ".join(sorted(f.value for f in changed)) or "nothing"
+        )
+        return SaveResult(self._saved, changed, restart)
+
+    def _store_secret(self, client_id: str, secret: str) -> bool:
+        try:
+            self._secrets.store(client_id, secret)
+        except RuntimeError as exc:
+            raise SettingsSaveError(NOT_SAVED_KEYRING.format(reason=exc)) from None
+        self._stored_cache[client_id] = True
+        previous = self._saved.client_id
+        if previous and previous != client_id and self._is_stored(previous):
+            # The new client id replaces the old one: leave no stale secret behind.
+            self.forget_secret(previous)
+        return True
+
+    def forget_secret(self, client_id: str) -> bool:
+        """Remove a client id's secret from the keyring; False if none was kept."""
+        try:
+            removed = self._secrets.delete(client_id)
+        except RuntimeError as exc:
+            raise SettingsSaveError(str(exc)) from None
+        self._stored_cache[client_id] = False
+        return removed
+
+    # -- testing --------------------------------------------------------------------------
+
+    def can_test(self, form: SettingsForm) -> bool:
+        """Whether the form holds what a connection test needs (a secret included)."""
+        if form.demo:
+            return self._demo_account is not None
+        problems: dict[SettingsField, str] = {}
+        _, client_id, _ = check_connection_fields(form, problems, self._secret_available)
+        if problems:
+            return False
+        if form.client_secret:
+            return True
+        state = self.secret_state(client_id)
+        return state.from_environment or state.stored
+
+    async def test_connection(self, form: SettingsForm) -> ConnectionReport:
+        """Fetch a token and list terminals with what the form says (or the demo sandbox)."""
+        if form.demo:
+            demo = self._demo_account
+            if demo is None:
+                return ConnectionReport.failed(ConnectionProblem.NOT_TESTED)
+            return await self._checker(
+                demo.api_url, demo.client_id, demo.client_secret, demo.sub_account
+            )
+        problems: dict[SettingsField, str] = {}
+        url, client_id, sub_account = check_connection_fields(
+            form, problems, self._secret_available
+        )
+        secret = form.client_secret or (self._secrets.read(client_id) if client_id else None)
+        if problems or not secret:
+            return ConnectionReport.failed(ConnectionProblem.INCOMPLETE)
+        report = await self._checker(url, client_id, secret, sub_account)
+        if secret in report.message:  # a checker bug must not show the secret
+            report = replace(report, message=report.message.replace(secret, "[redacted]"))
+        return report
