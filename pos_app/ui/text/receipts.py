@@ -2,12 +2,15 @@
 
 The words printed on the receipt itself live with its renderer in
 `pos_app.domain.receipt` (the thermal printer prints the same text), and the
-report's difference sentences in `pos_app.domain.report` (the CSV holds them).
+report's difference sentences and its "All lanes"/"All brands" rows in
+`pos_app.domain.report` (the CSV holds them; the report window shows the same).
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from pos_app.domain.report import ALL_BRANDS, ALL_LANES
 
 # -- receipt preview -------------------------------------------------------------------
 
@@ -50,7 +53,7 @@ THERMAL_FAILED: Final = (
 REPORT_TITLE: Final = "End of day"
 DAY_LABEL: Final = "Day"
 LANE_LABEL: Final = "Lane"
-ALL_LANES_ITEM: Final = "All lanes"
+ALL_LANES_ITEM: Final = ALL_LANES
 REFRESH_BUTTON: Final = "Refresh"
 LOADING: Final = "Reading the journal and JustiFi's payments..."
 REPORT_FAILED: Final = "The report could not be made. Try again; if it keeps failing, see the log."
@@ -68,7 +71,7 @@ SUMMARY_COLUMNS: Final = (
     "Voids amount",
     "Net",
 )
-ALL_BRANDS_ITEM: Final = "All brands"
+ALL_BRANDS_ITEM: Final = ALL_BRANDS
 DIFFERENCES_CAPTION: Final = "Differences with JustiFi ({count})"
 DIFFERENCES_NAME: Final = "Differences with JustiFi"
 NO_DIFFERENCES: Final = "The journal and JustiFi agree: no differences."

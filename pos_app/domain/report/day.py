@@ -1,0 +1,126 @@
+"""The end-of-day report: what the journal says a day brought in, checked against JustiFi.
+
+`build_day_report` sums a local day's approved sales, refunds and voids per
+lane and per card brand (`figures`), and reconciles the journal with the
+payments JustiFi holds for the same window (`reconciliation`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from pos_app.domain.receipt import JournaledOperation
+from pos_app.domain.report.figures import (
+    ALL_LANES,
+    LaneSummary,
+    Tally,
+    lane_of,
+    lane_summaries,
+    lane_summary,
+)
+from pos_app.domain.report.reconciliation import (
+    Difference,
+    JustifiPayment,
+    Reconciliation,
+    unsettled,
+    within,
+)
+from pos_app.domain.report.statuses import FAILED, FINAL_STATUSES
+
+__all__ = ["DayReport", "build_day_report", "day_window"]
+
+
+def day_window(day: date, tz: tzinfo | None = None) -> tuple[datetime, datetime]:
+    """The local day as [start, end): midnight to midnight in `tz` (default: this computer's).
+
+    Built from the wall clock, so a day with a daylight-saving change is 23 or 25 hours.
+    """
+    midnight, next_midnight = (
+        datetime.combine(day, time()),
+        datetime.combine(day + timedelta(days=1), time()),
+    )
+    if tz is None:
+        # A naive time's astimezone() reads the system's rules for that very moment.
+        return midnight.astimezone(), next_midnight.astimezone()
+    return midnight.replace(tzinfo=tz), next_midnight.replace(tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class DayReport:
+    """A local day's summary for some lanes, and its reconciliation with JustiFi.
+
+    `justifi_checked` is False when JustiFi's payments were not available: the
+    summary stands, but nothing was reconciled (only unsettled operations are
+    listed). `lanes_seen` is every lane with operations that day, for a filter.
+    """
+
+    day: date
+    start: datetime
+    end: datetime
+    lane_filter: tuple[str, ...] | None
+    lanes: tuple[LaneSummary, ...]
+    total: LaneSummary
+    differences: tuple[Difference, ...]
+    justifi_checked: bool
+    justifi_payments: Tally
+    lanes_seen: tuple[str, ...]
+    currency: str = "usd"
+
+    @property
+    def reconciled(self) -> bool:
+        """JustiFi was checked and agrees with the journal in every respect."""
+        return self.justifi_checked and not self.differences
+
+
+def build_day_report(
+    day: date,
+    operations: Iterable[JournaledOperation],
+    payments: Sequence[JustifiPayment] | None,
+    *,
+    lanes: Collection[str] | None = None,
+    tz: tzinfo | None = None,
+    currency: str = "usd",
+) -> DayReport:
+    """The report of `day` (local in `tz`) for `lanes` (None: every lane).
+
+    `operations` may hold more than the day: the summary counts only those
+    created within the day, and reconciliation uses the rest (operations from
+    just before midnight, refunds made on later days) to match JustiFi's side.
+    `payments` are JustiFi's payments for the window (plus any the journal
+    refers to); None when JustiFi could not be asked.
+    """
+    start, end = day_window(day, tz)
+    unique = list({op.id: op for op in operations}.values())
+    in_day = sorted(
+        (op for op in unique if start <= op.created_at < end), key=lambda op: op.created_at
+    )
+    wanted = None if lanes is None else frozenset(lanes)
+    mine = [op for op in in_day if wanted is None or lane_of(op) in wanted]
+    summaries = lane_summaries(mine)
+    total = lane_summary(ALL_LANES, mine)
+    differences: list[Difference] = [
+        unsettled(op, currency) for op in mine if op.status not in FINAL_STATUSES
+    ]
+    justifi = Tally()
+    if payments is not None:
+        in_window = [p for p in payments if within(p, start, end)]
+        for payment in in_window:
+            if payment.status != FAILED:
+                justifi = justifi.plus(payment.amount_cents)
+        differences += Reconciliation(unique, payments, currency).run(mine, in_window)
+    differences.sort(key=lambda d: (d.at is None, d.at or start, d.kind.value))
+    return DayReport(
+        day=day,
+        start=start,
+        end=end,
+        lane_filter=None if wanted is None else tuple(sorted(wanted)),
+        lanes=summaries,
+        total=total,
+        differences=tuple(differences),
+        justifi_checked=payments is not None,
+        justifi_payments=justifi,
+        lanes_seen=tuple(sorted({lane_of(op) for op in in_day})),
+        currency=currency,
+    )

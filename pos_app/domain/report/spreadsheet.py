@@ -1,0 +1,130 @@
+"""The end-of-day report as CSV, for a spreadsheet.
+
+Amounts are exact decimal strings from cents; text from outside (lane names,
+ids) never reads as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Final
+
+from pos_app.domain.report.day import DayReport
+from pos_app.domain.report.figures import ALL_BRANDS, ALL_LANES, Totals
+
+__all__ = ["DIFFERENCE_COLUMNS", "HEADER_COLUMNS", "SUMMARY_COLUMNS", "report_csv"]
+
+SUMMARY_COLUMNS: Final = (
+    "lane",
+    "brand",
+    "sales_count",
+    "sales_amount",
+    "refunds_count",
+    "refunds_amount",
+    "voids_count",
+    "voids_amount",
+    "net_amount",
+    "declined_count",
+    "unsettled_count",
+)
+DIFFERENCE_COLUMNS: Final = (
+    "difference",
+    "description",
+    "payment_id",
+    "operation_id",
+    "lane",
+    "journal",
+    "justifi",
+    "amount",
+    "at",
+)
+HEADER_COLUMNS: Final = (
+    "report",
+    "day",
+    "lanes",
+    "window_start",
+    "window_end",
+    "justifi_checked",
+    "justifi_payments_count",
+    "justifi_payments_amount",
+    "differences",
+)
+REPORT_NAME: Final = "end_of_day"
+
+
+def report_csv(report: DayReport) -> str:
+    """The report as CSV: a header row, the summary per lane and brand, the differences.
+
+    Amounts are decimal strings in the currency's units ("12.34"), exact from cents.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER_COLUMNS)
+    writer.writerow(
+        (
+            REPORT_NAME,
+            report.day.isoformat(),
+            _cell(", ".join(report.lane_filter) if report.lane_filter else ALL_LANES),
+            report.start.isoformat(),
+            report.end.isoformat(),
+            "yes" if report.justifi_checked else "no",
+            report.justifi_payments.count,
+            _decimal(report.justifi_payments.cents),
+            len(report.differences),
+        )
+    )
+    writer.writerow(())
+    writer.writerow(SUMMARY_COLUMNS)
+    for summary in (*report.lanes, report.total):
+        writer.writerow(
+            (
+                *_summary_row(summary.lane, ALL_BRANDS, summary.totals),
+                summary.declined,
+                summary.unsettled,
+            )
+        )
+        for brand in summary.brands:
+            writer.writerow((*_summary_row(summary.lane, brand.brand, brand.totals), "", ""))
+    writer.writerow(())
+    writer.writerow(DIFFERENCE_COLUMNS)
+    for difference in report.differences:
+        writer.writerow(
+            (
+                difference.kind.value,
+                _cell(difference.description),
+                _cell(difference.payment_id or ""),
+                _cell(difference.operation_id or ""),
+                _cell(difference.lane or ""),
+                _cell(difference.journal or ""),
+                _cell(difference.justifi or ""),
+                _decimal(difference.amount_cents),
+                difference.at.isoformat() if difference.at else "",
+            )
+        )
+    return buffer.getvalue()
+
+
+def _summary_row(lane: str, brand: str, totals: Totals) -> tuple[str | int, ...]:
+    return (
+        _cell(lane),
+        _cell(brand),
+        totals.sales.count,
+        _decimal(totals.sales.cents),
+        totals.refunds.count,
+        _decimal(totals.refunds.cents),
+        totals.voids.count,
+        _decimal(totals.voids.cents),
+        _decimal(totals.net_cents),
+    )
+
+
+def _decimal(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    units, rest = divmod(abs(cents), 100)
+    return f"{sign}{units}.{rest:02d}"
+
+
+def _cell(text: str) -> str:
+    """Text as a spreadsheet shows it, never as a formula (lane names and ids come from outside)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
