@@ -187,11 +187,17 @@ class JustifiGateway:
 
     # -- terminals -------------------------------------------------------------------
 
-    async def list_terminals(self) -> Sequence[TerminalInfo]:
+    async def list_terminals(self, *, live: bool = True) -> Sequence[TerminalInfo]:
         terminals = await guarded(self.lists.list_terminals)
         infos = []
         for terminal in terminals:
             if terminal.status == "archived":
+                continue
+            if not live:  # the list's last known status (lower case), no device reached
+                known = _readiness(terminal.status.upper() if terminal.status else None)
+                infos.append(
+                    TerminalInfo(terminal.id, terminal.display_name, known, terminal.model_name)
+                )
                 continue
             infos.append(
                 await self._info(

@@ -226,9 +226,13 @@ class PaymentService:
     # -- what the window asks -----------------------------------------------------------
 
     async def list_terminals(self) -> list[TerminalInfo]:
-        """Every terminal with its live readiness, by name."""
-        terminals = await self.gateway.list_terminals()
+        """Every terminal with the list's last known status, by name (one request)."""
+        terminals = await self.gateway.list_terminals(live=False)
         return sorted(terminals, key=lambda t: (t.name.lower(), t.id))
+
+    async def terminal_status(self, terminal_id: str) -> TerminalInfo:
+        """One terminal's live readiness (reaches the device: not for a timer)."""
+        return await self.gateway.terminal_info(terminal_id)
 
     async def identify_terminal(self, terminal_id: str) -> None:
         """Make the device show its name (to find it on the counter)."""

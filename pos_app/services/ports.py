@@ -143,8 +143,9 @@ class PaymentGateway(Protocol):
 
     flow: str
 
-    async def list_terminals(self) -> Sequence[TerminalInfo]:
-        """Every terminal with its live readiness."""
+    async def list_terminals(self, *, live: bool = True) -> Sequence[TerminalInfo]:
+        """Every terminal with its live readiness (1 + N requests); with `live=False` the
+        list's last known status (one request, no device reached)."""
         ...
 
     async def terminal_info(self, terminal_id: str) -> TerminalInfo:
