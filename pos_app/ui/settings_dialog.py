@@ -1,17 +1,18 @@
 """The lane's settings, for a manager: where payments go, the account, the lane.
 
 The dialog talks to `SettingsService` only. It never blocks: `ask()` opens it
-and awaits the outcome, and "Test connection" runs in a task the dialog owns
-(cancelled when it closes). Every field is checked as it is typed; Save stays
-disabled until nothing is marked. The client secret goes from its masked field
-to the service, which keeps it in the keyring; where there is no keyring the
-field is disabled and a note says to use JUSTIFI_CLIENT_SECRET.
+and awaits the outcome, and "Test connection" runs in a task slot the dialog
+owns (the slot stops it when the dialog closes; a bug in it reaches the bug
+funnel). Every field is checked as it is typed; Save stays disabled until
+nothing is marked. The client secret goes from its masked field to the
+service, which keeps it in the keyring; where there is no keyring the field is
+disabled and a note says to use JUSTIFI_CLIENT_SECRET. The captioned rows come
+from `pos_app.ui.settings_fields`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
@@ -20,14 +21,11 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFrame,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
-    QRadioButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -47,11 +45,9 @@ from pos_app.services.settings import (
     connection_sentence,
 )
 from pos_app.ui.controls import MIN_TOUCH, touch_button
+from pos_app.ui.settings_fields import FieldRows, label, line_edit, radio, set_text
 from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import settings as text
-
-log = logging.getLogger("pos_app.ui.settings_dialog")
-
 
 STYLE_SHEET = """
 QDialog#settingsDialog QGroupBox { font-weight: 600; margin-top: 14px; padding-top: 6px; }
@@ -94,10 +90,9 @@ class SettingsDialog(QDialog):
         self._service = service
         self._result: SaveResult | None = None
         self._check_slot = TaskSlot(self, "connection test")
-        self._hints: dict[SettingsField, QLabel] = {}
+        self._rows = FieldRows(self)
         self._secret_state: SecretState | None = None
         self._locked: set[QWidget] = set()
-        self._caption_height: int | None = None
         self._prompting = True  # the status area shows a prompt, not a test's result
         self._build()
         self._fill(service.current())
@@ -139,89 +134,76 @@ class SettingsDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addLayout(self._build_buttons())
 
-    def _group(self, title: str, name: str) -> tuple[QGroupBox, QGridLayout]:
-        # A grid, not a QFormLayout: wrapped hints under a field get their full height,
-        # and a hidden hint's row takes no room.
-        group = QGroupBox(title, self)
-        group.setObjectName(name)
-        grid = QGridLayout(group)
-        grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(6)
-        grid.setColumnStretch(1, 1)
-        return group, grid
-
-    @staticmethod
-    def _wide(grid: QGridLayout, widget: QWidget) -> None:
-        grid.addWidget(widget, grid.rowCount(), 0, 1, 2)
-
     def _build_environment(self) -> QGroupBox:
-        group, form = self._group(text.ENVIRONMENT_GROUP, "environmentGroup")
+        group, form = self._rows.group(text.ENVIRONMENT_GROUP, "environmentGroup")
         self.environment_group = QButtonGroup(self)
-        self.demo_radio = self._radio("demoRadio", text.DEMO_RADIO, self.environment_group)
-        self.justifi_radio = self._radio("justifiRadio", text.JUSTIFI_RADIO, self.environment_group)
-        self._wide(form, self.demo_radio)
-        self._wide(form, self.justifi_radio)
-        self.api_url_edit = self._edit("apiUrlEdit", text.API_URL_LABEL, text.API_URL_PLACEHOLDER)
-        self._add_field(form, text.API_URL_LABEL, self.api_url_edit, SettingsField.API_URL)
+        self.demo_radio = radio(self, "demoRadio", text.DEMO_RADIO, self.environment_group)
+        self.justifi_radio = radio(self, "justifiRadio", text.JUSTIFI_RADIO, self.environment_group)
+        self._rows.wide(form, self.demo_radio)
+        self._rows.wide(form, self.justifi_radio)
+        self.api_url_edit = line_edit(
+            self, "apiUrlEdit", text.API_URL_LABEL, text.API_URL_PLACEHOLDER
+        )
+        self._rows.add(form, text.API_URL_LABEL, self.api_url_edit, SettingsField.API_URL)
         return group
 
     def _build_credentials(self) -> QGroupBox:
-        group, form = self._group(text.CREDENTIALS_GROUP, "credentialsGroup")
+        group, form = self._rows.group(text.CREDENTIALS_GROUP, "credentialsGroup")
         self.credentials_box = group
-        self.client_id_edit = self._edit("clientIdEdit", text.CLIENT_ID_LABEL)
-        self._add_field(form, text.CLIENT_ID_LABEL, self.client_id_edit, SettingsField.CLIENT_ID)
-        self.client_secret_edit = self._edit("clientSecretEdit", text.CLIENT_SECRET_LABEL)
+        self.client_id_edit = line_edit(self, "clientIdEdit", text.CLIENT_ID_LABEL)
+        self._rows.add(form, text.CLIENT_ID_LABEL, self.client_id_edit, SettingsField.CLIENT_ID)
+        self.client_secret_edit = line_edit(self, "clientSecretEdit", text.CLIENT_SECRET_LABEL)
         self.client_secret_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret_state_label = self._label("secretStateLabel", "", role="help")
-        self.keyring_note = self._label("keyringNote", "", role="note")
+        self.secret_state_label = label(self, "secretStateLabel", "", role="help")
+        self.keyring_note = label(self, "keyringNote", "", role="note")
         self.keyring_note.hide()
-        self._add_field(
+        self._rows.add(
             form,
             text.CLIENT_SECRET_LABEL,
             self.client_secret_edit,
             SettingsField.CLIENT_SECRET,
             notes=(self.secret_state_label, self.keyring_note),
         )
-        self.sub_account_edit = self._edit(
-            "subAccountEdit", text.SUB_ACCOUNT_LABEL, text.SUB_ACCOUNT_PLACEHOLDER
+        self.sub_account_edit = line_edit(
+            self, "subAccountEdit", text.SUB_ACCOUNT_LABEL, text.SUB_ACCOUNT_PLACEHOLDER
         )
-        self._add_field(
+        self._rows.add(
             form, text.SUB_ACCOUNT_LABEL, self.sub_account_edit, SettingsField.SUB_ACCOUNT
         )
         return group
 
     def _build_flow(self) -> QGroupBox:
-        group, form = self._group(text.FLOW_GROUP, "flowGroup")
+        group, form = self._rows.group(text.FLOW_GROUP, "flowGroup")
         self.flow_group = QButtonGroup(self)
-        self.payment_intent_radio = self._radio(
-            "paymentIntentRadio", text.FLOW_PAYMENT_INTENT, self.flow_group
+        self.payment_intent_radio = radio(
+            self, "paymentIntentRadio", text.FLOW_PAYMENT_INTENT, self.flow_group
         )
-        self.checkout_radio = self._radio("checkoutRadio", text.FLOW_CHECKOUT, self.flow_group)
-        self._wide(form, self.payment_intent_radio)
-        self._wide(form, self.checkout_radio)
-        self._wide(form, self._label("flowHelp", text.FLOW_DESCRIPTION, role="help"))
+        self.checkout_radio = radio(self, "checkoutRadio", text.FLOW_CHECKOUT, self.flow_group)
+        self._rows.wide(form, self.payment_intent_radio)
+        self._rows.wide(form, self.checkout_radio)
+        self._rows.wide(form, label(self, "flowHelp", text.FLOW_DESCRIPTION, role="help"))
         return group
 
     def _build_lane(self) -> QGroupBox:
-        group, form = self._group(text.LANE_GROUP, "laneGroup")
-        self.lane_edit = self._edit("laneEdit", text.LANE_LABEL)
-        self._add_field(form, text.LANE_LABEL, self.lane_edit, SettingsField.LANE)
+        group, form = self._rows.group(text.LANE_GROUP, "laneGroup")
+        self.lane_edit = line_edit(self, "laneEdit", text.LANE_LABEL)
+        self._rows.add(form, text.LANE_LABEL, self.lane_edit, SettingsField.LANE)
         self.terminal_combo = QComboBox(self)
         self.terminal_combo.setObjectName("defaultTerminalCombo")
         self.terminal_combo.setAccessibleName(text.TERMINAL_LABEL)
         self.terminal_combo.setToolTip(text.TERMINAL_TIP)
         self.terminal_combo.setMinimumHeight(MIN_TOUCH)
-        self._add_field(
+        self._rows.add(
             form, text.TERMINAL_LABEL, self.terminal_combo, SettingsField.DEFAULT_TERMINAL
         )
-        self.tax_rate_edit = self._edit("taxRateEdit", text.TAX_NAME)
+        self.tax_rate_edit = line_edit(self, "taxRateEdit", text.TAX_NAME)
         self.tax_rate_edit.setMaximumWidth(120)
         self.tax_rate_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
         tax_row = QHBoxLayout()
         tax_row.addWidget(self.tax_rate_edit)
         tax_row.addWidget(QLabel(text.TAX_SUFFIX, self))
         tax_row.addStretch(1)
-        self._add_field(
+        self._rows.add(
             form, text.TAX_LABEL, tax_row, SettingsField.TAX_RATE, buddy=self.tax_rate_edit
         )
         self.receipt_header_edit = QPlainTextEdit(self)
@@ -234,12 +216,12 @@ class SettingsDialog(QDialog):
         self.receipt_header_edit.setFont(mono)
         line = self.receipt_header_edit.fontMetrics().lineSpacing()
         self.receipt_header_edit.setFixedHeight(line * 6 + 16)
-        self._add_field(
+        self._rows.add(
             form,
             text.HEADER_LABEL,
             self.receipt_header_edit,
             SettingsField.RECEIPT_HEADER,
-            notes=(self._label("receiptHeaderHelp", text.HEADER_HELP, role="help"),),
+            notes=(label(self, "receiptHeaderHelp", text.HEADER_HELP, role="help"),),
         )
         return group
 
@@ -247,14 +229,14 @@ class SettingsDialog(QDialog):
         group = QGroupBox(text.CONNECTION_GROUP, self)
         group.setObjectName("connectionGroup")
         box = QVBoxLayout(group)
-        self.test_button = self._button("testConnectionButton", text.TEST_BUTTON)
+        self.test_button = touch_button(self, "testConnectionButton", text.TEST_BUTTON)
         self.test_button.setAccessibleDescription(text.TEST_BUTTON_DESCRIPTION)
         self.test_button.setToolTip(text.TEST_BUTTON_DESCRIPTION)
         row = QHBoxLayout()
         row.addWidget(self.test_button)
         row.addStretch(1)
         box.addLayout(row)
-        self.status_label = self._label("connectionStatusLabel", text.TEST_PROMPT)
+        self.status_label = label(self, "connectionStatusLabel", text.TEST_PROMPT)
         self.status_label.setAccessibleName(text.STATUS_NAME)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setMinimumHeight(MIN_TOUCH)
@@ -263,83 +245,15 @@ class SettingsDialog(QDialog):
 
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.change_pin_button = self._button("changePinButton", text.CHANGE_PIN_BUTTON)
+        self.change_pin_button = touch_button(self, "changePinButton", text.CHANGE_PIN_BUTTON)
         row.addWidget(self.change_pin_button)
         row.addStretch(1)
-        self.cancel_button = self._button("cancelSettingsButton", text.CANCEL_BUTTON)
-        self.save_button = self._button("saveSettingsButton", text.SAVE_BUTTON)
+        self.cancel_button = touch_button(self, "cancelSettingsButton", text.CANCEL_BUTTON)
+        self.save_button = touch_button(self, "saveSettingsButton", text.SAVE_BUTTON)
         self.save_button.setDefault(True)
         row.addWidget(self.cancel_button)
         row.addWidget(self.save_button)
         return row
-
-    # -- small builders ---------------------------------------------------------------------
-
-    def _row_height(self) -> int:
-        """A line edit's height under the style sheet: captions centre on it."""
-        if self._caption_height is None:
-            sample = QLineEdit(self)
-            sample.ensurePolished()
-            self._caption_height = max(sample.sizeHint().height(), MIN_TOUCH)
-            sample.deleteLater()
-        return self._caption_height
-
-    def _label(self, name: str, value: str, *, role: str = "") -> QLabel:
-        label = QLabel(value, self)
-        label.setObjectName(name)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setAccessibleName(value)
-        if role:
-            label.setProperty("role", role)
-        return label
-
-    def _edit(self, name: str, accessible: str, placeholder: str = "") -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setObjectName(name)
-        edit.setAccessibleName(accessible)
-        edit.setPlaceholderText(placeholder)
-        edit.setMinimumHeight(MIN_TOUCH)
-        return edit
-
-    def _radio(self, name: str, label: str, group: QButtonGroup) -> QRadioButton:
-        radio = QRadioButton(label, self)
-        radio.setObjectName(name)
-        radio.setAccessibleName(label)
-        radio.setMinimumHeight(MIN_TOUCH)
-        group.addButton(radio)
-        return radio
-
-    def _button(self, name: str, label: str) -> QPushButton:
-        return touch_button(self, name, label)
-
-    def _add_field(
-        self,
-        form: QGridLayout,
-        label: str,
-        field: QWidget | QHBoxLayout,
-        key: SettingsField,
-        *,
-        buddy: QWidget | None = None,
-        notes: tuple[QLabel, ...] = (),
-    ) -> None:
-        """A caption, the field, its notes and its (hidden) hint, kept together in one row."""
-        caption = QLabel(label, self)
-        target = buddy or (field if isinstance(field, QWidget) else None)
-        if target is not None:
-            caption.setBuddy(target)
-        caption.setMinimumHeight(self._row_height())
-        row = form.rowCount()
-        form.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignTop)
-        if isinstance(field, QWidget):
-            form.addWidget(field, row, 1)
-        else:
-            form.addLayout(field, row, 1)
-        hint = self._label(f"{key.value}Hint", "", role="hint")
-        hint.hide()
-        for offset, note in enumerate((*notes, hint), start=1):
-            form.addWidget(note, row + offset, 1)
-        self._hints[key] = hint
 
     # -- values ----------------------------------------------------------------------------
 
@@ -431,9 +345,9 @@ class SettingsDialog(QDialog):
             edit.clear()
         edit.setPlaceholderText(placeholder)
         edit.setAccessibleDescription(status or state.keyring_message)
-        self._set_text(self.secret_state_label, status)
+        set_text(self.secret_state_label, status)
         no_keyring = not state.keyring_available and not state.from_environment
-        self._set_text(self.keyring_note, state.keyring_message if no_keyring else "")
+        set_text(self.keyring_note, state.keyring_message if no_keyring else "")
 
     def _update(self) -> None:
         """Enable what applies, show each field's problem, allow Save only when all is well."""
@@ -443,8 +357,8 @@ class SettingsDialog(QDialog):
         self._update_secret_field(demo)
         form = self.form()
         validation = self._service.validate(form)
-        for key, hint in self._hints.items():
-            self._set_text(hint, validation.problems.get(key, ""))
+        for key, hint in self._rows.hints.items():
+            set_text(hint, validation.problems.get(key, ""))
         can_test = self._service.can_test(form)
         self.test_button.setEnabled(can_test)
         if self._prompting:
@@ -466,10 +380,10 @@ class SettingsDialog(QDialog):
         if state is None or not editable:
             return
         if self.client_secret_edit.text():
-            self._set_text(self.secret_state_label, text.SECRET_WILL_BE_STORED)
+            set_text(self.secret_state_label, text.SECRET_WILL_BE_STORED)
         else:
             stored = text.SECRET_STORED if state.stored else text.SECRET_NOT_STORED
-            self._set_text(self.secret_state_label, stored)
+            set_text(self.secret_state_label, stored)
 
     def _fit_height(self) -> None:
         """Grow to fit the hints shown (a top-level layout ignores wrapped labels' height)."""
@@ -482,19 +396,12 @@ class SettingsDialog(QDialog):
         if self.height() < needed:
             self.resize(self.width(), needed)
 
-    @staticmethod
-    def _set_text(label: QLabel, value: str) -> None:
-        if label.text() != value:
-            label.setText(value)
-            label.setAccessibleName(value)
-        label.setVisible(bool(value))
-
     def _show_status(self, message: str, outcome: str) -> None:
         label = self.status_label
         label.setProperty("outcome", outcome)
         label.style().unpolish(label)
         label.style().polish(label)
-        self._set_text(label, message)
+        set_text(label, message)
         label.setAccessibleName(text.STATUS_NAME)
         label.setAccessibleDescription(message)
 
@@ -509,12 +416,11 @@ class SettingsDialog(QDialog):
     async def _run_test(self, form: SettingsForm) -> ConnectionReport | None:
         try:
             report = await self._service.test_connection(form)
-        except asyncio.CancelledError:
-            raise
         except Exception:
-            log.exception("the connection test failed")
+            # The checker reports every network or JustiFi problem: this is a bug. The
+            # status stops saying "testing"; the slot hands the bug to the funnel.
             self._show_status(text.TEST_BROKE, "failed")
-            return None
+            raise
         self._show_status(report.message, "ok" if report.ok else "failed")
         if report.ok:
             self._set_terminals(list(report.terminals), self.form().default_terminal)
@@ -525,11 +431,6 @@ class SettingsDialog(QDialog):
     async def ask(self) -> SaveResult | None:
         """Open the dialog (never exec) and wait: what Save did, or None if cancelled."""
         return self._result if accepted(await finished_result(self)) else None
-
-    def done(self, result: int) -> None:
-        """Close; a connection test still running is cancelled."""
-        self._check_slot.cancel()
-        super().done(result)
 
     # -- slots ---------------------------------------------------------------------------------
 

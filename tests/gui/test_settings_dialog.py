@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tomllib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,15 @@ from pytestqt.qtbot import QtBot
 from pos_app.config import SettingsFileStore, load_settings, save_settings
 from pos_app.justifi.connection import check_connection
 from pos_app.secrets import KeyringSecretStore, store_client_secret
-from pos_app.services.settings import DemoAccount, SaveResult, SettingsService
+from pos_app.services.settings import (
+    ConnectionChecker,
+    ConnectionReport,
+    DemoAccount,
+    SaveResult,
+    SettingsService,
+)
 from pos_app.ui.settings_dialog import SettingsDialog
+from pos_app.ui.text import settings as settings_text
 from tests.support.gui import wait_until
 from tests.support.memory_keyring import MemoryKeyring, isolate_settings
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SUB_ACCOUNT, SandboxHandle
@@ -243,6 +251,65 @@ async def test_demo_mode_tests_the_running_sandbox(
     report = await dialog.test_connection()
     assert report.ok
     assert dialog.terminal_combo.findData("trm_virtual") > 0
+
+
+def dialog_with_checker(qtbot: QtBot, checker: ConnectionChecker) -> SettingsDialog:
+    demo = DemoAccount("http://127.0.0.1:9", CLIENT_ID, CLIENT_SECRET, SUB_ACCOUNT)
+    service = SettingsService(SettingsFileStore(), KeyringSecretStore(), checker, demo_account=demo)
+    dialog = SettingsDialog(service)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+@pytest.fixture
+async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
+    """What reaches the running loop's exception handler (the app's bug funnel) meanwhile."""
+    loop = asyncio.get_running_loop()
+    previous = loop.get_exception_handler()
+    seen: list[dict[str, Any]] = []
+    loop.set_exception_handler(lambda _loop, context: seen.append(context))
+    yield seen
+    loop.set_exception_handler(previous)
+
+
+async def test_closing_the_dialog_stops_a_running_test(
+    qtbot: QtBot, settings_file: Path, loop_errors: list[dict[str, Any]]
+) -> None:
+    started = asyncio.Event()
+
+    async def hangs(*_args: object) -> ConnectionReport:
+        started.set()
+        await asyncio.Event().wait()  # JustiFi never answers
+        raise AssertionError("unreachable")
+
+    dialog = dialog_with_checker(qtbot, hangs)
+    ask = await opened(dialog)
+    task = dialog.test_connection()
+    await started.wait()
+    dialog.reject()
+    assert await ask is None
+    await wait_until(task.done)
+    assert task.cancelled()
+    assert loop_errors == []  # a cancel is not a bug
+
+
+async def test_a_bug_in_the_test_says_so_and_reaches_the_bug_funnel(
+    qtbot: QtBot, settings_file: Path, loop_errors: list[dict[str, Any]]
+) -> None:
+    planted = RuntimeError("planted bug")
+
+    async def broken(*_args: object) -> ConnectionReport:
+        raise planted
+
+    dialog = dialog_with_checker(qtbot, broken)
+    ask = await opened(dialog)
+    dialog.test_connection()
+    await wait_until(lambda: loop_errors)
+    assert loop_errors[0]["exception"] is planted
+    assert dialog.status_label.text() == settings_text.TEST_BROKE
+    assert dialog.status_label.property("outcome") == "failed"
+    dialog.reject()
+    assert await ask is None
 
 
 async def test_change_pin_only_asks(qtbot: QtBot, settings_file: Path) -> None:
