@@ -307,9 +307,12 @@ class PaymentView(QWidget):
     # -- the clock and the spinner ----------------------------------------------------------
 
     def new_run(self) -> None:
-        """Start over for a new run: the clock from now, nothing announced, not lost."""
+        """Start over for a new run (the view is reused): the clock from now, nothing
+        announced, not lost, no note, no spinner."""
         self._announced = ""
         self.show_lost(False)
+        self.hide_note()
+        self.stop_spinner()
         self._started_at = self._monotonic()
         self._update_elapsed()
 
@@ -354,6 +357,36 @@ class PaymentView(QWidget):
         )
         for button in self.outcome_buttons:
             button.setAccessibleName(button.text())
+
+    def show_outcome(self, state: PaymentState, *, can_check_again: bool) -> None:
+        """Offer the next steps that fit a final `state` (or a run that broke in it)."""
+        self.label_choices(state.kind)
+        if state.name is StateName.APPROVED:
+            self.show_retry_picker(False)
+            self.show_choices({self.new_sale_button}, default=self.new_sale_button)
+        elif state.name in RETRYABLE:
+            self.show_retry_picker(state.terminal_id is not None and self.has_terminals)
+            self.show_choices(
+                {self.try_again_button, self.back_button}, default=self.try_again_button
+            )
+            self.update_try_again()
+        else:  # unresolved, or a run that broke before its outcome
+            self.show_retry_picker(False)
+            self.show_choices(
+                {self.check_again_button, self.keep_open_button},
+                default=self.check_again_button if can_check_again else self.keep_open_button,
+            )
+            self.check_again_button.setEnabled(can_check_again)
+
+    def update_try_again(self) -> None:
+        """Try again needs a ready terminal when the retry picker is offered."""
+        if self.retry_terminal_combo.isHidden():
+            self.try_again_button.setEnabled(True)
+            return
+        ready = self.chosen_terminal() is not None
+        self.try_again_button.setEnabled(ready)
+        if not ready:
+            self.show_note(text.NO_READY_TERMINAL)
 
     def show_choices(self, visible: set[QPushButton], default: QPushButton | None = None) -> None:
         """Show only `visible` of the outcome buttons; `default` takes Enter and the focus."""

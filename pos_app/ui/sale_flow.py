@@ -7,6 +7,15 @@ approval completes the sale; a run that ended without an outcome (unresolved,
 or a bug that broke the stream) stays in the journal's unfinished list, so the
 banner offers "Check again" and the sale stays open. Nothing here turns it
 into a decline.
+
+Pressing Charge must reach a shown dialog within one frame (16 ms of the main
+thread), so the payment dialog is built once, when the loop is first idle after
+the window shows, and reused for every charge; a refund in another window gets
+its own.
+
+Errors: a `UserFacingError` (and the engine's refusals a cashier may read) goes
+to the status line as its sentence; anything else is a bug and reaches the task
+slot's bug funnel, never the cashier as raw text.
 """
 
 from __future__ import annotations
@@ -17,9 +26,10 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
+from pos_app.domain.errors import UserFacingError, user_message
 from pos_app.domain.payment_flow import PaymentState, StateName
 from pos_app.services.payments import InvalidRequestError, PaymentRun, PaymentService
 from pos_app.services.ports import (
@@ -28,6 +38,7 @@ from pos_app.services.ports import (
     GatewayUnavailableError,
     Operation,
     TerminalInfo,
+    TerminalRefusedError,
 )
 from pos_app.ui.payment_dialog import PaymentChoice, PaymentDialog
 from pos_app.ui.refund_dialog import RefundDialog
@@ -37,6 +48,16 @@ from pos_app.ui.text import window as text
 log = logging.getLogger("pos_app.ui.sale_flow")
 
 REACH_ERRORS = (GatewayUnavailableError, GatewayRefusedError, GatewayConfigError)
+# What the engine raises for a cashier to read, beyond the `UserFacingError` family (whose
+# `message` is the sentence); `str()` of these is theirs.
+READABLE_ERRORS = (UserFacingError, InvalidRequestError, TerminalRefusedError, *REACH_ERRORS)
+# After the window shows, the payment dialog is built when the loop is next idle.
+PREBUILD_DELAY_MS = 0
+
+
+def sentence(error: BaseException) -> str:
+    """The line a cashier reads for one of `READABLE_ERRORS`."""
+    return user_message(error) or str(error)
 
 
 @dataclass(frozen=True)
@@ -72,9 +93,17 @@ class SaleFlow(QObject):
         self._terminals = terminals
         self._spinner_delay_ms = spinner_delay_ms
         self.slot = TaskSlot(self, "payment")
-        self.dialog: PaymentDialog | None = None
+        self.dialog: PaymentDialog | None = None  # the one following a payment now
+        self._reusable: PaymentDialog | None = None  # built once, shown per charge
         self.recovering = False
         self._paying = False
+        QTimer.singleShot(PREBUILD_DELAY_MS, self, self.prepare_dialog)
+
+    def prepare_dialog(self) -> PaymentDialog:
+        """The window's payment dialog, built on first use (or when the loop was idle)."""
+        if self._reusable is None:
+            self._reusable = PaymentDialog(self._parent, spinner_delay_ms=self._spinner_delay_ms)
+        return self._reusable
 
     @property
     def busy(self) -> bool:
@@ -166,15 +195,17 @@ class SaleFlow(QObject):
         async def check_again() -> PaymentState | None:
             return await self.service.check_again(operation_id)
 
-        dialog = PaymentDialog(
-            parent or self._parent,
-            title=title,
-            check_again=check_again,
-            spinner_delay_ms=self._spinner_delay_ms,
-        )
+        reuse = parent is None or parent is self._parent
+        if reuse:
+            dialog = self.prepare_dialog()
+        else:
+            dialog = PaymentDialog(parent, spinner_delay_ms=self._spinner_delay_ms)
+        dialog.set_title(title)
+        dialog.set_check_again(check_again)
+        terminals = self._terminals()
+        names = {t.id: t.name for t in terminals}
+        dialog.set_terminals(terminals, terminal_id)
         self.dialog = dialog
-        names = {t.id: t.name for t in self._terminals()}
-        dialog.set_terminals(self._terminals(), terminal_id)
         try:
             final = await dialog.follow(run, cancel, names.get(terminal_id or "", terminal_id))
             choice = await dialog.choice()
@@ -182,7 +213,9 @@ class SaleFlow(QObject):
         finally:
             self.dialog = None
             dialog.close()
-            dialog.deleteLater()
+            dialog.set_check_again(None)  # the next payment's dialog holds no old run
+            if not reuse:
+                dialog.deleteLater()
 
     # -- refunds ------------------------------------------------------------------------------
 
@@ -227,9 +260,6 @@ class SaleFlow(QObject):
             )
             self.refund_finished.emit(payment.payment_id, request, final)
             return final
-        except InvalidRequestError as exc:
-            self.message.emit(str(exc))
-            return None
-        except REACH_ERRORS as exc:
-            self.message.emit(getattr(exc, "message", None) or str(exc))
+        except READABLE_ERRORS as exc:  # anything else is a bug: it reaches the funnel
+            self.message.emit(sentence(exc))
             return None

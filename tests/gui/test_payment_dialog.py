@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 import pos_app.ui
@@ -42,6 +43,7 @@ from tests.support.accessibility import announcements
 from tests.support.gui import wait_until
 from tests.support.lanes import lane
 from tests.support.sandbox import SandboxHandle
+from tests.support.window import open_window
 
 TERMINAL = "Counter 1"
 TO_TERMINAL = (IntentCreated("pi_1"), SentToTerminal())
@@ -665,3 +667,64 @@ async def test_refused_credentials_end_cancelled_as_journaled(
     assert dialog.view.status_label.text() == status_line(final, "Virtual terminal")
     dialog.view.back_button.click()
     assert (await dialog.choice()).kind is PaymentAction.BACK
+
+
+# --- one dialog for every charge: built once, each payment starts clean --------------------
+
+
+async def test_a_reused_dialog_opens_on_the_new_run_with_nothing_left_from_the_last(
+    qtbot: QtBot,
+) -> None:
+    dialog = make_dialog(qtbot)
+    view = dialog.view
+    dialog.set_terminals([TerminalInfo("trm_1", TERMINAL, Readiness.CONNECTED)], "trm_1")
+    declined = states_after(*TO_TERMINAL, Declined("insufficient_funds"))
+    await dialog.follow(ScriptedRun(declined), asyncio.Event(), TERMINAL)
+    view.show_note(text.CHECK_FAILED)
+    view.back_button.click()
+    assert await dialog.choice() == PaymentChoice(PaymentAction.BACK)
+    assert not dialog.isVisible()
+
+    spy = ShowSpy(dialog)
+    run = HeldRun(states_after(*TO_TERMINAL, Approved("py_2", "Visa", "4242")))
+    follow = asyncio.ensure_future(dialog.follow(run, asyncio.Event(), TERMINAL))
+    await wait_until(dialog.isVisible)
+    assert spy.at_show == [
+        (True, "preparing", status_line(run.state, TERMINAL), "$12.50", f"Terminal: {TERMINAL}")
+    ]
+    assert visible_buttons(dialog) == set()  # no "Try again" from the decline
+    assert not view.retry_terminal_combo.isVisible()
+    assert not view.note_label.isVisible()
+    assert view.cancel_button.isVisible()
+    assert view.cancel_button.isEnabled()
+    assert dialog.in_progress
+    run.release.set()
+    assert (await follow).name is StateName.APPROVED
+    assert visible_buttons(dialog) == {"newSaleButton"}
+    view.new_sale_button.click()
+    assert await dialog.choice() == PaymentChoice(PaymentAction.NEW_SALE)
+
+
+async def test_charges_through_the_window_reuse_one_dialog_and_leave_no_widgets(
+    qtbot: QtBot, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot, terminal="trm_side") as w:
+        window = w.window
+        dialogs: list[PaymentDialog] = []
+        widgets: list[int] = []
+        for cents in (1000, 1001, 1002):
+            window.cart_model.add_amount(cents)
+            await wait_until(window.charge_button.isEnabled)
+            window.charge_button.click()
+            await w.wait_dialog_state("approved")  # trm_side's customer taps by itself
+            dialog = window.flow.dialog
+            assert dialog is not None
+            dialogs.append(dialog)
+            dialog.view.new_sale_button.click()
+            task = window.flow.slot.task
+            assert task is not None
+            assert (await task).name is StateName.APPROVED
+            assert window.flow.dialog is None
+            widgets.append(len(QApplication.allWidgets()))
+    assert dialogs[0] is dialogs[1] is dialogs[2]
+    assert widgets[0] == widgets[1] == widgets[2]
