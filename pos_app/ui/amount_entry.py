@@ -22,11 +22,12 @@ from pos_app.domain.money import (
     Money,
     cents_from_keypad,
 )
+from pos_app.ui.controls import MIN_TOUCH
+from pos_app.ui.style import style_sheet
 from pos_app.ui.text import cart as text
 
 __all__ = ["AmountEntry"]
 
-_MIN_TOUCH_PX: Final = 44
 _KEY_WIDTH_PX: Final = 72
 _KEY_HEIGHT_PX: Final = 56
 _DISPLAY_FONT_PX: Final = 40
@@ -40,13 +41,6 @@ _COMMAND_MODIFIERS: Final = (
     | Qt.KeyboardModifier.AltModifier
     | Qt.KeyboardModifier.MetaModifier
 )
-# A key reached with Tab must be seen from a step back: the style's 1 px focus frame
-# is not enough. Only the focused key is restyled; the others keep the native look.
-_FOCUS_STYLE: Final = """
-QWidget#amountEntry QPushButton:focus {
-    border: 3px solid #1a5fb4; border-radius: 4px; background: #e3edfa; color: #0b1f3a;
-}
-"""
 # Keypad layout, top to bottom like a terminal's: (label, digits typed).
 _KEY_ROWS: Final = (("7", "8", "9"), ("4", "5", "6"), ("1", "2", "3"), ("00", "0"))
 
@@ -80,7 +74,7 @@ class AmountEntry(QWidget):
         self.setObjectName("amountEntry")
         self.setAccessibleName(text.AMOUNT_ENTRY_NAME)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setStyleSheet(_FOCUS_STYLE)
+        self.setStyleSheet(style_sheet("amount_entry"))  # the focused key stands out
         self._digits = ""
         self._maximum_cents = self._checked_maximum(maximum_cents)
 
@@ -101,7 +95,6 @@ class AmountEntry(QWidget):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         # Keep the line's height when empty so the keypad does not jump.
         self.hint.setMinimumHeight(QFontMetrics(self.hint.font()).lineSpacing() * 2)
-        self.hint.setStyleSheet("color: #b3261e;")
 
         self.keys: dict[str, QPushButton] = {}
         self.backspace_button = self._key_button(
@@ -115,7 +108,7 @@ class AmountEntry(QWidget):
         self.add_button = QPushButton(text.ADD_AMOUNT_BUTTON)
         self.add_button.setObjectName("addAmountButton")
         self.add_button.setAccessibleName(text.ADD_AMOUNT_NAME)
-        self.add_button.setMinimumSize(_MIN_TOUCH_PX, _KEY_HEIGHT_PX)
+        self.add_button.setMinimumSize(MIN_TOUCH, _KEY_HEIGHT_PX)
         self.add_button.setFont(_pixel_font(self.font(), _KEY_FONT_PX - 4, bold=True))
         self.add_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.add_button.clicked.connect(self.add_amount)
@@ -215,7 +208,7 @@ class AmountEntry(QWidget):
         button = QPushButton(label)
         button.setObjectName(object_name)
         button.setAccessibleName(accessible)
-        button.setMinimumSize(max(_KEY_WIDTH_PX, _MIN_TOUCH_PX), max(_KEY_HEIGHT_PX, _MIN_TOUCH_PX))
+        button.setMinimumSize(max(_KEY_WIDTH_PX, MIN_TOUCH), max(_KEY_HEIGHT_PX, MIN_TOUCH))
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         button.setFont(_pixel_font(self.font(), _KEY_FONT_PX))
         # Tab reaches every key (a keyboard-only cashier presses it with Space); a tap

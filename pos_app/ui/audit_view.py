@@ -46,7 +46,9 @@ from pos_app.services.manager import (
     ManagerRequiredError,
     ManagerService,
 )
-from pos_app.ui.pin_dialog import MIN_TOUCH, ManagerScreen
+from pos_app.ui.controls import MIN_TOUCH
+from pos_app.ui.pin_dialog import ManagerScreen
+from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import manager as text
 
@@ -58,19 +60,6 @@ PAGE_SIZE: Final = 200
 PathChooser = Callable[[QWidget], Awaitable[Path | None]]
 _AnyIndex = QModelIndex | QPersistentModelIndex
 _BROKEN_BACKGROUND: Final = QColor("#fdecea")
-
-STYLE_SHEET: Final = """
-QDialog#auditLogDialog QPushButton, QDialog#auditLogDialog QLineEdit,
-QDialog#auditLogDialog QComboBox { min-height: 44px; }
-QDialog#auditLogDialog QPushButton { padding: 0 16px; }
-QDialog#auditLogDialog QLabel#auditStatusLabel[state="ok"] {
-    background: #e6f4ea; color: #0d5223; padding: 8px; border-radius: 4px;
-}
-QDialog#auditLogDialog QLabel#auditStatusLabel[state="broken"] {
-    background: #fdecea; color: #8c1d18; padding: 8px; border-radius: 4px; font-weight: 600;
-}
-QDialog#auditLogDialog QLabel#auditStatusLabel[state="info"] { padding: 8px; }
-"""
 
 
 class AuditColumn(IntEnum):
@@ -292,7 +281,7 @@ class AuditLogDialog(ManagerScreen):
         self.setObjectName("auditLogDialog")
         self.setWindowTitle(text.AUDIT_TITLE)
         self.setAccessibleName(text.AUDIT_TITLE)
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(style_sheet("audit_view"))
         self.resize(1000, 620)
         self._choose_path = choose_path
         self.export_task = TaskSlot(self, "audit export")

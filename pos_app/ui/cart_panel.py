@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
 
 from pos_app.domain.cart import Cart
 from pos_app.ui.cart_model import CartColumn, CartModel
+from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.text import cart as text
 
 __all__ = ["CartPanel", "tax_rate_text"]
 
-_MIN_TOUCH_PX = 44
-_ROW_HEIGHT_PX = 44
+_ROW_HEIGHT_PX = MIN_TOUCH  # a line is a touch target: it selects the line
 _TOTAL_FONT_PX = 26
 _TOTALS_FONT_PX = 16
 
@@ -46,7 +46,7 @@ def _touch_button(label: str, object_name: str, accessible: str, tooltip: str) -
     button.setObjectName(object_name)
     button.setAccessibleName(accessible)
     button.setToolTip(tooltip)
-    button.setMinimumSize(_MIN_TOUCH_PX, _MIN_TOUCH_PX)
+    button.setMinimumSize(MIN_TOUCH, MIN_TOUCH)
     button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
     return button
 

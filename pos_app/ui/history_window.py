@@ -42,7 +42,7 @@ from pos_app.services.ports import (
     HistoryQuery,
     Operation,
 )
-from pos_app.ui.controls import touch_button
+from pos_app.ui.controls import MIN_TOUCH, touch_button
 from pos_app.ui.history_model import HistoryColumn, HistoryModel
 from pos_app.ui.pin_dialog import ManagerScreen
 from pos_app.ui.tasks import TaskSlot
@@ -50,7 +50,6 @@ from pos_app.ui.text import history as text
 
 __all__ = ["HistoryWindow"]
 
-MIN_TOUCH = 44
 SEARCH_PAUSE_MS = 250
 DEFAULT_DAYS = 30  # JustiFi's list is asked for this many days back unless dates are set
 

@@ -38,12 +38,13 @@ from pos_app.services.manager import (
     SignInResult,
     SignInStatus,
 )
+from pos_app.ui.controls import MIN_TOUCH
+from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import manager as text
 
 __all__ = ["ManagerScreen", "PinDialog", "PinMode", "ensure_manager"]
 
-MIN_TOUCH: Final = 44
 _KEY_SIZE: Final = (76, 60)
 _KEY_ROWS: Final = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"))
 _ENTER_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
@@ -55,22 +56,6 @@ _ACTIVITY: Final = frozenset(
         QEvent.Type.TouchBegin,
     }
 )
-
-STYLE_SHEET: Final = """
-QDialog#pinDialog QLabel#pinPromptLabel { font-size: 13pt; }
-QDialog#pinDialog QLineEdit#pinEdit {
-    font-size: 22pt; letter-spacing: 6px; padding: 4px 10px; min-height: 52px;
-}
-QDialog#pinDialog QLabel#pinMessageLabel { padding: 6px 8px; border-radius: 4px; }
-QDialog#pinDialog QLabel#pinMessageLabel[shown="true"] {
-    background: #fdecea; color: #8c1d18; font-weight: 600;
-}
-QDialog#pinDialog QPushButton { min-height: 44px; }
-QDialog#pinDialog QPushButton[keypad="true"] { font-size: 16pt; }
-QDialog#pinDialog QPushButton#pinOkButton, QDialog#pinDialog QPushButton#pinCancelButton {
-    min-width: 110px; padding: 0 14px;
-}
-"""
 
 
 class PinMode(StrEnum):
@@ -124,7 +109,7 @@ class PinDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("pinDialog")
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(style_sheet("pin_dialog"))
         self._service = service
         if service.status() is ManagerStatus.NO_PIN:
             mode = PinMode.SET_UP  # nothing to sign in with or to change yet

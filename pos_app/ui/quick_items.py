@@ -11,11 +11,11 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from pos_app.domain.cart import Catalog, CatalogItem
+from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.text import cart as text
 
 __all__ = ["QuickItems"]
 
-_MIN_TOUCH_PX: Final = 44
 _BUTTON_WIDTH_PX: Final = 120
 _BUTTON_HEIGHT_PX: Final = 64
 _BUTTON_FONT_PX: Final = 15
@@ -83,7 +83,7 @@ class QuickItems(QWidget):
         # Equal columns: each as wide as the widest label needs, so none is clipped.
         widest = max(button.sizeHint().width() for button in self._buttons.values())
         for button in self._buttons.values():
-            button.setMinimumWidth(max(widest, _BUTTON_WIDTH_PX, _MIN_TOUCH_PX))
+            button.setMinimumWidth(max(widest, _BUTTON_WIDTH_PX, MIN_TOUCH))
         # Keep the keyboard order the same as the grid's reading order.
         buttons = list(self._buttons.values())
         for first, second in itertools.pairwise(buttons):
@@ -103,8 +103,8 @@ class QuickItems(QWidget):
         button.setFont(font)
         # Room for a two-line name and the price, the same for every button.
         lines_px = QFontMetrics(font).lineSpacing() * (_NAME_MAX_LINES + 1)
-        height = max(_BUTTON_HEIGHT_PX, lines_px + _BUTTON_PADDING_PX, _MIN_TOUCH_PX)
-        button.setMinimumSize(max(_BUTTON_WIDTH_PX, _MIN_TOUCH_PX), height)
+        height = max(_BUTTON_HEIGHT_PX, lines_px + _BUTTON_PADDING_PX, MIN_TOUCH)
+        button.setMinimumSize(max(_BUTTON_WIDTH_PX, MIN_TOUCH), height)
         button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         button.clicked.connect(lambda: self.item_chosen.emit(item))
         return button

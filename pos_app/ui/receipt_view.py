@@ -36,6 +36,7 @@ from pos_app.printing.escpos import (
     escpos_installed,
 )
 from pos_app.ui.controls import touch_button
+from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import TaskSlot, finished_result
 from pos_app.ui.text import receipts as text
 
@@ -45,13 +46,6 @@ PRINT_POINT_SIZE = 10
 
 PathChooser = Callable[[QWidget, str, str, str], Awaitable[Path | None]]
 """(parent, title, suggested file name, name filter) -> the chosen path, or None."""
-
-STYLE_SHEET = """
-QDialog#receiptPreview QPlainTextEdit#receiptText { background: #ffffff; color: #111111; }
-QDialog#receiptPreview QLabel#receiptStatusLabel { color: #374151; }
-QDialog#receiptPreview QPushButton { min-height: 44px; padding: 0 14px; }
-"""
-
 
 # -- dialogs without nested loops ------------------------------------------------------
 
@@ -146,7 +140,7 @@ class ReceiptPreview(QDialog):
         super().__init__(parent)
         self.setObjectName("receiptPreview")
         self.setWindowTitle(text.RECEIPT_TITLE)
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(style_sheet("receipt_view"))
         self._receipt = receipt
         self._thermal = thermal_printer
         self._columns = thermal_printer.columns if thermal_printer is not None else columns

@@ -45,6 +45,7 @@ from pos_app.ui.receipt_view import (
     print_with_dialog,
     write_pdf,
 )
+from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import receipts as text
 
@@ -56,18 +57,6 @@ ReportLoader = Callable[[date, str | None], Awaitable[DayReport]]
 DIFFERENCE_BACKGROUND = "#fdecea"
 SUBTOTAL_BACKGROUND = "#f3f4f6"
 DIFFERENCE_FOREGROUND = "#8c1d18"
-STATUS_STYLES = {
-    "ok": "background:#e7f6ec;color:#14532d;",
-    "differences": f"background:{DIFFERENCE_BACKGROUND};color:{DIFFERENCE_FOREGROUND};",
-    "unchecked": "background:#fef3c7;color:#78350f;",
-    "": "",
-}
-STYLE_SHEET = """
-QDialog#endOfDayDialog QLabel#reportStatusLabel { padding: 8px; border-radius: 4px; }
-QDialog#endOfDayDialog QPushButton, QDialog#endOfDayDialog QComboBox,
-QDialog#endOfDayDialog QDateEdit { min-height: 44px; }
-QDialog#endOfDayDialog QPushButton { padding: 0 14px; }
-"""
 
 
 class EndOfDayDialog(QDialog):
@@ -86,7 +75,7 @@ class EndOfDayDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("endOfDayDialog")
         self.setWindowTitle(text.REPORT_TITLE)
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(style_sheet("report_view"))
         self._load = load
         self._choose_path = choose_path
         self._report: DayReport | None = None
@@ -293,8 +282,7 @@ class EndOfDayDialog(QDialog):
     def _set_status(self, message: str, style: str) -> None:
         self.status_label.setText(message)
         self.status_label.setAccessibleName(message)
-        self.status_label.setStyleSheet(STATUS_STYLES[style])
-        self.status_label.setProperty("reportState", style)
+        set_style_state(self.status_label, "reportState", style)  # its colours
 
     def _fill_summary(self, report: DayReport) -> None:
         rows: list[tuple[str, str, Totals, bool]] = []

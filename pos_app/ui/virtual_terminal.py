@@ -33,21 +33,18 @@ from PySide6.QtWidgets import (
 )
 
 from pos_app.domain.money import Money
+from pos_app.ui.controls import MIN_TOUCH
+from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import virtual_terminal as text
 
 log = logging.getLogger("pos_app.ui.virtual_terminal")
 
-MIN_BUTTON_HEIGHT = 44
 PANEL_COLUMNS = 2
 DISCONNECTED = "DISCONNECTED"
 
-_SCREEN_STYLE = """
-QFrame#%(name)s { background: #101418; border: 6px solid #2b2f36; border-radius: 14px; }
-QFrame#%(name)s QLabel { font-family: "DejaVu Sans Mono", monospace; background: transparent; }
-"""
-_SCREEN_COLOURS = {"on": "#8ef0a6", "dim": "#5d6670", "timer": "#f3c56b"}
-_STATUS_COLOURS = {"CONNECTED": "#1e7b34", "ACTIVE": "#a15c00", "DISCONNECTED": "#6b7280"}
+# Live statuses with a colour of their own in styles/virtual_terminal.qss ("other" has grey).
+_STATUS_STYLES = frozenset({"CONNECTED", "ACTIVE", DISCONNECTED})
 
 
 class TerminalControl(Protocol):
@@ -151,7 +148,7 @@ def _button(label: str, name: str, accessible: str) -> QPushButton:
     button = QPushButton(label)
     button.setObjectName(name)
     button.setAccessibleName(accessible)
-    button.setMinimumHeight(MIN_BUTTON_HEIGHT)
+    button.setMinimumHeight(MIN_TOUCH)
     button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     button.setAutoDefault(False)
     return button
@@ -187,7 +184,7 @@ class TerminalPanel(QFrame):
         self.status_label = self._label(f"{prefix}_status", bold=True)
         self.screen_frame = QFrame()
         self.screen_frame.setObjectName(f"{prefix}_screen")
-        self.screen_frame.setStyleSheet(_SCREEN_STYLE % {"name": f"{prefix}_screen"})
+        self.screen_frame.setProperty("vtScreen", True)  # the window's sheet draws it
         self.screen_frame.setMinimumHeight(150)
         self.screen_frame.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.headline_label = self._label(f"{prefix}_screenHeadline", size=30, bold=True)
@@ -222,7 +219,7 @@ class TerminalPanel(QFrame):
         self.decline_code_combo.setAccessibleName(
             text.for_terminal(text.DECLINE_CODE_LABEL, nickname)
         )
-        self.decline_code_combo.setMinimumHeight(MIN_BUTTON_HEIGHT)
+        self.decline_code_combo.setMinimumHeight(MIN_TOUCH)
         for code, code_label in text.DECLINE_CODES:
             self.decline_code_combo.addItem(code_label, code)
         self.decline_button = _button(
@@ -285,17 +282,17 @@ class TerminalPanel(QFrame):
         )
         _set_text(self.behaviour_label, behaviour)
         _set_text(self.status_label, text.live_status_text(live_status))
-        colour = _STATUS_COLOURS.get(live_status, "#6b7280")
-        _set_style(self.status_label, f"color: {colour};")
+        status_style = live_status if live_status in _STATUS_STYLES else "other"
+        set_style_state(self.status_label, "liveStatus", status_style)
 
         screen = screen_text(terminal, now, scale)
         _set_line(self.headline_label, screen.headline)
         _set_line(self.prompt_label, screen.prompt)
         _set_line(self.countdown_label, screen.countdown)
-        ink = _SCREEN_COLOURS["dim" if screen.dimmed else "on"]
-        _set_style(self.headline_label, f"color: {ink};")
-        _set_style(self.prompt_label, f"color: {ink};")
-        _set_style(self.countdown_label, f"color: {_SCREEN_COLOURS['timer']};")
+        ink = "dim" if screen.dimmed else "on"
+        set_style_state(self.headline_label, "ink", ink)
+        set_style_state(self.prompt_label, "ink", ink)
+        set_style_state(self.countdown_label, "ink", "timer")
         lines = [line for line in (screen.headline, screen.prompt, screen.countdown) if line]
         self.screen_frame.setAccessibleName(
             text.for_terminal(text.SCREEN_ACCESSIBLE_NAME, nickname)
@@ -331,11 +328,6 @@ def _set_line(label: QLabel, value: str) -> None:
         label.setHidden(not value)
 
 
-def _set_style(widget: QWidget, style: str) -> None:
-    if widget.styleSheet() != style:
-        widget.setStyleSheet(style)
-
-
 class VirtualTerminalWindow(QWidget):
     """A top-level window with one `TerminalPanel` per simulated terminal."""
 
@@ -346,6 +338,7 @@ class VirtualTerminalWindow(QWidget):
         self.setObjectName("virtualTerminalWindow")
         self.setWindowTitle(text.WINDOW_TITLE)
         self.setAccessibleName(text.WINDOW_TITLE)
+        self.setStyleSheet(style_sheet("virtual_terminal"))
         self._control = control
         self._panels: dict[str, TerminalPanel] = {}
         self._requested = 0  # polls started
