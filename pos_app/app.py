@@ -1,4 +1,17 @@
-"""GUI composition root: QApplication, one qasync loop, services, the window.
+"""GUI composition root: Qt start-up and the window, the till's screen first.
+
+Start-up runs in two stages so the cashier sees the till at once:
+
+1. Qt, the settings' first look (`first_look`: environment and settings.toml,
+   no pydantic) and the window with the sale on it (cart, quick items, amount
+   keypad, scanner): shown and painted, it takes input. Nothing of the engine
+   is imported yet: no httpx, pydantic, asyncio or qasync.
+2. Behind it, one step per turn of Qt's loop so typing stays live: the full
+   settings (a problem closes the window with the "cannot start" message,
+   exit 3), the demo's sandbox child process, the engine's modules, qasync.
+   Then, on the qasync loop, the lane is wired and attached to the window (the
+   terminal picker, Charge, receipts) with the manager tools. Until then
+   Charge says it is connecting; a sale typed meanwhile stays.
 
 With no JustiFi credentials the window runs in demo mode: the built-in
 sandbox as a child process (its state kept in the user data dir), a DEMO
@@ -8,24 +21,29 @@ or LIVE.
 
 from __future__ import annotations
 
-import asyncio
+import functools
+import importlib
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pos_app.cli import Lane, UsageError, launch_demo_sandbox, open_lane
-from pos_app.config import (
-    Settings,
-    SettingsError,
-    config_dir,
-    data_dir,
-    load_settings,
-    log_dir,
-)
-from pos_app.sandbox.remote import SandboxProcess
-from pos_app.selftest import exit_when_shown
+from pos_app.first_look import FirstLook, config_dir, data_dir, log_dir, read_first_look
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QCoreApplication
+
+    from pos_app.config import Settings
+    from pos_app.domain.cart import Catalog
+    from pos_app.justifi.client import JustifiClient
+    from pos_app.sandbox.remote import SandboxControl, SandboxProcess
+    from pos_app.services.manager import ManagerService
+    from pos_app.services.payments import PaymentService
+    from pos_app.storage.journal import SqliteJournal
+    from pos_app.ui.main_window import MainWindow
+    from pos_app.wiring import Lane, ManagerServices
 
 log = logging.getLogger("pos_app.app")
 
@@ -34,41 +52,182 @@ CANNOT_START = (
     "A manager can fix this in the lane's environment or in settings.toml in {folder}."
     " To try the till without a JustiFi account, start it in demo mode (POS_DEMO=1)."
 )
+#: What the second stage imports, a few modules per turn of Qt's loop (each turn
+#: lets the window paint and take keys): the engine (httpx, the JustiFi client, the
+#: journal), qasync, and the window's own engine-side modules.
+ENGINE_MODULES = (
+    ("httpx",),
+    ("pos_app.justifi.gateway", "pos_app.justifi.http", "pos_app.storage.journal"),
+    ("pos_app.services.payments", "pos_app.services.history", "pos_app.services.reports"),
+    ("qasync",),
+    ("pos_app.ui.sale_flow", "pos_app.ui.terminal_picker", "pos_app.ui.receipt_offer"),
+    ("pos_app.ui.virtual_terminal", "pos_app.ui.manager_tools"),
+)
 
 
 def run_app(argv: Sequence[str] = ()) -> int:
     """Open the cashier window until it is closed."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        return cannot_start(str(exc), argv)
-    # The demo's sandbox comes up in its own process while Qt loads and the window is built.
-    sandbox = launch_demo_sandbox(settings) if settings.is_demo else None
-    try:
-        return _run_qt(settings, sandbox, argv)
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
-
-
-def _run_qt(settings: Settings, sandbox: SandboxProcess | None, argv: Sequence[str]) -> int:
     os.environ.setdefault("QT_API", "pyside6")  # the one binding qasync may use
-    import qasync
     from PySide6.QtWidgets import QApplication
+
+    from pos_app.ui.shown import exit_when_shown
 
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     QApplication.setApplicationName("pos-app")
     QApplication.setOrganizationName("pos-app")
     QApplication.setApplicationDisplayName("Counter POS")
-    # The loop ends when run_window() returns (after the sandbox and clients are closed),
+    # The loop ends when the window's work is done (the sandbox and clients closed),
     # not when Qt sees the last window go.
     QApplication.setQuitOnLastWindowClosed(False)
+    window = first_window(read_first_look())
+    window.show()
+    exit_when_shown(window)
+    if not window.isVisible():
+        return 0  # the start-up benchmark's hook closed it
+    start = _Startup(window)
+    try:
+        start.run(app)
+        if start.problem is not None:
+            window.close()
+            return cannot_start(start.problem, argv)
+        if start.settings is None or not window.isVisible():
+            return 0  # closed while the engine loaded
+        problem = _run_engine(app, window, start.settings, start.sandbox)
+    finally:
+        if start.sandbox is not None:
+            start.sandbox.stop()
+    if problem is not None:
+        window.close()
+        return cannot_start(problem, argv)
+    return 0
+
+
+def first_window(look: FirstLook) -> MainWindow:
+    """The till's window without its engine: it takes a sale at once."""
+    from pos_app.ui.main_window import MainWindow
+
+    return MainWindow(
+        environment=look.environment,
+        lane=look.lane,
+        catalog=_catalog(),
+        tax_rate_bps=look.tax_rate_bps,
+        max_amount_cents=look.max_amount_cents,
+        log_path=log_dir() / "pos-app.log",
+    )
+
+
+class _Startup:
+    """The second stage's steps before the qasync loop, one per turn of Qt's loop."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.settings: Settings | None = None
+        self.sandbox: SandboxProcess | None = None
+        self.problem: str | None = None
+        self._error: BaseException | None = None
+
+    def run(self, app: QCoreApplication) -> None:
+        """Run the steps on Qt's loop; returns when they are done, a step failed or the
+        window was closed."""
+        from PySide6.QtCore import QTimer
+
+        steps: list[Callable[[], None]] = [self._load_settings, self._launch_sandbox]
+        steps += [functools.partial(_import, names) for names in ENGINE_MODULES]
+        pending = iter(steps)
+
+        def next_step() -> None:
+            step = next(pending, None)
+            if step is None or self.problem is not None or not self.window.isVisible():
+                app.exit(0)
+                return
+            try:
+                step()
+            except BaseException as exc:  # noqa: BLE001 - re-raised below, outside Qt's loop
+                self._error = exc
+                app.exit(0)
+                return
+            QTimer.singleShot(0, next_step)
+
+        QTimer.singleShot(0, next_step)
+        app.exec()
+        if self._error is not None:
+            raise self._error
+
+    def _load_settings(self) -> None:
+        from pos_app.config import SettingsError, load_settings
+
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            self.problem = str(exc)
+            return
+        self.settings = settings
+        self.window.configure(
+            environment="DEMO" if settings.is_demo else settings.environment,
+            lane=settings.lane,
+            tax_rate_bps=settings.tax_rate_bps,
+            max_amount_cents=settings.max_amount_cents,
+        )
+
+    def _launch_sandbox(self) -> None:
+        # The demo's sandbox comes up in its own process while the engine's modules load.
+        from pos_app.wiring import launch_demo_sandbox
+
+        if self.settings is not None and self.settings.is_demo:
+            self.sandbox = launch_demo_sandbox(self.settings)
+
+
+def _import(names: Sequence[str]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
+def _run_engine(
+    app: QCoreApplication, window: MainWindow, settings: Settings, sandbox: SandboxProcess | None
+) -> str | None:
+    """Wire the lane behind the shown window on one qasync loop until the window closes;
+    the problem that stopped the lane, if any."""
+    import asyncio
+
+    import qasync
+
+    from pos_app.wiring import UsageError
+
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         try:
-            return runner.run(run_window(settings, sandbox=sandbox))
+            runner.run(serve_window(window, settings, sandbox))
         except UsageError as exc:
-            problem = str(exc)
-    return cannot_start(problem, argv)
+            return str(exc)
+    return None
+
+
+async def serve_window(
+    window: MainWindow, settings: Settings, sandbox: SandboxProcess | None
+) -> None:
+    """Wire the lane, attach it to the shown window; returns when the window closes.
+
+    Settling unfinished payments and the first terminal list follow in the
+    background (Charge waits for them)."""
+    import asyncio
+
+    from pos_app.ui.bugs import install_bug_funnel
+    from pos_app.wiring import open_lane
+
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    install_bug_funnel(window)
+    async with open_lane(settings, demo=settings.is_demo, sandbox=sandbox) as lane:
+        if not window.isVisible():
+            return  # closed while the lane was wired
+        control = attach_lane(window, lane)
+        if window.virtual_terminal is not None:
+            _place_beside(window, window.virtual_terminal)
+        starting = asyncio.ensure_future(window.start())
+        await closed.wait()
+        starting.cancel()
+        await asyncio.gather(starting, return_exceptions=True)
+        if control is not None:
+            await control.aclose()
 
 
 def cannot_start(problem: str, argv: Sequence[str] = ()) -> int:
@@ -88,131 +247,98 @@ def cannot_start(problem: str, argv: Sequence[str] = ()) -> int:
     return 3
 
 
-async def run_window(
-    settings: Settings, *, demo: bool | None = None, sandbox: SandboxProcess | None = None
-) -> int:
-    """Wire the lane and show the window; returns when the window closes.
-
-    The window takes input as soon as it shows; settling unfinished payments and
-    the first terminal list follow in the background (Charge waits for them)."""
-    demo = settings.is_demo if demo is None else demo
-    async with open_lane(settings, demo=demo, sandbox=sandbox) as lane:
-        window, control = build_window(lane)
-        closed = asyncio.Event()
-        window.closed.connect(closed.set)
-        _funnel_errors(window)
-        window.show()
-        if window.virtual_terminal is not None:
-            _place_beside(window, window.virtual_terminal)
-        starting = asyncio.ensure_future(window.start())
-        exit_when_shown(window)
-        await closed.wait()
-        starting.cancel()
-        await asyncio.gather(starting, return_exceptions=True)
-        if control is not None:
-            await control.aclose()
-    return 0
-
-
-def build_window(lane: Lane):  # type: ignore[no-untyped-def]
-    """The main window (and the demo's control client) for a wired lane."""
-    from PySide6.QtCore import QSettings
-
-    from pos_app.domain.cart import Catalog
-    from pos_app.resources import load_catalog
-    from pos_app.sandbox.remote import SandboxControl
-    from pos_app.services.reports import ReceiptService
+def build_window(lane: Lane) -> tuple[MainWindow, SandboxControl | None]:
+    """The complete main window (and the demo's control client) for a wired lane."""
     from pos_app.ui.main_window import MainWindow
-    from pos_app.ui.virtual_terminal import VirtualTerminalWindow
 
     settings = lane.settings
-    try:
-        catalog = load_catalog(data_dir())
-    except ValueError:
-        log.warning("the shop's catalog could not be read; using none", exc_info=True)
-        catalog = Catalog([])
-    stored = QSettings()
-    control = SandboxControl(lane.sandbox_url) if lane.sandbox_url else None
-    virtual = VirtualTerminalWindow(control) if control is not None else None
     window = MainWindow(
-        lane.service,
         environment="DEMO" if lane.demo else settings.environment,
         lane=settings.lane,
-        catalog=catalog,
+        catalog=_catalog(),
         tax_rate_bps=settings.tax_rate_bps,
         max_amount_cents=settings.max_amount_cents,
+        log_path=log_dir() / "pos-app.log",
+    )
+    return window, attach_lane(window, lane)
+
+
+def attach_lane(window: MainWindow, lane: Lane) -> SandboxControl | None:
+    """Attach a wired lane to the window: the engine (terminals, Charge, receipts), the
+    demo's virtual terminals and the manager tools. Returns the demo's control client."""
+    from PySide6.QtCore import QSettings
+
+    from pos_app.sandbox.remote import SandboxControl
+    from pos_app.ui.virtual_terminal import VirtualTerminalWindow
+    from pos_app.wiring import open_manager_services
+
+    settings = lane.settings
+    services = open_manager_services(lane)
+    window.closed.connect(services.close)
+    stored = QSettings()
+    control = SandboxControl(lane.sandbox_url) if lane.sandbox_url else None
+    window.attach_engine(
+        lane.service,
+        receipts=services.receipts,
         # The cashier's last choice on this PC, else the lane's default from the settings.
         remembered_terminal=str(stored.value("lane/terminal_id", "") or "")
         or settings.default_terminal,
         remember_terminal=lambda terminal_id: stored.setValue("lane/terminal_id", terminal_id),
-        virtual_terminal=virtual,
-        receipts=ReceiptService(
-            lane.journal, settings.receipt_header.splitlines(), currency=settings.currency
-        ),
-        log_path=log_dir() / "pos-app.log",
+        virtual_terminal=VirtualTerminalWindow(control) if control is not None else None,
     )
-    attach_manager_tools(
+    add_manager_tools(window, services)
+    return control
+
+
+def add_manager_tools(window: MainWindow, services: ManagerServices) -> None:
+    """History, end of day, the audit log and the settings behind the manager PIN, on the
+    till's top bar (the window's engine is attached)."""
+    from pos_app.ui.manager_tools import ManagerTools
+
+    tools = ManagerTools(
         window,
-        lane.journal,
-        lane.service,
-        lane.client,
-        settings,
-        data_dir() / "audit.sqlite3",
-        demo_url=lane.sandbox_url if lane.demo else None,
+        window.flow,
+        services.manager,
+        services.history,
+        reports=services.reports,
+        receipts=window.receipt_offer,
+        settings=services.settings,
+        lane=services.manager.lane,
     )
-    return window, control
+    window.add_manager_tools(tools)
 
 
-def attach_manager_tools(  # type: ignore[no-untyped-def]
-    window,
-    journal,
-    service,
-    client,
+def _catalog() -> Catalog:
+    from pos_app.domain.cart import Catalog
+    from pos_app.resources import load_catalog
+
+    try:
+        return load_catalog(data_dir())
+    except ValueError:
+        log.warning("the shop's catalog could not be read; using none", exc_info=True)
+        return Catalog([])
+
+
+def attach_manager_tools(
+    window: MainWindow,
+    journal: SqliteJournal,
+    service: PaymentService,
+    client: JustifiClient | None,
     settings: Settings,
     audit_path: Path,
     *,
     demo_url: str | None = None,
-):
-    """History, end of day, the audit log and the settings behind the manager PIN, on the
-    till's top bar. Returns the ManagerService (its audit log closes with the window)."""
-    from pos_app.config import SettingsFileStore
-    from pos_app.justifi.connection import check_connection
-    from pos_app.justifi.payments_list import JustifiPaymentsSource
-    from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
-    from pos_app.secrets import KeyringSecretStore
-    from pos_app.services.history import HistoryService
-    from pos_app.services.manager import ManagerService
-    from pos_app.services.reports import ReportService, ReportSettings
-    from pos_app.services.settings import DemoAccount, SettingsService
-    from pos_app.storage.audit import SqliteAuditLog
-    from pos_app.ui.manager_tools import ManagerTools
+) -> ManagerService:
+    """The manager tools for a window wired by hand (the GUI tests, the screenshots):
+    the lane's manager services from `wiring`, the audit log at `audit_path` (it closes
+    with the window). Returns the ManagerService."""
+    from pos_app.wiring import Lane, open_manager_services
 
-    audit = SqliteAuditLog(audit_path)
-    window.closed.connect(audit.close)
-    manager = ManagerService(audit, audit, lane=settings.lane)
-    remote = JustifiPaymentsSource(client) if client is not None else None
-    history = HistoryService(journal, remote, service.payment_details, manager=manager)
-    reports = ReportService(journal, remote, ReportSettings(currency=settings.currency))
-    demo = (
-        DemoAccount(demo_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT)
-        if demo_url
-        else None
-    )
-    setup = SettingsService(
-        SettingsFileStore(), KeyringSecretStore(), check_connection, demo_account=demo
-    )
-    tools = ManagerTools(
-        window,
-        window.flow,
-        manager,
-        history,
-        reports=reports,
-        receipts=window.receipt_offer,
-        settings=setup,
-        lane=settings.lane,
-    )
-    window.add_manager_tools(tools)
-    return manager
+    lane = Lane(settings, service, journal, demo_url is not None, demo_url, client)
+    services = open_manager_services(lane, audit_path)
+    window.closed.connect(services.close)
+    add_manager_tools(window, services)
+    return services.manager
 
 
 def _place_beside(window, virtual) -> None:  # type: ignore[no-untyped-def]
@@ -227,24 +353,3 @@ def _place_beside(window, virtual) -> None:  # type: ignore[no-untyped-def]
     if room < virtual.frameGeometry().width():
         window.raise_()
         window.activateWindow()
-
-
-def _funnel_errors(window) -> None:  # type: ignore[no-untyped-def]
-    """One funnel for bugs: log with details, show the cashier a short apology."""
-    loop = asyncio.get_running_loop()
-
-    def on_loop_error(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
-        error = context.get("exception")
-        log.error(
-            "unhandled error: %s",
-            context.get("message"),
-            exc_info=error if isinstance(error, BaseException) else None,
-        )
-        window.show_bug()
-
-    def on_exception(kind, value, tb) -> None:  # type: ignore[no-untyped-def]
-        log.error("unhandled exception", exc_info=(kind, value, tb))
-        window.show_bug()
-
-    loop.set_exception_handler(on_loop_error)
-    sys.excepthook = on_exception

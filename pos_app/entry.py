@@ -1,8 +1,11 @@
-"""The `pos-app` executable's first stop: `sandbox` goes straight to the sandbox.
+"""The `pos-app` executable's first stop: the window and `sandbox` take short ways.
 
-The demo starts its sandbox as a child process of the same executable; taking
-the short way here keeps that child from loading the till's modules (the
-JustiFi client, the journal, pydantic), so it is up sooner. Everything else is
+With no arguments `pos-app` is the till's window: it goes straight to
+`pos_app.app`, so the window shows before the CLI's modules (httpx, pydantic,
+the JustiFi client) are imported at all. The demo starts its sandbox as a
+child process of the same executable; `sandbox` goes straight to the sandbox,
+which keeps that child from loading the till's modules, so it is up sooner.
+Everything else (every subcommand, `--version`, `--help`, `--self-test`) is
 `pos_app.cli`.
 """
 
@@ -15,6 +18,10 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `pos-app` console script, `python -m pos_app` and the bundle."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if not args:  # what `pos_app.cli` reads as "no command": the window
+        from pos_app.app import run_app
+
+        return run_app()
     if args[:1] == ["sandbox"]:
         from pos_app.sandbox.server import main as sandbox_main
 

@@ -4,6 +4,12 @@ The work behind the buttons lives in `SaleFlow`; the widgets live in their
 own modules. This file wires them together and keeps Charge honest: it is
 enabled only when a connected terminal is chosen and the total can be charged,
 and otherwise says why.
+
+The window is built in two steps so the till shows before its engine loads:
+the sale (cart, quick items, amount keypad, scanner) needs only Qt and the
+pure domain; the terminal picker, the payment flow and the receipt button
+come with `attach_engine`, and until then Charge says it is connecting. Their
+modules (and asyncio behind them) are imported there, not here.
 """
 
 from __future__ import annotations
@@ -31,25 +37,25 @@ from PySide6.QtWidgets import (
 
 from pos_app.domain.cart import Catalog, CatalogItem
 from pos_app.domain.money import Money
-from pos_app.domain.payment_flow import PaymentState
-from pos_app.services.payments import PaymentService
-from pos_app.services.ports import Readiness
-from pos_app.services.reports import ReceiptService
 from pos_app.ui.amount_entry import AmountEntry
 from pos_app.ui.announcer import announce
 from pos_app.ui.cart_model import CartModel
 from pos_app.ui.cart_panel import CartPanel
 from pos_app.ui.controls import touch_button
 from pos_app.ui.quick_items import QuickItems
-from pos_app.ui.receipt_offer import ReceiptOffer
-from pos_app.ui.sale_flow import SaleFlow, SaleRequest
 from pos_app.ui.scanner import BarcodeScanner
-from pos_app.ui.tasks import TaskSlot
-from pos_app.ui.terminal_picker import TerminalPicker
 from pos_app.ui.text import window as text
 
 if TYPE_CHECKING:
+    from pos_app.domain.payment_flow import PaymentState
+    from pos_app.services.payments import PaymentService
+    from pos_app.services.reports import ReceiptService
     from pos_app.ui.manager_tools import ManagerTools
+    from pos_app.ui.receipt_offer import ReceiptOffer
+    from pos_app.ui.sale_flow import SaleFlow
+    from pos_app.ui.tasks import TaskSlot
+    from pos_app.ui.terminal_picker import TerminalPicker
+    from pos_app.ui.virtual_terminal import VirtualTerminalWindow
 
 log = logging.getLogger("pos_app.ui.main_window")
 
@@ -70,13 +76,21 @@ BADGE_STYLE = {
 
 
 class MainWindow(QMainWindow):
-    """Cart, amount keypad, terminal picker and Charge, for one lane."""
+    """Cart, amount keypad, terminal picker and Charge, for one lane.
+
+    Built with a `service`, the window is complete; built without one, it takes
+    a sale at once and `attach_engine` adds the terminals and Charge later."""
 
     closed = Signal()
+    # Set by attach_engine (the constructor calls it when given a service).
+    service: PaymentService
+    picker: TerminalPicker
+    flow: SaleFlow
+    background: TaskSlot
 
     def __init__(
         self,
-        service: PaymentService,
+        service: PaymentService | None = None,
         *,
         environment: str,
         lane: str,
@@ -85,46 +99,35 @@ class MainWindow(QMainWindow):
         max_amount_cents: int = 1_000_000,
         remembered_terminal: str | None = None,
         remember_terminal: Callable[[str], None] | None = None,
-        virtual_terminal: QWidget | None = None,
+        virtual_terminal: VirtualTerminalWindow | None = None,
         receipts: ReceiptService | None = None,
         log_path: Path | None = None,
-        terminal_refresh_ms: int = 3000,
+        terminal_refresh_ms: int | None = None,
         spinner_delay_ms: int = 600,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
-        self.setWindowTitle(f"{text.WINDOW_TITLE} - {text.LANE.format(lane=lane)}")
         self.setAccessibleName(text.WINDOW_TITLE)
-        self.service = service
         self.catalog = catalog
         self.max_amount_cents = max_amount_cents
         self.log_path = log_path
-        self.virtual_terminal = virtual_terminal
+        self.virtual_terminal: VirtualTerminalWindow | None = None
         self.tools: ManagerTools | None = None
+        self.receipt_offer: ReceiptOffer | None = None
+        self.engine_ready = False
         self._override_cents: int | None = None  # a total above the limit a manager allowed
-        self.receipt_offer = ReceiptOffer(receipts, self) if receipts is not None else None
+        self._terminal_refresh_ms = terminal_refresh_ms
+        self._spinner_delay_ms = spinner_delay_ms
 
         self.cart_model = CartModel(self)
-        self.cart_model.set_tax_rate(tax_rate_bps)
         self.cart_panel = CartPanel(self.cart_model, self)
         self.quick_items = QuickItems(self)
         self.quick_items.set_catalog(catalog)
         self.amount_entry = AmountEntry(self)
-        self.amount_entry.set_maximum_cents(max_amount_cents)
-        self.picker = TerminalPicker(
-            service.list_terminals,
-            service.identify_terminal,
-            remembered_id=remembered_terminal,
-            remember=remember_terminal,
-            refresh_ms=terminal_refresh_ms,
-            parent=self,
-        )
-        self.flow = SaleFlow(
-            service, self, self.picker.terminals, spinner_delay_ms=spinner_delay_ms
-        )
-        self.background = TaskSlot(self, "window background")
 
-        self.badge = self._make_badge(environment)
+        self.badge = self._make_badge()
+        self.lane_label = QLabel("", self)
+        self.lane_label.setObjectName("laneLabel")
         self.banner, self.banner_label = self._make_banner()
         self.charge_button = self._make_charge_button()
         self.charge_hint = QLabel("", self)
@@ -137,25 +140,102 @@ class MainWindow(QMainWindow):
         self.status_line.setObjectName("windowStatusLabel")
         self.status_line.setWordWrap(True)
 
-        self._lay_out(lane)
+        self._lay_out()
         self._connect()
         self._shortcuts()
         self.scanner = self._install_key_filters()
-        self.update_charge_state()
+        self.configure(
+            environment=environment,
+            lane=lane,
+            tax_rate_bps=tax_rate_bps,
+            max_amount_cents=max_amount_cents,
+        )
+        if service is not None:
+            self.attach_engine(
+                service,
+                receipts=receipts,
+                remembered_terminal=remembered_terminal,
+                remember_terminal=remember_terminal,
+                virtual_terminal=virtual_terminal,
+            )
 
     # -- building -------------------------------------------------------------------------
 
-    def _make_badge(self, environment: str) -> QLabel:
-        badge = QLabel(environment, self)
-        badge.setObjectName("environmentBadge")
-        badge.setAccessibleName(f"Environment: {environment}")
-        badge.setToolTip(text.BADGE_TIPS.get(environment, ""))
-        badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        badge.setMinimumSize(72, 32)
-        badge.setStyleSheet(
+    def configure(
+        self, *, environment: str, lane: str, tax_rate_bps: int, max_amount_cents: int
+    ) -> None:
+        """Show the lane's settings: its name, the environment badge, the tax rate and
+        the amount limit (again when the full settings replace a first look)."""
+        self.setWindowTitle(f"{text.WINDOW_TITLE} - {text.LANE.format(lane=lane)}")
+        self.lane_label.setText(text.LANE.format(lane=lane))
+        self.badge.setText(environment)
+        self.badge.setAccessibleName(f"Environment: {environment}")
+        self.badge.setToolTip(text.BADGE_TIPS.get(environment, ""))
+        self.badge.setStyleSheet(
             BADGE_STYLE.get(environment, "")
             + "font-weight:bold;border-radius:6px;padding:4px 10px;"
         )
+        self.cart_model.set_tax_rate(tax_rate_bps)
+        self.max_amount_cents = max_amount_cents
+        self.amount_entry.set_maximum_cents(max_amount_cents)
+        self.update_charge_state()
+
+    def attach_engine(
+        self,
+        service: PaymentService,
+        *,
+        receipts: ReceiptService | None = None,
+        remembered_terminal: str | None = None,
+        remember_terminal: Callable[[str], None] | None = None,
+        virtual_terminal: VirtualTerminalWindow | None = None,
+    ) -> None:
+        """Add what needs the payment engine: the terminal picker, the sale flow behind
+        Charge, the receipt button and the virtual terminals' button. A sale already
+        on the screen stays; Charge enables once a terminal is ready."""
+        from pos_app.ui.receipt_offer import ReceiptOffer
+        from pos_app.ui.sale_flow import SaleFlow
+        from pos_app.ui.tasks import TaskSlot
+        from pos_app.ui.terminal_picker import TerminalPicker
+
+        self.service = service
+        self.virtual_terminal = virtual_terminal
+        if virtual_terminal is not None:
+            vt_button = touch_button(self, "virtualTerminalsButton", text.VIRTUAL_TERMINALS)
+            vt_button.clicked.connect(self._on_virtual_terminals_clicked)
+            self._top.insertWidget(self._top.indexOf(self.refund_button), vt_button)
+        if receipts is not None:
+            self.receipt_offer = ReceiptOffer(receipts, self)
+            self._top.insertWidget(self._top.indexOf(self.refund_button), self.receipt_offer.button)
+        self.picker = TerminalPicker(
+            service.list_terminals,
+            service.identify_terminal,
+            check_terminal=service.terminal_status,
+            remembered_id=remembered_terminal,
+            remember=remember_terminal,
+            refresh_ms=self._terminal_refresh_ms,
+            parent=self,
+        )
+        self._picker_box.addWidget(self.picker)
+        self.flow = SaleFlow(
+            service, self, self.picker.terminals, spinner_delay_ms=self._spinner_delay_ms
+        )
+        self.background = TaskSlot(self, "window background")
+        self.picker.selection_changed.connect(self._on_picker_selection_changed)
+        self.flow.busy_changed.connect(self._on_flow_busy_changed)
+        self.flow.sale_completed.connect(self._on_flow_sale_completed)
+        self.flow.unresolved_changed.connect(self._on_flow_unresolved_changed)
+        self.flow.message.connect(self.status_line.setText)
+        self.flow.refund_finished.connect(self._on_flow_refund_finished)
+        focus_picker = QShortcut(QKeySequence(Qt.Key.Key_F2), self)
+        focus_picker.activated.connect(self.picker.combo.setFocus)
+        self.engine_ready = True
+        self.update_charge_state()
+
+    def _make_badge(self) -> QLabel:
+        badge = QLabel("", self)
+        badge.setObjectName("environmentBadge")
+        badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        badge.setMinimumSize(72, 32)
         return badge
 
     def _make_charge_button(self) -> QPushButton:
@@ -193,20 +273,12 @@ class MainWindow(QMainWindow):
         for button in tools.buttons:
             self._top.insertWidget(self._top.indexOf(self.refund_button), button)
 
-    def _lay_out(self, lane: str) -> None:
+    def _lay_out(self) -> None:
         top = self._top = QHBoxLayout()
-        lane_label = QLabel(text.LANE.format(lane=lane), self)
-        lane_label.setObjectName("laneLabel")
         top.addWidget(self.badge)
-        top.addWidget(lane_label)
+        top.addWidget(self.lane_label)
         top.addStretch(1)
-        if self.virtual_terminal is not None:
-            vt_button = touch_button(self, "virtualTerminalsButton", text.VIRTUAL_TERMINALS)
-            vt_button.clicked.connect(self._on_virtual_terminals_clicked)
-            top.addWidget(vt_button)
-        if self.receipt_offer is not None:
-            top.addWidget(self.receipt_offer.button)
-        top.addWidget(self.refund_button)
+        top.addWidget(self.refund_button)  # the engine's buttons go in before it
 
         left = QVBoxLayout()
         left.addWidget(self.quick_items)
@@ -215,7 +287,8 @@ class MainWindow(QMainWindow):
         right = QVBoxLayout()
         right.addWidget(self.amount_entry)
         right.addSpacing(8)
-        right.addWidget(self.picker)
+        self._picker_box = QVBoxLayout()  # the terminal picker, once the engine is there
+        right.addLayout(self._picker_box)
         right.addStretch(1)
         right.addWidget(self.charge_hint)
         right.addWidget(self.override_button)
@@ -240,22 +313,14 @@ class MainWindow(QMainWindow):
         self.quick_items.item_chosen.connect(self._on_quick_items_item_chosen)
         self.amount_entry.amount_added.connect(self._on_amount_entry_amount_added)
         self.amount_entry.amount_changed.connect(self._on_amount_entry_amount_changed)
-        self.picker.selection_changed.connect(self._on_picker_selection_changed)
         self.charge_button.clicked.connect(self.charge)
         self.override_button.clicked.connect(self._on_override_button_clicked)
         self.refund_button.clicked.connect(self._on_refund_button_clicked)
-        self.flow.busy_changed.connect(self._on_flow_busy_changed)
-        self.flow.sale_completed.connect(self._on_flow_sale_completed)
-        self.flow.unresolved_changed.connect(self._on_flow_unresolved_changed)
-        self.flow.message.connect(self.status_line.setText)
-        self.flow.refund_finished.connect(self._on_flow_refund_finished)
 
     def _shortcuts(self) -> None:
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(self.charge)
-        focus_picker = QShortcut(QKeySequence(Qt.Key.Key_F2), self)
-        focus_picker.activated.connect(self.picker.combo.setFocus)
 
     def _install_key_filters(self) -> BarcodeScanner:
         """Digits typed anywhere go to the amount; a scanner's burst adds its item.
@@ -277,12 +342,12 @@ class MainWindow(QMainWindow):
         self.update_charge_state()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.flow.busy:
+        if self.engine_ready and self.flow.busy:
             event.ignore()
             self.status_line.setText(text.CLOSE_REFUSED)
             return
-        self.picker.stop()
-        self.background.cancel()
+        if self.engine_ready:
+            self.picker.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
@@ -303,6 +368,8 @@ class MainWindow(QMainWindow):
     def charge_blocker(self) -> str | None:
         """Why Charge cannot be pressed now, or None."""
         total = self.sale_total_cents()
+        if not self.engine_ready:
+            return text.REASON_CONNECTING
         terminal = self.picker.current()
         if self.flow.recovering:
             return text.REASON_RECOVERING
@@ -314,6 +381,8 @@ class MainWindow(QMainWindow):
             return text.REASON_ABOVE_MAXIMUM.format(limit=Money(self.max_amount_cents).format())
         if terminal is None:
             return text.REASON_NO_TERMINAL
+        from pos_app.services.ports import Readiness  # loaded with the engine
+
         if terminal.readiness is not Readiness.CONNECTED:
             status = text.READINESS.get(terminal.readiness.value, terminal.readiness.value)
             return text.REASON_TERMINAL_NOT_READY.format(name=terminal.name, status=status)
@@ -328,11 +397,9 @@ class MainWindow(QMainWindow):
         total = self.sale_total_cents()
         label = text.CHARGE.format(amount=Money(total).format()) if total else text.CHARGE_EMPTY
         self.charge_button.setText(label)
-        blocker = None if not self.flow.busy else ""
-        if blocker is None:
-            blocker = self.charge_blocker()
+        blocker = "" if self.engine_ready and self.flow.busy else self.charge_blocker()
         self.charge_button.setEnabled(blocker is None)
-        terminal = self.picker.current()
+        terminal = self.picker.current() if self.engine_ready else None
         hint = (
             blocker
             if blocker is not None
@@ -343,6 +410,7 @@ class MainWindow(QMainWindow):
         self.charge_hint.setText(hint)
         self.override_button.setVisible(
             self.tools is not None
+            and self.engine_ready
             and not self.flow.busy
             and total > self.max_amount_cents
             and total != self._override_cents
@@ -352,11 +420,13 @@ class MainWindow(QMainWindow):
 
     def charge(self) -> None:
         """Charge the sale on the chosen terminal (Enter, or the button)."""
-        if not self.charge_button.isEnabled():
+        if not self.charge_button.isEnabled() or not self.engine_ready:
             return
         terminal = self.picker.current()
         if terminal is None:
             return
+        from pos_app.ui.sale_flow import SaleRequest  # loaded with the engine
+
         typed = self.amount_entry.take_amount()
         if typed:
             self.cart_model.add_amount(typed)
@@ -385,7 +455,8 @@ class MainWindow(QMainWindow):
     def _on_picker_selection_changed(self, _terminal: object) -> None:
         self.update_charge_state()
 
-    def _on_flow_busy_changed(self, _busy: bool) -> None:
+    def _on_flow_busy_changed(self, busy: bool) -> None:
+        self.picker.set_paused(busy)  # nothing asked of JustiFi's terminals mid-payment
         self.update_charge_state()
 
     def _on_flow_sale_completed(self, state: PaymentState) -> None:
@@ -398,6 +469,8 @@ class MainWindow(QMainWindow):
         self.status_line.setText(text.NEW_SALE_RECEIPT if offered else text.NEW_SALE)
 
     def _on_flow_refund_finished(self, _payment_id: str, _request: object, final: object) -> None:
+        from pos_app.domain.payment_flow import PaymentState  # loaded with the engine
+
         if self.receipt_offer is not None and isinstance(final, PaymentState):
             self.receipt_offer.offer(final)
 
@@ -425,6 +498,9 @@ class MainWindow(QMainWindow):
         self.background.start_if_idle(self.flow.check_unresolved())
 
     def _on_refund_button_clicked(self) -> None:
+        if not self.engine_ready:
+            self.status_line.setText(text.REASON_CONNECTING)
+            return
         sale = self.flow.last_sale()
         if sale is None:
             self.status_line.setText(text.REFUND_NONE)

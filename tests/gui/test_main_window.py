@@ -12,11 +12,14 @@ from PySide6.QtCore import Qt
 from pos_app.domain.payment_flow import PaymentState, StateName
 from pos_app.services.payments import PaymentRun
 from pos_app.services.ports import HistoryQuery
+from pos_app.ui.main_window import MainWindow
 from pos_app.ui.sale_flow import SaleRequest
+from pos_app.ui.text import window as window_text
 from tests.support.accessibility import announcements
 from tests.support.gui import wait_until
+from tests.support.lanes import lane
 from tests.support.sandbox import SandboxHandle
-from tests.support.window import WindowLane, open_window
+from tests.support.window import CATALOG, WindowLane, open_window
 
 
 def click(qtbot: Any, widget: Any) -> None:
@@ -177,6 +180,36 @@ async def test_keypad_fills_from_the_cents(
         display = window.amount_entry.findChild(type(window.charge_hint), "amountDisplay")
         assert display.text() == "$12.34"
         assert window.charge_button.text() == "Charge $12.34"
+
+
+async def test_a_sale_taken_before_the_engine_stays_and_charge_waits_for_it(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    # The app shows the window first and attaches the engine behind it (pos_app.app).
+    window = MainWindow(environment="DEMO", lane="test", catalog=CATALOG, terminal_refresh_ms=150)
+    qtbot.addWidget(window)
+    window.show()
+    charge = window.charge_button
+    click(qtbot, window.quick_items.findChild(type(charge), "quickItem_coffee"))
+    for digit in "125":
+        click(qtbot, window.amount_entry.findChild(type(charge), f"keypad{digit}"))
+    assert charge.text() == "Charge $3.75"
+    assert not charge.isEnabled()
+    assert window.charge_hint.text() == window_text.REASON_CONNECTING
+    click(qtbot, window.refund_button)
+    assert window.status_line.text() == window_text.REASON_CONNECTING
+
+    async with lane(sandbox.url, tmp_path / "journal.sqlite3") as test_lane:
+        window.attach_engine(test_lane.service, remembered_terminal="trm_virtual")
+        try:
+            await window.start()
+            await wait_until(charge.isEnabled)
+            assert charge.text() == "Charge $3.75"
+            assert [line.name for line in window.cart_model.cart.lines] == ["Coffee"]
+            assert window.amount_entry.cents == 125
+        finally:
+            window.picker.stop()
+            window.close()
 
 
 async def test_scanner_burst_adds_the_item_without_typing(
