@@ -11,7 +11,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
+from pos_app.domain.errors import ConfigurationError
 from pos_app.domain.money import AmountError, Money, parse_amount
+from pos_app.domain.settings_rules import TAX_MAX_BPS
 
 __all__ = [
     "AMOUNT_LINE_NAME",
@@ -83,8 +85,8 @@ class Cart:
     next_line_id: int = field(default=1, repr=False)
 
     def __post_init__(self) -> None:
-        if not 0 <= _check_int(self.tax_rate_bps, "tax rate") <= _BPS_PER_UNIT:
-            raise ValueError(f"tax rate must be 0..10000 basis points: {self.tax_rate_bps}")
+        if not 0 <= _check_int(self.tax_rate_bps, "tax rate") <= TAX_MAX_BPS:
+            raise ValueError(f"tax rate must be 0..{TAX_MAX_BPS} basis points: {self.tax_rate_bps}")
 
     # -- reading -----------------------------------------------------------------
 
@@ -200,8 +202,9 @@ class CatalogItem:
         return Money(self.price_cents)
 
 
-class CatalogError(ValueError):
-    """The catalog file is not valid; the message names the item and the field."""
+class CatalogError(ConfigurationError, ValueError):
+    """The catalog file is not valid; the message names the item and the field, for the
+    person who keeps the shop's catalog."""
 
 
 class Catalog:

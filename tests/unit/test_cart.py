@@ -16,6 +16,7 @@ from pos_app.domain.cart import (
     CatalogError,
     CatalogItem,
 )
+from pos_app.domain.errors import ConfigurationError, user_message
 from pos_app.domain.money import Money
 
 COFFEE = CatalogItem("coffee", "Coffee", 250, "012345678905")
@@ -334,3 +335,5 @@ def test_catalog_errors_name_the_problem(text: str, fragment: str) -> None:
     with pytest.raises(CatalogError) as caught:
         Catalog.from_toml(text)
     assert fragment in str(caught.value)
+    assert user_message(caught.value) == str(caught.value)  # the catalog's keeper reads it
+    assert isinstance(caught.value, ConfigurationError)
