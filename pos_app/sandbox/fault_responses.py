@@ -16,7 +16,9 @@ from typing import Any
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from pos_app.sandbox.errors import ApiError
 from pos_app.sandbox.faults import Fault
+from pos_app.sandbox.responses import error_response
 
 REASONS = {
     500: "Internal Server Error",
@@ -48,10 +50,8 @@ class DroppedConnection(Response):
 
 
 def json_error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
-    """JustiFi's error body."""
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+    """JustiFi's error body (no `param`: a fault is about no field)."""
+    return error_response(ApiError(status, code, message), headers)
 
 
 def html_page(status: int) -> Response:

@@ -76,6 +76,23 @@ DECLINES: dict[str, str] = {
     "incorrect_pin": "The PIN entered was incorrect.",
 }
 
+# How a session ends without a card: X pressed, or nobody acted for 90 s.
+CANCELED_ON_TERMINAL = "canceled_on_terminal"
+TERMINAL_TIMEOUT = "terminal_timeout"
+ERROR_MESSAGES: dict[str, str] = {
+    CANCELED_ON_TERMINAL: "The transaction was canceled on the terminal.",
+    TERMINAL_TIMEOUT: "The terminal timed out waiting for a card.",
+    **DECLINES,
+}
+
+
+def error_description(code: str | None) -> str | None:
+    """The sentence JustiFi gives for a failed attempt's code; None without a code."""
+    if not code:
+        return None
+    return ERROR_MESSAGES.get(code)
+
+
 # The cents part of the amount picks the outcome, like Stripe's test amounts.
 OUTCOME_BY_CENTS: dict[int, AmountOutcome] = {
     91: AmountOutcome("decline", "card_declined", DECLINES["card_declined"]),

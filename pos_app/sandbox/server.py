@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"client id:     {config.client_id}", flush=True)
     print(f"client secret: {config.client_secret}", flush=True)
     print(f"sub account:   {config.sub_account}", flush=True)
-    print(f"time scale:    {config.scenario.time_scale or config.time_scale:g}", flush=True)
+    print(f"time scale:    {config.start_scale:g}", flush=True)
     if config.state_path:
         print(f"state file:    {config.state_path}", flush=True)
     server = _server(config, args.log_level, sock)
