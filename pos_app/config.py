@@ -49,6 +49,7 @@ from pos_app.domain.errors import ConfigurationError
 from pos_app.domain.settings_rules import (
     ANSWER_GRACE_SECONDS,
     DEFAULT_API_URL,
+    DEFAULT_MAX_AMOUNT_CENTS,
     DEFAULT_PAYMENT_FLOW,
     DEVICE_TIMEOUT_SECONDS,
     EDITABLE_FIELDS,
@@ -241,7 +242,7 @@ class Settings(BaseSettings):
     )
     currency: Currency = Field("usd", validation_alias=AliasChoices("POS_CURRENCY", "currency"))
     max_amount_cents: int = Field(
-        1_000_000,
+        DEFAULT_MAX_AMOUNT_CENTS,
         ge=MIN_MAX_AMOUNT_CENTS,
         validation_alias=AliasChoices("POS_MAX_AMOUNT_CENTS", "max_amount_cents"),
     )

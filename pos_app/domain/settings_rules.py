@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation
 from typing import Final, Literal, get_args
 
 __all__ = [
     "ANSWER_GRACE_SECONDS",
     "CURRENCIES",
     "DEFAULT_API_URL",
+    "DEFAULT_MAX_AMOUNT_CENTS",
     "DEFAULT_PAYMENT_FLOW",
     "DEVICE_TIMEOUT_SECONDS",
     "EDITABLE_FIELDS",
@@ -84,6 +84,8 @@ RECEIPT_HEADER_MAX_LINES: Final = 8
 RECEIPT_HEADER_MAX_WIDTH: Final = 48
 #: 100 % in basis points.
 TAX_MAX_BPS: Final = 10_000
+#: The largest sale a lane takes unless set otherwise ($10,000.00).
+DEFAULT_MAX_AMOUNT_CENTS: Final = 1_000_000
 #: JustiFi's smallest card charge is 50 cents; a ceiling must allow more than that.
 MIN_MAX_AMOUNT_CENTS: Final = 51
 POLL_INTERVAL_MAX: Final = 10.0
@@ -240,6 +242,9 @@ def bps_to_percent(bps: int) -> str:
 
 def parse_tax_percent(text: str) -> tuple[int | None, str]:
     """A tax rate typed in percent ("8.25", "8,25 %") as basis points, or None and why."""
+    # Imported here: the till's first screen reads these rules before anything is typed.
+    from decimal import Decimal, InvalidOperation
+
     cleaned = text.strip().removesuffix("%").strip().replace(",", ".")
     if not cleaned:
         return None, TAX_NOT_A_NUMBER
