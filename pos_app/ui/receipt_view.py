@@ -1,25 +1,20 @@
 """The receipt preview: both copies, printed, saved as PDF or sent to a thermal printer.
 
-The text shown is the text printed (`pos_app.domain.receipt.render_text`). Qt's
-print and file dialogs are opened with `open()` and awaited, never `exec()`:
-a nested event loop breaks qasync (ARCHITECTURE.md). The helpers for that
-(`choose_save_path`, `print_with_dialog`, `write_pdf`) serve the end-of-day
-report too.
+The text shown is the text printed (`pos_app.domain.receipt.render_text`).
+Printing and saving go through `ui.printing` and `ui.save_dialog`, which open
+Qt's dialogs without a nested loop.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, Qt
-from PySide6.QtGui import QFont, QFontDatabase, QPageLayout, QTextDocument
-from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
@@ -36,87 +31,13 @@ from pos_app.printing.escpos import (
     escpos_installed,
 )
 from pos_app.ui.controls import touch_button
+from pos_app.ui.printing import monospace_font, plain_document, print_with_dialog, write_pdf
+from pos_app.ui.save_dialog import PathChooser, choose_save_path
 from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import TaskSlot, finished_result
 from pos_app.ui.text import receipts as text
 
 log = logging.getLogger("pos_app.ui.receipt_view")
-
-PRINT_POINT_SIZE = 10
-
-PathChooser = Callable[[QWidget, str, str, str], Awaitable[Path | None]]
-"""(parent, title, suggested file name, name filter) -> the chosen path, or None."""
-
-# -- dialogs without nested loops ------------------------------------------------------
-
-
-async def choose_save_path(
-    parent: QWidget, title: str, suggested: str, name_filter: str
-) -> Path | None:
-    """Ask where to save a file (a Qt file dialog opened without a nested loop)."""
-    dialog = QFileDialog(parent, title)
-    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-    dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-    dialog.setNameFilter(name_filter)
-    dialog.setDefaultSuffix(Path(suggested).suffix.lstrip("."))
-    dialog.selectFile(suggested)
-    try:
-        result = await finished_result(dialog)
-        files = dialog.selectedFiles()
-    finally:
-        dialog.deleteLater()
-    if result != QDialog.DialogCode.Accepted.value or not files:
-        return None
-    return Path(files[0])
-
-
-def monospace_font(point_size: int = PRINT_POINT_SIZE) -> QFont:
-    """The system's fixed-width font (columns must line up)."""
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-    font.setStyleHint(QFont.StyleHint.Monospace)
-    font.setPointSize(point_size)
-    return font
-
-
-def plain_document(body: str, title: str) -> QTextDocument:
-    """A document of monospaced plain text, for printing."""
-    document = QTextDocument()
-    document.setDefaultFont(monospace_font())
-    document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
-    document.setPlainText(body)
-    return document
-
-
-def write_pdf(document: QTextDocument, path: Path) -> None:
-    """Print `document` into a PDF file at `path` (OSError when it cannot be written)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Qt reports an unwritable file only by printing nothing: find out first.
-    with path.open("wb"):
-        pass
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(path))
-    printer.setPageMargins(QMarginsF(12, 12, 12, 12), QPageLayout.Unit.Millimeter)
-    printer.setDocName(document.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
-    document.print_(printer)
-
-
-async def print_with_dialog(parent: QWidget, document: QTextDocument) -> bool:
-    """Ask for a printer (Qt's print dialog, opened without a nested loop) and print."""
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setDocName(document.metaInformation(QTextDocument.MetaInformation.DocumentTitle))
-    dialog = QPrintDialog(printer, parent)
-    try:
-        result = await finished_result(dialog)
-    finally:
-        dialog.deleteLater()
-    if result != QDialog.DialogCode.Accepted.value:
-        return False
-    document.print_(printer)
-    return True
-
-
-# -- the preview -----------------------------------------------------------------------
 
 
 class ReceiptPreview(QDialog):

@@ -38,13 +38,8 @@ from pos_app.domain.errors import UserFacingError
 from pos_app.domain.money import Money
 from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, Totals, report_csv
 from pos_app.ui.controls import touch_button
-from pos_app.ui.receipt_view import (
-    PathChooser,
-    choose_save_path,
-    monospace_font,
-    print_with_dialog,
-    write_pdf,
-)
+from pos_app.ui.printing import monospace_font, print_with_dialog, write_pdf
+from pos_app.ui.save_dialog import PathChooser, choose_save_path
 from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import receipts as text

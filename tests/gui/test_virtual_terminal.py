@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialog, QLabel, QPushButton
 
 from pos_app.sandbox.remote import SandboxControl
-from pos_app.ui.virtual_terminal import TerminalPanel, VirtualTerminalWindow
+from pos_app.ui.terminal_panel import TerminalPanel
+from pos_app.ui.virtual_terminal import VirtualTerminalWindow
 from tests.support.gui import wait_until
 from tests.support.sandbox import SandboxHandle
 
