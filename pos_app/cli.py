@@ -2,7 +2,9 @@
 
 `charge`, `refund`, `void`, `history`, `recover` and `terminals` run on the
 same services as the window. Exit codes of charge/refund/void: 0 approved,
-1 declined / cancelled / timed out, 2 unresolved, 3 bad input or configuration.
+1 declined / cancelled / timed out, 2 unresolved (or JustiFi or the lane's storage
+could not be reached: check, then try again), 3 bad input, configuration or a
+manager PIN refused, 4 a bug (its details are in the log, whose path is said).
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ import json
 import logging
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any, TextIO
 
 from pos_app import __version__
-from pos_app.config import Settings, SettingsError, data_dir, load_settings
+from pos_app.config import Settings, data_dir, load_settings, log_dir
+from pos_app.domain.errors import InvalidInputError, UnavailableError, user_message
 from pos_app.domain.money import AmountError, Money, parse_amount
 from pos_app.domain.payment_flow import PaymentState, StateName, is_final, is_in_progress
 from pos_app.domain.texts import card_text, status_line
-from pos_app.services.manager import AuditAction, ManagerService, SignInStatus
+from pos_app.logs import setup_logging
+from pos_app.services.manager import ManagerRequiredError, ManagerService, ManagerStatus
 from pos_app.services.payments import (
     AUTH_FAILED,
     InvalidRequestError,
@@ -38,6 +44,7 @@ from pos_app.services.ports import (
     Operation,
     PaymentDetails,
 )
+from pos_app.services.refunds import RefundMode, RefundRequest
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.storage.journal import SqliteJournal
 from pos_app.wiring import JOURNAL_FILE, audit_path
@@ -51,7 +58,7 @@ from pos_app.wiring import open_lane as open_lane
 
 log = logging.getLogger("pos_app.cli")
 
-EXIT_APPROVED, EXIT_NOT_PAID, EXIT_UNRESOLVED, EXIT_BAD_INPUT = 0, 1, 2, 3
+EXIT_APPROVED, EXIT_NOT_PAID, EXIT_UNRESOLVED, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3, 4
 EXIT_BY_STATE = {
     StateName.APPROVED: EXIT_APPROVED,
     StateName.DECLINED: EXIT_NOT_PAID,
@@ -61,6 +68,7 @@ EXIT_BY_STATE = {
 }
 TERMINAL_NOT_FOUND = "terminal_not_found"
 AUTH_REFUSED_TEXT = "JustiFi refused the client id or secret; check the credentials."
+UNREACHABLE_TEXT = "JustiFi could not be reached; check the connection and try again."
 
 
 # -- output ------------------------------------------------------------------------------
@@ -158,7 +166,7 @@ def _amount(text: str, settings: Settings, *, minimum_cents: int | None = None) 
             text, minimum_cents=minimum_cents, maximum_cents=settings.max_amount_cents
         ).cents
     except AmountError as exc:
-        raise UsageError(exc.message) from exc
+        raise InvalidInputError(exc.message) from exc
 
 
 async def cmd_charge(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
@@ -179,78 +187,63 @@ async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
             else payment.refundable_cents
         )
         if args.to_card:
+            request = RefundRequest(RefundMode.CARD, amount, None, args.reason)
             run = lane.service.refund_to_card(payment, amount, args.reason)
         else:
+            request = RefundRequest(RefundMode.TERMINAL, amount, args.terminal, args.reason)
             cancel = asyncio.Event()
             _on_interrupt(cancel.set)
             run = lane.service.refund_on_terminal(payment, amount, args.terminal, cancel=cancel)
-        detail: dict[str, str | int | None] = {
-            "amount_cents": amount,
-            "mode": "card" if args.to_card else "terminal",
-            "terminal_id": args.terminal,
-            "reason": args.reason,
-        }
-        return await _audited(manager, AuditAction.REFUND, payment, detail, run, lane, args, out)
+        return await _audited(manager, payment, request, run, lane, args, out)
 
 
 async def cmd_void(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
     with manager_signed_in(lane.settings) as manager:
         payment = await lane.service.payment_details(args.payment_id)
+        request = RefundRequest(RefundMode.VOID, payment.amount_cents, None, None)
         run = lane.service.void(payment)
-        detail: dict[str, str | int | None] = {
-            "amount_cents": payment.amount_cents,
-            "mode": "void",
-        }
-        return await _audited(manager, AuditAction.VOID, payment, detail, run, lane, args, out)
+        return await _audited(manager, payment, request, run, lane, args, out)
 
 
 @contextlib.contextmanager
 def manager_signed_in(settings: Settings) -> Iterator[ManagerService]:
     """Refunds and voids need the manager PIN, here as in the window (read from the
-    terminal, or the first line of stdin for scripts); UsageError when it is refused."""
+    terminal, or the first line of stdin for scripts); ManagerRequiredError says why
+    not when it is refused."""
     with SqliteAuditLog(audit_path()) as audit:
         manager = ManagerService(audit, audit, lane=settings.lane)
-        if not manager.has_pin():
-            raise UsageError(
-                "no manager PIN is set yet: a manager sets one in the till first"
-                " (it asks the first time a manager tool is opened)"
-            )
-        if sys.stdin is not None and sys.stdin.isatty():
-            pin = getpass.getpass("Manager PIN: ")
-        else:
-            pin = sys.stdin.readline().strip() if sys.stdin is not None else ""
-        result = manager.sign_in(pin)
-        if result.status is SignInStatus.LOCKED and result.locked_until is not None:
-            until = result.locked_until.astimezone().strftime("%H:%M")
-            raise UsageError(f"manager PIN entry is locked until {until} after too many tries")
-        if not result.ok:
-            left = f" ({result.tries_left} tries left)" if result.tries_left is not None else ""
-            raise UsageError(f"wrong manager PIN{left}; nothing was sent")
+        if not manager.has_pin():  # say so before asking for one
+            raise ManagerRequiredError(ManagerStatus.NO_PIN)
+        manager.authorize(_read_pin())
         try:
             yield manager
         finally:
             manager.sign_out()
 
 
+def _read_pin() -> str:
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass("Manager PIN: ")
+    return sys.stdin.readline().strip() if sys.stdin is not None else ""
+
+
 async def _audited(
     manager: ManagerService,
-    action: AuditAction,
     payment: PaymentDetails,
-    detail: dict[str, str | int | None],
+    request: RefundRequest,
     run: PaymentRun,
     lane: Lane,
     args: argparse.Namespace,
     out: TextIO,
 ) -> int:
     """Follow a refund or void, with audit entries when it is sent and with its outcome."""
-    manager.record(action, subject=payment.payment_id, detail=detail, outcome="requested")
+    manager.record_refund(payment.payment_id, request)
     code = EXIT_UNRESOLVED
     try:
         code = await follow(run, lane, as_json=args.json, out=out)
     finally:
         op = lane.journal.get(run.operation.id)
-        outcome = op.status if op is not None else "not_sent"
-        manager.record(action, subject=payment.payment_id, detail=detail, outcome=outcome)
+        manager.record_refund(payment.payment_id, request, op.status if op else "not_sent")
     return code
 
 
@@ -296,7 +289,7 @@ def _parse_date(text: str) -> datetime:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError as exc:
-            raise UsageError(f"--since: {text!r} is not a date like 2026-11-23") from exc
+            raise InvalidInputError(f"--since: {text!r} is not a date like 2026-11-23") from exc
         return moment if moment.tzinfo else moment.astimezone()
     return datetime.combine(day, time.min).astimezone()
 
@@ -398,25 +391,63 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                 return cmd_history(args, journal, out)
         if args.command in LANE_COMMANDS:
             return asyncio.run(_run_lane_command(args, out))
-    except (UsageError, SettingsError, InvalidRequestError, GatewayRefusedError) as exc:
-        print(f"pos-app: {_message(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except GatewayConfigError:
-        print(f"pos-app: {AUTH_REFUSED_TEXT}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except GatewayUnavailableError:
-        print(
-            "pos-app: JustiFi could not be reached; check the connection and try again.",
-            file=sys.stderr,
-        )
-        return EXIT_UNRESOLVED
+    except Exception as exc:  # noqa: BLE001 - the one presenter: a sentence, or the bug funnel
+        return present_error(exc, args.command)
+    # No command: the window (pos_app.entry routes `pos-app` alone there first).
     from pos_app.app import run_app
 
     return run_app()
 
 
-def _message(exc: Exception) -> str:
-    return getattr(exc, "message", None) or str(exc)
+def present_error(error: Exception, command: str | None = None) -> int:
+    """Say `error` on stderr in one line and return the exit code: the sentence of an
+    error a person may read, or, for anything else (a bug), the log's path after the
+    traceback went to the log (never to the terminal), exit 4."""
+    line, code = _sentence(error)
+    if line is None:
+        return report_bug(error, command)
+    print(f"pos-app: {line}", file=sys.stderr)
+    return code
+
+
+def _sentence(error: Exception) -> tuple[str | None, int]:
+    # The gateway's and the engine's refusals keep their own lines and codes.
+    if isinstance(error, GatewayConfigError):
+        return AUTH_REFUSED_TEXT, EXIT_BAD_INPUT
+    if isinstance(error, GatewayUnavailableError):
+        return UNREACHABLE_TEXT, EXIT_UNRESOLVED
+    if isinstance(error, InvalidRequestError | GatewayRefusedError):
+        return getattr(error, "message", None) or str(error), EXIT_BAD_INPUT
+    message = user_message(error)
+    if message is None:
+        return None, EXIT_BUG
+    if isinstance(error, UnavailableError):
+        return message, EXIT_UNRESOLVED  # nothing is known to have happened: check, try again
+    return message, EXIT_BAD_INPUT  # bad input, not permitted, configuration
+
+
+def report_bug(error: BaseException, command: str | None = None) -> int:
+    """The CLI's bug funnel: the traceback to the log file, one line on stderr; exit 4."""
+    try:
+        path = _log_file()
+    except OSError:  # no log can be written: stderr is the only place left for details
+        print("pos-app: something went wrong that should not have:", file=sys.stderr)
+        traceback.print_exception(error, file=sys.stderr)
+        return EXIT_BUG
+    log.error("pos-app %s failed with a bug", command or "", exc_info=error)
+    print(
+        f"pos-app: something went wrong that should not have; details are in {path}",
+        file=sys.stderr,
+    )
+    return EXIT_BUG
+
+
+def _log_file() -> Path:
+    """The log file the traceback goes to: the one already set up, else the log dir's."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            return Path(handler.baseFilename)
+    return setup_logging(log_dir())
 
 
 async def _run_lane_command(args: argparse.Namespace, out: TextIO) -> int:

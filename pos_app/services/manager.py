@@ -1,26 +1,28 @@
-"""Manager tools: the manager PIN, the manager session and the tamper-evident audit log.
+"""The manager PIN, the manager session, and the one writer of the audit log.
 
 Two roles work a lane: anybody at the till is a cashier; a manager is whoever
 signed in with the shop's manager PIN. Refunds, voids, settings and overrides
 ask for a manager (`require_manager`). Every one of them, every failed PIN and
 every lockout is written to the audit log with who, when, lane, what and the
-outcome.
+outcome. A refund or void is authorised and audited here for the window and
+the CLI alike (`authorize`, `record_refund`).
 
-`pos_app.storage.audit.SqliteAuditLog` implements both ports below; the
-window and the tests use only `ManagerService`.
+`pos_app.storage.audit.SqliteAuditLog` implements `PinStore` below and the
+`AuditLog` port (`pos_app.services.audit_log`, whose names are also importable
+from here); the window and the tests use only `ManagerService`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Final, Protocol, TextIO
+from typing import Final, Protocol
 
+from pos_app.domain.errors import NotPermittedError
 from pos_app.domain.pin import (
     IDLE_TIMEOUT,
     PRODUCTION_SCRYPT,
@@ -38,6 +40,18 @@ from pos_app.domain.pin import (
     pin_format_problem,
     verify_pin,
 )
+from pos_app.services.audit_log import (
+    AuditAction,
+    AuditBreak,
+    AuditCheck,
+    AuditEntry,
+    AuditLog,
+    AuditQuery,
+    DetailValue,
+    NewAuditEntry,
+    check_detail,
+)
+from pos_app.services.refunds import RefundRequest
 
 __all__ = [
     "AuditAction",
@@ -58,119 +72,14 @@ __all__ = [
 
 log = logging.getLogger("pos_app.services.manager")
 
-DetailValue = str | int | float | bool | None
-
-# Detail keys that smell of a secret: refused, so no caller can log one by mistake.
-_SECRET_WORDS: Final = frozenset(
-    {"pin", "pins", "secret", "password", "passcode", "token", "cvv", "cvc", "pan"}
+# What a refused refund or void says (the CLI prints it after "pos-app: ").
+NO_PIN_TEXT: Final = (
+    "no manager PIN is set yet: a manager sets one in the till first"
+    " (it asks the first time a manager tool is opened)"
 )
-_WORD_SPLIT: Final = re.compile(r"[^a-z0-9]+")
-
-
-class AuditAction(StrEnum):
-    """What an audit entry records."""
-
-    REFUND = "refund"
-    VOID = "void"
-    OVERRIDE = "override"
-    SETTINGS_CHANGE = "settings_change"
-    PIN_FAILED = "pin_failed"
-    PIN_LOCKED = "pin_locked"
-    PIN_SET = "pin_set"
-    PIN_CHANGED = "pin_changed"
-    SIGN_IN = "sign_in"
-    SIGN_OUT = "sign_out"
-    AUDIT_CHECK = "audit_check"
-    AUDIT_EXPORT = "audit_export"
-
-
-# -- audit log port -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewAuditEntry:
-    """An entry to append; the log gives it its sequence number and hashes."""
-
-    at: datetime  # aware
-    who: str
-    lane: str
-    action: str
-    subject: str | None
-    detail: Mapping[str, DetailValue]
-    outcome: str
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One stored entry; `detail` is the JSON text exactly as stored and hashed."""
-
-    seq: int
-    at: datetime  # aware, UTC
-    who: str
-    lane: str
-    action: str
-    subject: str | None
-    detail: str
-    outcome: str
-    prev_hash: str
-    hash: str
-
-
-@dataclass(frozen=True)
-class AuditQuery:
-    """Filters for viewing the log; every one optional, results newest first."""
-
-    subject: str | None = None
-    actions: tuple[str, ...] = ()
-    since: datetime | None = None  # inclusive
-    until: datetime | None = None  # exclusive
-    limit: int = 100
-    offset: int = 0
-
-
-class AuditBreak(StrEnum):
-    """How the hash chain was found broken."""
-
-    CONTENT_CHANGED = "content_changed"  # the entry no longer matches its own hash
-    CHAIN_BROKEN = "chain_broken"  # the entry does not follow the one before it
-    MISSING = "missing"  # a sequence number is skipped: entries were deleted
-    TRUNCATED = "truncated"  # the newest entries were deleted
-    HEAD_MISMATCH = "head_mismatch"  # the newest entry is not the one last written
-
-
-@dataclass(frozen=True)
-class AuditCheck:
-    """The result of recomputing the chain: ok, or the first broken entry and why."""
-
-    ok: bool
-    checked: int  # entries that passed
-    broken_seq: int | None = None
-    reason: AuditBreak | None = None
-    message: str = ""  # for logs; the window has its own sentences per reason
-
-
-class AuditLog(Protocol):
-    """The append-only, hash-chained audit log."""
-
-    def append(self, entry: NewAuditEntry) -> AuditEntry:
-        """Append one entry (committed when this returns)."""
-        ...
-
-    def entries(self, query: AuditQuery) -> list[AuditEntry]:
-        """Entries matching the query, newest first."""
-        ...
-
-    def count(self, query: AuditQuery) -> int:
-        """How many entries match the query (limit and offset ignored)."""
-        ...
-
-    def verify(self) -> AuditCheck:
-        """Recompute the whole chain; report the first break."""
-        ...
-
-    def export_csv(self, target: Path | TextIO, query: AuditQuery | None = None) -> int:
-        """Write the matching entries, oldest first, as CSV; returns how many."""
-        ...
+LOCKED_TEXT: Final = "manager PIN entry is locked until {until} after too many tries"
+SIGN_IN_TEXT: Final = "a manager must sign in first"
+WRONG_PIN_TEXT: Final = "wrong manager PIN{left}; nothing was sent"
 
 
 class PinStore(Protocol):
@@ -232,26 +141,31 @@ class SignInResult:
         return self.status is SignInStatus.SIGNED_IN
 
 
-class ManagerRequiredError(Exception):
-    """A manager action was asked for without a signed-in manager."""
+class ManagerRequiredError(NotPermittedError):
+    """A manager action was asked for without a signed-in manager; `message` says why
+    (no PIN yet, PIN entry locked, a wrong PIN, or nobody signed in)."""
 
-    def __init__(self, status: ManagerStatus, locked_until: datetime | None = None) -> None:
-        super().__init__(f"a manager must sign in first ({status.value})")
+    def __init__(
+        self,
+        status: ManagerStatus,
+        locked_until: datetime | None = None,
+        message: str | None = None,
+    ) -> None:
+        super().__init__(message or _required_text(status, locked_until))
         self.status = status
         self.locked_until = locked_until
 
 
+def _required_text(status: ManagerStatus, locked_until: datetime | None) -> str:
+    if status is ManagerStatus.NO_PIN:
+        return NO_PIN_TEXT
+    if status is ManagerStatus.LOCKED and locked_until is not None:
+        return LOCKED_TEXT.format(until=locked_until.astimezone().strftime("%H:%M"))
+    return SIGN_IN_TEXT
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _check_detail(detail: Mapping[str, DetailValue]) -> dict[str, DetailValue]:
-    for key, value in detail.items():
-        if _SECRET_WORDS & set(_WORD_SPLIT.split(key.lower())):
-            raise ValueError(f"audit details never hold secrets; refused key {key!r}")
-        if not isinstance(value, str | int | float | bool | type(None)):
-            raise TypeError(f"audit detail {key!r} must be a plain value")
-    return dict(detail)
 
 
 class ManagerService:
@@ -405,6 +319,21 @@ class ManagerService:
         self._write(now, Role.MANAGER, action, None, {}, "ok")
         return SignInResult(SignInStatus.SIGNED_IN, tries_left=self.policy.max_tries)
 
+    def authorize(self, pin: str) -> None:
+        """Sign a manager in with `pin` for a refund or void, or raise ManagerRequiredError
+        saying why not (no PIN set, locked, wrong): nothing may be sent then."""
+        result = self.sign_in(pin)
+        if result.ok:
+            return
+        if result.status is SignInStatus.NO_PIN:
+            raise ManagerRequiredError(ManagerStatus.NO_PIN)
+        if result.status is SignInStatus.LOCKED and result.locked_until is not None:
+            raise ManagerRequiredError(ManagerStatus.LOCKED, result.locked_until)
+        left = f" ({result.tries_left} tries left)" if result.tries_left is not None else ""
+        raise ManagerRequiredError(
+            ManagerStatus.SIGNED_OUT, message=WRONG_PIN_TEXT.format(left=left)
+        )
+
     def _check(self, pin: str, encoded: str, now: datetime, *, purpose: str) -> SignInResult:
         max_tries = self.policy.max_tries
         problem = pin_format_problem(pin)
@@ -462,6 +391,13 @@ class ManagerService:
         now = self.now()
         return self._write(now, self._who(now), action, subject, detail or {}, outcome)
 
+    def record_refund(
+        self, payment_id: str, request: RefundRequest, outcome: str = "requested"
+    ) -> AuditEntry:
+        """Audit a refund or void of `payment_id`: once when it is sent ("requested"), then
+        with its outcome (the operation's final status, or "not_sent")."""
+        return self.record(request.action, payment_id, request.audit_detail(), outcome)
+
     def audit_entries(self, query: AuditQuery | None = None) -> list[AuditEntry]:
         """Entries newest first (manager only)."""
         self.require_manager()
@@ -510,7 +446,7 @@ class ManagerService:
             lane=self.lane,
             action=action.value,
             subject=subject,
-            detail=_check_detail(detail),
+            detail=check_detail(detail),
             outcome=outcome,
         )
         return self._audit.append(entry)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from pos_app.domain.payment_flow import PaymentState
 from pos_app.services.history import HistoryRow, HistoryService
 from pos_app.services.manager import AuditAction, DetailValue, ManagerService
+from pos_app.services.refunds import RefundRequest
 from pos_app.services.reports import ReportService
 from pos_app.services.settings import SettingsService
 from pos_app.ui.controls import touch_button
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # the screens load when first opened: the till starts sooner
     from pos_app.ui.audit_view import AuditLogDialog
     from pos_app.ui.history_window import HistoryWindow
     from pos_app.ui.receipt_offer import ReceiptOffer
-    from pos_app.ui.refund_dialog import RefundRequest
     from pos_app.ui.report_view import EndOfDayDialog
     from pos_app.ui.settings_dialog import SettingsDialog
 
@@ -184,22 +184,12 @@ class ManagerTools(QObject):
     # -- audit ----------------------------------------------------------------------------
 
     def _on_flow_refund_started(self, payment_id: str, request: RefundRequest) -> None:
-        self._audit(payment_id, request, "requested")
+        self.manager.record_refund(payment_id, request)
 
     def _on_flow_refund_finished(
         self, payment_id: str, request: RefundRequest, final: PaymentState
     ) -> None:
-        self._audit(payment_id, request, final.name.value)
-
-    def _audit(self, payment_id: str, request: RefundRequest, outcome: str) -> None:
-        action = AuditAction.VOID if request.mode == "void" else AuditAction.REFUND
-        detail: dict[str, str | int | None] = {
-            "amount_cents": request.amount_cents,
-            "mode": str(request.mode),
-            "terminal_id": request.terminal_id,
-            "reason": request.reason,
-        }
-        self.manager.record(action, subject=payment_id, detail=detail, outcome=outcome)
+        self.manager.record_refund(payment_id, request, final.name.value)
 
     # -- windows going away -------------------------------------------------------------
 
@@ -229,6 +219,7 @@ class ManagerTools(QObject):
 
     def close(self) -> None:
         """Close the manager's screens (the till is closing)."""
+        # The till is hidden, not destroyed, on close: its slot would run on.
         self.slot.cancel()
         screens = (self.history_window, self.audit_dialog, self.report_dialog, self.settings_dialog)
         for screen in screens:

@@ -7,9 +7,7 @@ with a `PaymentDialog`, so a refund looks and behaves like a charge.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
@@ -30,6 +28,7 @@ from PySide6.QtWidgets import (
 from pos_app.domain.money import AmountError, AmountErrorReason, Money, parse_amount
 from pos_app.domain.texts import card_text
 from pos_app.services.ports import PaymentDetails, TerminalInfo
+from pos_app.services.refunds import RefundMode, RefundRequest
 from pos_app.ui.announcer import announce
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import payment as text
@@ -49,24 +48,6 @@ QDialog#refundDialog QLineEdit { min-height: 44px; }
 QDialog#refundDialog QRadioButton { min-height: 44px; }
 QDialog#refundDialog QPushButton { min-width: 96px; padding: 0 14px; }
 """
-
-
-class RefundMode(StrEnum):
-    """How the money goes back."""
-
-    TERMINAL = "terminal"
-    CARD = "card"
-    VOID = "void"
-
-
-@dataclass(frozen=True)
-class RefundRequest:
-    """What the manager asked for; `terminal_id` only for TERMINAL."""
-
-    mode: RefundMode
-    amount_cents: int
-    terminal_id: str | None
-    reason: str | None
 
 
 def can_void(payment: PaymentDetails, now: datetime) -> bool:

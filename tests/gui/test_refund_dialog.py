@@ -10,7 +10,8 @@ from PySide6.QtGui import QStandardItemModel
 from pytestqt.qtbot import QtBot
 
 from pos_app.services.ports import PaymentDetails, Readiness, TerminalInfo
-from pos_app.ui.refund_dialog import RefundDialog, RefundMode, RefundRequest
+from pos_app.services.refunds import RefundMode, RefundRequest
+from pos_app.ui.refund_dialog import RefundDialog
 from tests.support.accessibility import announcements
 from tests.support.gui import wait_until
 

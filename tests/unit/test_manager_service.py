@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pos_app.domain.errors import NotPermittedError
 from pos_app.domain.pin import PRODUCTION_SCRYPT, PinError, PinProblem, ScryptParams
 from pos_app.services.manager import (
     AuditAction,
@@ -21,6 +22,7 @@ from pos_app.services.manager import (
     ManagerStatus,
     SignInStatus,
 )
+from pos_app.services.refunds import RefundMode, RefundRequest
 from pos_app.storage.audit import SqliteAuditLog
 from tests.support.manager import FAST_SCRYPT, T0, Clock
 
@@ -414,3 +416,68 @@ def test_the_clock_must_be_aware(store: SqliteAuditLog) -> None:
     service = ManagerService(store, store, lane="1", clock=lambda: datetime(2025, 1, 1))
     with pytest.raises(ValueError, match="aware"):
         service.status()
+
+
+# -- refunds and voids: one authorisation and one audit trail for the window and the CLI --
+
+
+def test_authorize_signs_in_or_says_why_not_in_one_sentence(
+    service: ManagerService, clock: Clock
+) -> None:
+    with pytest.raises(ManagerRequiredError) as no_pin:
+        service.authorize(PIN)
+    assert no_pin.value.status is ManagerStatus.NO_PIN
+    assert isinstance(no_pin.value, NotPermittedError)
+    assert "no manager PIN is set yet" in no_pin.value.message
+
+    assert service.set_pin(None, PIN).ok
+    service.sign_out()
+    with pytest.raises(ManagerRequiredError) as wrong:
+        service.authorize(WRONG)
+    assert wrong.value.message == "wrong manager PIN (9 tries left); nothing was sent"
+    assert not service.is_manager()
+
+    service.authorize(PIN)
+    assert service.is_manager()
+
+
+def test_authorize_names_the_time_the_lock_ends(with_pin: ManagerService) -> None:
+    for _ in range(with_pin.policy.max_tries - 1):
+        assert with_pin.sign_in(WRONG).status is SignInStatus.WRONG
+    with pytest.raises(ManagerRequiredError) as locked:
+        with_pin.authorize(WRONG)
+    until = with_pin.locked_until()
+    assert until is not None
+    assert locked.value.status is ManagerStatus.LOCKED
+    assert locked.value.message == (
+        f"manager PIN entry is locked until {until.astimezone().strftime('%H:%M')}"
+        " after too many tries"
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_", "action"),
+    [
+        (RefundRequest(RefundMode.CARD, 500, None, "duplicate"), "refund"),
+        (RefundRequest(RefundMode.TERMINAL, 725, "trm_2", None), "refund"),
+        (RefundRequest(RefundMode.VOID, 1200, None, None), "void"),
+    ],
+)
+def test_a_refund_is_audited_when_sent_and_with_its_outcome(
+    with_pin: ManagerService, store: SqliteAuditLog, request_: RefundRequest, action: str
+) -> None:
+    with_pin.authorize(PIN)
+    with_pin.record_refund("py_1", request_)
+    with_pin.record_refund("py_1", request_, "approved")
+
+    sent, done = trail(store)[-2:]
+    assert [(e.action, e.who, e.subject, e.outcome) for e in (sent, done)] == [
+        (action, "manager", "py_1", "requested"),
+        (action, "manager", "py_1", "approved"),
+    ]
+    assert json.loads(done.detail) == {
+        "amount_cents": request_.amount_cents,
+        "mode": request_.mode.value,
+        "terminal_id": request_.terminal_id,
+        "reason": request_.reason,
+    }
