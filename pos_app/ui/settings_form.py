@@ -27,34 +27,10 @@ from PySide6.QtWidgets import (
 from pos_app.services.settings import SettingsField, SettingsForm, TerminalSummary
 from pos_app.ui.controls import MIN_TOUCH, touch_button
 from pos_app.ui.settings_fields import FieldRows, label, line_edit, radio, set_text
+from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.text import settings as text
 
 __all__ = ["SettingsFormWidgets"]
-
-STYLE_SHEET = """
-QDialog#settingsDialog QGroupBox { font-weight: 600; margin-top: 14px; padding-top: 6px; }
-QDialog#settingsDialog QGroupBox::title { subcontrol-origin: margin; left: 8px; }
-QDialog#settingsDialog QGroupBox QLabel, QDialog#settingsDialog QGroupBox QRadioButton {
-    font-weight: normal;
-}
-QDialog#settingsDialog QLabel[role="hint"] {
-    background: #fdecea; color: #8c1d18; padding: 4px 6px; border-radius: 4px;
-}
-QDialog#settingsDialog QLabel[role="note"] {
-    background: #fff4e5; color: #663c00; padding: 6px; border-radius: 4px;
-}
-QDialog#settingsDialog QLabel[role="help"] { color: #555555; }
-QDialog#settingsDialog QLabel#connectionStatusLabel { padding: 6px; border-radius: 4px; }
-QDialog#settingsDialog QLabel#connectionStatusLabel[outcome="ok"] {
-    background: #e7f4e8; color: #1e4620;
-}
-QDialog#settingsDialog QLabel#connectionStatusLabel[outcome="failed"] {
-    background: #fdecea; color: #8c1d18;
-}
-QDialog#settingsDialog QPushButton, QDialog#settingsDialog QComboBox,
-QDialog#settingsDialog QLineEdit, QDialog#settingsDialog QRadioButton { min-height: 44px; }
-QDialog#settingsDialog QPushButton { min-width: 96px; padding: 0 14px; }
-"""
 
 
 class SettingsFormWidgets(QDialog):
@@ -65,7 +41,7 @@ class SettingsFormWidgets(QDialog):
         self.setObjectName("settingsDialog")
         self.setWindowTitle(text.TITLE)
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(style_sheet("settings_dialog"))
         self._rows = FieldRows(self)
         self._locked: set[QWidget] = set()
         self._build()
@@ -302,9 +278,7 @@ class SettingsFormWidgets(QDialog):
 
     def _show_status(self, message: str, outcome: str) -> None:
         label = self.status_label
-        label.setProperty("outcome", outcome)
-        label.style().unpolish(label)
-        label.style().polish(label)
+        set_style_state(label, "outcome", outcome)
         set_text(label, message)
         label.setAccessibleName(text.STATUS_NAME)
         label.setAccessibleDescription(message)
