@@ -30,6 +30,7 @@ from pos_app.services.settings import (
     SaveResult,
     SettingsService,
 )
+from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.settings_dialog import SettingsDialog
 from pos_app.ui.text import settings as settings_text
 from tests.support.gui import wait_until
@@ -337,6 +338,6 @@ async def test_every_control_is_named_and_big_enough_to_touch(
     assert len(controls) >= 15
     for control in controls:
         assert control.accessibleName(), control.objectName()
-        assert control.height() >= 44, control.objectName()
+        assert control.height() >= MIN_TOUCH, control.objectName()
     dialog.reject()
     assert await ask is None
