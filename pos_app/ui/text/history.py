@@ -46,12 +46,10 @@ STATUS_LABEL: Final = "S&tatus"
 STATUS_ALL: Final = "Any status"
 KIND_LABEL: Final = "&Kind"
 KIND_ALL: Final = "Sales, refunds and voids"
-STATUS_CHOICES: Final = (
-    ("approved", "Approved"),
-    ("declined", "Declined"),
-    ("cancelled", "Cancelled"),
-    ("timed_out", "Timed out"),
-    ("unresolved", "Unresolved"),
+#: The statuses the filter offers, in the words the table shows them in.
+STATUS_CHOICES: Final = tuple(
+    (status, STATUSES[status])
+    for status in ("approved", "declined", "cancelled", "timed_out", "unresolved")
 )
 KIND_CHOICES: Final = (("charge", "Sales"), ("refund", "Refunds"), ("void", "Voids"))
 
