@@ -223,6 +223,8 @@ class Reconciliation:
     def run(
         self, mine: Sequence[JournaledOperation], in_window: Sequence[JustifiPayment]
     ) -> list[Difference]:
+        """The differences for the report's operations (`mine`) and JustiFi's payments made
+        in the window (`in_window`)."""
         for op in mine:
             if op.kind is PaymentKind.CHARGE:
                 self.charge(op)
@@ -239,6 +241,7 @@ class Reconciliation:
         return self.found
 
     def charge(self, op: JournaledOperation) -> None:
+        """A sale: JustiFi must have it, for the same amount, unless nothing was charged."""
         payment = self.payment_of(op)
         if op.status == APPROVED:
             if payment is None:
@@ -265,6 +268,7 @@ class Reconciliation:
             )
 
     def refund_or_void(self, op: JournaledOperation) -> None:
+        """An approved refund or void: JustiFi must have its payment, settled to match."""
         payment = self.by_id.get(op.payment_id or "")
         if payment is None:
             self.add(DifferenceKind.MISSING_AT_JUSTIFI, op=op, amount=op.amount_cents)
@@ -295,6 +299,7 @@ class Reconciliation:
             )
 
     def status_differs(self, payment: JustifiPayment, op: JournaledOperation, said: str) -> None:
+        """The journal said `said` of the payment; JustiFi says otherwise."""
         self.add(
             DifferenceKind.STATUS_MISMATCH,
             op=op,
@@ -314,6 +319,7 @@ class Reconciliation:
         journal: str | None = None,
         justifi: str | None = None,
     ) -> None:
+        """Note one difference."""
         payment_id = payment.id if payment is not None else (op.payment_id if op else None)
         self.found.append(
             Difference(
