@@ -7,7 +7,6 @@ dialog owns, so choosing another day while one loads simply replaces it.
 
 from __future__ import annotations
 
-import html
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
@@ -15,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent, QTextDocument
+from PySide6.QtGui import QBrush, QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,10 +34,15 @@ from PySide6.QtWidgets import (
 )
 
 from pos_app.domain.errors import UserFacingError
-from pos_app.domain.money import Money
 from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, Totals, report_csv
 from pos_app.ui.controls import touch_button
-from pos_app.ui.printing import monospace_font, print_with_dialog, write_pdf
+from pos_app.ui.printing import print_with_dialog, write_pdf
+from pos_app.ui.report_document import (
+    DIFFERENCE_FOREGROUND,
+    report_document,
+    status_sentence,
+    summary_cells,
+)
 from pos_app.ui.save_dialog import PathChooser, choose_save_path
 from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.tasks import TaskSlot
@@ -51,7 +55,6 @@ ReportLoader = Callable[[date, str | None], Awaitable[DayReport]]
 
 DIFFERENCE_BACKGROUND = "#fdecea"
 SUBTOTAL_BACKGROUND = "#f3f4f6"
-DIFFERENCE_FOREGROUND = "#8c1d18"
 
 
 class EndOfDayDialog(QDialog):
@@ -255,19 +258,11 @@ class EndOfDayDialog(QDialog):
         return [str(combo.itemData(i)) for i in range(1, combo.count())]
 
     def _show_status(self, report: DayReport) -> None:
-        justifi = report.justifi_payments
-        amount = Money(justifi.cents, report.currency).format()
         if not report.justifi_checked:
-            self._set_status(text.NOT_CHECKED, "unchecked")
-        elif report.differences:
-            self._set_status(
-                text.NOT_RECONCILED.format(
-                    count=justifi.count, amount=amount, differences=len(report.differences)
-                ),
-                "differences",
-            )
+            state = "unchecked"
         else:
-            self._set_status(text.RECONCILED.format(count=justifi.count, amount=amount), "ok")
+            state = "differences" if report.differences else "ok"
+        self._set_status(status_sentence(report), state)  # the printed page says the same
         self.counts_label.setText(
             text.EXTRA_COUNTS.format(
                 declined=report.total.declined, unsettled=report.total.unsettled
@@ -291,7 +286,7 @@ class EndOfDayDialog(QDialog):
         table = self.summary_table
         table.setRowCount(len(rows))
         for row, (lane, brand, totals, bold) in enumerate(rows):
-            cells = _summary_cells(lane, brand, totals, report.currency)
+            cells = summary_cells(lane, brand, totals, report.currency)
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 if column >= 2:
@@ -404,85 +399,3 @@ class EndOfDayDialog(QDialog):
 
     def _on_csv_button_clicked(self) -> None:
         self.work.start_if_idle(self.save_csv())
-
-
-def _summary_cells(lane: str, brand: str, totals: Totals, currency: str) -> list[str]:
-    def money(cents: int) -> str:
-        return Money(cents, currency).format()
-
-    return [
-        lane,
-        brand,
-        str(totals.sales.count),
-        money(totals.sales.cents),
-        str(totals.refunds.count),
-        money(totals.refunds.cents),
-        str(totals.voids.count),
-        money(totals.voids.cents),
-        money(totals.net_cents),
-    ]
-
-
-def report_document(report: DayReport) -> QTextDocument:
-    """The report as a printable document: title, summary table, differences."""
-    lanes = ", ".join(report.lane_filter) if report.lane_filter else text.ALL_LANES_ITEM
-    title = text.REPORT_PRINT_TITLE.format(day=report.day.isoformat())
-    parts = [
-        f"<h2>{html.escape(title)}</h2>",
-        f"<p>{html.escape(text.REPORT_PRINT_LANES.format(lanes=lanes))}</p>",
-        f"<p>{html.escape(_status_sentence(report))}</p>",
-        "<table border='1' cellspacing='0' cellpadding='3'><tr>",
-        *(f"<th>{html.escape(name)}</th>" for name in text.SUMMARY_COLUMNS),
-        "</tr>",
-    ]
-    summaries: list[LaneSummary] = [*report.lanes]
-    if len(report.lanes) != 1:
-        summaries.append(report.total)
-    for summary in summaries:
-        lane = ALL_LANES if summary is report.total else summary.lane
-        rows = [(text.ALL_BRANDS_ITEM, summary.totals, True)]
-        rows += [(brand.brand, brand.totals, False) for brand in summary.brands]
-        for brand_name, totals, bold in rows:
-            cells = _summary_cells(lane, brand_name, totals, report.currency)
-            tag = "b" if bold else "span"
-            parts.append(
-                "<tr>"
-                + "".join(
-                    f"<td align='{'right' if i >= 2 else 'left'}'><{tag}>"
-                    f"{html.escape(cell)}</{tag}></td>"
-                    for i, cell in enumerate(cells)
-                )
-                + "</tr>"
-            )
-    parts.append("</table>")
-    parts.append(
-        f"<h3>{html.escape(text.DIFFERENCES_CAPTION.format(count=len(report.differences)))}</h3>"
-    )
-    if report.differences:
-        parts.append("<ul>")
-        for difference in report.differences:
-            line = text.DIFFERENCE_ITEM.format(
-                title=difference.title, description=difference.description
-            )
-            parts.append(f"<li style='color:{DIFFERENCE_FOREGROUND}'>{html.escape(line)}</li>")
-        parts.append("</ul>")
-    elif report.justifi_checked:
-        parts.append(f"<p>{html.escape(text.NO_DIFFERENCES)}</p>")
-    document = QTextDocument()
-    document.setDefaultFont(monospace_font(9))
-    document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
-    document.setHtml("".join(parts))
-    return document
-
-
-def _status_sentence(report: DayReport) -> str:
-    amount = Money(report.justifi_payments.cents, report.currency).format()
-    if not report.justifi_checked:
-        return text.NOT_CHECKED
-    if report.differences:
-        return text.NOT_RECONCILED.format(
-            count=report.justifi_payments.count,
-            amount=amount,
-            differences=len(report.differences),
-        )
-    return text.RECONCILED.format(count=report.justifi_payments.count, amount=amount)

@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 
 from pos_app.services.manager import AuditAction, ManagerService
 from pos_app.storage.audit import SqliteAuditLog
-from pos_app.ui.audit_view import AuditColumn, AuditLogDialog, PathChooser, when_text
+from pos_app.ui.audit_model import AuditColumn, when_text
+from pos_app.ui.audit_view import AuditLogDialog, PathChooser
 from tests.support.gui import wait_until
 from tests.support.manager import FAST_SCRYPT, Clock
 

@@ -1,0 +1,105 @@
+"""The end-of-day report on paper: the page printed or saved as PDF, and the summary rows.
+
+The dialog (`ui.report_view`) shows the same rows in its table; the colour of a
+difference is the same on screen and on paper.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtGui import QTextDocument
+
+from pos_app.domain.money import Money
+from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, Totals
+from pos_app.ui.printing import monospace_font
+from pos_app.ui.text import receipts as text
+
+__all__ = ["DIFFERENCE_FOREGROUND", "report_document", "status_sentence", "summary_cells"]
+
+DIFFERENCE_FOREGROUND = "#8c1d18"
+
+
+def summary_cells(lane: str, brand: str, totals: Totals, currency: str) -> list[str]:
+    """One row of the summary table (the dialog's and the page's), in SUMMARY_COLUMNS order."""
+
+    def money(cents: int) -> str:
+        return Money(cents, currency).format()
+
+    return [
+        lane,
+        brand,
+        str(totals.sales.count),
+        money(totals.sales.cents),
+        str(totals.refunds.count),
+        money(totals.refunds.cents),
+        str(totals.voids.count),
+        money(totals.voids.cents),
+        money(totals.net_cents),
+    ]
+
+
+def report_document(report: DayReport) -> QTextDocument:
+    """The report as a printable document: title, summary table, differences."""
+    lanes = ", ".join(report.lane_filter) if report.lane_filter else text.ALL_LANES_ITEM
+    title = text.REPORT_PRINT_TITLE.format(day=report.day.isoformat())
+    parts = [
+        f"<h2>{html.escape(title)}</h2>",
+        f"<p>{html.escape(text.REPORT_PRINT_LANES.format(lanes=lanes))}</p>",
+        f"<p>{html.escape(status_sentence(report))}</p>",
+        "<table border='1' cellspacing='0' cellpadding='3'><tr>",
+        *(f"<th>{html.escape(name)}</th>" for name in text.SUMMARY_COLUMNS),
+        "</tr>",
+    ]
+    summaries: list[LaneSummary] = [*report.lanes]
+    if len(report.lanes) != 1:
+        summaries.append(report.total)
+    for summary in summaries:
+        lane = ALL_LANES if summary is report.total else summary.lane
+        rows = [(text.ALL_BRANDS_ITEM, summary.totals, True)]
+        rows += [(brand.brand, brand.totals, False) for brand in summary.brands]
+        for brand_name, totals, bold in rows:
+            cells = summary_cells(lane, brand_name, totals, report.currency)
+            tag = "b" if bold else "span"
+            parts.append(
+                "<tr>"
+                + "".join(
+                    f"<td align='{'right' if i >= 2 else 'left'}'><{tag}>"
+                    f"{html.escape(cell)}</{tag}></td>"
+                    for i, cell in enumerate(cells)
+                )
+                + "</tr>"
+            )
+    parts.append("</table>")
+    parts.append(
+        f"<h3>{html.escape(text.DIFFERENCES_CAPTION.format(count=len(report.differences)))}</h3>"
+    )
+    if report.differences:
+        parts.append("<ul>")
+        for difference in report.differences:
+            line = text.DIFFERENCE_ITEM.format(
+                title=difference.title, description=difference.description
+            )
+            parts.append(f"<li style='color:{DIFFERENCE_FOREGROUND}'>{html.escape(line)}</li>")
+        parts.append("</ul>")
+    elif report.justifi_checked:
+        parts.append(f"<p>{html.escape(text.NO_DIFFERENCES)}</p>")
+    document = QTextDocument()
+    document.setDefaultFont(monospace_font(9))
+    document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
+    document.setHtml("".join(parts))
+    return document
+
+
+def status_sentence(report: DayReport) -> str:
+    """Whether the day matches JustiFi, in one sentence."""
+    amount = Money(report.justifi_payments.cents, report.currency).format()
+    if not report.justifi_checked:
+        return text.NOT_CHECKED
+    if report.differences:
+        return text.NOT_RECONCILED.format(
+            count=report.justifi_payments.count,
+            amount=amount,
+            differences=len(report.differences),
+        )
+    return text.RECONCILED.format(count=report.justifi_payments.count, amount=amount)
