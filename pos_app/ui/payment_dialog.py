@@ -223,9 +223,11 @@ class PaymentDialog(QDialog):
         return PaymentAction.KEEP_OPEN  # unresolved, or a run that broke: not settled
 
     def done(self, result: int) -> None:
-        """Close for good (its task slots stop with it): the clock stops too."""
+        """Close (its task slots stop with it): the clock stops, and the view wears the
+        plain look again now, so the next payment opens without a re-polish."""
         self.view.stop_clock()
         super().done(result)
+        self.view.plain()
 
     # -- outcome --------------------------------------------------------------------------
 

@@ -12,15 +12,12 @@ import time
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -31,52 +28,27 @@ from pos_app.domain.texts import status_line
 from pos_app.services.ports import TerminalInfo
 from pos_app.ui.announcer import announce
 from pos_app.ui.controls import MIN_TOUCH
+from pos_app.ui.retry_terminal import RetryTerminalChoice
+from pos_app.ui.style import style_sheet
 from pos_app.ui.text import payment as text
 
-__all__ = ["RETRYABLE", "STYLE_SHEET", "PaymentView", "format_elapsed"]
-
-# Explicit foreground and background pairs stay readable on light and dark palettes.
-STYLE_SHEET = """
-QWidget#paymentView QLabel#paymentAmountLabel { font-size: 30pt; font-weight: 600; }
-QWidget#paymentView QLabel#paymentStatusLabel { font-size: 15pt; }
-QWidget#paymentView QLabel#paymentNoteLabel { font-style: italic; }
-QWidget#paymentView QPushButton { min-height: 44px; min-width: 96px; padding: 0 14px; }
-QWidget#paymentView QComboBox { min-height: 44px; }
-QWidget#paymentView QFrame#paymentStatusFrame {
-    border: 2px solid palette(mid); border-radius: 8px;
-}
-QWidget#paymentView[state="retrying"] QFrame#paymentStatusFrame,
-QWidget#paymentView[state="cancel_requested"] QFrame#paymentStatusFrame {
-    border-color: #c77c00;
-}
-QWidget#paymentView[state="approved"] QFrame#paymentStatusFrame {
-    background: #1b6e2a; border-color: #124d1d;
-}
-QWidget#paymentView[state="declined"] QFrame#paymentStatusFrame {
-    background: #a8321e; border-color: #7a2314;
-}
-QWidget#paymentView[state="unresolved"] QFrame#paymentStatusFrame {
-    background: #f2b233; border-color: #b57a00;
-}
-QWidget#paymentView[state="cancelled"] QFrame#paymentStatusFrame,
-QWidget#paymentView[state="timed_out"] QFrame#paymentStatusFrame {
-    background: #55595f; border-color: #3a3d41;
-}
-QWidget#paymentView[state="approved"] QFrame#paymentStatusFrame QLabel,
-QWidget#paymentView[state="declined"] QFrame#paymentStatusFrame QLabel,
-QWidget#paymentView[state="cancelled"] QFrame#paymentStatusFrame QLabel,
-QWidget#paymentView[state="timed_out"] QFrame#paymentStatusFrame QLabel {
-    color: #ffffff;
-}
-QWidget#paymentView[state="unresolved"] QFrame#paymentStatusFrame QLabel { color: #1a1a1a; }
-QWidget#paymentView[followed="lost"] QFrame#paymentStatusFrame { border-color: #b57a00; }
-QWidget#paymentView[followed="lost"] QLabel#paymentNoteLabel {
-    font-style: normal; font-weight: 600;
-}
-"""
+__all__ = ["RETRYABLE", "TONES", "PaymentView", "format_elapsed"]
 
 # Outcomes after which the same sale can be tried again (nothing was charged).
 RETRYABLE = frozenset({StateName.DECLINED, StateName.CANCELLED, StateName.TIMED_OUT})
+
+# The colours a state wears (the `tone` style property). States without one share the
+# plain look, so a new payment opening on `preparing` needs no re-polish: that is the
+# slowest part of showing the dialog, and it stays off the Charge press.
+TONES = {
+    StateName.RETRYING: "waiting",
+    StateName.CANCEL_REQUESTED: "waiting",
+    StateName.APPROVED: "approved",
+    StateName.DECLINED: "declined",
+    StateName.UNRESOLVED: "unresolved",
+    StateName.CANCELLED: "ended",
+    StateName.TIMED_OUT: "ended",
+}
 
 
 def format_elapsed(seconds: float) -> str:
@@ -108,13 +80,13 @@ class PaymentView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("paymentView")
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(style_sheet("payment_view"))
         self.setProperty("state", "")
+        self.setProperty("tone", "")
         self.setProperty("followed", "")
         self._monotonic = monotonic
         self._started_at = monotonic()
         self._announced = ""
-        self._terminals: dict[str, TerminalInfo] = {}
         self._build()
         self._spinner_timer = QTimer(self)
         self._spinner_timer.setSingleShot(True)
@@ -168,7 +140,10 @@ class PaymentView(QWidget):
         self.note_label.hide()
         layout.addWidget(self.note_label)
 
-        layout.addLayout(self._build_retry_row())
+        self.retry = RetryTerminalChoice(self)
+        self.retry_terminal_caption = self.retry.caption
+        self.retry_terminal_combo = self.retry.combo
+        layout.addLayout(self.retry.row)
         layout.addLayout(self._build_buttons())
 
     def _build_info_row(self) -> QHBoxLayout:
@@ -184,22 +159,6 @@ class PaymentView(QWidget):
         elapsed_caption.setBuddy(self.elapsed_label)
         info.addWidget(self.elapsed_label)
         return info
-
-    def _build_retry_row(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.retry_terminal_caption = QLabel(text.RETRY_TERMINAL_LABEL, self)
-        self.retry_terminal_combo = QComboBox(self)
-        self.retry_terminal_combo.setObjectName("retryTerminalCombo")
-        self.retry_terminal_combo.setAccessibleName(text.RETRY_TERMINAL_LABEL)
-        self.retry_terminal_combo.setMinimumHeight(MIN_TOUCH)
-        self.retry_terminal_combo.setSizePolicy(
-            QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed
-        )
-        self.retry_terminal_caption.setBuddy(self.retry_terminal_combo)
-        row.addWidget(self.retry_terminal_caption)
-        row.addWidget(self.retry_terminal_combo, 1)
-        self.show_retry_picker(False)
-        return row
 
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -251,7 +210,8 @@ class PaymentView(QWidget):
             # Browsing the dialog later reads the line itself, not "Payment status".
             self.status_label.setAccessibleName(line)
             self.status_label.setAccessibleDescription(text.PAYMENT_TITLES.get(state.kind, ""))
-        self._set_state_property(state.name.value)
+        self.setProperty("state", state.name.value)
+        self._set_style_property("tone", TONES.get(state.name, ""))
         if is_final(state):
             self.stop_clock()
             self.cancel_button.hide()
@@ -277,15 +237,19 @@ class PaymentView(QWidget):
         """Mark the state on screen as the last one heard from a run that broke."""
         self._set_style_property("followed", "lost" if lost else "")
 
-    def _set_state_property(self, name: str) -> None:
-        self._set_style_property("state", name)
+    def plain(self) -> None:
+        """Wear the plain look again (the dialog closed: the next payment opens plain)."""
+        self._set_style_property("tone", "")
+        self.show_lost(False)
 
     def _set_style_property(self, name: str, value: str) -> None:
         if self.property(name) == value:
             return
         self.setProperty(name, value)
-        # Re-polish so `QWidget#paymentView[name="..."]` rules apply to the new value.
-        for widget in (self, self.status_frame, self.status_label, self.note_label):
+        # Re-polish so `QWidget#paymentView[name="..."]` rules apply to the new value:
+        # only the widgets those rules style.
+        styled = self.note_label if name == "followed" else self.status_label
+        for widget in (self.status_frame, styled):
             widget.style().unpolish(widget)
             widget.style().polish(widget)
             widget.update()
@@ -398,37 +362,18 @@ class PaymentView(QWidget):
             default.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_terminals(self, terminals: Sequence[TerminalInfo], current_id: str | None) -> None:
-        """Fill the retry terminal picker; only ready terminals can be chosen."""
-        self._terminals = {t.id: t for t in terminals}
-        combo = self.retry_terminal_combo
-        combo.blockSignals(True)
-        combo.clear()
-        model = combo.model()
-        selected = -1
-        for index, terminal in enumerate(terminals):
-            template = text.TERMINAL_READINESS.get(terminal.readiness.value, "{name}")
-            combo.addItem(template.format(name=terminal.name), terminal.id)
-            if isinstance(model, QStandardItemModel):
-                item = model.item(index)
-                if item is not None:
-                    item.setEnabled(terminal.is_ready)
-            if terminal.is_ready and (selected < 0 or terminal.id == current_id):
-                selected = index
-        combo.setCurrentIndex(selected)
-        combo.blockSignals(False)
+        """The retry terminal picker's choices; only ready terminals can be chosen."""
+        self.retry.set_terminals(terminals, current_id)
 
     @property
     def has_terminals(self) -> bool:
         """Whether the retry picker has terminals to offer."""
-        return bool(self._terminals)
+        return self.retry.has_terminals
 
     def show_retry_picker(self, visible: bool) -> None:
         """Show or hide the retry terminal picker and its caption."""
-        self.retry_terminal_caption.setVisible(visible)
-        self.retry_terminal_combo.setVisible(visible)
+        self.retry.show(visible)
 
     def chosen_terminal(self) -> str | None:
         """The ready terminal picked for a retry, if any."""
-        data = self.retry_terminal_combo.currentData()
-        terminal = self._terminals.get(data) if isinstance(data, str) else None
-        return terminal.id if terminal is not None and terminal.is_ready else None
+        return self.retry.chosen()

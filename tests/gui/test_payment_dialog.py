@@ -680,10 +680,12 @@ async def test_a_reused_dialog_opens_on_the_new_run_with_nothing_left_from_the_l
     dialog.set_terminals([TerminalInfo("trm_1", TERMINAL, Readiness.CONNECTED)], "trm_1")
     declined = states_after(*TO_TERMINAL, Declined("insufficient_funds"))
     await dialog.follow(ScriptedRun(declined), asyncio.Event(), TERMINAL)
+    assert view.property("tone") == "declined"  # the red frame
     view.show_note(text.CHECK_FAILED)
     view.back_button.click()
     assert await dialog.choice() == PaymentChoice(PaymentAction.BACK)
     assert not dialog.isVisible()
+    assert view.property("tone") == ""  # plain again before the next Charge press
 
     spy = ShowSpy(dialog)
     run = HeldRun(states_after(*TO_TERMINAL, Approved("py_2", "Visa", "4242")))
