@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Final, Protocol
 
+from pos_app.domain.errors import UnavailableError
+
 __all__ = [
     "INSTALL_COMMAND",
     "EscposPrinter",
@@ -42,8 +44,11 @@ TARGET_KINDS: Final = ("network", "usb", "serial", "file")
 DEFAULT_PORT: Final = 9100
 
 
-class PrinterError(Exception):
-    """The receipt did not reach the printer (not installed, not found, no answer)."""
+class PrinterError(UnavailableError):
+    """The receipt did not reach the printer (not installed, not found, no answer).
+
+    Its message is for the person setting the printer up; the receipt preview
+    shows the cashier its own short sentence and logs this one."""
 
 
 class ThermalPrinter(Protocol):
@@ -68,7 +73,7 @@ def _module(name: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        raise PrinterError(f"python-escpos is not installed: {INSTALL_COMMAND}") from exc
+        raise PrinterError(f"The receipt printer needs python-escpos: {INSTALL_COMMAND}") from exc
 
 
 @dataclass(frozen=True)
@@ -180,7 +185,7 @@ class EscposPrinter:
             raise
         except (OSError, TimeoutError) as exc:
             log.warning("printer %s failed: %s", self.target.describe(), exc)
-            raise PrinterError(f"the printer at {self.target.describe()} did not answer") from exc
+            raise PrinterError(f"The printer at {self.target.describe()} did not answer.") from exc
 
     async def _send_network(self, data: bytes) -> None:
         async with asyncio.timeout(self.timeout):
@@ -200,7 +205,7 @@ class EscposPrinter:
         except Exception as exc:
             # python-escpos raises its own errors (and pyusb's); all mean "not printed".
             log.warning("printer %s failed: %s", self.target.describe(), exc)
-            raise PrinterError(f"the printer at {self.target.describe()} did not answer") from exc
+            raise PrinterError(f"The printer at {self.target.describe()} did not answer.") from exc
         finally:
             try:
                 device.close()
