@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from pos_app.services.manager import AuditAction, AuditCheck, ManagerRequiredError, ManagerService
 from pos_app.ui.audit_model import PAGE_SIZE, AuditColumn, AuditTableModel
 from pos_app.ui.controls import MIN_TOUCH
-from pos_app.ui.pin_dialog import ManagerScreen
+from pos_app.ui.manager_screen import ManagerScreen
 from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import manager as text

@@ -42,7 +42,7 @@ from pos_app.services.ports import (
 from pos_app.ui.controls import MIN_TOUCH, touch_button
 from pos_app.ui.history_details import details_html
 from pos_app.ui.history_model import HistoryColumn, HistoryModel
-from pos_app.ui.pin_dialog import ManagerScreen
+from pos_app.ui.manager_screen import ManagerScreen
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import history as text
 

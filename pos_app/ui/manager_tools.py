@@ -113,7 +113,7 @@ class ManagerTools(QObject):
         if self.reports is None or not await self._ensure_manager():
             return
         if self.report_dialog is None:
-            from pos_app.ui.pin_dialog import ManagerGuard
+            from pos_app.ui.manager_screen import ManagerGuard
             from pos_app.ui.report_view import EndOfDayDialog
 
             lanes = [self.lane] if self.lane else []
@@ -137,7 +137,7 @@ class ManagerTools(QObject):
     async def open_settings(self) -> None:
         if self.settings is None or not await self._ensure_manager():
             return
-        from pos_app.ui.pin_dialog import ManagerGuard
+        from pos_app.ui.manager_screen import ManagerGuard
         from pos_app.ui.settings_dialog import SettingsDialog
 
         dialog = self.settings_dialog = SettingsDialog(self.settings, self.window)

@@ -1,4 +1,4 @@
-"""The manager PIN dialog, and the base of screens only a manager may use.
+"""The manager PIN dialog, and `ensure_manager`, which asks for the PIN when needed.
 
 `PinDialog` asks for the PIN (or sets the first one, or changes it) with a
 masked field and an on-screen keypad, and calls `ManagerService` itself: it
@@ -6,8 +6,7 @@ stays open on a wrong PIN ("Wrong PIN, 7 tries left") and closes accepted
 once a manager is signed in. It never runs a nested event loop: `ask()`
 opens it and awaits `finished`.
 
-`ManagerScreen` signs the manager out after 15 idle minutes and asks for the
-PIN again over the screen; cancelling that closes the screen.
+Screens only a manager may use are in `ui.manager_screen`.
 """
 
 from __future__ import annotations
@@ -16,10 +15,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtCore import QRegularExpression, Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QGridLayout,
     QHBoxLayout,
@@ -40,22 +38,14 @@ from pos_app.services.manager import (
 )
 from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.style import style_sheet
-from pos_app.ui.tasks import TaskSlot, accepted, finished_result
+from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import manager as text
 
-__all__ = ["ManagerScreen", "PinDialog", "PinMode", "ensure_manager"]
+__all__ = ["PinDialog", "PinMode", "ensure_manager"]
 
 _KEY_SIZE: Final = (76, 60)
 _KEY_ROWS: Final = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"))
 _ENTER_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
-_ACTIVITY: Final = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.Wheel,
-        QEvent.Type.TouchBegin,
-    }
-)
 
 
 class PinMode(StrEnum):
@@ -410,99 +400,3 @@ async def ensure_manager(
         return await dialog.ask()
     finally:
         dialog.deleteLater()
-
-
-class ManagerGuard(QObject):
-    """Keeps a manager screen for managers: 15 idle minutes sign the manager out.
-
-    Attach it to any dialog a manager opens. Key presses, clicks, wheel and
-    touch inside the dialog count as activity. Every `idle_check_ms` while the
-    dialog shows, the guard asks the service whether the manager is still
-    signed in; when not, it emits `session_expired` and asks for the PIN over
-    the dialog: `reauthenticated` follows a good PIN, and cancelling closes the
-    dialog (rejected).
-    """
-
-    session_expired = Signal()
-    reauthenticated = Signal()
-
-    def __init__(
-        self, service: ManagerService, screen: QDialog, *, idle_check_ms: int = 1000
-    ) -> None:
-        super().__init__(screen)
-        self.service = service
-        self.screen = screen
-        self.reauth_dialog: PinDialog | None = None
-        self._reauth = TaskSlot(self, "manager re-auth")
-        self._idle_timer = QTimer(self)
-        self._idle_timer.setInterval(idle_check_ms)
-        self._idle_timer.timeout.connect(self._on_idle_timer_timeout)
-        screen.installEventFilter(self)  # its Show starts the watch
-        screen.finished.connect(self._on_screen_finished)
-        if screen.isVisible():
-            self._watch()
-
-    def _watch(self) -> None:
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
-        self._idle_timer.start()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The screen showing starts the watch; activity inside it keeps the manager in."""
-        if watched is self.screen and event.type() == QEvent.Type.Show:
-            self._watch()
-        elif (
-            event.type() in _ACTIVITY
-            and self.reauth_dialog is None
-            and isinstance(watched, QWidget)
-            and (watched is self.screen or self.screen.isAncestorOf(watched))
-        ):
-            self.service.touch()
-        return False
-
-    def _on_idle_timer_timeout(self) -> None:
-        if self.reauth_dialog is None and not self.service.is_manager():
-            self.session_expired.emit()
-            self.reauth_dialog = PinDialog(self.service, self.screen, prompt=text.PROMPT_REAUTH)
-            self._reauth.start(self._reauthenticate(self.reauth_dialog))
-
-    async def _reauthenticate(self, dialog: PinDialog) -> None:
-        try:
-            signed_in = await dialog.ask()
-        finally:
-            self.reauth_dialog = None
-            dialog.deleteLater()
-        if signed_in:
-            self.reauthenticated.emit()
-        elif self.screen.isVisible():
-            self.screen.reject()
-
-    def _on_screen_finished(self, _result: int) -> None:
-        self._idle_timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
-        if self.reauth_dialog is not None:
-            self.reauth_dialog.reject()
-
-
-class ManagerScreen(QDialog):
-    """A dialog only a manager may use, watched by a `ManagerGuard`."""
-
-    session_expired = Signal()
-    reauthenticated = Signal()
-
-    def __init__(
-        self, service: ManagerService, parent: QWidget | None = None, *, idle_check_ms: int = 1000
-    ) -> None:
-        super().__init__(parent)
-        self.service = service
-        self.guard = ManagerGuard(service, self, idle_check_ms=idle_check_ms)
-        self.guard.session_expired.connect(self.session_expired)
-        self.guard.reauthenticated.connect(self.reauthenticated)
-
-    @property
-    def reauth_dialog(self) -> PinDialog | None:
-        """The PIN dialog asking again, while it is open."""
-        return self.guard.reauth_dialog

@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from pos_app.services.manager import ManagerService, ManagerStatus
 from pos_app.storage.audit import SqliteAuditLog
-from pos_app.ui.pin_dialog import ManagerScreen, PinDialog, PinMode, ensure_manager
+from pos_app.ui.manager_screen import ManagerScreen
+from pos_app.ui.pin_dialog import PinDialog, PinMode, ensure_manager
 from tests.support.gui import wait_until
 from tests.support.manager import FAST_SCRYPT, T0, Clock
 
