@@ -81,6 +81,8 @@ def run_app(argv: Sequence[str] = ()) -> int:
     QApplication.setQuitOnLastWindowClosed(False)
     window = first_window(read_first_look())
     window.show()
+    window.repaint()
+    window.take_keys()
     exit_when_shown(window)
     if not window.isVisible():
         return 0  # the start-up benchmark's hook closed it
@@ -103,7 +105,8 @@ def run_app(argv: Sequence[str] = ()) -> int:
 
 
 def first_window(look: FirstLook) -> MainWindow:
-    """The till's window without its engine: it takes a sale at once."""
+    """The till's window without its engine: once shown, `take_keys()` and it takes a
+    sale (the keypad and quick items take clicks at once)."""
     from pos_app.ui.main_window import MainWindow
 
     return MainWindow(
@@ -113,6 +116,7 @@ def first_window(look: FirstLook) -> MainWindow:
         tax_rate_bps=look.tax_rate_bps,
         max_amount_cents=look.max_amount_cents,
         log_path=log_dir() / "pos-app.log",
+        take_keys=False,  # after the first paint: app-wide filters see all its events
     )
 
 

@@ -20,17 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QPushButton,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -38,12 +35,12 @@ from PySide6.QtWidgets import (
 from pos_app.domain.cart import Catalog, CatalogItem
 from pos_app.domain.money import Money
 from pos_app.ui.amount_entry import AmountEntry
-from pos_app.ui.announcer import announce
 from pos_app.ui.cart_model import CartModel
 from pos_app.ui.cart_panel import CartPanel
 from pos_app.ui.controls import touch_button
 from pos_app.ui.quick_items import QuickItems
 from pos_app.ui.scanner import BarcodeScanner
+from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.text import window as text
 
 if TYPE_CHECKING:
@@ -60,26 +57,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("pos_app.ui.main_window")
 
 MINIMUM_CENTS = 51
-# Green only when it can be pressed; disabled it keeps the platform's look (light or dark).
-CHARGE_STYLE = (
-    "#chargeButton:enabled{background:#15803d;color:white;border:1px solid #166534;"
-    "border-radius:8px;}"
-    "#chargeButton:enabled:hover{background:#166534;}"
-    "#chargeButton:enabled:pressed{background:#14532d;}"
-    "#chargeButton:focus{border:3px solid #1d4ed8;}"
-)
-BADGE_STYLE = {
-    text.BADGE_DEMO: "background:#6d28d9;color:white;",
-    text.BADGE_TEST: "background:#b45309;color:white;",
-    text.BADGE_LIVE: "background:#15803d;color:white;",
-}
+STYLE = "main_window"  # resources/styles/main_window.qss: Charge, the badge, the banner
 
 
 class MainWindow(QMainWindow):
     """Cart, amount keypad, terminal picker and Charge, for one lane.
 
     Built with a `service`, the window is complete; built without one, it takes
-    a sale at once and `attach_engine` adds the terminals and Charge later."""
+    a sale at once and `attach_engine` adds the terminals and Charge later. With
+    `take_keys=False` typing anywhere reaches the amount only after `take_keys()`."""
 
     closed = Signal()
     # Set by attach_engine (the constructor calls it when given a service).
@@ -104,6 +90,7 @@ class MainWindow(QMainWindow):
         log_path: Path | None = None,
         terminal_refresh_ms: int | None = None,
         spinner_delay_ms: int = 600,
+        take_keys: bool = True,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -142,8 +129,11 @@ class MainWindow(QMainWindow):
 
         self._lay_out()
         self._connect()
-        self._shortcuts()
-        self.scanner = self._install_key_filters()
+        self.scanner = BarcodeScanner(self)
+        self.scanner.scanned.connect(self._on_scanner_scanned)
+        self._taking_keys = False
+        if take_keys:
+            self.take_keys()
         self.configure(
             environment=environment,
             lane=lane,
@@ -171,10 +161,10 @@ class MainWindow(QMainWindow):
         self.badge.setText(environment)
         self.badge.setAccessibleName(f"Environment: {environment}")
         self.badge.setToolTip(text.BADGE_TIPS.get(environment, ""))
-        self.badge.setStyleSheet(
-            BADGE_STYLE.get(environment, "")
-            + "font-weight:bold;border-radius:6px;padding:4px 10px;"
-        )
+        if self.isVisible():
+            set_style_state(self.badge, "environment", environment)  # re-polished
+        else:
+            self.badge.setProperty("environment", environment)  # polished when shown
         self.cart_model.set_tax_rate(tax_rate_bps)
         self.max_amount_cents = max_amount_cents
         self.amount_entry.set_maximum_cents(max_amount_cents)
@@ -226,8 +216,7 @@ class MainWindow(QMainWindow):
         self.flow.unresolved_changed.connect(self._on_flow_unresolved_changed)
         self.flow.message.connect(self.status_line.setText)
         self.flow.refund_finished.connect(self._on_flow_refund_finished)
-        focus_picker = QShortcut(QKeySequence(Qt.Key.Key_F2), self)
-        focus_picker.activated.connect(self.picker.combo.setFocus)
+        self._shortcuts()
         self.engine_ready = True
         self.update_charge_state()
 
@@ -236,6 +225,7 @@ class MainWindow(QMainWindow):
         badge.setObjectName("environmentBadge")
         badge.setAlignment(Qt.AlignmentFlag.AlignCenter)
         badge.setMinimumSize(72, 32)
+        badge.setStyleSheet(style_sheet(STYLE))
         return badge
 
     def _make_charge_button(self) -> QPushButton:
@@ -245,16 +235,13 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(font.pointSizeF() * 1.6)
         font.setBold(True)
         button.setFont(font)
-        button.setStyleSheet(CHARGE_STYLE)
+        button.setStyleSheet(style_sheet(STYLE))
         return button
 
     def _make_banner(self) -> tuple[QFrame, QLabel]:
         banner = QFrame(self)
         banner.setObjectName("unresolvedBanner")
-        banner.setStyleSheet(
-            "#unresolvedBanner{background:#fef3c7;border:1px solid #d97706;border-radius:6px;}"
-            "#unresolvedBanner QLabel{color:#78350f;}"
-        )
+        banner.setStyleSheet(style_sheet(STYLE))
         label = QLabel("", banner)
         label.setObjectName("unresolvedBannerLabel")
         label.setWordWrap(True)
@@ -318,20 +305,24 @@ class MainWindow(QMainWindow):
         self.refund_button.clicked.connect(self._on_refund_button_clicked)
 
     def _shortcuts(self) -> None:
+        # With the engine: Enter charges, F2 goes to the terminals (neither works before).
+        from PySide6.QtGui import QKeySequence, QShortcut
+
         for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(self.charge)
+        focus_picker = QShortcut(QKeySequence(Qt.Key.Key_F2), self)
+        focus_picker.activated.connect(self.picker.combo.setFocus)
 
-    def _install_key_filters(self) -> BarcodeScanner:
+    def take_keys(self) -> None:
         """Digits typed anywhere go to the amount; a scanner's burst adds its item.
-        The scanner, installed last, sees every key first."""
-        scanner = BarcodeScanner(self)
-        scanner.scanned.connect(self._on_scanner_scanned)
+        The scanner, installed last, sees every key first. (Application-wide filters see
+        every event: the app installs them once the first paint is done.)"""
         app = QApplication.instance()
-        if app is not None:
+        if app is not None and not self._taking_keys:
+            self._taking_keys = True
             app.installEventFilter(self)
-            app.installEventFilter(scanner)
-        return scanner
+            app.installEventFilter(self.scanner)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -349,7 +340,8 @@ class MainWindow(QMainWindow):
         if self.engine_ready:
             self.picker.stop()
         app = QApplication.instance()
-        if app is not None:
+        if app is not None and self._taking_keys:
+            self._taking_keys = False
             app.removeEventFilter(self)
             app.removeEventFilter(self.scanner)
         if self.virtual_terminal is not None:
@@ -478,6 +470,8 @@ class MainWindow(QMainWindow):
         if count:
             line = text.UNRESOLVED_BANNER[min(count, 2)].format(count=count)
             if line != self.banner_label.text() or not self.banner.isVisible():
+                from pos_app.ui.announcer import announce  # loaded with the engine
+
                 announce(self.banner_label, line, assertive=True)
             self.banner_label.setText(line)
         self.banner.setVisible(count > 0)
@@ -528,8 +522,8 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
-            event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
+            isinstance(event, QKeyEvent)  # before type(): few events are keys
+            and event.type() == QEvent.Type.KeyPress
             and self.isActiveWindow()
             and not self._typing_into_a_field()
         ):
@@ -540,4 +534,6 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if focus is None or not self.isAncestorOf(focus):
             return True  # another window (a dialog): leave its keys alone
+        from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit, QTextEdit
+
         return isinstance(focus, QLineEdit | QTextEdit | QAbstractSpinBox)
