@@ -52,7 +52,6 @@ from pos_app.domain.settings_rules import (
     DEFAULT_MAX_AMOUNT_CENTS,
     DEFAULT_PAYMENT_FLOW,
     DEVICE_TIMEOUT_SECONDS,
-    EDITABLE_FIELDS,
     LANE_MAX_LENGTH,
     LOCAL_HTTP_PREFIXES,
     MAX_SECONDS,
@@ -65,6 +64,7 @@ from pos_app.domain.settings_rules import (
     Environment,
     PaymentFlowName,
 )
+from pos_app.domain.settings_values import EDITABLE_FIELDS
 
 __all__ = [
     "ANSWER_GRACE_SECONDS",

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pos_app.domain.settings_rules import DEFAULT_API_URL, DEFAULT_MAX_AMOUNT_CENTS, environment
+
 APP_NAME = "pos-app"
-DEFAULT_API_URL = "https://api.justifi.ai"
 SETTINGS_FILE = "settings.toml"
-DEFAULT_MAX_AMOUNT_CENTS = 1_000_000
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
 
@@ -83,15 +83,9 @@ def read_first_look(environ: Mapping[str, str] | None = None) -> FirstLook:
     if demo is None:
         demo = not client_id
     api_url = (_text(value("JUSTIFI_API_URL", "api_url")) or DEFAULT_API_URL).rstrip("/")
-    if demo:
-        environment = "DEMO"
-    elif api_url.lower() != DEFAULT_API_URL or (client_id or "").startswith("test_"):
-        environment = "TEST"
-    else:
-        environment = "LIVE"
     return FirstLook(
-        lane=_text(value("POS_LANE", "lane"), strip=False) or _host_name(),
-        environment=environment,
+        lane=_text(value("POS_LANE", "lane")) or _host_name(),
+        environment="DEMO" if demo else environment(api_url, client_id),
         tax_rate_bps=_whole(value("POS_TAX_RATE_BPS", "tax_rate_bps"), 0),
         max_amount_cents=_whole(
             value("POS_MAX_AMOUNT_CENTS", "max_amount_cents"), DEFAULT_MAX_AMOUNT_CENTS

@@ -15,12 +15,16 @@ Rules worth knowing:
 - Ids typed in the dialog must look like JustiFi's (acc_..., trm_..., no
   spaces). The settings file and the environment are not held to those
   formats: a kiosk's environment may name ids the dialog never sees.
+
+Cheap to import (no dataclass, no decimal until a tax rate is parsed): the
+till's first screen (`pos_app.first_look`) reads the badge rule before the
+full settings load. The editable settings themselves are
+`pos_app.domain.settings_values.SettingsValues`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
 from typing import Final, Literal, get_args
 
 __all__ = [
@@ -30,7 +34,6 @@ __all__ = [
     "DEFAULT_MAX_AMOUNT_CENTS",
     "DEFAULT_PAYMENT_FLOW",
     "DEVICE_TIMEOUT_SECONDS",
-    "EDITABLE_FIELDS",
     "LANE_MAX_LENGTH",
     "LOCAL_HTTP_PREFIXES",
     "MAX_SECONDS",
@@ -43,7 +46,6 @@ __all__ = [
     "Currency",
     "Environment",
     "PaymentFlowName",
-    "SettingsValues",
     "bps_to_percent",
     "client_id_problem",
     "environment",
@@ -124,36 +126,6 @@ HEADER_TOO_MANY_LINES: Final = f"The receipt header has at most {RECEIPT_HEADER_
 HEADER_LINE_TOO_LONG: Final = (
     f"Line {{line}} of the receipt header is longer than {RECEIPT_HEADER_MAX_WIDTH} characters."
 )
-
-
-# -- the settings a manager edits ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SettingsValues:
-    """The lane's editable settings, checked, as the settings file keeps them: never a secret.
-
-    The settings dialog edits these fields; the settings file store loads and
-    saves the same ones (`EDITABLE_FIELDS`).
-    """
-
-    demo: bool
-    api_url: str
-    client_id: str | None
-    sub_account: str | None
-    payment_flow: str
-    lane: str
-    default_terminal: str | None
-    tax_rate_bps: int
-    receipt_header: str
-
-    def as_mapping(self) -> dict[str, object]:
-        """Field name to value, as the settings store takes them."""
-        return {name: getattr(self, name) for name in EDITABLE_FIELDS}
-
-
-#: The settings the dialog edits, by their settings-file keys.
-EDITABLE_FIELDS: Final = tuple(f.name for f in fields(SettingsValues))
 
 
 # -- the URL and the environment ------------------------------------------------------------

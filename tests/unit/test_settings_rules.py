@@ -20,6 +20,7 @@ from pos_app.domain.errors import (
     UnavailableError,
     user_message,
 )
+from pos_app.domain.settings_values import EDITABLE_FIELDS
 from pos_app.secrets import KeyringSecretStore
 from pos_app.services.settings import (
     ConnectionReport,
@@ -160,10 +161,10 @@ def test_basis_points_read_as_percent_and_back(bps: int, percent: str) -> None:
 
 
 def test_the_editable_fields_are_the_values_the_file_store_keeps() -> None:
-    assert SettingsFileStore.EDITABLE == rules.EDITABLE_FIELDS
-    assert set(rules.EDITABLE_FIELDS) <= set(Settings.model_fields)
+    assert SettingsFileStore.EDITABLE == EDITABLE_FIELDS
+    assert set(EDITABLE_FIELDS) <= set(Settings.model_fields)
     form_fields = {f.value for f in SettingsField} - {"client_secret"}
-    assert form_fields == set(rules.EDITABLE_FIELDS)
+    assert form_fields == set(EDITABLE_FIELDS)
 
 
 def test_the_file_takes_the_flows_and_currencies_the_rules_name() -> None:

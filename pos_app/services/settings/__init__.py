@@ -13,7 +13,8 @@ and `service`. The names below are what the rest of the app imports.
 
 from __future__ import annotations
 
-from pos_app.domain.settings_rules import SettingsValues, bps_to_percent, parse_tax_percent
+from pos_app.domain.settings_rules import bps_to_percent, parse_tax_percent
+from pos_app.domain.settings_values import SettingsValues
 from pos_app.services.settings.connection_report import (
     TLS_REASONS,
     ConnectionProblem,

@@ -15,7 +15,7 @@ from typing import Final
 
 from pos_app.domain import settings_rules as rules
 from pos_app.domain.errors import InvalidInputError, UnavailableError
-from pos_app.domain.settings_rules import SettingsValues
+from pos_app.domain.settings_values import SettingsValues
 
 __all__ = [
     "CONNECTION_FIELDS",

@@ -11,7 +11,8 @@ import logging
 from dataclasses import replace
 from typing import Final
 
-from pos_app.domain.settings_rules import DEFAULT_PAYMENT_FLOW, SettingsValues, bps_to_percent
+from pos_app.domain.settings_rules import DEFAULT_PAYMENT_FLOW, bps_to_percent
+from pos_app.domain.settings_values import SettingsValues
 from pos_app.services.settings.connection_report import ConnectionProblem, ConnectionReport
 from pos_app.services.settings.form import (
     CONNECTION_FIELDS,

@@ -1,0 +1,40 @@
+"""The lane's settings a manager edits, as one checked value: the one model of them.
+
+The settings dialog edits these fields (`pos_app.services.settings`), and the
+settings file store loads and saves the same ones (`pos_app.config.SettingsFileStore`
+names `EDITABLE_FIELDS`). Their rules are `pos_app.domain.settings_rules`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Final
+
+__all__ = ["EDITABLE_FIELDS", "SettingsValues"]
+
+
+@dataclass(frozen=True)
+class SettingsValues:
+    """The lane's editable settings, checked, as the settings file keeps them: never a secret.
+
+    The settings dialog edits these fields; the settings file store loads and
+    saves the same ones (`EDITABLE_FIELDS`).
+    """
+
+    demo: bool
+    api_url: str
+    client_id: str | None
+    sub_account: str | None
+    payment_flow: str
+    lane: str
+    default_terminal: str | None
+    tax_rate_bps: int
+    receipt_header: str
+
+    def as_mapping(self) -> dict[str, object]:
+        """Field name to value, as the settings store takes them."""
+        return {name: getattr(self, name) for name in EDITABLE_FIELDS}
+
+
+#: The settings the dialog edits, by their settings-file keys.
+EDITABLE_FIELDS: Final = tuple(f.name for f in fields(SettingsValues))
