@@ -112,7 +112,8 @@ async def test_a_bug_in_a_task_goes_to_the_loops_exception_handler(
 async def test_an_unpresented_user_facing_error_is_funnelled_too(
     loop_errors: list[dict[str, Any]],
 ) -> None:
-    slot = TaskSlot(QObject(), "export")
+    owner = QObject()
+    slot = TaskSlot(owner, "export")
     error = UnavailableError("The printer is not answering.")
     slot.start(fail_with(error))
     await wait_until(lambda: loop_errors)
@@ -152,7 +153,8 @@ async def test_the_funnel_logs_and_apologises_for_loop_and_qt_errors(
     window = Window()
     uninstall = install_bug_funnel(window)
     try:
-        TaskSlot(QObject(), "report").start(fail_with(RuntimeError("in a task")))
+        owner = QObject()
+        TaskSlot(owner, "report").start(fail_with(RuntimeError("in a task")))
         await wait_until(lambda: window.bugs == 1)
         error = ValueError("in a Qt slot")  # PySide6 hands a slot's exception to the hook
         sys.excepthook(type(error), error, None)
