@@ -34,17 +34,14 @@ Others:
   simulated seconds, after the device's 90 s would have given up;
 - `never_resolves`: a session sent to a terminal never ends;
 - `refuse_connections`: the sandbox stops accepting connections for
-  `seconds` (acted on at once by the control API, see `api.py`).
+  `seconds` (acted on at once by the control API, see `routes/control.py`).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import itertools
 import math
 import random
-import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -326,95 +323,3 @@ def fault_from_body(body: dict[str, Any]) -> Fault:
         params,
         rng=random.Random(seed),
     )
-
-
-# -- the plan ------------------------------------------------------------------
-
-
-@dataclass
-class LaggingRead:
-    """An object created under `read_lag`: its next reads are 404."""
-
-    fault: Fault
-    left: int
-
-
-class FaultPlan:
-    """The armed faults, tried in the order they were armed, and what they hit."""
-
-    def __init__(self) -> None:
-        self.faults: list[Fault] = []
-        self.lagging: dict[str, LaggingRead] = {}
-        self.hits_by_kind: Counter[str] = Counter()
-        self.hits_by_fault: Counter[str] = Counter()
-        self.refusing_until = 0.0
-        self._ids = itertools.count(1)
-
-    def arm(self, fault: Fault) -> Fault:
-        """Add a fault; it gets an id for the listing and the stats."""
-        fault.id = f"flt_{next(self._ids)}"
-        self.faults.append(fault)
-        return fault
-
-    def clear(self) -> None:
-        """Disarm everything (the hit counts stay until `reset`)."""
-        self.faults.clear()
-        self.lagging.clear()
-
-    def reset(self) -> None:
-        """Disarm everything and forget the counts."""
-        self.clear()
-        self.hits_by_kind.clear()
-        self.hits_by_fault.clear()
-        self._ids = itertools.count(1)
-
-    def hit(self, fault: Fault) -> None:
-        """Count one request this fault acted on."""
-        fault.hits += 1
-        self.hits_by_kind[fault.kind] += 1
-        self.hits_by_fault[fault.id] += 1
-
-    def take(self, request: FaultRequest) -> Fault | None:
-        """The first armed fault that matches and strikes this request, counted."""
-        for fault in list(self.faults):
-            if not fault.matches(request):
-                continue
-            if fault.probability < 1.0 and fault.rng.random() >= fault.probability:
-                continue
-            if fault.count is not None:
-                fault.count -= 1
-                if fault.count <= 0:
-                    self.faults.remove(fault)
-            self.hit(fault)
-            return fault
-        return None
-
-    def lag_reads(self, fault: Fault, object_id: str) -> None:
-        """Make the next reads of a just-created object 404."""
-        self.lagging[object_id] = LaggingRead(fault, int(fault.param("reads")))
-
-    def lagging_read(self, method: str, path: str) -> str | None:
-        """The lagging object id a GET names, consuming one of its 404s."""
-        if method != "GET" or not self.lagging:
-            return None
-        for segment in path.split("/"):
-            entry = self.lagging.get(segment)
-            if entry is not None:
-                entry.left -= 1
-                if entry.left <= 0:
-                    del self.lagging[segment]
-                self.hit(entry.fault)
-                return segment
-        return None
-
-    def refusing(self) -> bool:
-        """Whether a `refuse_connections` window is open."""
-        return time.monotonic() < self.refusing_until
-
-    def stats(self) -> dict[str, Any]:
-        """How many requests the faults hit, in total, by kind and by fault id."""
-        return {
-            "hits": sum(self.hits_by_kind.values()),
-            "by_kind": dict(self.hits_by_kind),
-            "by_fault": dict(self.hits_by_fault),
-        }

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from pos_app.sandbox.accounts import SandboxConfig
 from pos_app.sandbox.engine import Sandbox
 from pos_app.sandbox.events import EventSender, Publisher
-from pos_app.sandbox.faults import FaultPlan
+from pos_app.sandbox.fault_plan import FaultPlan
 from pos_app.sandbox.idempotency import IdempotencyKeys
 
 Refuser = Callable[[float], Awaitable[None]]
