@@ -11,16 +11,18 @@ inside the functions, so importing `wiring` costs the till's start-up nothing.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pos_app.config import Settings, data_dir, log_dir
 from pos_app.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from pos_app.justifi.client import JustifiClient
+    from pos_app.justifi.gateway import JustifiGateway
+    from pos_app.justifi.http import JustifiHttp
     from pos_app.sandbox.remote import SandboxProcess
     from pos_app.services.history import HistoryService
     from pos_app.services.manager import ManagerService
@@ -73,20 +75,81 @@ async def open_lane(
             sandbox.stop()
 
 
+@dataclass(frozen=True)
+class Account:
+    """Where and as whom the lane talks to JustiFi (or to a sandbox)."""
+
+    api_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    sub_account: str | None
+
+
+@dataclass
+class Engine:
+    """The payment engine on its journal and gateway, and the clients behind them."""
+
+    service: PaymentService
+    journal: SqliteJournal
+    gateway: JustifiGateway
+    http: JustifiHttp
+    reports: JustifiClient  # the manager's lists (history, end of day)
+
+
 @contextlib.asynccontextmanager
-async def _wired_lane(
-    settings: Settings, demo: bool, sandbox: SandboxProcess | None
-) -> AsyncIterator[Lane]:
+async def open_engine(
+    account: Account,
+    journal_path: Path,
+    engine: EngineSettings,
+    *,
+    flow: str = "payment_intent",
+    currency: str = "usd",
+    list_attempts: int | None = LIST_ATTEMPTS,
+    http_options: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Engine]:
+    """Wire the journal at `journal_path`, the JustiFi client for `account` and the engine;
+    both are closed at the end. `list_attempts` None gives the terminal list the engine's
+    single attempts; `http_options` tune `JustifiHttp` (the tests' short backoffs)."""
     import httpx
 
     from pos_app import __version__
     from pos_app.justifi.client import JustifiClient
     from pos_app.justifi.gateway import JustifiGateway
     from pos_app.justifi.http import JustifiHttp
-    from pos_app.logs import setup_logging
-    from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
     from pos_app.services.payments import PaymentService
     from pos_app.storage.journal import SqliteJournal
+
+    journal = SqliteJournal(journal_path)
+    try:
+        async with httpx.AsyncClient() as client:
+            http = JustifiHttp(
+                account.api_url,
+                account.client_id,
+                account.client_secret,
+                account.sub_account,
+                client=client,
+                user_agent=f"pos-app/{__version__}",
+                **(http_options or {}),
+            )
+            # The engine's calls are single attempts (it owns the retry policy); the
+            # terminal list and the manager's reports keep a small budget.
+            lists = JustifiClient(http.with_attempts(list_attempts)) if list_attempts else None
+            gateway = JustifiGateway(JustifiClient(http), flow, currency, lists=lists)
+            report_timeout = httpx.Timeout(REPORT_TIMEOUT_SECONDS, connect=REPORT_CONNECT_SECONDS)
+            reports = JustifiClient(
+                http.with_attempts(list_attempts or LIST_ATTEMPTS, timeout=report_timeout)
+            )
+            yield Engine(PaymentService(gateway, journal, engine), journal, gateway, http, reports)
+    finally:
+        journal.close()
+
+
+@contextlib.asynccontextmanager
+async def _wired_lane(
+    settings: Settings, demo: bool, sandbox: SandboxProcess | None
+) -> AsyncIterator[Lane]:
+    from pos_app.logs import setup_logging
+    from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
 
     if demo:
         assert sandbox is not None
@@ -94,37 +157,21 @@ async def _wired_lane(
             url = await sandbox.wait_url()
         except RuntimeError:
             raise UsageError("the built-in demo sandbox did not start") from None
-        client_id, secret = DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
-        sub_account: str | None = DEMO_SUB_ACCOUNT
+        account = Account(url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT)
     else:
-        url, client_id, sub_account = settings.api_url, *_account(settings)
+        client_id, sub_account = _account(settings)
         secret = _secret(settings, client_id)
-    setup_logging(log_dir(), secrets=(secret,))
-    journal = SqliteJournal(data_dir() / JOURNAL_FILE)
-    try:
-        async with httpx.AsyncClient() as client:
-            http = JustifiHttp(
-                url,
-                client_id,
-                secret,
-                sub_account,
-                client=client,
-                user_agent=f"pos-app/{__version__}",
-            )
-            # The engine's calls are single attempts (it owns the retry policy); the
-            # terminal list and the manager's reports keep a small budget.
-            gateway = JustifiGateway(
-                JustifiClient(http),
-                settings.payment_flow,
-                settings.currency,
-                lists=JustifiClient(http.with_attempts(LIST_ATTEMPTS)),
-            )
-            service = PaymentService(gateway, journal, engine_settings(settings, demo=demo))
-            report_timeout = httpx.Timeout(REPORT_TIMEOUT_SECONDS, connect=REPORT_CONNECT_SECONDS)
-            reports = JustifiClient(http.with_attempts(LIST_ATTEMPTS, timeout=report_timeout))
-            yield Lane(settings, service, journal, demo, url if demo else None, reports)
-    finally:
-        journal.close()
+        account = Account(settings.api_url, client_id, secret, sub_account)
+    setup_logging(log_dir(), secrets=(account.client_secret,))
+    async with open_engine(
+        account,
+        data_dir() / JOURNAL_FILE,
+        engine_settings(settings, demo=demo),
+        flow=settings.payment_flow,
+        currency=settings.currency,
+    ) as engine:
+        sandbox_url = account.api_url if demo else None
+        yield Lane(settings, engine.service, engine.journal, demo, sandbox_url, engine.reports)
 
 
 def engine_settings(settings: Settings, *, demo: bool) -> EngineSettings:

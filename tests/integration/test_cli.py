@@ -528,6 +528,10 @@ def test_the_window_without_a_secret_says_why_and_exits_3(
     env = cli_env(sandbox.url, tmp_path, JUSTIFI_CLIENT_SECRET=None, QT_QPA_PLATFORM="offscreen")
     result = run_cli([], env)
     assert result.returncode == 3
-    assert lines(result.stderr) == [
+    # The window is up before the lane is wired, so Qt's offscreen plugin may add its own
+    # notes on stderr; the person's line is ours, and there is one.
+    ours = [line for line in lines(result.stderr) if "JustiFi" in line or "pos-app" in line]
+    assert ours == [
         "pos-app: No JustiFi client secret: set JUSTIFI_CLIENT_SECRET or keep it in the keyring."
     ]
+    assert "Traceback" not in result.stderr
