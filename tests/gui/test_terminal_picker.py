@@ -18,8 +18,10 @@ from pos_app.services.ports import (
     TerminalInfo,
 )
 from pos_app.ui.terminal_picker import LIST_REFRESH_MS, TerminalPicker
+from tests.support.gui import wait_until
 from tests.support.lanes import lane
 from tests.support.sandbox import SandboxHandle
+from tests.support.window import open_window
 
 FRONT = TerminalInfo("trm_front", "Front counter", Readiness.CONNECTED)
 
@@ -185,3 +187,34 @@ async def test_opening_the_combo_lists_the_terminals_again(
     picker.combo.hidePopup()
     assert terminal_requests(sandbox) - before == Counter({LIST: 1})
     assert "offline" in picker.combo.currentText()
+
+
+async def test_the_window_holds_the_picker_back_while_a_payment_runs(
+    sandbox: SandboxHandle, tmp_path: Path, qtbot: Any
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot) as w:  # trm_virtual: nobody taps
+        window = w.window
+        window.cart_model.add_amount(1500)
+        await wait_until(window.charge_button.isEnabled)
+        window.charge_button.click()
+        await w.wait_dialog_state("waiting")
+        assert window.picker.paused
+        await settled(window.picker)
+        before = terminal_requests(sandbox)
+        await tick(window.picker, 10)  # five minutes of a slow customer
+        window.picker.refresh_now()
+        window.picker.check_chosen()
+        assert terminal_requests(sandbox) - before == Counter()
+        sandbox.present("trm_virtual")
+        await w.wait_dialog_state("approved")
+        dialog = window.flow.dialog
+        assert dialog is not None
+        dialog.view.new_sale_button.click()
+        task = window.flow.slot.task
+        assert task is not None
+        await task
+        assert not window.picker.paused
+        await settled(window.picker)
+        spent = terminal_requests(sandbox) - before
+        assert spent[LIST] >= 1  # the missed periods made up (the test timer runs again too)
+        assert spent[STATUS] == 0
