@@ -317,7 +317,7 @@ class MainWindow(QMainWindow):
     def take_keys(self) -> None:
         """Digits typed anywhere go to the amount; a scanner's burst adds its item.
         The scanner, installed last, sees every key first. (Application-wide filters see
-        every event: the app installs them once the first paint is done.)"""
+        every event: the app installs them once the window is built and shown.)"""
         app = QApplication.instance()
         if app is not None and not self._taking_keys:
             self._taking_keys = True
