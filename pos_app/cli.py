@@ -1,4 +1,5 @@
-"""`pos-app` and its subcommands: the window, the sandbox, and a headless lane.
+"""`pos-app`'s subcommands: the sandbox and a headless lane (the window and the
+self-test are `pos_app.entry`'s routes to `pos_app.app` and `pos_app.selftest`).
 
 `charge`, `refund`, `void`, `history`, `recover` and `terminals` run on the
 same services as the window. Exit codes of charge/refund/void: 0 approved,
@@ -47,18 +48,12 @@ from pos_app.services.ports import (
 from pos_app.services.refunds import RefundMode, RefundRequest
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.storage.journal import SqliteJournal
-from pos_app.wiring import JOURNAL_FILE, audit_path
-
-# Lane, UsageError, launch_demo_sandbox and open_lane are app.py's imports from
-# here until it imports pos_app.wiring itself.
-from pos_app.wiring import Lane as Lane
-from pos_app.wiring import UsageError as UsageError
-from pos_app.wiring import launch_demo_sandbox as launch_demo_sandbox
-from pos_app.wiring import open_lane as open_lane
+from pos_app.wiring import JOURNAL_FILE, Lane, audit_path, open_lane
 
 log = logging.getLogger("pos_app.cli")
 
 EXIT_APPROVED, EXIT_NOT_PAID, EXIT_UNRESOLVED, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3, 4
+EXIT_USAGE = 2  # argparse's own code for a command line it cannot use
 EXIT_BY_STATE = {
     StateName.APPROVED: EXIT_APPROVED,
     StateName.DECLINED: EXIT_NOT_PAID,
@@ -376,11 +371,13 @@ LANE_COMMANDS = {
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Entry point of the `pos-app` console script."""
     out = out or sys.stdout
-    args = build_parser().parse_args(argv)
-    if args.self_test:
-        from pos_app.selftest import run_self_test
-
-        return run_self_test(out)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.self_test or args.command is None:
+        # `pos-app` alone (the window) and `--self-test` are pos_app.entry's routes: the
+        # CLI imports neither entry point (an import-linter contract).
+        parser.print_usage(sys.stderr)
+        return EXIT_USAGE
     if args.command == "sandbox":
         from pos_app.sandbox.server import run
 
@@ -393,10 +390,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return asyncio.run(_run_lane_command(args, out))
     except Exception as exc:  # noqa: BLE001 - the one presenter: a sentence, or the bug funnel
         return present_error(exc, args.command)
-    # No command: the window (pos_app.entry routes `pos-app` alone there first).
-    from pos_app.app import run_app
-
-    return run_app()
+    raise AssertionError(f"no handler for the command {args.command!r}")
 
 
 def present_error(error: Exception, command: str | None = None) -> int:

@@ -5,8 +5,9 @@ With no arguments `pos-app` is the till's window: it goes straight to
 the JustiFi client) are imported at all. The demo starts its sandbox as a
 child process of the same executable; `sandbox` goes straight to the sandbox,
 which keeps that child from loading the till's modules, so it is up sooner.
-Everything else (every subcommand, `--version`, `--help`, `--self-test`) is
-`pos_app.cli`.
+`--self-test` goes to `pos_app.selftest` (or the developer's soak).
+Everything else (every subcommand, `--version`, `--help`) is `pos_app.cli`,
+which imports no other entry point.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if soak.wanted(args):  # the hidden developer soak: `--self-test --soak N`
             return soak.main(args)
+        from pos_app.selftest import run_self_test
+
+        return run_self_test()
     from pos_app.cli import main as cli_main
 
     return cli_main(args)

@@ -28,12 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-# The benchmark hook lives in pos_app.ui.shown; these names stay importable from here
-# until app.py, bench_startup.py and bench_bundle.py import it from there.
-from pos_app.ui.shown import EXIT_WHEN_SHOWN_ENV as EXIT_WHEN_SHOWN_ENV
-from pos_app.ui.shown import SHOWN_MARKER as SHOWN_MARKER
-from pos_app.ui.shown import exit_when_shown as exit_when_shown
-
 if TYPE_CHECKING:
     from pos_app.services.payments import PaymentRun
     from pos_app.wiring import Lane
