@@ -30,24 +30,12 @@ from pos_app.domain.texts import card_text
 from pos_app.services.ports import PaymentDetails, TerminalInfo
 from pos_app.services.refunds import RefundMode, RefundRequest
 from pos_app.ui.announcer import announce
+from pos_app.ui.controls import MIN_TOUCH
+from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import payment as text
 
-MIN_TOUCH = 44
 VOID_WINDOW = timedelta(minutes=25)
-
-STYLE_SHEET = """
-QDialog#refundDialog QLabel#refundPaidLabel { font-size: 14pt; }
-QDialog#refundDialog QLabel#refundableLabel { font-size: 14pt; font-weight: 600; }
-QDialog#refundDialog QLabel#refundAmountHint,
-QDialog#refundDialog QLabel#refundModeHint {
-    background: #fdecea; color: #8c1d18; padding: 6px; border-radius: 4px;
-}
-QDialog#refundDialog QPushButton, QDialog#refundDialog QComboBox,
-QDialog#refundDialog QLineEdit { min-height: 44px; }
-QDialog#refundDialog QRadioButton { min-height: 44px; }
-QDialog#refundDialog QPushButton { min-width: 96px; padding: 0 14px; }
-"""
 
 
 def can_void(payment: PaymentDetails, now: datetime) -> bool:
@@ -88,7 +76,7 @@ class RefundDialog(QDialog):
         self.setObjectName("refundDialog")
         self.setWindowTitle(text.REFUND_TITLE)
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setStyleSheet(STYLE_SHEET)
+        self.setStyleSheet(style_sheet("refund_dialog"))
         self._payment = payment
         self._terminals = {t.id: t for t in terminals}
         self._terminal_refunds = terminal_refunds
