@@ -168,7 +168,7 @@ async def cmd_charge(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
     amount = _amount(args.amount, lane.settings)
     cancel = asyncio.Event()
     _on_interrupt(cancel.set)
-    run = lane.service.charge(amount, args.terminal, args.description, cancel=cancel)
+    run = await lane.service.charge(amount, args.terminal, args.description, cancel=cancel)
     return await follow(run, lane, as_json=args.json, out=out)
 
 
@@ -183,12 +183,14 @@ async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
         )
         if args.to_card:
             request = RefundRequest(RefundMode.CARD, amount, None, args.reason)
-            run = lane.service.refund_to_card(payment, amount, args.reason)
+            run = await lane.service.refund_to_card(payment, amount, args.reason)
         else:
             request = RefundRequest(RefundMode.TERMINAL, amount, args.terminal, args.reason)
             cancel = asyncio.Event()
             _on_interrupt(cancel.set)
-            run = lane.service.refund_on_terminal(payment, amount, args.terminal, cancel=cancel)
+            run = await lane.service.refund_on_terminal(
+                payment, amount, args.terminal, cancel=cancel
+            )
         return await _audited(manager, payment, request, run, lane, args, out)
 
 
@@ -196,7 +198,7 @@ async def cmd_void(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
     with manager_signed_in(lane.settings) as manager:
         payment = await lane.service.payment_details(args.payment_id)
         request = RefundRequest(RefundMode.VOID, payment.amount_cents, None, None)
-        run = lane.service.void(payment)
+        run = await lane.service.void(payment)
         return await _audited(manager, payment, request, run, lane, args, out)
 
 

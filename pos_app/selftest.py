@@ -299,7 +299,7 @@ async def _check_charge(lane: Lane, holder: list[str]) -> str:
     from pos_app.domain.money import Money
 
     await _wait_for(lambda: _terminal_ready(lane), f"{TERMINAL} is not ready")
-    run = lane.service.charge(CHARGE_CENTS, TERMINAL, "pos-app self-test")
+    run = await lane.service.charge(CHARGE_CENTS, TERMINAL, "pos-app self-test")
     state = await _final_state(run)
     if state.name.value != "approved" or not state.payment_id:
         raise CheckFailedError(f"ended {state.name.value} ({state.decline_code or 'no code'})")
@@ -314,7 +314,7 @@ async def _check_refund(lane: Lane, charged: list[str]) -> str:
         raise _NotRunError("no approved charge")
     payment = await lane.service.payment_details(charged[0])
     await _wait_for(lambda: _terminal_ready(lane), f"{TERMINAL} is not ready")
-    run = lane.service.refund_on_terminal(payment, REFUND_CENTS, TERMINAL)
+    run = await lane.service.refund_on_terminal(payment, REFUND_CENTS, TERMINAL)
     state = await _final_state(run)
     if state.name.value != "approved":
         raise CheckFailedError(f"ended {state.name.value} ({state.decline_code or 'no code'})")

@@ -131,8 +131,9 @@ class _Result(Generic[T]):
 class PaymentRun:
     """One operation under way: its journal record, its latest state, and the stream of states.
 
-    The operation is journaled when the run is made, before anything is sent, so
-    `state` (``preparing``) can be shown before iterating. Iterating yields every
+    The operation is journaled when the run is made (`await engine.charge(...)`),
+    before anything is sent, so `state` (``preparing``) can be shown before
+    iterating. Iterating yields every
     journaled state in order and always ends with a final state the journal
     holds; it raises nothing but asyncio.CancelledError.
     """
@@ -171,7 +172,7 @@ class _Run:
         self.ref: SessionRef | None = None
         self.logged_bugs: set[type[BaseException]] = set()
 
-    def apply(self, event: PaymentEvent) -> bool:
+    async def apply(self, event: PaymentEvent) -> bool:
         """Step the machine; journal the result; True when the state changed."""
         new = transition(self.state, event)
         if new is self.state or new == self.state:
@@ -179,9 +180,9 @@ class _Run:
         old, self.state = self.state, new
         if new.name is old.name and new.trouble and new.trouble != old.trouble:
             # Still retrying, for another reason: journal the reason too.
-            self.engine.journal.update(self.operation, new.trouble)
+            await self.engine.journal.update(self.operation, new.trouble)
         else:
-            self.engine.journal.record_state(self.operation, new)
+            await self.engine.journal.record_state(self.operation, new)
         return True
 
     def cancel_wanted(self) -> bool:
@@ -256,7 +257,7 @@ class PaymentService:
 
     # -- charge -------------------------------------------------------------------------
 
-    def charge(
+    async def charge(
         self,
         amount_cents: int,
         terminal_id: str,
@@ -271,10 +272,19 @@ class PaymentService:
         run = _Run(
             self, operation, initial_state(PaymentKind.CHARGE, amount_cents, terminal_id), cancel
         )
-        return self._start(run, self._charge_steps(run))
+        return await self._start(run, self._charge_steps(run))
 
-    def _start(self, run: _Run, steps: Steps) -> PaymentRun:
-        self.journal.begin(run.operation)
+    async def _start(self, run: _Run, steps: Steps) -> PaymentRun:
+        """Journal the operation, then hand out its run (nothing is sent before this returns).
+
+        A journal that cannot take it (another program holding it past the write
+        deadline) raises JournalError, an UnavailableError: nothing was sent.
+        """
+        try:
+            await self.journal.begin(run.operation)
+        except BaseException:
+            await _close(steps)
+            raise
         return PaymentRun(run, self._drive(run, steps))
 
     async def _drive(self, run: _Run, steps: Steps) -> AsyncIterator[PaymentState]:
@@ -282,7 +292,7 @@ class PaymentService:
         yield run.state
         try:
             async for event in steps:
-                if run.apply(event):
+                if await run.apply(event):
                     yield run.state
                 if is_final(run.state):
                     break
@@ -296,7 +306,9 @@ class PaymentService:
             return
         if not run.sent:
             # Nothing that can start a session or move money has left: nothing charged.
-            if run.apply(SendRefused(INTERNAL_ERROR, None)) or run.apply(DeadlinePassed()):
+            if await run.apply(SendRefused(INTERNAL_ERROR, None)) or await run.apply(
+                DeadlinePassed()
+            ):
                 yield run.state
             return
         async for state in self._settle_after_bug(run):
@@ -304,13 +316,13 @@ class PaymentService:
 
     async def _settle_after_bug(self, run: _Run) -> AsyncIterator[PaymentState]:
         """After a bug once something was sent: ask JustiFi as recovery does, to the deadline."""
-        if run.apply(TransportTrouble(INTERNAL_TROUBLE)):
+        if await run.apply(TransportTrouble(INTERNAL_TROUBLE)):
             yield run.state
         failures = 0
         while not is_final(run.state) and not run.expired():
             failures += 1
             async for event in self._pause(run, self.settings.pause_after(failures)):
-                if run.apply(event):
+                if await run.apply(event):
                     yield run.state
             try:
                 observation = await self._observe_once(run)
@@ -320,9 +332,9 @@ class PaymentService:
                 if not isinstance(exc, GatewayError):
                     run.note_bug(exc)
                 continue
-            if observation is not None and self._apply_observation(run, observation):
+            if observation is not None and await self._apply_observation(run, observation):
                 yield run.state
-        if not is_final(run.state) and run.apply(DeadlinePassed()):
+        if not is_final(run.state) and await run.apply(DeadlinePassed()):
             yield run.state
 
     async def _charge_steps(self, run: _Run) -> Steps:
@@ -372,7 +384,7 @@ class PaymentService:
                 f"At most {payment.refundable_cents / 100:,.2f} can be refunded on this payment."
             )
 
-    def refund_on_terminal(
+    async def refund_on_terminal(
         self,
         payment: PaymentDetails,
         amount_cents: int,
@@ -390,7 +402,7 @@ class PaymentService:
             PaymentKind.REFUND, amount_cents, terminal_id, payment=payment, refund_mode="terminal"
         )
         run = _Run(self, op, initial_state(PaymentKind.REFUND, amount_cents, terminal_id), cancel)
-        return self._start(run, self._terminal_refund_steps(run, payment))
+        return await self._start(run, self._terminal_refund_steps(run, payment))
 
     async def _terminal_refund_steps(self, run: _Run, payment: PaymentDetails) -> Steps:
         op = run.operation
@@ -413,7 +425,7 @@ class PaymentService:
         ):
             yield event
 
-    def refund_to_card(
+    async def refund_to_card(
         self, payment: PaymentDetails, amount_cents: int, reason: str | None = None
     ) -> PaymentRun:
         """Refund to the original card, no terminal involved."""
@@ -426,20 +438,22 @@ class PaymentService:
             refund_mode="card",
             reason=reason,
         )
-        return self._direct(
+        return await self._direct(
             op, lambda: self.gateway.refund_to_card(payment, amount_cents, reason, op.create_key)
         )
 
-    def void(self, payment: PaymentDetails) -> PaymentRun:
+    async def void(self, payment: PaymentDetails) -> PaymentRun:
         """Void a payment (JustiFi allows it within 25 minutes)."""
         if payment.status != "succeeded":
             raise InvalidRequestError("Only an approved payment with no refunds can be voided.")
         op = self._new_operation(PaymentKind.VOID, payment.amount_cents, None, payment=payment)
-        return self._direct(op, lambda: self.gateway.void(payment, op.create_key))
+        return await self._direct(op, lambda: self.gateway.void(payment, op.create_key))
 
-    def _direct(self, op: Operation, call: Callable[[], Awaitable[Observation]]) -> PaymentRun:
+    async def _direct(
+        self, op: Operation, call: Callable[[], Awaitable[Observation]]
+    ) -> PaymentRun:
         run = _Run(self, op, initial_state(op.kind, op.amount_cents, None), None)
-        return self._start(run, self._direct_steps(run, call))
+        return await self._start(run, self._direct_steps(run, call))
 
     async def _direct_steps(self, run: _Run, call: Callable[[], Awaitable[Observation]]) -> Steps:
         op = run.operation
@@ -690,9 +704,9 @@ class PaymentService:
             run.operation.refund_id = observation.refund_id
         return event
 
-    def _apply_observation(self, run: _Run, observation: Observation) -> bool:
+    async def _apply_observation(self, run: _Run, observation: Observation) -> bool:
         event = self._observation_event(run, observation)
-        return event is not None and run.apply(event)
+        return event is not None and await run.apply(event)
 
     # -- recovery -------------------------------------------------------------------------
 
@@ -732,7 +746,7 @@ class PaymentService:
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the others' recovery
             run.note_bug(exc)
         if not is_final(run.state) or run.state.name is StateName.UNRESOLVED:
-            run.apply(DeadlinePassed())
+            await run.apply(DeadlinePassed())
         return run.state
 
     async def _observe_once(self, run: _Run) -> Observation | None:
@@ -758,16 +772,16 @@ class PaymentService:
         op = run.operation
         sale_id = op.sale_id or await self.gateway.find_sale(op.id)
         if sale_id is None:
-            run.apply(SendRefused(NOT_SENT, None))
+            await run.apply(SendRefused(NOT_SENT, None))
             return
         op.sale_id = sale_id
         while True:
             observation = await self.gateway.sale_state(sale_id, op.terminal_id)
             if observation.kind is not OutcomeKind.PENDING:
                 if observation.kind is OutcomeKind.CANCELLED and observation.code == NOT_SENT:
-                    run.apply(SendRefused(NOT_SENT, None))
+                    await run.apply(SendRefused(NOT_SENT, None))
                 else:
-                    self._apply_observation(run, observation)
+                    await self._apply_observation(run, observation)
                 return
             if run.expired():
                 return
@@ -776,7 +790,7 @@ class PaymentService:
     async def _reconcile_terminal_refund(self, run: _Run) -> None:
         op = run.operation
         if op.payment_id is None:
-            run.apply(SendRefused(NOT_SENT, None))
+            await run.apply(SendRefused(NOT_SENT, None))
             return
         if op.session_id and op.sale_id and op.terminal_id:
             ref = SessionRef(
@@ -789,7 +803,7 @@ class PaymentService:
             )
             while not run.expired():
                 observation = await self.gateway.terminal_refund_outcome(ref)
-                if self._apply_observation(run, observation) or (
+                if await self._apply_observation(run, observation) or (
                     observation.kind is not OutcomeKind.PENDING
                 ):
                     return
@@ -797,14 +811,14 @@ class PaymentService:
             return
         found = await self.gateway.find_refund(op.payment_id, op.amount_cents, op.created_at)
         if found is not None:
-            self._apply_observation(run, found)
+            await self._apply_observation(run, found)
         else:
-            run.apply(SendRefused(NOT_SENT, None))
+            await run.apply(SendRefused(NOT_SENT, None))
 
     async def _reconcile_direct(self, run: _Run) -> None:
         op = run.operation
         if op.payment_id is None:
-            run.apply(SendRefused(NOT_SENT, None))
+            await run.apply(SendRefused(NOT_SENT, None))
             return
         payment = await self.gateway.payment_details(op.payment_id)
         # The same key replays the first answer if the request got through, or
@@ -815,7 +829,7 @@ class PaymentService:
             observation = await self.gateway.refund_to_card(
                 payment, op.amount_cents, op.reason, op.create_key
             )
-        self._apply_observation(run, observation)
+        await self._apply_observation(run, observation)
 
 
 def _trouble(exc: BaseException) -> str:

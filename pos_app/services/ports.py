@@ -272,17 +272,21 @@ class JournalEntry:
 
 
 class Journal(Protocol):
-    """The crash-safe record of every operation (SQLite in the user data dir)."""
+    """The crash-safe record of every operation (SQLite in the user data dir).
 
-    def begin(self, operation: Operation) -> None:
+    Writes are coroutines that never hold the event loop waiting for another
+    process's lock; reads are plain calls (they never wait on a writer).
+    """
+
+    async def begin(self, operation: Operation) -> None:
         """Record a new operation and its idempotency keys before any request leaves."""
         ...
 
-    def update(self, operation: Operation, detail: str | None = None) -> None:
+    async def update(self, operation: Operation, detail: str | None = None) -> None:
         """Save the operation's new fields and append its status with the time."""
         ...
 
-    def record_state(self, operation: Operation, state: PaymentState) -> None:
+    async def record_state(self, operation: Operation, state: PaymentState) -> None:
         """Copy a state machine state onto the operation and `update` it."""
         ...
 

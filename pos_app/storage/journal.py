@@ -4,7 +4,11 @@ One row per operation in `operations`, and an append-only `operation_events`
 log of its status changes. Every write commits before the method returns,
 with `synchronous=FULL`, so an acknowledged write survives a crash or a power
 cut. Several lanes (processes) may share one file: writes take the write lock
-up front (`BEGIN IMMEDIATE`) and wait on a busy timeout instead of failing.
+up front (`BEGIN IMMEDIATE`). The writes are coroutines that never hold the
+event loop waiting for that lock: each attempt waits a few ms at most, and
+between attempts the loop runs on, until the lock is free or 10 s have passed
+(then `JournalError`, an `UnavailableError`). Reads stay plain calls: in WAL
+mode they never wait on a writer.
 
 Times are stored twice: ISO 8601 UTC text (exact, readable, and ordered as
 text) and integer epoch milliseconds (for indexed range queries). Datetimes
@@ -81,47 +85,53 @@ class SqliteJournal(SqliteFile):
     what = "journal"
     error = JournalError
     extra_pragmas = ("foreign_keys = ON",)
+    attempt_busy_ms = 5
 
     def _prepare(self) -> None:
         migrate(self._conn)
 
     # -- writes -------------------------------------------------------------------
 
-    def begin(self, operation: Operation) -> None:
+    async def begin(self, operation: Operation) -> None:
         """Record a new operation and its first event; committed when this returns."""
-        self.begin_many((operation,))
+        await self.begin_many((operation,))
 
-    def begin_many(self, operations: Iterable[Operation]) -> int:
+    async def begin_many(self, operations: Iterable[Operation]) -> int:
         """Record new operations, each with its first event, in one transaction.
 
         For imports and benchmarks; all or nothing. Returns how many were recorded.
         """
-        count = 0
-        with self._write() as conn:
-            for operation in operations:
+        rows = [(operation, _row_values(operation)) for operation in operations]
+
+        def insert(conn: sqlite3.Connection) -> int:
+            for operation, values in rows:
                 try:
-                    conn.execute(_INSERT, _row_values(operation))
+                    conn.execute(_INSERT, values)
                 except sqlite3.IntegrityError as exc:
                     if "UNIQUE" not in str(exc):
                         raise
                     raise JournalError(f"operation {operation.id} is already journaled") from exc
                 self._append_event(conn, operation.id, operation.status, None)
-                count += 1
-        return count
+            return len(rows)
 
-    def update(self, operation: Operation, detail: str | None = None) -> None:
+        return await self._write_soon(insert)
+
+    async def update(self, operation: Operation, detail: str | None = None) -> None:
         """Save every field of the operation and append its status with the current time.
 
         `updated_at` is saved as given; `record_state` is the one that bumps it.
         """
         values = _row_values(operation)
-        with self._write() as conn:
+
+        def save(conn: sqlite3.Connection) -> None:
             cursor = conn.execute(_UPDATE, (*values[1:], operation.id))
             if cursor.rowcount != 1:
                 raise JournalError(f"operation {operation.id} is not in the journal")
             self._append_event(conn, operation.id, operation.status, detail)
 
-    def record_state(self, operation: Operation, state: PaymentState) -> None:
+        await self._write_soon(save)
+
+    async def record_state(self, operation: Operation, state: PaymentState) -> None:
         """Copy the state onto the operation and `update` it, unless nothing changed.
 
         A field the state does not know (None) never erases one the operation
@@ -148,7 +158,7 @@ class SqliteJournal(SqliteFile):
         for name, value in changes.items():
             setattr(operation, name, value)
         operation.updated_at = datetime.now(UTC)
-        self.update(operation, state.trouble)
+        await self.update(operation, state.trouble)
 
     # -- reads --------------------------------------------------------------------
 

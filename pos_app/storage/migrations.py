@@ -14,11 +14,14 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from pos_app.domain.errors import UnavailableError
+
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "JournalError", "Migration", "migrate", "schema_version"]
 
 
-class JournalError(Exception):
-    """The journal cannot do what was asked (unknown schema, unknown operation, I/O)."""
+class JournalError(UnavailableError):
+    """The journal cannot do what was asked (unknown schema, unknown operation, I/O, or
+    another program held it past the write deadline)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,10 @@ def migrate(
     for step in migrations:
         if step.version > goal:
             break
+        if schema_version(conn) >= step.version:
+            # Already there: no write lock, so opening an up-to-date file never
+            # waits for another lane's write.
+            continue
         conn.execute("BEGIN IMMEDIATE")
         try:
             _apply(conn, step, known)

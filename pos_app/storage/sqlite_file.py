@@ -4,19 +4,33 @@ Autocommit mode with explicit write transactions (BEGIN IMMEDIATE), so nothing
 stays uncommitted by accident and reads see other lanes' latest commits; WAL;
 synchronous FULL, so a commit survives a power cut; one connection behind a
 lock, usable from any thread.
+
+Two ways to write. `_write()` waits for another process's write lock inside
+SQLite (the busy timeout): fine off the GUI loop. `_write_soon()` is for the
+event loop: each attempt waits at most `attempt_busy_ms` for the lock, and
+between attempts the coroutine sleeps (the loop runs on) until the lock is
+free or `write_deadline` has passed. Reads never wait on a writer in WAL mode.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
-from typing import ClassVar, Final, Self
+from typing import ClassVar, Final, Self, TypeVar
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_S: Final = 10.0
+# `_write_soon`'s pauses between attempts: short at first (a commit takes a few
+# ms), then growing, so a long hold costs a few wake-ups a second.
+FIRST_PAUSE_S: Final = 0.002
+PAUSE_CAP_S: Final = 0.05
 
 
 class SqliteFile:
@@ -29,9 +43,14 @@ class SqliteFile:
     what: ClassVar[str] = "file"
     error: ClassVar[type[Exception]] = sqlite3.Error
     extra_pragmas: ClassVar[Sequence[str]] = ()
+    # After opening, how long one statement may wait for a lock inside SQLite
+    # (None: the whole busy timeout). A store written from the event loop sets a
+    # few ms, so no call holds the loop longer than a frame.
+    attempt_busy_ms: ClassVar[int | None] = None
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, write_deadline: float = BUSY_TIMEOUT_S) -> None:
         self.path = str(path)
+        self.write_deadline = write_deadline
         if self.path != ":memory:":
             self._create(Path(self.path))
         self._lock = threading.RLock()
@@ -47,6 +66,8 @@ class SqliteFile:
             ):
                 self._conn.execute(f"PRAGMA {pragma}")
             self._prepare()
+            if self.attempt_busy_ms is not None:
+                self._conn.execute(f"PRAGMA busy_timeout = {self.attempt_busy_ms:d}")
         except sqlite3.Error as exc:
             self._conn.close()
             raise self.error(f"cannot open the {self.what} at {self.path}: {exc}") from exc
@@ -95,12 +116,57 @@ class SqliteFile:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise self.error(f"the {self.what} is not writable: {exc}") from exc
-            try:
+            with self._transaction(conn):
                 yield conn
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    raise self.error(f"the {self.what} write failed: {exc}") from exc
-                raise
+
+    async def _write_soon(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work` in one write transaction without holding the event loop for the lock.
+
+        While another process holds the write lock, the coroutine sleeps between
+        short attempts; past `write_deadline` it raises `error` with a plain
+        sentence. `work` runs synchronously once the lock is taken (no await
+        inside a transaction), and the commit is synced before this returns.
+        """
+        deadline = time.monotonic() + self.write_deadline
+        pause = FIRST_PAUSE_S
+        while True:
+            with self._lock:
+                conn = self._conn
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if not is_busy(exc):
+                        raise self.error(f"the {self.what} is not writable: {exc}") from exc
+                else:
+                    with self._transaction(conn):
+                        result = work(conn)
+                    return result
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self.error(
+                    f"The {self.what} stayed in use by another program on this computer for "
+                    f"{self.write_deadline:g} seconds. Try again in a moment."
+                )
+            await asyncio.sleep(min(pause, left))
+            pause = min(pause * 2, PAUSE_CAP_S)
+
+    @contextmanager
+    def _transaction(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """The body of a transaction begun on `conn`: commit, or roll back and re-raise."""
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self.error(f"the {self.what} write failed: {exc}") from exc
+            raise
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Whether SQLite said another connection holds the lock (SQLITE_BUSY or LOCKED)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)

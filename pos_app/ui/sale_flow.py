@@ -171,7 +171,7 @@ class SaleFlow(QObject):
         terminal_id = request.terminal_id
         while True:
             cancel = asyncio.Event()
-            run = self.service.charge(
+            run = await self.service.charge(
                 request.amount_cents, terminal_id, request.description, cancel=cancel
             )
             final, choice = await self._follow(run, cancel, terminal_id, text.CHARGE_TITLE)
@@ -248,11 +248,13 @@ class SaleFlow(QObject):
             self.refund_started.emit(payment.payment_id, request)
             cancel = asyncio.Event()
             if request.mode == "void":
-                run = self.service.void(payment)
+                run = await self.service.void(payment)
             elif request.mode == "card":
-                run = self.service.refund_to_card(payment, request.amount_cents, request.reason)
+                run = await self.service.refund_to_card(
+                    payment, request.amount_cents, request.reason
+                )
             else:
-                run = self.service.refund_on_terminal(
+                run = await self.service.refund_on_terminal(
                     payment, request.amount_cents, request.terminal_id or "", cancel=cancel
                 )
             final, _ = await self._follow(

@@ -40,7 +40,7 @@ async def one_charge(
     service: PaymentService, control: httpx.AsyncClient, rng: random.Random, poll: float
 ) -> float:
     """The lane consumes its states in a task of its own, as the CLI and window do."""
-    run = service.charge(1000 + rng.randrange(0, 80), "trm_virtual")
+    run = await service.charge(1000 + rng.randrange(0, 80), "trm_virtual")
     waiting = asyncio.Event()
     reported_at = 0.0
 

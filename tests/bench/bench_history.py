@@ -11,6 +11,7 @@ screen and the start-up reconciliation run. Goal: each under 100 ms.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import statistics
@@ -126,7 +127,7 @@ def run_bench(rows: int, runs: int) -> dict[str, Any]:
         operations = list(make_operations(rows))
         with SqliteJournal(path) as journal:
             started = time.perf_counter()
-            journal.begin_many(operations)
+            asyncio.run(journal.begin_many(operations))
             fill_s = time.perf_counter() - started
 
             sample = operations[len(operations) // 2]

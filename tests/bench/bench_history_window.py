@@ -12,6 +12,7 @@ later over the network and do not hold the table up). Goal: under 100 ms.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         journal = SqliteJournal(Path(tmp) / "journal.sqlite3")
-        journal.begin_many(make_operations(args.rows))
+        asyncio.run(journal.begin_many(make_operations(args.rows)))
         model = HistoryModel(HistoryService(journal, None, _no_details))
         now = datetime.now().astimezone()
         month = HistoryQuery(since=now - timedelta(days=30), until=now + timedelta(days=1))

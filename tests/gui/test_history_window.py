@@ -75,7 +75,7 @@ async def history_window(
 async def test_the_journal_pages_and_filters(qtbot: Any, tmp_path: Path) -> None:
     journal = SqliteJournal(tmp_path / "journal.sqlite3")
     start = datetime.now(UTC) - timedelta(hours=12)
-    journal.begin_many(
+    await journal.begin_many(
         sale(n, start + timedelta(seconds=n), amount=1000 + n % 7, last4=f"{n % 10:04d}")
         for n in range(1000)
     )
@@ -125,7 +125,7 @@ async def sandbox_history(
 
 
 async def charge_here(test_lane: TestLane, sandbox: SandboxHandle, amount: int) -> Operation:
-    run = test_lane.service.charge(amount, "trm_side")  # the customer taps by itself
+    run = await test_lane.service.charge(amount, "trm_side")  # the customer taps by itself
     states = await collect(run)
     assert states[-1].name.value == "approved"
     op = test_lane.journal.get(run.operation.id)

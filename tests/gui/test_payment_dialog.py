@@ -607,7 +607,7 @@ async def test_a_real_charge_on_the_sandbox_ends_approved_with_the_card(
 ) -> None:
     async with lane(sandbox.url, tmp_path / "j.sqlite3") as lane_:
         cancel = asyncio.Event()
-        run = lane_.service.charge(1000, "trm_virtual", cancel=cancel)
+        run = await lane_.service.charge(1000, "trm_virtual", cancel=cancel)
         dialog = make_dialog(qtbot, check_again=lambda: lane_.service.check_again(run.operation.id))
         follow = asyncio.ensure_future(dialog.follow(run, cancel, "Virtual terminal"))
         await wait_until(lambda: dialog.state == "waiting")
@@ -629,7 +629,7 @@ async def test_cancel_on_the_sandbox_shows_what_the_engine_journals(
 ) -> None:
     async with lane(sandbox.url, tmp_path / "j.sqlite3") as lane_:
         cancel = asyncio.Event()
-        run = lane_.service.charge(1000, "trm_virtual", cancel=cancel)
+        run = await lane_.service.charge(1000, "trm_virtual", cancel=cancel)
         dialog = make_dialog(qtbot)
         names: list[str] = []
         dialog.state_changed.connect(names.append)
@@ -655,7 +655,7 @@ async def test_refused_credentials_end_cancelled_as_journaled(
     qtbot: QtBot, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     async with lane(sandbox.url, tmp_path / "j.sqlite3", secret="not-the-secret") as lane_:
-        run = lane_.service.charge(1000, "trm_virtual", cancel=asyncio.Event())
+        run = await lane_.service.charge(1000, "trm_virtual", cancel=asyncio.Event())
         dialog = make_dialog(qtbot)
         final = await asyncio.wait_for(dialog.follow(run, asyncio.Event(), "Virtual terminal"), 10)
         [journaled] = lane_.journal.history(HistoryQuery())

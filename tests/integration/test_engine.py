@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
 from pos_app.domain.payment_flow import PaymentState, StateName
 from pos_app.services.payments import InvalidRequestError, PaymentRun
 from pos_app.services.ports import HistoryQuery
-from tests.support.lanes import TestLane, collect, lane
+from tests.support.lanes import TestLane, collect
 from tests.support.sandbox import SandboxHandle
-
-FLOWS = ["payment_intent", "checkout"]
 
 
 def names(states: list[PaymentState]) -> list[str]:
@@ -34,22 +31,11 @@ async def finish(run: PaymentRun, states: list[PaymentState]) -> PaymentState:
     return states[-1]
 
 
-@pytest.fixture(params=FLOWS)
-def flow(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def test_lane(sandbox: SandboxHandle, tmp_path: Path, flow: str):  # type: ignore[no-untyped-def]
-    async with lane(sandbox.url, tmp_path / "journal.sqlite3", flow) as built:
-        yield built
-
-
 # -- outcomes --------------------------------------------------------------------------------
 
 
 async def test_approved_on_the_terminal(sandbox: SandboxHandle, test_lane: TestLane) -> None:
-    run = test_lane.service.charge(1234, "trm_virtual", "coffee")
+    run = await test_lane.service.charge(1234, "trm_virtual", "coffee")
     states: list[PaymentState] = []
     await until_waiting(run, states)
     sandbox.present("trm_virtual", card="mastercard")
@@ -79,7 +65,7 @@ async def test_approved_on_the_terminal(sandbox: SandboxHandle, test_lane: TestL
     ],
 )
 async def test_each_decline_code(test_lane: TestLane, amount: int, code: str) -> None:
-    final = (await collect(test_lane.service.charge(amount, "trm_side")))[-1]
+    final = (await collect(await test_lane.service.charge(amount, "trm_side")))[-1]
     assert final.name is StateName.DECLINED
     assert final.decline_code == code
     assert final.decline_message
@@ -87,13 +73,13 @@ async def test_each_decline_code(test_lane: TestLane, amount: int, code: str) ->
 
 
 async def test_cancelled_on_the_device(test_lane: TestLane) -> None:
-    final = (await collect(test_lane.service.charge(1095, "trm_side")))[-1]
+    final = (await collect(await test_lane.service.charge(1095, "trm_side")))[-1]
     assert final.name is StateName.CANCELLED
     assert final.decline_code == "canceled_on_terminal"
 
 
 async def test_timed_out_on_the_device(sandbox: SandboxHandle, test_lane: TestLane) -> None:
-    run = test_lane.service.charge(1096, "trm_side")
+    run = await test_lane.service.charge(1096, "trm_side")
     states: list[PaymentState] = []
     await until_waiting(run, states)
     sandbox.set_time(advance=91)
@@ -103,7 +89,7 @@ async def test_timed_out_on_the_device(sandbox: SandboxHandle, test_lane: TestLa
 async def test_offline_terminal_is_refused_before_anything_is_created(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
-    final = (await collect(test_lane.service.charge(1000, "trm_backoffice")))[-1]
+    final = (await collect(await test_lane.service.charge(1000, "trm_backoffice")))[-1]
     assert final.name is StateName.CANCELLED
     assert final.decline_code == "terminal_not_connected"
     objects = sandbox.stats()["objects"]
@@ -113,13 +99,13 @@ async def test_offline_terminal_is_refused_before_anything_is_created(
 async def test_busy_terminal(sandbox: SandboxHandle, test_lane: TestLane) -> None:
     other = sandbox.create_intent()
     sandbox.pay("trm_virtual", intent_id=other["id"])
-    final = (await collect(test_lane.service.charge(1000, "trm_virtual")))[-1]
+    final = (await collect(await test_lane.service.charge(1000, "trm_virtual")))[-1]
     assert final.name is StateName.CANCELLED
     assert final.decline_code == "terminal_busy"
 
 
 async def test_unknown_terminal(test_lane: TestLane) -> None:
-    final = (await collect(test_lane.service.charge(1000, "trm_nowhere")))[-1]
+    final = (await collect(await test_lane.service.charge(1000, "trm_nowhere")))[-1]
     assert final.name is StateName.CANCELLED
     assert final.decline_code == "terminal_not_found"
 
@@ -127,7 +113,7 @@ async def test_unknown_terminal(test_lane: TestLane) -> None:
 async def test_terminal_becoming_busy_between_check_and_send(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
-    run = test_lane.service.charge(1000, "trm_virtual")
+    run = await test_lane.service.charge(1000, "trm_virtual")
     states: list[PaymentState] = []
     async for state in run:
         states.append(state)
@@ -145,7 +131,7 @@ async def test_cancel_request_keeps_polling_and_the_device_decides(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
     cancel = asyncio.Event()
-    run = test_lane.service.charge(1000, "trm_virtual", cancel=cancel)
+    run = await test_lane.service.charge(1000, "trm_virtual", cancel=cancel)
     states: list[PaymentState] = []
     await until_waiting(run, states)
     cancel.set()
@@ -161,7 +147,7 @@ async def test_approval_after_a_cancel_request_wins(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
     cancel = asyncio.Event()
-    run = test_lane.service.charge(1000, "trm_virtual", cancel=cancel)
+    run = await test_lane.service.charge(1000, "trm_virtual", cancel=cancel)
     states: list[PaymentState] = []
     await until_waiting(run, states)
     cancel.set()
@@ -177,7 +163,7 @@ async def test_cancel_before_sending_sends_nothing(
 ) -> None:
     cancel = asyncio.Event()
     cancel.set()
-    final = (await collect(test_lane.service.charge(1000, "trm_virtual", cancel=cancel)))[-1]
+    final = (await collect(await test_lane.service.charge(1000, "trm_virtual", cancel=cancel)))[-1]
     assert final.name is StateName.CANCELLED
     assert sandbox.control("GET", "sessions") == []
 
@@ -186,7 +172,7 @@ async def test_cancel_before_sending_sends_nothing(
 
 
 async def paid(sandbox: SandboxHandle, test_lane: TestLane, amount: int = 5000) -> str:
-    run = test_lane.service.charge(amount, "trm_virtual")
+    run = await test_lane.service.charge(amount, "trm_virtual")
     states: list[PaymentState] = []
     await until_waiting(run, states)
     sandbox.present("trm_virtual")
@@ -204,12 +190,12 @@ async def test_refund_to_card_partial_and_repeated(
     sale_id = await paid(sandbox, test_lane)
     service = test_lane.service
     payment = await service.payment_details(sale_id)
-    first = (await collect(service.refund_to_card(payment, 2000, "customer_request")))[-1]
+    first = (await collect(await service.refund_to_card(payment, 2000, "customer_request")))[-1]
     assert first.name is StateName.APPROVED
     assert first.refund_id is not None
     payment = await service.payment_details(payment.payment_id)
     assert payment.refundable_cents == 3000
-    second = (await collect(service.refund_to_card(payment, 3000)))[-1]
+    second = (await collect(await service.refund_to_card(payment, 3000)))[-1]
     assert second.name is StateName.APPROVED
     payment = await service.payment_details(sale_id)
     assert payment.refundable_cents == 0
@@ -225,9 +211,9 @@ async def test_over_refund_refused_before_any_request(
     payment = await test_lane.service.payment_details(sale_id)
     before = sandbox.stats()["requests"]
     with pytest.raises(InvalidRequestError, match="At most"):
-        test_lane.service.refund_to_card(payment, 1001)
+        await test_lane.service.refund_to_card(payment, 1001)
     with pytest.raises(InvalidRequestError):
-        test_lane.service.refund_on_terminal(payment, 1001, "trm_virtual")
+        await test_lane.service.refund_on_terminal(payment, 1001, "trm_virtual")
     after = sandbox.stats()["requests"]
     assert {k: v for k, v in after.items() if "refund" in k} == {
         k: v for k, v in before.items() if "refund" in k
@@ -250,9 +236,9 @@ async def test_refund_on_the_terminal(sandbox: SandboxHandle, test_lane: TestLan
     if test_lane.gateway.flow == "checkout":
         # The seed's terminal refund takes a payment intent; checkouts refund to the card.
         with pytest.raises(InvalidRequestError, match="refund to the card"):
-            test_lane.service.refund_on_terminal(payment, 1500, "trm_virtual")
+            await test_lane.service.refund_on_terminal(payment, 1500, "trm_virtual")
         return
-    run = test_lane.service.refund_on_terminal(payment, 1500, "trm_virtual")
+    run = await test_lane.service.refund_on_terminal(payment, 1500, "trm_virtual")
     states: list[PaymentState] = []
     await until_waiting(run, states)
     sandbox.present("trm_virtual")
@@ -261,7 +247,7 @@ async def test_refund_on_the_terminal(sandbox: SandboxHandle, test_lane: TestLan
     assert final.refund_id is not None
     assert (await test_lane.service.payment_details(sale_id)).refundable_cents == 3500
     # A second, declined attempt leaves the refundable amount alone.
-    run = test_lane.service.refund_on_terminal(payment, 1000, "trm_virtual")
+    run = await test_lane.service.refund_on_terminal(payment, 1000, "trm_virtual")
     states = []
     await until_waiting(run, states)
     sandbox.present("trm_virtual", decline_code="card_declined")
@@ -273,9 +259,9 @@ async def test_void_inside_and_outside_25_minutes(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
     fresh = await test_lane.service.payment_details(await paid(sandbox, test_lane))
-    assert (await collect(test_lane.service.void(fresh)))[-1].name is StateName.APPROVED
+    assert (await collect(await test_lane.service.void(fresh)))[-1].name is StateName.APPROVED
     old = await test_lane.service.payment_details(await paid(sandbox, test_lane))
     sandbox.set_time(advance=26 * 60)
-    final = (await collect(test_lane.service.void(old)))[-1]
+    final = (await collect(await test_lane.service.void(old)))[-1]
     assert final.name is StateName.DECLINED
     assert final.decline_code == "payment_outside_void_window"

@@ -195,16 +195,16 @@ async def test_fault_kind_never_gives_a_wrong_outcome(
     async with lane(sandbox.url, tmp_path / "j.sqlite3", engine_flow, engine=ENGINE) as built:
         payment = None
         if flow == "refund":
-            sale = [s async for s in built.service.charge(AMOUNT, TERMINAL)]
+            sale = [s async for s in await built.service.charge(AMOUNT, TERMINAL)]
             assert sale[-1].name is StateName.APPROVED
             [paid] = succeeded_payments(sandbox)
             payment = await built.service.payment_details(paid["id"])
         if target != "poll":
             arm(sandbox, kind, target, flow)
         if payment is not None:
-            run = built.service.refund_on_terminal(payment, REFUND, TERMINAL)
+            run = await built.service.refund_on_terminal(payment, REFUND, TERMINAL)
         else:
-            run = built.service.charge(AMOUNT, TERMINAL)
+            run = await built.service.charge(AMOUNT, TERMINAL)
         states = await run_with_fault(run, sandbox, kind, target, flow)
     hits = sandbox.stats()["faults"]["hits"]
     settle(sandbox)
@@ -244,7 +244,7 @@ async def test_a_seeded_storm_on_one_terminal(
         armed = sandbox.fault(name, terminal=terminal, probability=0.08, seed=seed, **extra)
         assert armed["count"] is None
     async with lane(sandbox.url, tmp_path / "j.sqlite3", flow, engine=_storm_engine()) as built:
-        states = [s async for s in built.service.charge(AMOUNT, terminal)]
+        states = [s async for s in await built.service.charge(AMOUNT, terminal)]
     hits = sandbox.stats()["faults"]["hits"]
     settle(sandbox)
     assert hits > 0

@@ -12,19 +12,6 @@ from pos_app.services.ports import Operation
 from tests.support.lanes import TEST_ENGINE, TestLane, collect, lane
 from tests.support.sandbox import SandboxHandle
 
-FLOWS = ["payment_intent", "checkout"]
-
-
-@pytest.fixture(params=FLOWS)
-def flow(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-async def test_lane(sandbox: SandboxHandle, tmp_path: Path, flow: str):  # type: ignore[no-untyped-def]
-    async with lane(sandbox.url, tmp_path / "journal.sqlite3", flow) as built:
-        yield built
-
 
 def sale_path(test_lane: TestLane) -> str:
     return "/v1/checkouts" if test_lane.gateway.flow == "checkout" else "/v1/payment_intents"
@@ -39,7 +26,7 @@ def assert_one_sale(sandbox: SandboxHandle, test_lane: TestLane, payments: int =
 
 async def charge(test_lane: TestLane, amount: int = 1250) -> list[PaymentState]:
     # trm_side: the simulated customer taps after 2 s (0.1 s at the tests' time scale).
-    return await collect(test_lane.service.charge(amount, "trm_side"))
+    return await collect(await test_lane.service.charge(amount, "trm_side"))
 
 
 @pytest.mark.parametrize("kind", ["error_500", "error_503", "rate_limit", "drop"])
@@ -82,7 +69,7 @@ async def test_slow_answer_past_the_client_timeout(
 async def test_token_expiring_mid_wait_is_invisible(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
-    run = test_lane.service.charge(1000, "trm_virtual")
+    run = await test_lane.service.charge(1000, "trm_virtual")
     states: list[PaymentState] = []
     async for state in run:
         states.append(state)
@@ -99,7 +86,7 @@ async def test_no_answer_past_the_deadline_is_unresolved_then_checked_again(
 ) -> None:
     short = dataclasses.replace(TEST_ENGINE, device_timeout=0.6, grace=0.4)
     async with lane(sandbox.url, tmp_path / "j.sqlite3", flow, engine=short) as test_lane:
-        run = test_lane.service.charge(1000, "trm_virtual")
+        run = await test_lane.service.charge(1000, "trm_virtual")
         states: list[PaymentState] = []
         async for state in run:
             states.append(state)
@@ -135,7 +122,7 @@ async def test_unreachable_before_sending_charges_nothing(
 async def test_recover_finishes_an_interrupted_charge(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
-    run = test_lane.service.charge(1000, "trm_virtual")
+    run = await test_lane.service.charge(1000, "trm_virtual")
     async for state in run:
         if state.name is StateName.WAITING:
             break  # the lane "crashes" while the customer is at the terminal
@@ -152,7 +139,7 @@ async def test_recover_a_sale_whose_creation_answer_was_lost(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
     sandbox.fault("lost_answer", sale_path(test_lane), method="POST", count=100)
-    run = test_lane.service.charge(1000, "trm_virtual")
+    run = await test_lane.service.charge(1000, "trm_virtual")
     async for state in run:
         if state.name is StateName.RETRYING:
             break  # crash right after the answer was lost
@@ -178,7 +165,7 @@ async def test_recover_an_operation_that_never_left(test_lane: TestLane) -> None
         create_key="k1",
         send_key="k2",
     )
-    test_lane.journal.begin(op)
+    await test_lane.journal.begin(op)
     [settled] = await test_lane.service.recover()
     assert settled.status == "cancelled"
     assert test_lane.journal.unfinished() == []

@@ -4,27 +4,18 @@ JustiFi's payments, and a payment another lane took listed as missing from this 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from pos_app.domain.payment_flow import PaymentState, StateName
 from pos_app.domain.report import DifferenceKind, Tally, Totals, day_window
 from pos_app.justifi.payments_list import JustifiPaymentsSource, list_payments_between
 from pos_app.services.reports import ReportService
-from tests.support.lanes import TestLane, collect, lane
+from tests.support.lanes import TestLane, collect
 from tests.support.sandbox import SandboxHandle
-
-
-@pytest.fixture(params=["payment_intent", "checkout"])
-async def test_lane(sandbox: SandboxHandle, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    async with lane(sandbox.url, tmp_path / "journal.sqlite3", str(request.param)) as built:
-        yield built
 
 
 async def charge(sandbox: SandboxHandle, test_lane: TestLane, amount: int, card: str) -> str:
     """A sale on the manual terminal, paid with `card`; its payment id."""
-    run = test_lane.service.charge(amount, "trm_virtual", "coffee")
+    run = await test_lane.service.charge(amount, "trm_virtual", "coffee")
     states: list[PaymentState] = []
     async for state in run:
         states.append(state)
@@ -51,11 +42,11 @@ async def test_the_report_lists_a_payment_missing_from_the_journal(
     service = test_lane.service
     kept = await charge(sandbox, test_lane, 1234, "mastercard")
     voided = await charge(sandbox, test_lane, 1500, "visa")
-    refund = await collect(service.refund_to_card(await service.payment_details(kept), 234))
+    refund = await collect(await service.refund_to_card(await service.payment_details(kept), 234))
     assert refund[-1].name is StateName.APPROVED
-    void = await collect(service.void(await service.payment_details(voided)))
+    void = await collect(await service.void(await service.payment_details(voided)))
     assert void[-1].name is StateName.APPROVED
-    declined = await collect(service.charge(1091, "trm_side", "declined"))  # .91 declines
+    declined = await collect(await service.charge(1091, "trm_side", "declined"))  # .91 declines
     assert declined[-1].name is StateName.DECLINED
     other = another_lanes_sale(sandbox, 2500)
 

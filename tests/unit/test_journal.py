@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -14,10 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pos_app.domain.errors import UnavailableError, user_message
 from pos_app.domain.payment_flow import PaymentKind, PaymentState, StateName
 from pos_app.services.ports import HistoryQuery, Journal, Operation
 from pos_app.storage.journal import JournalError, SqliteJournal
 from pos_app.storage.migrations import SCHEMA_VERSION, migrate
+from tests.support.journal_lock import LoopStallMeter
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 PARIS = timezone(timedelta(hours=1))
@@ -55,7 +59,7 @@ def test_is_a_journal() -> None:
 # -- records ------------------------------------------------------------------------
 
 
-def test_every_operation_field_round_trips(journal: SqliteJournal) -> None:
+async def test_every_operation_field_round_trips(journal: SqliteJournal) -> None:
     op = Operation(
         id="op-1",
         kind=PaymentKind.REFUND,
@@ -81,7 +85,7 @@ def test_every_operation_field_round_trips(journal: SqliteJournal) -> None:
         created_at=datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=PARIS),
         updated_at=datetime(2025, 1, 2, 3, 6, 7, 1, tzinfo=PARIS),
     )
-    journal.begin(op)
+    await journal.begin(op)
 
     loaded = journal.get("op-1")
 
@@ -93,15 +97,15 @@ def test_every_operation_field_round_trips(journal: SqliteJournal) -> None:
     assert loaded.created_at.utcoffset() == timedelta(0)
 
 
-def test_optional_fields_round_trip_as_none(journal: SqliteJournal) -> None:
+async def test_optional_fields_round_trip_as_none(journal: SqliteJournal) -> None:
     op = make_op("bare")
-    journal.begin(op)
+    await journal.begin(op)
     assert journal.get("bare") == op
 
 
-def test_only_the_last_four_digits_are_ever_stored(journal: SqliteJournal) -> None:
-    journal.begin(make_op("pan", card_last4="4111 1111 1111 1234"))
-    journal.begin(make_op("short", card_last4="12"))
+async def test_only_the_last_four_digits_are_ever_stored(journal: SqliteJournal) -> None:
+    await journal.begin(make_op("pan", card_last4="4111 1111 1111 1234"))
+    await journal.begin(make_op("short", card_last4="12"))
 
     assert (stored := journal.get("pan")) is not None
     assert stored.card_last4 == "1234"
@@ -109,46 +113,46 @@ def test_only_the_last_four_digits_are_ever_stored(journal: SqliteJournal) -> No
     assert short.card_last4 is None
 
 
-def test_naive_datetimes_are_refused(journal: SqliteJournal) -> None:
+async def test_naive_datetimes_are_refused(journal: SqliteJournal) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        journal.begin(make_op("naive", created_at=datetime(2025, 1, 1)))
+        await journal.begin(make_op("naive", created_at=datetime(2025, 1, 1)))
     with pytest.raises(ValueError, match="timezone-aware"):
         journal.history(HistoryQuery(since=datetime(2025, 1, 1)))
     assert journal.get("naive") is None
 
 
-def test_begin_twice_is_an_error_and_keeps_the_first(journal: SqliteJournal) -> None:
-    journal.begin(make_op("dup", amount_cents=100))
+async def test_begin_twice_is_an_error_and_keeps_the_first(journal: SqliteJournal) -> None:
+    await journal.begin(make_op("dup", amount_cents=100))
     with pytest.raises(JournalError, match="already journaled"):
-        journal.begin(make_op("dup", amount_cents=200))
+        await journal.begin(make_op("dup", amount_cents=200))
     assert (kept := journal.get("dup")) is not None
     assert kept.amount_cents == 100
     assert len(journal.entries("dup")) == 1
 
 
-def test_begin_many_is_all_or_nothing(journal: SqliteJournal) -> None:
-    journal.begin(make_op("b"))
+async def test_begin_many_is_all_or_nothing(journal: SqliteJournal) -> None:
+    await journal.begin(make_op("b"))
     with pytest.raises(JournalError):
-        journal.begin_many([make_op("a"), make_op("b")])
+        await journal.begin_many([make_op("a"), make_op("b")])
     assert journal.get("a") is None
-    assert journal.begin_many([make_op("c"), make_op("d")]) == 2
+    assert await journal.begin_many([make_op("c"), make_op("d")]) == 2
 
 
-def test_update_of_an_unknown_operation_is_an_error(journal: SqliteJournal) -> None:
+async def test_update_of_an_unknown_operation_is_an_error(journal: SqliteJournal) -> None:
     with pytest.raises(JournalError, match="not in the journal"):
-        journal.update(make_op("ghost"))
+        await journal.update(make_op("ghost"))
     assert journal.entries("ghost") == []
 
 
-def test_begin_update_and_entries(journal: SqliteJournal) -> None:
+async def test_begin_update_and_entries(journal: SqliteJournal) -> None:
     op = make_op("op")
     before = datetime.now(UTC)
-    journal.begin(op)
+    await journal.begin(op)
     op.sale_id = "pi_1"
     op.status = StateName.SENDING.value
-    journal.update(op)
+    await journal.update(op)
     op.status = StateName.RETRYING.value
-    journal.update(op, "connection reset")
+    await journal.update(op, "connection reset")
 
     entries = journal.entries("op")
 
@@ -164,10 +168,10 @@ def test_begin_update_and_entries(journal: SqliteJournal) -> None:
     assert (saved.status, saved.sale_id) == ("retrying", "pi_1")
 
 
-def test_events_are_append_only(tmp_path: Path) -> None:
+async def test_events_are_append_only(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     with SqliteJournal(path) as opened:
-        opened.begin(make_op("op"))
+        await opened.begin(make_op("op"))
     raw = sqlite3.connect(path)
     try:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
@@ -186,9 +190,9 @@ def _state(name: StateName, **changes: object) -> PaymentState:
     return replace(state, **changes)  # type: ignore[arg-type]
 
 
-def test_record_state_copies_the_state_onto_the_operation(journal: SqliteJournal) -> None:
+async def test_record_state_copies_the_state_onto_the_operation(journal: SqliteJournal) -> None:
     op = make_op("op")
-    journal.begin(op)
+    await journal.begin(op)
     state = _state(
         StateName.DECLINED,
         terminal_id="trm_9",
@@ -201,7 +205,7 @@ def test_record_state_copies_the_state_onto_the_operation(journal: SqliteJournal
         decline_message="Not enough money",
     )
 
-    journal.record_state(op, state)
+    await journal.record_state(op, state)
 
     expected = {
         "status": "declined",
@@ -224,16 +228,16 @@ def test_record_state_copies_the_state_onto_the_operation(journal: SqliteJournal
     assert [e.status for e in journal.entries("op")] == ["preparing", "declined"]
 
 
-def test_record_state_writes_nothing_when_nothing_changed(journal: SqliteJournal) -> None:
+async def test_record_state_writes_nothing_when_nothing_changed(journal: SqliteJournal) -> None:
     op = make_op("op")
-    journal.begin(op)
+    await journal.begin(op)
     waiting = _state(StateName.WAITING, intent_id="pi_1", terminal_id="trm_1")
-    journal.record_state(op, waiting)
+    await journal.record_state(op, waiting)
     stamped = op.updated_at
 
     for _ in range(5):  # polling
-        journal.record_state(op, waiting)
-    journal.record_state(op, replace(waiting, trouble="timeout"))
+        await journal.record_state(op, waiting)
+    await journal.record_state(op, replace(waiting, trouble="timeout"))
 
     assert [e.status for e in journal.entries("op")] == ["preparing", "waiting"]
     assert op.updated_at == stamped
@@ -241,17 +245,17 @@ def test_record_state_writes_nothing_when_nothing_changed(journal: SqliteJournal
     assert saved.updated_at == stamped
 
 
-def test_record_state_appends_the_trouble_as_detail(journal: SqliteJournal) -> None:
+async def test_record_state_appends_the_trouble_as_detail(journal: SqliteJournal) -> None:
     op = make_op("op")
-    journal.begin(op)
-    journal.record_state(op, _state(StateName.RETRYING, trouble="HTTP 503"))
+    await journal.begin(op)
+    await journal.record_state(op, _state(StateName.RETRYING, trouble="HTTP 503"))
     assert journal.entries("op")[-1].detail == "HTTP 503"
 
 
-def test_record_state_never_erases_a_known_field(journal: SqliteJournal) -> None:
+async def test_record_state_never_erases_a_known_field(journal: SqliteJournal) -> None:
     op = make_op("op", sale_id="pi_1", terminal_id="trm_1")
-    journal.begin(op)
-    journal.record_state(op, _state(StateName.UNRESOLVED))
+    await journal.begin(op)
+    await journal.record_state(op, _state(StateName.UNRESOLVED))
     assert (saved := journal.get("op")) is not None
     assert (saved.status, saved.sale_id, saved.terminal_id) == ("unresolved", "pi_1", "trm_1")
 
@@ -259,11 +263,11 @@ def test_record_state_never_erases_a_known_field(journal: SqliteJournal) -> None
 # -- unfinished and find ------------------------------------------------------------------
 
 
-def test_unfinished_keeps_unresolved_and_drops_finals_oldest_first(
+async def test_unfinished_keeps_unresolved_and_drops_finals_oldest_first(
     journal: SqliteJournal,
 ) -> None:
     for minutes, name in enumerate(reversed(list(StateName))):
-        journal.begin(make_op(name.value, minutes=minutes, status=name.value))
+        await journal.begin(make_op(name.value, minutes=minutes, status=name.value))
 
     unfinished = [op.id for op in journal.unfinished()]
 
@@ -277,10 +281,10 @@ def test_unfinished_keeps_unresolved_and_drops_finals_oldest_first(
     ]
 
 
-def test_find_by_justifi_id(journal: SqliteJournal) -> None:
-    journal.begin(make_op("charge", sale_id="pi_1", payment_id="py_1"))
+async def test_find_by_justifi_id(journal: SqliteJournal) -> None:
+    await journal.begin(make_op("charge", sale_id="pi_1", payment_id="py_1"))
     # A later refund of it carries the charge's ids too; it must not shadow the charge.
-    journal.begin(
+    await journal.begin(
         make_op(
             "refund",
             minutes=5,
@@ -321,9 +325,9 @@ HISTORY_OPS = (
 
 
 @pytest.fixture
-def history_journal(journal: SqliteJournal) -> SqliteJournal:
+async def history_journal(journal: SqliteJournal) -> SqliteJournal:
     for op in HISTORY_OPS:
-        journal.begin(op)
+        await journal.begin(op)
     return journal
 
 
@@ -402,9 +406,9 @@ def test_history_pages_cover_everything_once(history_journal: SqliteJournal) -> 
     assert [op.id for op in filtered] == ["c"]
 
 
-def test_history_breaks_millisecond_ties_by_insertion(journal: SqliteJournal) -> None:
+async def test_history_breaks_millisecond_ties_by_insertion(journal: SqliteJournal) -> None:
     for name in "xyz":
-        journal.begin(make_op(name))
+        await journal.begin(make_op(name))
     assert [op.id for op in journal.history(HistoryQuery())] == ["z", "y", "x"]
 
 
@@ -478,8 +482,7 @@ def test_history_by_amount_matches_brute_force(
         for i, (cents, minutes, status) in enumerate(rows)
     ]
     with SqliteJournal(":memory:") as fresh:
-        for op in ops:
-            fresh.begin(op)
+        asyncio.run(fresh.begin_many(ops))
         found = fresh.history(HistoryQuery(amount_cents=amount, limit=limit))
 
     ranked = sorted(enumerate(ops), key=lambda pair: (pair[1].created_at, pair[0]), reverse=True)
@@ -490,13 +493,13 @@ def test_history_by_amount_matches_brute_force(
 # -- files, lanes, migrations ------------------------------------------------------------------
 
 
-def test_a_file_journal_survives_reopening(tmp_path: Path) -> None:
+async def test_a_file_journal_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "data" / "journal.sqlite3"
     with SqliteJournal(path) as first:
         op = make_op("op", description="kept")
-        first.begin(op)
+        await first.begin(op)
         op.status = "approved"
-        first.update(op)
+        await first.update(op)
 
     with SqliteJournal(path) as again:
         assert again.get("op") == op
@@ -508,11 +511,11 @@ def test_a_file_journal_survives_reopening(tmp_path: Path) -> None:
 def test_an_acknowledged_write_survives_a_killed_process(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     script = (
-        "import os, sys\n"
+        "import asyncio, os, sys\n"
         "from tests.unit.test_journal import make_op\n"
         "from pos_app.storage.journal import SqliteJournal\n"
         "journal = SqliteJournal(sys.argv[1])\n"
-        "journal.begin(make_op('op', status='sending'))\n"
+        "asyncio.run(journal.begin(make_op('op', status='sending')))\n"
         "os._exit(0)  # no close, no checkpoint: as if the power went\n"
     )
     root = Path(__file__).resolve().parents[2]
@@ -522,15 +525,15 @@ def test_an_acknowledged_write_survives_a_killed_process(tmp_path: Path) -> None
         assert [op.id for op in reopened.unfinished()] == ["op"]
 
 
-def test_two_lanes_share_one_file(tmp_path: Path) -> None:
+async def test_two_lanes_share_one_file(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     with SqliteJournal(path) as lane1, SqliteJournal(path) as lane2:
-        lane1.begin(make_op("from-1"))
+        await lane1.begin(make_op("from-1"))
         assert lane2.get("from-1") is not None
         op = make_op("from-2", minutes=1)
-        lane2.begin(op)
+        await lane2.begin(op)
         op.status = "approved"
-        lane2.update(op)
+        await lane2.update(op)
         assert (seen := lane1.get("from-2")) is not None
         assert seen.status == "approved"
         assert [o.id for o in lane1.history(HistoryQuery())] == ["from-2", "from-1"]
@@ -559,10 +562,10 @@ def test_an_old_schema_is_migrated(tmp_path: Path) -> None:
         ]
 
 
-def test_a_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+async def test_a_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     path = tmp_path / "journal.sqlite3"
     with SqliteJournal(path) as journal:
-        journal.begin(make_op("op"))
+        await journal.begin(make_op("op"))
     raw = sqlite3.connect(path, isolation_level=None)
     raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.close()
@@ -591,3 +594,61 @@ def test_close_is_idempotent_and_final() -> None:
     journal.close()
     with pytest.raises(sqlite3.ProgrammingError):
         journal.get("op")
+
+
+# -- another lane holding the lock ----------------------------------------------------------
+
+
+@pytest.fixture
+def held(tmp_path: Path) -> Iterator[tuple[Path, sqlite3.Connection]]:
+    """A journal file whose write lock another connection holds (as another lane would)."""
+    path = tmp_path / "journal.sqlite3"
+    SqliteJournal(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield path, other
+    finally:
+        if other.in_transaction:
+            other.execute("COMMIT")
+        other.close()
+
+
+async def test_a_write_waits_for_the_lock_while_the_loop_runs_on(
+    held: tuple[Path, sqlite3.Connection],
+) -> None:
+    path, other = held
+    with SqliteJournal(path) as journal:
+        async with LoopStallMeter() as meter:
+            write = asyncio.ensure_future(journal.begin(make_op("op")))
+            await meter.wait_ticks(30)  # the loop ticks on while the write waits
+            assert not write.done()
+            reads = []
+            for _ in range(20):
+                started = time.perf_counter()
+                assert journal.history(HistoryQuery()) == []
+                reads.append(time.perf_counter() - started)
+            other.execute("COMMIT")
+            await asyncio.wait_for(write, 10)
+        assert journal.get("op") is not None
+    print(f"longest stall {meter.longest * 1000:.1f} ms, slowest read {max(reads) * 1000:.2f} ms")
+    assert meter.longest < 0.05
+    assert max(reads) < 0.016
+
+
+async def test_a_lock_held_past_the_deadline_is_a_plain_unavailable_error(
+    held: tuple[Path, sqlite3.Connection],
+) -> None:
+    path, other = held
+    with SqliteJournal(path, write_deadline=0.2) as journal:
+        with pytest.raises(UnavailableError) as raised:
+            await journal.begin(make_op("op"))
+        assert isinstance(raised.value, JournalError)
+        assert user_message(raised.value) == (
+            "The journal stayed in use by another program on this computer for 0.2 seconds. "
+            "Try again in a moment."
+        )
+        other.execute("COMMIT")
+        assert journal.get("op") is None
+        await journal.begin(make_op("op"))  # free again: the next write goes through
+        assert journal.get("op") is not None

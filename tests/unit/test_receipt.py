@@ -229,7 +229,7 @@ def test_no_line_is_wider_than_the_paper(
 # -- reprints and the receipt after an approval -------------------------------------------
 
 
-def test_receipt_service_reprints_from_the_journal_and_after_an_approval() -> None:
+async def test_receipt_service_reprints_from_the_journal_and_after_an_approval() -> None:
     with SqliteJournal(":memory:") as journal:
         charge = sale(create_key="c", send_key="s")
         refund = sale(
@@ -240,8 +240,8 @@ def test_receipt_service_reprints_from_the_journal_and_after_an_approval() -> No
             create_key="c2",
             send_key="s2",
         )
-        journal.begin(charge)
-        journal.begin(refund)
+        await journal.begin(charge)
+        await journal.begin(refund)
         receipts = ReceiptService(journal, HEADER, tz=STORE_TZ)
         reprint = receipts.receipt(OP_ID, ReceiptCopy.MERCHANT)
         assert reprint is not None

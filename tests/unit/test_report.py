@@ -412,7 +412,7 @@ async def test_the_service_reads_the_day_and_what_it_refers_to(journal: SqliteJo
     )
     late_sale = op(amount=1000, at=datetime(2025, 3, 14, 23, 59, 50, tzinfo=TZ))
     for operation in (old_sale, refund, later_refund, late_sale):
-        journal.begin(operation)
+        await journal.begin(operation)
     source = FakePayments(
         [
             paid(old_sale, amount_refunded_cents=1200, status="partially_refunded"),
@@ -434,7 +434,7 @@ async def test_the_service_reads_the_day_and_what_it_refers_to(journal: SqliteJo
 async def test_the_service_finds_a_charge_the_window_missed(journal: SqliteJournal) -> None:
     # The journal's clock and JustiFi's disagree by more than the margin.
     sale = op(amount=1000, at=NOON - timedelta(hours=14))
-    journal.begin(sale)
+    await journal.begin(sale)
     source = FakePayments([paid(sale, created_at=NOON)])
     day = await ReportService(journal, source, ReportSettings(tz=TZ)).day_report(DAY)
     assert day.differences == ()
@@ -448,7 +448,7 @@ async def test_the_service_finds_a_charge_the_window_missed(journal: SqliteJourn
 async def test_without_justifi_the_report_is_marked_unchecked(
     journal: SqliteJournal, error: Exception
 ) -> None:
-    journal.begin(op(amount=1000))
+    await journal.begin(op(amount=1000))
     service = ReportService(journal, FakePayments([], fail=error), ReportSettings(tz=TZ))
     day = await service.day_report(DAY)
     assert not day.justifi_checked
@@ -459,8 +459,8 @@ async def test_without_justifi_the_report_is_marked_unchecked(
 
 async def test_the_service_filters_a_lane(journal: SqliteJournal) -> None:
     mine, theirs = op(lane="lane-1"), op(lane="lane-2")
-    journal.begin(mine)
-    journal.begin(theirs)
+    await journal.begin(mine)
+    await journal.begin(theirs)
     source = FakePayments([paid(mine), paid(theirs)])
     day = await ReportService(journal, source, ReportSettings(tz=TZ)).day_report(DAY, "lane-2")
     assert [s.lane for s in day.lanes] == ["lane-2"]
