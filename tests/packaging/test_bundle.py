@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pos_app.ui.shown import EXIT_WHEN_SHOWN_ENV, SHOWN_MARKER
 from tests.packaging.support import (
     CHECKS,
     ROOT,
@@ -122,6 +123,20 @@ def test_frozen_soak_runs_the_same_driver(bundle: Path, tmp_path: Path) -> None:
         result.stdout.splitlines()
     )
     assert files_under(tmp_path) == []
+
+
+def test_frozen_window_shows_first_and_a_bad_setting_still_ends_with_exit_3(
+    bundle: Path, tmp_path: Path
+) -> None:
+    # The staged start-up (pos_app/app.py) frozen: the window shows before the engine
+    # loads; the full settings, read behind it, still end the start when they are wrong.
+    shown = run([str(bundle / "pos-app")], fenced_env(tmp_path, **{EXIT_WHEN_SHOWN_ENV: "1"}), 60)
+    refused = run([str(bundle / "pos-app")], fenced_env(tmp_path, POS_MAX_AMOUNT_CENTS="1"), 60)
+
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert shown.stdout.splitlines() == [SHOWN_MARKER]
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert "pos-app: POS_MAX_AMOUNT_CENTS: Input should be greater" in refused.stderr
 
 
 def test_frozen_version_comes_from_the_package(bundle: Path, tmp_path: Path) -> None:
