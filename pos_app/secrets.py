@@ -20,6 +20,8 @@ import logging
 import os
 from typing import TYPE_CHECKING, NamedTuple
 
+from pos_app.domain.errors import UnavailableError
+
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
@@ -51,8 +53,9 @@ BROKEN_KEYRING_MESSAGE = (
 KEYRING_READY_MESSAGE = "The client secret is kept in this computer's keyring ({backend})."
 
 
-class KeyringUnavailableError(RuntimeError):
-    """No OS keyring on this machine: use JUSTIFI_CLIENT_SECRET instead."""
+class KeyringUnavailableError(UnavailableError, RuntimeError):
+    """No usable OS keyring on this machine: `message` says so and points to
+    JUSTIFI_CLIENT_SECRET (still a RuntimeError for the settings' secret-store port)."""
 
 
 class KeyringStatus(NamedTuple):

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from pos_app.domain.errors import user_message
+
 if TYPE_CHECKING:
     from pos_app.services.payments import PaymentRun
     from pos_app.wiring import Lane
@@ -396,7 +398,7 @@ async def _final_state(run: PaymentRun) -> Any:
 
 
 def _describe(exc: BaseException) -> str:
-    message = getattr(exc, "message", None) or str(exc)
+    message = user_message(exc) or str(exc)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 

@@ -21,6 +21,7 @@ from pos_app.domain.errors import (
     UnavailableError,
     UserFacingError,
 )
+from pos_app.secrets import KeyringUnavailableError
 from pos_app.services.manager import ManagerRequiredError, ManagerStatus
 from tests.integration.cli_support import CLI_TIMEOUT, cli_env
 from tests.support.sandbox import SandboxHandle
@@ -111,6 +112,7 @@ def test_an_error_a_person_may_read_is_one_line_with_its_code(
         (NotPermittedError("a manager must sign in first"), cli.EXIT_BAD_INPUT),
         (ManagerRequiredError(ManagerStatus.NO_PIN), cli.EXIT_BAD_INPUT),
         (UnavailableError("the journal is busy"), cli.EXIT_UNRESOLVED),
+        (KeyringUnavailableError("no keyring here"), cli.EXIT_UNRESOLVED),
     ],
 )
 def test_each_kind_of_user_facing_error_keeps_its_exit_code(
