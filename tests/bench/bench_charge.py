@@ -22,11 +22,8 @@ from pathlib import Path
 import httpx
 
 from pos_app.domain.payment_flow import StateName
-from pos_app.justifi.client import JustifiClient
-from pos_app.justifi.gateway import JustifiGateway
-from pos_app.justifi.http import JustifiHttp
 from pos_app.services.payments import EngineSettings, PaymentService
-from pos_app.storage.journal import SqliteJournal
+from pos_app.wiring import Account, open_engine
 from tests.support.sandbox import CLIENT_ID, CLIENT_SECRET, SUB_ACCOUNT, sandbox_process
 
 
@@ -66,20 +63,18 @@ async def one_charge(
 
 async def bench(url: str, charges: int, poll: float, flow: str) -> dict[str, object]:
     rng = random.Random(7)
+    account = Account(url, CLIENT_ID, CLIENT_SECRET, SUB_ACCOUNT)
+    engine = EngineSettings(poll_interval=poll)
     with tempfile.TemporaryDirectory() as tmp:
-        journal = SqliteJournal(Path(tmp) / "journal.sqlite3")
-        async with httpx.AsyncClient() as client, httpx.AsyncClient(base_url=url) as control:
-            http = JustifiHttp(url, CLIENT_ID, CLIENT_SECRET, SUB_ACCOUNT, client=client)
-            service = PaymentService(
-                JustifiGateway(JustifiClient(http), flow),
-                journal,
-                EngineSettings(poll_interval=poll),
-            )
+        async with (
+            open_engine(account, Path(tmp) / "journal.sqlite3", engine, flow=flow) as wired,
+            httpx.AsyncClient(base_url=url) as control,
+        ):
+            service = wired.service
             await one_charge(service, control, rng, poll)  # warm up: token, connections
             before = (await control.get("/_sandbox/stats")).json()["requests"]
             latencies = [await one_charge(service, control, rng, poll) for _ in range(charges)]
             after = (await control.get("/_sandbox/stats")).json()["requests"]
-        journal.close()
     requests = sum(after.values()) - sum(before.values())
     return {
         "bench": "charge",
