@@ -35,13 +35,19 @@ class LockHolder:
 
     def __init__(self, process: subprocess.Popen[str]) -> None:
         self.process = process
+        self._released = False
 
-    def release(self) -> None:
-        """End the child's transaction and wait for it to exit (idempotent)."""
-        if self.process.poll() is None:
+    def release(self, *, wait: bool = True) -> None:
+        """End the child's transaction; with `wait`, also wait for it to exit (idempotent).
+
+        On a running event loop pass `wait=False`: the loop must not wait on a process.
+        """
+        if self.process.poll() is None and not self._released:
             assert self.process.stdin is not None
             self.process.stdin.write("\n")
             self.process.stdin.flush()
+            self._released = True
+        if wait:
             self.process.wait(timeout=30)
 
 
