@@ -156,7 +156,8 @@ class PaymentDialog(QDialog):
     def set_terminals(self, terminals: Sequence[TerminalInfo], current_id: str | None) -> None:
         """Fill the retry terminal picker; only ready terminals can be chosen."""
         self.view.set_terminals(terminals, current_id)
-        self.controller.update_outcome_controls()
+        if self.isVisible():  # an outcome on screen may offer them now
+            self.controller.update_outcome_controls()
 
     # -- following a run ----------------------------------------------------------------
 

@@ -238,9 +238,14 @@ class PaymentView(QWidget):
         self._set_style_property("followed", "lost" if lost else "")
 
     def plain(self) -> None:
-        """Wear the plain look again (the dialog closed: the next payment opens plain)."""
+        """Look as a new payment does (the dialog closed): plain colours, no outcome
+        buttons, Cancel back; so the next Charge press has little left to change."""
         self._set_style_property("tone", "")
         self.show_lost(False)
+        self.show_choices(set())
+        self.show_retry_picker(False)
+        self.hide_note()
+        self.cancel_button.show()
 
     def _set_style_property(self, name: str, value: str) -> None:
         if self.property(name) == value:
