@@ -337,9 +337,11 @@ async def test_a_run_that_breaks_leaves_the_sale_open_and_unsettled(
     async with open_window(sandbox.url, tmp_path, qtbot) as w:
         window = w.window
         charge = w.lane.service.charge
-        monkeypatch.setattr(
-            w.lane.service, "charge", lambda *a, **k: BreaksWhenWaiting(charge(*a, **k))
-        )
+
+        async def breaking_charge(*args: Any, **kwargs: Any) -> BreaksWhenWaiting:
+            return BreaksWhenWaiting(await charge(*args, **kwargs))
+
+        monkeypatch.setattr(w.lane.service, "charge", breaking_charge)
         completed: list[object] = []
         window.flow.sale_completed.connect(completed.append)
         await start_charge(qtbot, w)
