@@ -241,8 +241,8 @@ class PaymentService:
 
     @property
     def terminal_refunds(self) -> bool:
-        """Whether refunds can go through a terminal (the payment-intent flow only)."""
-        return self.gateway.flow == "payment_intent"
+        """Whether refunds can go through a terminal (the flow says: payment intents only)."""
+        return self.gateway.flow.supports_terminal_refunds
 
     def last_sale(self) -> Operation | None:
         """The newest approved charge of this lane's journal."""
@@ -393,7 +393,7 @@ class PaymentService:
         cancel: asyncio.Event | None = None,
     ) -> PaymentRun:
         """Refund with the card on the terminal (the customer taps again)."""
-        if self.gateway.flow == "checkout":
+        if not self.gateway.flow.supports_terminal_refunds:
             raise InvalidRequestError(
                 "Refunds on the terminal need the payment-intent flow; refund to the card."
             )
@@ -494,7 +494,7 @@ class PaymentService:
             kind=kind,
             amount_cents=amount_cents,
             status=StateName.PREPARING.value,
-            flow=self.gateway.flow,
+            flow=self.gateway.flow.name,
             terminal_id=terminal_id,
             description=description
             if payment is None

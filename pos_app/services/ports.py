@@ -138,10 +138,35 @@ class GatewayRefusedError(GatewayError):
         return self.message
 
 
-class PaymentGateway(Protocol):
-    """JustiFi as the engine needs it; one flow (payment_intent or checkout) per instance."""
+class PaymentFlow(Protocol):
+    """One of JustiFi's ways to sell on a terminal, as the engine and the clients see it.
 
-    flow: str
+    Callers ask what a flow supports instead of comparing names.
+    """
+
+    @property
+    def name(self) -> str:
+        """The settings value (`payment_flow`) and the journal's `flow` column."""
+        ...
+
+    @property
+    def supports_terminal_refunds(self) -> bool:
+        """Whether a refund can go through a terminal (else only to the card)."""
+        ...
+
+    @property
+    def sale_id_field(self) -> str:
+        """How JustiFi names a sale's id on a payment (`payment_intent_id`, `checkout_id`)."""
+        ...
+
+
+class PaymentGateway(Protocol):
+    """JustiFi as the engine needs it; one flow (payment intent or checkout) per instance."""
+
+    @property
+    def flow(self) -> PaymentFlow:
+        """The flow this gateway sells with."""
+        ...
 
     async def list_terminals(self, *, live: bool = True) -> Sequence[TerminalInfo]:
         """Every terminal with its live readiness (1 + N requests); with `live=False` the

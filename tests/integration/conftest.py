@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from pos_app.justifi.flows import FLOW_NAMES
 from tests.support.lanes import TestLane, lane
 from tests.support.sandbox import SandboxHandle
 
 
-@pytest.fixture(params=["payment_intent", "checkout"])
+@pytest.fixture(params=FLOW_NAMES)
 def flow(request: pytest.FixtureRequest) -> str:
     """Each JustiFi flow in turn (the settings value)."""
     return str(request.param)

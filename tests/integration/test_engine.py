@@ -49,7 +49,7 @@ async def test_approved_on_the_terminal(sandbox: SandboxHandle, test_lane: TestL
     assert op.payment_id == final.payment_id
     assert op.card_last4 == "4444"
     assert op.sale_id is not None
-    assert op.sale_id.startswith("cho_" if test_lane.gateway.flow == "checkout" else "pi_")
+    assert op.sale_id.startswith("cho_" if test_lane.gateway.flow.name == "checkout" else "pi_")
     statuses = [e.status for e in test_lane.journal.entries(op.id)]
     assert statuses[0] == "preparing"
     assert statuses[-1] == "approved"
@@ -233,7 +233,7 @@ async def test_over_refund_is_refused_by_the_sandbox_too(
 async def test_refund_on_the_terminal(sandbox: SandboxHandle, test_lane: TestLane) -> None:
     sale_id = await paid(sandbox, test_lane)
     payment = await test_lane.service.payment_details(sale_id)
-    if test_lane.gateway.flow == "checkout":
+    if test_lane.gateway.flow.name == "checkout":
         # The seed's terminal refund takes a payment intent; checkouts refund to the card.
         with pytest.raises(InvalidRequestError, match="refund to the card"):
             await test_lane.service.refund_on_terminal(payment, 1500, "trm_virtual")

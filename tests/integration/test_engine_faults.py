@@ -14,12 +14,12 @@ from tests.support.sandbox import SandboxHandle
 
 
 def sale_path(test_lane: TestLane) -> str:
-    return "/v1/checkouts" if test_lane.gateway.flow == "checkout" else "/v1/payment_intents"
+    return "/v1/checkouts" if test_lane.gateway.flow.name == "checkout" else "/v1/payment_intents"
 
 
 def assert_one_sale(sandbox: SandboxHandle, test_lane: TestLane, payments: int = 1) -> None:
     objects = sandbox.stats()["objects"]
-    kind = "checkout" if test_lane.gateway.flow == "checkout" else "payment_intent"
+    kind = "checkout" if test_lane.gateway.flow.name == "checkout" else "payment_intent"
     assert objects[kind] == 1, objects
     assert objects["payment"] == payments, objects
 
@@ -160,7 +160,7 @@ async def test_recover_an_operation_that_never_left(test_lane: TestLane) -> None
         kind=PaymentKind.CHARGE,
         amount_cents=1000,
         status="preparing",
-        flow=test_lane.gateway.flow,
+        flow=test_lane.gateway.flow.name,
         terminal_id="trm_virtual",
         create_key="k1",
         send_key="k2",
