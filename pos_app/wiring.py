@@ -4,8 +4,9 @@ The CLI, the window, the self-test, the soak and the tests wire the same pieces
 here; each client keeps only its own input and output. No Qt and no entry
 point is imported here (an import-linter contract says so).
 
-The engine's modules (httpx, the JustiFi client, the journal) are imported
-inside the functions, so importing `wiring` costs the till's start-up nothing.
+The engine's modules (httpx, the JustiFi client, the journal) and the settings
+(pydantic) are imported inside the functions, so importing `wiring` costs the
+till's start-up nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pos_app.config import Settings, data_dir, log_dir
 from pos_app.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:
+    from pos_app.config import Settings
     from pos_app.justifi.client import JustifiClient
     from pos_app.justifi.gateway import JustifiGateway
     from pos_app.justifi.http import JustifiHttp
@@ -148,6 +149,7 @@ async def open_engine(
 async def _wired_lane(
     settings: Settings, demo: bool, sandbox: SandboxProcess | None
 ) -> AsyncIterator[Lane]:
+    from pos_app.config import data_dir, log_dir
     from pos_app.logs import setup_logging
     from pos_app.sandbox.engine import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT
 
@@ -191,6 +193,7 @@ def engine_settings(settings: Settings, *, demo: bool) -> EngineSettings:
 
 def launch_demo_sandbox(settings: Settings) -> SandboxProcess:
     """Start the demo's sandbox child process (its state in the data dir); do not wait."""
+    from pos_app.config import data_dir
     from pos_app.sandbox.remote import launch_sandbox
 
     return launch_sandbox(data_dir() / DEMO_SANDBOX_FILE, settings.sandbox_time_scale)
@@ -198,6 +201,8 @@ def launch_demo_sandbox(settings: Settings) -> SandboxProcess:
 
 def audit_path() -> Path:
     """Where the lane's audit log (and the manager PIN) is kept."""
+    from pos_app.config import data_dir
+
     return data_dir() / AUDIT_FILE
 
 

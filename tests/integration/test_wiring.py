@@ -109,8 +109,8 @@ async def test_a_demo_lane_runs_on_its_sandbox_child_with_the_manager_services(
     assert launched[0].process.poll() is not None  # stopped with the lane
 
 
-def test_importing_the_wiring_loads_no_qt_and_no_engine() -> None:
-    heavy = ("PySide6", "qasync", "httpx", "pos_app.justifi.http", "pos_app.storage.journal")
+def test_importing_the_wiring_loads_no_qt_no_engine_and_no_settings_model() -> None:
+    heavy = ("PySide6", "qasync", "httpx", "pydantic", "pos_app.justifi.http", "pos_app.storage")
     code = f"import sys, pos_app.wiring; print(','.join(m for m in {heavy!r} if m in sys.modules))"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
