@@ -11,6 +11,8 @@ from enum import StrEnum
 from functools import total_ordering
 from typing import Final
 
+from pos_app.domain.errors import InvalidInputError
+
 __all__ = [
     "DEFAULT_MAXIMUM_CENTS",
     "JUSTIFI_MINIMUM_CENTS",
@@ -66,13 +68,12 @@ _AMOUNT_MESSAGES: Final[dict[AmountErrorReason, str]] = {
 }
 
 
-class AmountError(ValueError):
+class AmountError(InvalidInputError):
     """A typed amount was refused; `message` is a sentence for the cashier."""
 
     def __init__(self, reason: AmountErrorReason, message: str) -> None:
         super().__init__(message)
         self.reason = reason
-        self.message = message
 
 
 @total_ordering

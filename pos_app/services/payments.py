@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any, Generic, TypeVar
 
+from pos_app.domain.errors import InvalidInputError
+from pos_app.domain.money import Money
 from pos_app.domain.payment_flow import (
     Approved,
     CancelledBeforeSend,
@@ -83,7 +85,7 @@ AUTH_FAILED = "authentication_failed"
 TERMINAL_REFUSALS = frozenset({"terminal_busy", "terminal_not_connected"})
 
 
-class InvalidRequestError(Exception):
+class InvalidRequestError(InvalidInputError):
     """A request the engine refuses before sending anything (a message for the cashier)."""
 
 
@@ -381,7 +383,8 @@ class PaymentService:
             raise InvalidRequestError("Nothing is left to refund on this payment.")
         if amount_cents > payment.refundable_cents:
             raise InvalidRequestError(
-                f"At most {payment.refundable_cents / 100:,.2f} can be refunded on this payment."
+                f"At most {Money(payment.refundable_cents).format()} can be refunded "
+                "on this payment."
             )
 
     async def refund_on_terminal(

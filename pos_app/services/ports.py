@@ -13,6 +13,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from pos_app.domain.errors import (
+    ConfigurationError,
+    InvalidInputError,
+    UnavailableError,
+)
 from pos_app.domain.payment_flow import PaymentKind, PaymentState
 
 
@@ -91,10 +96,11 @@ class PaymentDetails:
 
 
 class GatewayError(Exception):
-    """Base of the gateway's errors.
+    """Base of the gateway's errors; each kind is also one of `domain.errors`' kinds.
 
     `reason` is a short plain sentence for a "retrying" line ("JustiFi answered
     HTTP 503", "no answer within 5 s"): never a response body, a token or a secret.
+    It is also the `message` a person reads, unless the kind says otherwise.
     """
 
     def __init__(self, reason: str) -> None:
@@ -102,7 +108,7 @@ class GatewayError(Exception):
         self.reason = reason
 
 
-class TerminalRefusedError(GatewayError):
+class TerminalRefusedError(GatewayError, UnavailableError):
     """The terminal could not take the sale (not connected, busy, unknown): nothing charged."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -111,7 +117,7 @@ class TerminalRefusedError(GatewayError):
         self.message = message
 
 
-class GatewayUnavailableError(GatewayError):
+class GatewayUnavailableError(GatewayError, UnavailableError):
     """JustiFi could not be reached, or its answer could not be used (the outcome is not known).
 
     `retry_after`: seconds JustiFi asked to wait (429 Retry-After), when it said.
@@ -122,12 +128,12 @@ class GatewayUnavailableError(GatewayError):
         self.retry_after = retry_after
 
 
-class GatewayConfigError(GatewayError):
+class GatewayConfigError(GatewayError, ConfigurationError):
     """The credentials or settings are wrong (JustiFi refused them): fix the setup."""
 
 
-class GatewayRefusedError(GatewayError):
-    """JustiFi refused a request for a reason the cashier must hear (code + message)."""
+class GatewayRefusedError(GatewayError, InvalidInputError):
+    """JustiFi refused a request for a reason the cashier must hear (code + `message`)."""
 
     def __init__(self, code: str, message: str, *, reason: str | None = None) -> None:
         super().__init__(reason or f"JustiFi refused the request ({code})")

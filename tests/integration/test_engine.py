@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from pos_app.domain.errors import user_message
 from pos_app.domain.payment_flow import PaymentState, StateName
 from pos_app.services.payments import InvalidRequestError, PaymentRun
 from pos_app.services.ports import HistoryQuery
@@ -210,8 +211,9 @@ async def test_over_refund_refused_before_any_request(
     sale_id = await paid(sandbox, test_lane, 1000)
     payment = await test_lane.service.payment_details(sale_id)
     before = sandbox.stats()["requests"]
-    with pytest.raises(InvalidRequestError, match="At most"):
+    with pytest.raises(InvalidRequestError) as refused:
         await test_lane.service.refund_to_card(payment, 1001)
+    assert user_message(refused.value) == "At most $10.00 can be refunded on this payment."
     with pytest.raises(InvalidRequestError):
         await test_lane.service.refund_on_terminal(payment, 1001, "trm_virtual")
     after = sandbox.stats()["requests"]

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pos_app.domain.errors import InvalidInputError, user_message
 from pos_app.domain.money import (
     KEYPAD_MAX_DIGITS,
     AmountError,
@@ -271,3 +272,11 @@ def test_cents_from_keypad_refuses(digits: str) -> None:
 @given(st.integers(min_value=0, max_value=10**KEYPAD_MAX_DIGITS - 1))
 def test_keypad_digits_round_trip(cents: int) -> None:
     assert cents_from_keypad(str(cents)) == cents
+
+
+def test_a_refused_amount_is_an_invalid_input_a_person_reads() -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        parse_amount("12.345")
+    assert isinstance(refused.value, AmountError)
+    assert isinstance(refused.value, ValueError)  # older callers catch it so
+    assert user_message(refused.value) == "Use at most two digits after the decimal point."
