@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pos_app import __version__
-from pos_app.config import Settings, data_dir, load_settings, log_dir
+from pos_app.config import Settings, load_settings, log_dir
 from pos_app.domain.errors import InvalidInputError, UnavailableError, user_message
 from pos_app.domain.money import AmountError, Money, parse_amount
 from pos_app.domain.payment_flow import PaymentState, StateName, is_final, is_in_progress
@@ -42,13 +42,12 @@ from pos_app.services.ports import (
     GatewayRefusedError,
     GatewayUnavailableError,
     HistoryQuery,
+    Journal,
     Operation,
     PaymentDetails,
 )
 from pos_app.services.refunds import RefundMode, RefundRequest
-from pos_app.storage.audit import SqliteAuditLog
-from pos_app.storage.journal import SqliteJournal
-from pos_app.wiring import JOURNAL_FILE, Lane, audit_path, open_lane
+from pos_app.wiring import Lane, manager_service, open_journal, open_lane
 
 log = logging.getLogger("pos_app.cli")
 
@@ -207,8 +206,7 @@ def manager_signed_in(settings: Settings) -> Iterator[ManagerService]:
     """Refunds and voids need the manager PIN, here as in the window (read from the
     terminal, or the first line of stdin for scripts); ManagerRequiredError says why
     not when it is refused."""
-    with SqliteAuditLog(audit_path()) as audit:
-        manager = ManagerService(audit, audit, lane=settings.lane)
+    with manager_service(settings) as manager:
         if not manager.has_pin():  # say so before asking for one
             raise ManagerRequiredError(ManagerStatus.NO_PIN)
         manager.authorize(_read_pin())
@@ -291,7 +289,7 @@ def _parse_date(text: str) -> datetime:
     return datetime.combine(day, time.min).astimezone()
 
 
-def cmd_history(args: argparse.Namespace, journal: SqliteJournal, out: TextIO) -> int:
+def cmd_history(args: argparse.Namespace, journal: Journal, out: TextIO) -> int:
     since = _parse_date(args.since) if args.since else None
     ops = journal.history(HistoryQuery(since=since, limit=args.limit))
     for op in ops:
@@ -386,7 +384,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return run(args)
     try:
         if args.command == "history":
-            with SqliteJournal(data_dir() / JOURNAL_FILE) as journal:
+            with open_journal() as journal:
                 return cmd_history(args, journal, out)
         if args.command in LANE_COMMANDS:
             return asyncio.run(_run_lane_command(args, out))

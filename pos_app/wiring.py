@@ -206,6 +206,26 @@ def audit_path() -> Path:
     return data_dir() / AUDIT_FILE
 
 
+def open_journal() -> SqliteJournal:
+    """The lane's journal in the data dir, open (the caller closes it: it is a context
+    manager), for the commands that only read it."""
+    from pos_app.config import data_dir
+    from pos_app.storage.journal import SqliteJournal
+
+    return SqliteJournal(data_dir() / JOURNAL_FILE)
+
+
+@contextlib.contextmanager
+def manager_service(settings: Settings, audit_file: Path | None = None) -> Iterator[ManagerService]:
+    """The lane's manager PIN and audit log (default: the data dir's), closed at the end
+    of the block; for a refund or void outside the window."""
+    from pos_app.services.manager import ManagerService
+    from pos_app.storage.audit import SqliteAuditLog
+
+    with SqliteAuditLog(audit_file or audit_path()) as audit:
+        yield ManagerService(audit, audit, lane=settings.lane)
+
+
 def _account(settings: Settings) -> tuple[str, str | None]:
     if not settings.client_id:
         raise UsageError(
