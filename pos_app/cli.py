@@ -34,12 +34,10 @@ from pos_app.logs import setup_logging
 from pos_app.services.manager import ManagerRequiredError, ManagerService, ManagerStatus
 from pos_app.services.payments import (
     AUTH_FAILED,
-    InvalidRequestError,
     PaymentRun,
 )
 from pos_app.services.ports import (
     GatewayConfigError,
-    GatewayRefusedError,
     GatewayUnavailableError,
     HistoryQuery,
     Journal,
@@ -405,13 +403,12 @@ def present_error(error: Exception, command: str | None = None) -> int:
 
 
 def _sentence(error: Exception) -> tuple[str | None, int]:
-    # The gateway's and the engine's refusals keep their own lines and codes.
+    # Refused credentials and an unreachable JustiFi keep the CLI's own lines (the
+    # gateway's message is its short reason, made for the "retrying" line).
     if isinstance(error, GatewayConfigError):
         return AUTH_REFUSED_TEXT, EXIT_BAD_INPUT
     if isinstance(error, GatewayUnavailableError):
         return UNREACHABLE_TEXT, EXIT_UNRESOLVED
-    if isinstance(error, InvalidRequestError | GatewayRefusedError):
-        return getattr(error, "message", None) or str(error), EXIT_BAD_INPUT
     message = user_message(error)
     if message is None:
         return None, EXIT_BUG
