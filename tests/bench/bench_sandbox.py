@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import math
+import sys
 import time
 import uuid
 from collections.abc import Sequence
@@ -175,6 +176,16 @@ def summary(results: Results, elapsed: float, args: argparse.Namespace) -> dict[
     }
 
 
+def children_cpu_seconds() -> float | None:
+    """CPU time of this process's finished children (None where the OS cannot say)."""
+    if sys.platform == "win32":
+        return None
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def print_table(report: dict[str, Any]) -> None:
     rows = [
         ("lanes / hz / seconds", f"{report['lanes']} / {report['hz']:g} / {report['seconds']:g}"),
@@ -203,6 +214,13 @@ def print_table(report: dict[str, Any]) -> None:
             f" declined {report['charges_declined']}, abandoned {report['charges_abandoned']})",
         ),
     ]
+    if report.get("sandbox_cpu_s") is not None:
+        rows.append(
+            (
+                "sandbox CPU beyond start (s, ms/req)",
+                f"{report['sandbox_cpu_s']:.2f}, {report['sandbox_cpu_ms_per_request']:.3f}",
+            )
+        )
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         print(f"{label:<{width}}  {value}")
@@ -245,8 +263,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 1 <= args.lanes <= 99 or args.hz <= 0 or not 0 < args.seconds <= 3600:
         parser.error("need 1 <= --lanes <= 99, --hz > 0 and 0 < --seconds <= 3600")
+    cpu_start = children_cpu_seconds()
+    with sandbox_process("--time-scale", str(args.time_scale)) as url:
+        # What starting (up to its first answer) and stopping alone cost, left out below.
+        httpx.get(f"{url}/_sandbox/state", timeout=30.0).raise_for_status()
+    cpu_before = children_cpu_seconds()
     with sandbox_process("--time-scale", str(args.time_scale)) as url:
         report = asyncio.run(bench(url, args))
+    cpu_after = children_cpu_seconds()  # the child has exited and been waited for
+    if cpu_start is not None and cpu_before is not None and cpu_after is not None:
+        cpu = max(0.0, (cpu_after - cpu_before) - (cpu_before - cpu_start))
+        report["sandbox_cpu_s"] = round(cpu, 2)
+        report["sandbox_cpu_ms_per_request"] = round(
+            1000 * cpu / max(1, report["total_requests"]), 3
+        )
     if args.json:
         print(json.dumps(report, separators=(",", ":")))
     else:
