@@ -54,7 +54,7 @@ class ManagerGuard(QObject):
         self._reauth = TaskSlot(self, "manager re-auth")
         self._idle_timer = QTimer(self)
         self._idle_timer.setInterval(idle_check_ms)
-        self._idle_timer.timeout.connect(self._on_idle_timer_timeout)
+        self._idle_timer.timeout.connect(self.check_idle)
         screen.installEventFilter(self)  # its Show starts the watch
         screen.finished.connect(self._on_screen_finished)
         if screen.isVisible():
@@ -79,7 +79,9 @@ class ManagerGuard(QObject):
             self.service.touch()
         return False
 
-    def _on_idle_timer_timeout(self) -> None:
+    def check_idle(self) -> None:
+        """One idle check (the timer makes one every `idle_check_ms`): a manager whose
+        session lapsed is asked for the PIN again."""
         if self.reauth_dialog is None and not self.service.is_manager():
             self.session_expired.emit()
             self.reauth_dialog = PinDialog(self.service, self.screen, prompt=text.PROMPT_REAUTH)

@@ -301,6 +301,11 @@ class PaymentView(QWidget):
         if self.spinner.isHidden() and not self._spinner_timer.isActive():
             self._spinner_timer.start()
 
+    @property
+    def spinner_pending(self) -> bool:
+        """Whether the spinner is still due to show when its delay passes."""
+        return self._spinner_timer.isActive()
+
     def stop_spinner(self) -> None:
         """Hide the spinner, and forget a pending one."""
         self._spinner_timer.stop()

@@ -110,6 +110,27 @@ def popen_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+def stderr_until(proc: subprocess.Popen[str], text: str, timeout: float = 20.0) -> str:
+    """What a running `pos-app` has written on stderr, read until it says `text`
+    (without waiting for the process to end); fails after `timeout`."""
+    assert proc.stderr is not None
+    fd = proc.stderr.fileno()
+    os.set_blocking(fd, False)
+    said: list[bytes] = []
+
+    def read() -> bool:
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return False
+        said.append(chunk)
+        return text.encode() in b"".join(said) or not chunk
+
+    wait_until(read, timeout=timeout)
+    os.set_blocking(fd, True)
+    return b"".join(said).decode()
+
+
 def journal_path(env: dict[str, str]) -> Path:
     return Path(env["POS_DATA_DIR"]) / "journal.sqlite3"
 

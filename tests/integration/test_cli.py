@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 
 from pos_app.services.manager import ManagerService
 from pos_app.storage.audit import SqliteAuditLog
-from tests.integration.cli_support import MANAGER_PIN, cli_env, popen_cli, run_cli
+from tests.integration.cli_support import MANAGER_PIN, cli_env, popen_cli, run_cli, stderr_until
 from tests.support.sandbox import CLIENT_SECRET, SandboxHandle, wait_until
 
 FLOWS = ["payment_intent", "checkout"]
@@ -508,10 +507,11 @@ def test_ctrl_c_while_waiting_then_the_customer_pays_is_approved(
     try:
         wait_until(lambda: sandbox.control("GET", "sessions"), timeout=20)
         proc.send_signal(signal.SIGINT)
-        time.sleep(0.3)
-        assert proc.poll() is None  # still waiting for the terminal
+        said = stderr_until(proc, "Press X")
+        assert proc.poll() is None  # it said the terminal decides, and still waits
         sandbox.present("trm_virtual")
-        out, err = proc.communicate(timeout=30)
+        out, rest = proc.communicate(timeout=30)
+        err = said + rest
     finally:
         if proc.poll() is None:
             proc.kill()
