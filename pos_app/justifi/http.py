@@ -17,14 +17,11 @@ import asyncio
 import copy
 import json
 import logging
-import math
 import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -34,17 +31,17 @@ from pydantic import ValidationError
 from pos_app import __version__
 from pos_app.justifi.errors import (
     AuthenticationError,
-    ConflictError,
-    InvalidRequest,
-    JustifiError,
     MalformedResponse,
     NetworkError,
-    NotFound,
-    PaymentDeclined,
-    PermissionDenied,
     TransientError,
 )
-from pos_app.justifi.models import ErrorBody, ErrorDetail, TokenResponse
+from pos_app.justifi.models import TokenResponse
+from pos_app.justifi.responses import (
+    describe_exception,
+    error_detail,
+    parse_retry_after,
+    result_of,
+)
 
 __all__ = [
     "DEFAULT_MAX_ATTEMPTS",
@@ -60,13 +57,9 @@ logger = logging.getLogger("pos_app.justifi")
 DEFAULT_TIMEOUT = httpx.Timeout(5.0)
 #: Attempts per call by default: one; the engine decides what happens next.
 DEFAULT_MAX_ATTEMPTS = 1
-#: Longest ``Retry-After`` kept on a TransientError (callers clamp it to their deadline).
-RETRY_AFTER_LIMIT = 3600.0
 DEFAULT_USER_AGENT = f"pos-app/{__version__}"
 TOKEN_PATH = "/oauth/token"
 MAX_IDEMPOTENCY_KEY_LENGTH = 100
-EXCERPT_LIMIT = 200
-MESSAGE_LIMIT = 300
 
 #: 409 codes that are a real state of the world, not an idempotent request still in flight.
 NON_RETRYABLE_CONFLICT_CODES = frozenset(
@@ -297,14 +290,14 @@ class JustifiHttp:
             token = await self._refresh_after_rejection(token)
             response = await self._send(method, path, content, params, extra_headers, token)
             if response.status_code == 401:
-                detail = self._error_detail(response)
+                detail = error_detail(response)
                 raise AuthenticationError(
                     "JustiFi rejected the access token even after fetching a new one",
                     status=401,
                     code=detail.code,
                     reason=_TOKEN_REFUSED_REASON,
                 )
-        return self._result(method, path, response)
+        return result_of(method, path, response, self._scrub)
 
     def invalidate_token(self) -> None:
         """Forget the cached token; the next call fetches a new one."""
@@ -355,14 +348,14 @@ class JustifiHttp:
         content = _encode({"client_id": self._client_id, "client_secret": self._client_secret})
         response = await self._send("POST", TOKEN_PATH, content, None, {}, None)
         if response.status_code in (400, 401, 403):
-            detail = self._error_detail(response)
+            detail = error_detail(response)
             raise AuthenticationError(
                 _AUTH_REFUSED_MESSAGE,
                 status=response.status_code,
                 code=detail.code,
                 reason=_AUTH_REFUSED_MESSAGE,
             )
-        body = self._result("POST", TOKEN_PATH, response)
+        body = result_of("POST", TOKEN_PATH, response, self._scrub)
         try:
             token = TokenResponse.model_validate(body).access_token.get_secret_value()
         except ValidationError:
@@ -423,7 +416,7 @@ class JustifiHttp:
                 elapsed_ms = (self._monotonic() - started) * 1000
                 if not isinstance(exc, _NEVER_SENT_EXCEPTIONS):
                     maybe_acted = True
-                reason = _describe_exception(exc, self._timeout)
+                reason = describe_exception(exc, self._timeout)
                 logger.warning(
                     "JustiFi %s %s failed: %s (attempt %d/%d, %.0f ms)",
                     method,
@@ -471,11 +464,11 @@ class JustifiHttp:
         """Seconds to wait before retrying this response, or None when it is final."""
         status = response.status_code
         if status == 409:
-            if self._error_detail(response).code in NON_RETRYABLE_CONFLICT_CODES:
+            if error_detail(response).code in NON_RETRYABLE_CONFLICT_CODES:
                 return None
         elif status != 429 and status < 500:
             return None
-        retry_after = _parse_retry_after(
+        retry_after = parse_retry_after(
             response.headers.get("Retry-After"), cap=self._backoff_cap * 4
         )
         return retry_after if retry_after is not None else self._backoff(attempt)
@@ -501,81 +494,6 @@ class JustifiHttp:
                 logger.exception("JustiFi on_retry callback failed")
         await self._sleep(delay)
 
-    # --- answers ---------------------------------------------------------------------------
-
-    def _result(self, method: str, path: str, response: httpx.Response) -> dict[str, Any] | None:
-        status = response.status_code
-        if not 200 <= status < 300:
-            raise self._error_for(method, path, response)
-        if status == 204 or not response.content.strip():
-            return None
-        try:
-            parsed = response.json()
-        except ValueError:
-            raise MalformedResponse(
-                f"{method} {path}: the answer is not JSON: {self._excerpt(response)}",
-                status=status,
-            ) from None
-        if not isinstance(parsed, dict):
-            raise MalformedResponse(
-                f"{method} {path}: expected a JSON object, got {type(parsed).__name__}",
-                status=status,
-            )
-        return parsed
-
-    def _error_detail(self, response: httpx.Response) -> ErrorDetail:
-        try:
-            parsed = response.json()
-        except ValueError:
-            return ErrorDetail()
-        if not isinstance(parsed, dict) or "error" not in parsed:
-            return ErrorDetail()
-        try:
-            return ErrorBody.model_validate(parsed).error
-        except ValidationError:
-            return ErrorDetail()
-
-    def _error_for(self, method: str, path: str, response: httpx.Response) -> JustifiError:
-        status = response.status_code
-        detail = self._error_detail(response)
-        message = self._scrub(detail.message or "")[:MESSAGE_LIMIT]
-        if not message:
-            message = f"JustiFi answered HTTP {status} to {method} {path}"
-        kwargs: dict[str, Any] = {
-            "status": status,
-            "code": detail.code,
-            "param": detail.param,
-            "decline_code": detail.decline_code,
-        }
-        if status == 429 or status >= 500:
-            retry_after = _parse_retry_after(
-                response.headers.get("Retry-After"), cap=RETRY_AFTER_LIMIT
-            )
-            return TransientError(message, retry_after=retry_after, **kwargs)
-        error_class: type[JustifiError]
-        if detail.code == "idempotency_params_mismatch" or status in (400, 422):
-            error_class = InvalidRequest
-        elif status == 401:
-            error_class = AuthenticationError
-        elif status == 402:
-            error_class = PaymentDeclined
-        elif status == 403:
-            error_class = PermissionDenied
-        elif status == 404:
-            error_class = NotFound
-        elif status == 409:
-            error_class = ConflictError
-        elif 400 <= status < 500:
-            error_class = InvalidRequest
-        else:
-            error_class = JustifiError
-            message = f"JustiFi answered an unexpected HTTP {status} to {method} {path}"
-        return error_class(message, **kwargs)
-
-    def _excerpt(self, response: httpx.Response) -> str:
-        text = response.content[:EXCERPT_LIMIT].decode("utf-8", errors="replace")
-        return repr(self._scrub(text))
-
     def _scrub(self, text: str) -> str:
         tokens = self._tokens
         for secret in (self._client_secret, tokens.token, *tokens.retired):
@@ -587,32 +505,3 @@ class JustifiHttp:
 def _encode(body: Mapping[str, Any]) -> bytes:
     """Encode once per logical call, so every retry sends identical bytes."""
     return json.dumps(dict(body), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _describe_exception(exc: Exception, timeout: httpx.Timeout) -> str:
-    """A short plain sentence for a failed attempt (it becomes the "retrying" reason)."""
-    if isinstance(exc, httpx.TimeoutException):
-        limit = timeout.connect if isinstance(exc, httpx.ConnectTimeout) else timeout.read
-        return f"no answer within {limit:g} s" if limit else "no answer in time"
-    if isinstance(exc, httpx.ConnectError):
-        return "could not connect to JustiFi"
-    return "the connection to JustiFi dropped"
-
-
-def _parse_retry_after(value: str | None, *, cap: float) -> float | None:
-    """``Retry-After`` as seconds (number or HTTP date), clamped to [0, cap]."""
-    if not value:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), cap)
