@@ -57,12 +57,10 @@ from pos_app.services.payment_run import (
     StepResult,
     Steps,
     T,
-    apply_observation,
     observation_event,
 )
 from pos_app.services.ports import (
     GatewayConfigError,
-    GatewayError,
     GatewayRefusedError,
     GatewayUnavailableError,
     HistoryQuery,
@@ -210,25 +208,20 @@ class PaymentService:
             yield state
 
     async def _settle_after_bug(self, run: Run) -> AsyncIterator[PaymentState]:
-        """After a bug once something was sent: ask JustiFi as recovery does, to the deadline."""
+        """After a bug once something was sent: poll JustiFi as recovery would, to the deadline.
+
+        The same poll and the same retry policy as a run's own: only the question
+        differs (recovery's one look, which needs no session of ours).
+        """
         if await run.apply(TransportTrouble(INTERNAL_TROUBLE)):
             yield run.state
-        failures = 0
-        while not is_final(run.state) and not run.expired():
-            failures += 1
-            async for event in pause(run, self.settings.pause_after(failures)):
+        steps = self._poll(run, lambda: self._recovery.observe_once(run))
+        try:
+            async for event in steps:
                 if await run.apply(event):
                     yield run.state
-            try:
-                observation = await self._recovery.observe_once(run)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - trouble until the deadline
-                if not isinstance(exc, GatewayError):
-                    run.note_bug(exc)
-                continue
-            if observation is not None and await apply_observation(run, observation):
-                yield run.state
+        finally:
+            await _close(steps)
         if not is_final(run.state) and await run.apply(DeadlinePassed()):
             yield run.state
 
@@ -487,17 +480,19 @@ class PaymentService:
         op.session_id = ref.session_id
         run.ref = ref
         yield SentToTerminal()
-        async for event in self._poll(run, ref, poll):
+        async for event in self._poll(run, lambda: poll(ref)):
             yield event
 
-    async def _poll(
-        self, run: Run, ref: SessionRef, poll: Callable[[SessionRef], Awaitable[Observation]]
-    ) -> Steps:
+    async def _poll(self, run: Run, look: Callable[[], Awaitable[Observation | None]]) -> Steps:
+        """Every poll interval, `look` (through the retry policy) until final or the deadline.
+
+        `look` may answer None: nothing to ask yet.
+        """
         while not is_final(run.state):
             async for event in pause(run, self.settings.poll_interval):
                 yield event
-            observation: StepResult[Observation] = StepResult()
-            async for event in attempts(run, lambda: poll(ref), observation, give_up=run.deadline):
+            observation: StepResult[Observation | None] = StepResult()
+            async for event in attempts(run, look, observation, give_up=run.deadline):
                 yield event
             if observation.value is not None:
                 event_for = observation_event(run, observation.value)

@@ -342,6 +342,31 @@ async def test_a_bug_in_a_poll_is_trouble_then_the_answer(
     assert sum("unexpected error" in r.getMessage() for r in caplog.records) == 1
 
 
+async def test_a_bug_that_breaks_the_steps_after_sending_is_settled_by_polling(
+    sandbox: SandboxHandle, test_lane: TestLane, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An answer the engine cannot read breaks its steps (not a request failing):
+    # the run polls JustiFi as recovery would and still ends on its answer.
+    real = test_lane.gateway.sale_outcome
+    calls = 0
+
+    async def garbled_once(ref):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return "not an observation" if calls == 1 else await real(ref)
+
+    test_lane.gateway.sale_outcome = garbled_once  # type: ignore[method-assign]
+    run = await test_lane.service.charge(1000, "trm_side")
+    states = await collect(run)
+    assert states[-1].name is StateName.APPROVED, names(states)
+    assert any(s.trouble == "an unexpected error in this till (logged)" for s in states)
+    assert calls >= 2
+    assert sum("unexpected error" in r.getMessage() for r in caplog.records) == 1
+    saved = test_lane.journal.get(run.operation.id)
+    assert saved is not None
+    assert saved.status == "approved"
+
+
 async def test_a_bug_before_sending_ends_cancelled(
     sandbox: SandboxHandle, test_lane: TestLane
 ) -> None:
