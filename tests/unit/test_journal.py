@@ -652,3 +652,14 @@ async def test_a_lock_held_past_the_deadline_is_a_plain_unavailable_error(
         assert journal.get("op") is None
         await journal.begin(make_op("op"))  # free again: the next write goes through
         assert journal.get("op") is not None
+
+
+def test_an_up_to_date_journal_opens_while_another_lane_writes(
+    held: tuple[Path, sqlite3.Connection],
+) -> None:
+    path, _ = held
+    started = time.perf_counter()
+    with SqliteJournal(path) as opened:  # no migration to apply: no write lock needed
+        assert opened.schema_version == SCHEMA_VERSION
+        assert opened.unfinished() == []
+    assert time.perf_counter() - started < 1.0
