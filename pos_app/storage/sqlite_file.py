@@ -159,9 +159,14 @@ class SqliteFile:
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, sqlite3.Error) and not isinstance(exc, CODE_ERRORS):
                 raise self.error(f"the {self.what} write failed: {exc}") from exc
             raise
+
+
+#: What SQLite raises for a mistake in our code (a value it cannot bind, SQL it cannot
+#: run): a bug for the funnel, never "try again" for a person.
+CODE_ERRORS = (sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.NotSupportedError)
 
 
 def is_busy(exc: sqlite3.Error) -> bool:

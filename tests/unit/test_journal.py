@@ -138,6 +138,18 @@ async def test_begin_many_is_all_or_nothing(journal: SqliteJournal) -> None:
     assert await journal.begin_many([make_op("c"), make_op("d")]) == 2
 
 
+async def test_a_value_sqlite_cannot_bind_is_a_bug_not_a_busy_journal(
+    journal: SqliteJournal,
+) -> None:
+    """A mistake in our code reaches the bug funnel as it is; it never tells a person to
+    try again (a JournalError is an UnavailableError), and nothing is half written."""
+    with pytest.raises(sqlite3.ProgrammingError) as raised:
+        await journal.begin(make_op("odd", terminal_id=object()))
+    assert not isinstance(raised.value, JournalError)
+    assert user_message(raised.value) is None
+    assert journal.get("odd") is None
+
+
 async def test_update_of_an_unknown_operation_is_an_error(journal: SqliteJournal) -> None:
     with pytest.raises(JournalError, match="not in the journal"):
         await journal.update(make_op("ghost"))
