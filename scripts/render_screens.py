@@ -200,7 +200,8 @@ async def render_manager(out: Path, url: str) -> list[Path]:
             window.show()
             await window.start()
             for amount in (1325, 480, 2260, 915):
-                await collect(test_lane.service.charge(amount, "trm_side", "Latte, croissant"))
+                run = await test_lane.service.charge(amount, "trm_side", "Latte, croissant")
+                await collect(run)
             sandbox.paid_intent(3150, card="mastercard")  # another lane's sale
             manager.set_pin(None, "2580")
             manager.sign_out()

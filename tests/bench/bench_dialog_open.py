@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import json
 import os
 import statistics
@@ -84,10 +83,8 @@ async def measure(url: str, charges: int) -> dict[str, object]:
                 dialog.payment_state_changed.connect(
                     lambda _s, first=first: first or first.append(time.perf_counter())
                 )
-                started = test_lane.service.charge(1000 + index, "trm_side")  # taps by itself
-                # The engine journals the operation before it hands out the run (a coroutine
-                # once journal writes are async; a plain call before).
-                run = await started if inspect.isawaitable(started) else started
+                # The engine journals the operation before it hands out the run.
+                run = await test_lane.service.charge(1000 + index, "trm_side")  # taps by itself
                 follow = asyncio.ensure_future(dialog.follow(run, None, "Side counter"))
                 await wait_until(lambda spy=spy: spy.shown_at is not None)
                 await wait_until(lambda first=first: first)
