@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import Protocol
 
 from pos_app.domain.payment_flow import PaymentKind
-from pos_app.services.manager import AuditEntry, AuditQuery, ManagerService
+from pos_app.services.audit_log import AuditEntry, AuditQuery
+from pos_app.services.manager import ManagerService
 from pos_app.services.ports import (
     GatewayConfigError,
     GatewayRefusedError,

@@ -8,8 +8,8 @@ outcome. A refund or void is authorised and audited here for the window and
 the CLI alike (`authorize`, `record_refund`).
 
 `pos_app.storage.audit.SqliteAuditLog` implements `PinStore` below and the
-`AuditLog` port (`pos_app.services.audit_log`, whose names are also importable
-from here); the window and the tests use only `ManagerService`.
+`AuditLog` port (`pos_app.services.audit_log`); the window and the tests use
+only `ManagerService`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ from pos_app.domain.pin import (
 )
 from pos_app.services.audit_log import (
     AuditAction,
-    AuditBreak,
     AuditCheck,
     AuditEntry,
     AuditLog,
@@ -54,17 +53,9 @@ from pos_app.services.audit_log import (
 from pos_app.services.refunds import RefundRequest
 
 __all__ = [
-    "AuditAction",
-    "AuditBreak",
-    "AuditCheck",
-    "AuditEntry",
-    "AuditLog",
-    "AuditQuery",
-    "DetailValue",
     "ManagerRequiredError",
     "ManagerService",
     "ManagerStatus",
-    "NewAuditEntry",
     "PinStore",
     "SignInResult",
     "SignInStatus",

@@ -36,13 +36,7 @@ from pathlib import Path
 from typing import Any, Final, TextIO
 
 from pos_app.domain.pin import LockState
-from pos_app.services.manager import (
-    AuditBreak,
-    AuditCheck,
-    AuditEntry,
-    AuditQuery,
-    NewAuditEntry,
-)
+from pos_app.services.audit_log import AuditBreak, AuditCheck, AuditEntry, AuditQuery, NewAuditEntry
 from pos_app.storage.sqlite_file import SqliteFile
 
 __all__ = ["GENESIS_HASH", "SCHEMA_VERSION", "AuditLogError", "SqliteAuditLog", "entry_hash"]

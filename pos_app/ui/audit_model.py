@@ -16,7 +16,8 @@ from typing import Any, Final
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from pos_app.services.manager import AuditEntry, AuditQuery, ManagerRequiredError
+from pos_app.services.audit_log import AuditEntry, AuditQuery
+from pos_app.services.manager import ManagerRequiredError
 from pos_app.ui.text import manager as text
 
 __all__ = ["ENTRY_ROLE", "PAGE_SIZE", "AuditColumn", "AuditTableModel", "detail_text", "when_text"]

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_app.services.manager import AuditAction, AuditCheck, ManagerRequiredError, ManagerService
+from pos_app.services.audit_log import AuditAction, AuditCheck
+from pos_app.services.manager import ManagerRequiredError, ManagerService
 from pos_app.ui.audit_model import PAGE_SIZE, AuditColumn, AuditTableModel
 from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.manager_screen import ManagerScreen

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from pos_app.domain.money import Money
 from pos_app.domain.texts import card_text
+from pos_app.services.audit_log import AuditEntry
 from pos_app.services.history import SaleDetails
-from pos_app.services.manager import AuditEntry
 from pos_app.services.ports import Operation
 from pos_app.ui.text import history as text
 

@@ -17,8 +17,9 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from pos_app.domain.payment_flow import PaymentState
+from pos_app.services.audit_log import AuditAction, DetailValue
 from pos_app.services.history import HistoryRow, HistoryService
-from pos_app.services.manager import AuditAction, DetailValue, ManagerService
+from pos_app.services.manager import ManagerService
 from pos_app.services.refunds import RefundRequest
 from pos_app.services.reports import ReportService
 from pos_app.services.settings import SettingsService

@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QFileDialog, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from pos_app.services.manager import AuditAction, ManagerService
+from pos_app.services.audit_log import AuditAction
+from pos_app.services.manager import ManagerService
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.ui.audit_model import AuditColumn, when_text
 from pos_app.ui.audit_view import AuditLogDialog, PathChooser

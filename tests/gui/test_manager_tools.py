@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
-from pos_app.services.manager import AuditQuery
+from pos_app.services.audit_log import AuditQuery
 from pos_app.services.ports import HistoryQuery
 from tests.support.gui import wait_until
 from tests.support.sandbox import SandboxHandle

@@ -16,7 +16,8 @@ import pytest
 from pos_app import wiring
 from pos_app.config import load_settings
 from pos_app.sandbox.remote import SandboxProcess, launch_sandbox
-from pos_app.services.manager import AuditQuery, ManagerStatus
+from pos_app.services.audit_log import AuditQuery
+from pos_app.services.manager import ManagerStatus
 from pos_app.services.settings import SettingsForm
 from tests.support.memory_keyring import isolate_settings
 

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pos_app.domain.pin import LockState
-from pos_app.services.manager import AuditBreak, AuditLog, AuditQuery, NewAuditEntry, PinStore
+from pos_app.services.audit_log import AuditBreak, AuditLog, AuditQuery, NewAuditEntry
+from pos_app.services.manager import PinStore
 from pos_app.storage.audit import (
     GENESIS_HASH,
     SCHEMA_VERSION,

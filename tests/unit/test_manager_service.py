@@ -13,10 +13,8 @@ import pytest
 
 from pos_app.domain.errors import NotPermittedError
 from pos_app.domain.pin import PRODUCTION_SCRYPT, PinError, PinProblem, ScryptParams
+from pos_app.services.audit_log import AuditAction, AuditEntry, AuditQuery
 from pos_app.services.manager import (
-    AuditAction,
-    AuditEntry,
-    AuditQuery,
     ManagerRequiredError,
     ManagerService,
     ManagerStatus,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from pos_app.domain.pin import PIN_MAX_DIGITS, PIN_MESSAGES, PIN_MIN_DIGITS, PinProblem
-from pos_app.services.manager import AuditAction, AuditBreak
+from pos_app.services.audit_log import AuditAction, AuditBreak
 
 # -- PIN dialog -----------------------------------------------------------------------
 
