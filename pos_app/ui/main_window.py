@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from pos_app.domain.payment_flow import PaymentState
     from pos_app.services.payments import PaymentService
     from pos_app.services.reports import ReceiptService
+    from pos_app.ui.bug_dialog import BugDialog
     from pos_app.ui.manager_tools import ManagerTools
     from pos_app.ui.receipt_offer import ReceiptOffer
     from pos_app.ui.sale_flow import SaleFlow
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.catalog = catalog
         self.max_amount_cents = max_amount_cents
         self.log_path = log_path
+        self.bug_dialog: BugDialog | None = None
         self.virtual_terminal: VirtualTerminalWindow | None = None
         self.tools: ManagerTools | None = None
         self.receipt_offer: ReceiptOffer | None = None
@@ -352,8 +354,19 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     def show_bug(self) -> None:
-        """The short apology for a bug (the details are in the log)."""
+        """The apology for a bug: the bug dialog over the screen in use, and a line on the
+        till's status (the details are in the log)."""
+        import shiboken6
+
+        from pos_app.ui.bug_dialog import BugDialog, bug_parent
+
         self.status_line.setText(text.BUG_APOLOGY.format(path=self.log_path or "the log"))
+        dialog = self.bug_dialog
+        if dialog is None or not shiboken6.isValid(dialog) or not dialog.isVisible():
+            if dialog is not None and shiboken6.isValid(dialog):
+                dialog.deleteLater()
+            dialog = self.bug_dialog = BugDialog(self.log_path, bug_parent(self))
+        dialog.report()
 
     # -- charging -------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from pos_app.ui.bug_dialog import BugDialog
 from pos_app.ui.bugs import install_bug_funnel
 from pos_app.ui.manager_tools import ManagerTools
 from pos_app.ui.text import receipts as receipt_text
@@ -71,6 +72,9 @@ async def test_a_bug_in_a_history_task_shows_the_apology(
         await wait_until(lambda: w.window.status_line.text() == APOLOGY)
         assert tools.history_window is not None
         assert logged_bugs(caplog) == ["planted bug"]
+        bug = shown_bug_dialog(w)  # the history is not modal: the till's own is seen
+        bug.ok_button.click()
+        assert not bug.isVisible()
         tools.history_window.reject()
 
 
@@ -91,4 +95,35 @@ async def test_a_bug_in_the_end_of_day_report_shows_the_apology(
         # The dialog does not go on saying "Loading": it says the report failed.
         assert dialog.status_label.text() == receipt_text.REPORT_FAILED
         assert logged_bugs(caplog) == ["planted bug"]
+        # Over the modal screen, where it can be read and answered.
+        assert shown_bug_dialog(w).parent() is dialog
         dialog.reject()
+
+
+async def test_bugs_while_the_dialog_is_open_count_on_it(
+    qtbot: Any,
+    sandbox: SandboxHandle,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with funnelled_window(sandbox, tmp_path, qtbot, monkeypatch) as (w, _tools):
+        w.window.show_bug()
+        first = shown_bug_dialog(w)
+        assert first.parent() is w.window  # nothing else open: over the till
+        w.window.show_bug()
+        assert shown_bug_dialog(w) is first
+        assert window_text.BUG_REPEATED.format(count=2) in first.message.text()
+        first.ok_button.click()
+        w.window.show_bug()  # a later bug starts afresh
+        again = shown_bug_dialog(w)
+        assert window_text.BUG_REPEATED.format(count=2) not in again.message.text()
+        again.ok_button.click()
+
+
+def shown_bug_dialog(w: WindowLane) -> BugDialog:
+    """The one bug dialog the window shows, saying where the details are."""
+    dialog = w.window.bug_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert "the log" in dialog.message.text()
+    return dialog

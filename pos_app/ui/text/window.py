@@ -81,5 +81,15 @@ SCANNED = "Added {name}."
 
 CLOSE_REFUSED = "A payment is still in progress. Wait for its outcome before closing the till."
 BUG_APOLOGY = "Something went wrong inside the app. Details were written to {path}."
+BUG_TITLE = "Something went wrong"
+BUG_MESSAGE = (
+    "Something went wrong inside the app that should not have. The till keeps working:"
+    " if a screen looks stuck, close it and open it again. A card payment already sent is"
+    " still followed to JustiFi's answer. The details were written to {path} for whoever"
+    " looks after this till."
+)
+BUG_REPEATED = "This happened {count} times."
+BUG_NO_LOG = "the log"
+BUG_OK = "OK"
 REFUND_TITLE = "Refund"
 CHARGE_TITLE = "Card payment"
