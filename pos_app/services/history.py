@@ -224,7 +224,7 @@ class HistoryService:
             try:
                 payment = await self._payment_details(ref)
             except (GatewayUnavailableError, GatewayRefusedError, GatewayConfigError) as exc:
-                error = getattr(exc, "message", None) or str(exc)  # the rest still shows
+                error = exc.message  # the rest still shows
         entries: Sequence[JournalEntry] = ()
         refunds: list[Operation] = []
         if row.operation is not None:

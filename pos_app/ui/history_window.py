@@ -261,7 +261,7 @@ class HistoryWindow(ManagerScreen):
         try:
             rows = await self.history.remote_rows(query, query.since, query.until)
         except (GatewayUnavailableError, GatewayRefusedError, GatewayConfigError) as exc:
-            self._remote_note = text.REMOTE_FAILED.format(error=getattr(exc, "message", exc))
+            self._remote_note = text.REMOTE_FAILED.format(error=exc.message)
             self._show_counts()
             return
         selected = self._current_row()
