@@ -16,6 +16,8 @@ import pytest
 from tests.integration.cli_support import crash_loop
 from tests.support.sandbox import SandboxHandle
 
+pytestmark = pytest.mark.slow  # `-m 'not slow'` leaves it out of a quick local run
+
 RUNS_PER_FLOW = 20  # enough kills that at least two land mid-charge on a slow machine
 
 

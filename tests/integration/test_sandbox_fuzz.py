@@ -26,6 +26,8 @@ from hypothesis import strategies as st
 
 from tests.support.sandbox import SUB_ACCOUNT, SandboxHandle
 
+pytestmark = pytest.mark.slow  # `-m 'not slow'` leaves it out of a quick local run
+
 # The sandbox answers in about 40 ms on Linux (see the report on TCP_NODELAY), so
 # the example counts are sized to keep the whole file near 35 s.
 FUZZ = settings(
