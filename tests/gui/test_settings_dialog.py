@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import tomllib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -260,17 +259,6 @@ def dialog_with_checker(qtbot: QtBot, checker: ConnectionChecker) -> SettingsDia
     dialog = SettingsDialog(service)
     qtbot.addWidget(dialog)
     return dialog
-
-
-@pytest.fixture
-async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
-    """What reaches the running loop's exception handler (the app's bug funnel) meanwhile."""
-    loop = asyncio.get_running_loop()
-    previous = loop.get_exception_handler()
-    seen: list[dict[str, Any]] = []
-    loop.set_exception_handler(lambda _loop, context: seen.append(context))
-    yield seen
-    loop.set_exception_handler(previous)
 
 
 async def test_closing_the_dialog_stops_a_running_test(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -38,17 +37,6 @@ async def still_running(task: asyncio.Task[Any], ticks: list[int]) -> bool:
 async def fail_with(error: BaseException) -> None:
     await asyncio.sleep(0)
     raise error
-
-
-@pytest.fixture
-async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
-    """What reaches the running loop's exception handler during the test."""
-    loop = asyncio.get_running_loop()
-    previous = loop.get_exception_handler()
-    seen: list[dict[str, Any]] = []
-    loop.set_exception_handler(lambda _loop, context: seen.append(context))
-    yield seen
-    loop.set_exception_handler(previous)
 
 
 async def test_destroying_the_owner_cancels_its_task() -> None:
