@@ -30,7 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pos_app.first_look import FirstLook, config_dir, data_dir, log_dir, read_first_look
+from pos_app.first_look import FirstLook, read_first_look
+from pos_app.folders import config_dir, data_dir, log_dir
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QCoreApplication

@@ -34,7 +34,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from pydantic import (
     AliasChoices,
     Field,
@@ -65,6 +64,7 @@ from pos_app.domain.settings_rules import (
     PaymentFlowName,
 )
 from pos_app.domain.settings_values import EDITABLE_FIELDS
+from pos_app.folders import APP_NAME, SETTINGS_FILE, config_dir, data_dir, log_dir
 
 __all__ = [
     "ANSWER_GRACE_SECONDS",
@@ -97,9 +97,7 @@ __all__ = [
 
 log = logging.getLogger("pos_app.config")
 
-APP_NAME = "pos-app"
 SECRET_KEYS = ("client_secret", "justifi_client_secret")
-SETTINGS_FILE = "settings.toml"
 #: The version `save_settings` writes; see MIGRATIONS for the steps up to it.
 SETTINGS_VERSION = 2
 
@@ -112,24 +110,6 @@ _FILE_HEADER = (
 
 class SettingsError(ConfigurationError, ValueError):
     """The settings cannot be used or saved; the message says what to fix."""
-
-
-def config_dir() -> Path:
-    """Where settings.toml lives (POS_CONFIG_DIR overrides)."""
-    override = os.environ.get("POS_CONFIG_DIR")
-    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME))
-
-
-def data_dir() -> Path:
-    """Where the journal lives (POS_DATA_DIR overrides)."""
-    override = os.environ.get("POS_DATA_DIR")
-    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
-
-
-def log_dir() -> Path:
-    """Where logs rotate (POS_LOG_DIR overrides)."""
-    override = os.environ.get("POS_LOG_DIR")
-    return Path(override) if override else Path(platformdirs.user_log_dir(APP_NAME))
 
 
 def settings_path() -> Path:

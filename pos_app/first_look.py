@@ -16,13 +16,11 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from pos_app.domain.settings_rules import DEFAULT_API_URL, DEFAULT_MAX_AMOUNT_CENTS, environment
+from pos_app.folders import SETTINGS_FILE, config_dir
 
-APP_NAME = "pos-app"
-SETTINGS_FILE = "settings.toml"
 _TRUE = frozenset({"1", "true", "t", "yes", "y", "on"})
 _FALSE = frozenset({"0", "false", "f", "no", "n", "off"})
 
@@ -35,36 +33,6 @@ class FirstLook:
     environment: str  # DEMO, TEST or LIVE, as Settings.environment and is_demo say
     tax_rate_bps: int = 0
     max_amount_cents: int = DEFAULT_MAX_AMOUNT_CENTS
-
-
-def config_dir() -> Path:
-    """Where settings.toml lives: `config.config_dir`'s rule (POS_CONFIG_DIR overrides)."""
-    override = os.environ.get("POS_CONFIG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP_NAME))
-
-
-def data_dir() -> Path:
-    """Where the shop's catalog lives: `config.data_dir`'s rule (POS_DATA_DIR overrides)."""
-    override = os.environ.get("POS_DATA_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME))
-
-
-def log_dir() -> Path:
-    """Where logs rotate: `config.log_dir`'s rule (POS_LOG_DIR overrides)."""
-    override = os.environ.get("POS_LOG_DIR")
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_log_dir(APP_NAME))
 
 
 def read_first_look(environ: Mapping[str, str] | None = None) -> FirstLook:

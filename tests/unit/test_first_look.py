@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pos_app import config, first_look
+from pos_app import config
 from pos_app.first_look import FirstLook, read_first_look
 
 CASES = {
@@ -74,18 +74,3 @@ def test_a_file_it_cannot_read_leaves_the_defaults(fenced: Path) -> None:
     assert (look.environment, look.tax_rate_bps, look.max_amount_cents) == ("DEMO", 0, 1_000_000)
     with pytest.raises(config.SettingsError):
         config.load_settings()  # the full settings say what is wrong, and the start ends
-
-
-@pytest.mark.parametrize("override", [True, False])
-def test_the_folders_are_configs(
-    override: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for name in ("POS_CONFIG_DIR", "POS_DATA_DIR", "POS_LOG_DIR"):
-        if override:
-            monkeypatch.setenv(name, str(tmp_path / name))
-        else:
-            monkeypatch.delenv(name, raising=False)
-
-    assert first_look.config_dir() == config.config_dir()
-    assert first_look.data_dir() == config.data_dir()
-    assert first_look.log_dir() == config.log_dir()
