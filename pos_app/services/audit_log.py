@@ -1,8 +1,16 @@
-"""The audit log's port: what an entry is, how the log is queried and checked.
+"""The audit log's ports: what an entry is, how the log is queried and checked,
+and the staff it keeps.
 
 The log is append-only and hash-chained (`pos_app.storage.audit.SqliteAuditLog`
-implements it); `ManagerService` is the one writer. Details hold plain values
-and never secrets: keys that smell of one are refused before anything is written.
+implements it); `ManagerService` is the one writer. Where the OS keyring can
+keep a secret (`ChainKeys`), entries are keyed (HMAC-SHA256), so a chain
+rewritten without the key fails `verify()`; without one, the printed head
+(`AuditHead.short`) anchors it. Staff rows and the owner's recovery hash live
+in the same file (`StaffStore`), and every entry that changes one commits to
+the new state, so an edit made outside the app is found.
+
+Details hold plain values and never secrets: keys that smell of one are
+refused before anything is written.
 """
 
 from __future__ import annotations
@@ -16,14 +24,20 @@ from pathlib import Path
 from typing import Final, Protocol, TextIO
 
 __all__ = [
+    "KEY_STATUS_TEXT",
     "AuditAction",
     "AuditBreak",
     "AuditCheck",
     "AuditEntry",
+    "AuditHead",
     "AuditLog",
     "AuditQuery",
+    "ChainKeys",
     "DetailValue",
+    "KeyStatus",
     "NewAuditEntry",
+    "StaffRecord",
+    "StaffStore",
     "check_detail",
 ]
 
@@ -51,6 +65,15 @@ class AuditAction(StrEnum):
     SIGN_OUT = "sign_out"
     AUDIT_CHECK = "audit_check"
     AUDIT_EXPORT = "audit_export"
+    STAFF_ADDED = "staff_added"
+    STAFF_DISABLED = "staff_disabled"
+    STAFF_ENABLED = "staff_enabled"
+    STAFF_UNLOCKED = "staff_unlocked"
+    OWNER_RECOVERED = "owner_recovered"
+    RECOVERY_CODE_SET = "recovery_code_set"
+    APPROVAL = "approval"  # a manager approving one action at someone else's till
+    CHAIN_KEYED = "chain_keyed"  # the first entry written with the chain's key
+    STAFF_MIGRATED = "staff_migrated"  # schema v1's single manager PIN became an owner
 
 
 @dataclass(frozen=True)
@@ -102,6 +125,48 @@ class AuditBreak(StrEnum):
     MISSING = "missing"  # a sequence number is skipped: entries were deleted
     TRUNCATED = "truncated"  # the newest entries were deleted
     HEAD_MISMATCH = "head_mismatch"  # the newest entry is not the one last written
+    STATE_CHANGED = "state_changed"  # a staff row or the recovery hash differs from the chain
+    NOT_KEYED = "not_keyed"  # an entry that must carry an HMAC does not, or its HMAC is wrong
+    HEAD_NOT_FOUND = "head_not_found"  # a head taken earlier is not in the chain
+
+
+class KeyStatus(StrEnum):
+    """Whether this computer keys the chain."""
+
+    KEYED = "keyed"  # entries are HMAC'd with a key from the OS keyring
+    NO_KEYRING = "no_keyring"  # no usable keyring: plain SHA-256 chain; rely on the head
+    KEY_MISSING = "key_missing"  # keyed entries exist but this computer's keyring lacks the key
+
+
+#: One sentence per status, for the audit window and `pos-app audit verify`.
+KEY_STATUS_TEXT: Final[dict[KeyStatus, str]] = {
+    KeyStatus.KEYED: (
+        "Entries are signed with a key kept in this computer's keyring: a copy rewritten"
+        " without it fails the check."
+    ),
+    KeyStatus.NO_KEYRING: (
+        "This computer has no keyring, so entries are not signed: keep the head printed on"
+        " each end-of-day report and check it against the log."
+    ),
+    KeyStatus.KEY_MISSING: (
+        "The log was signed with a key this computer's keyring does not hold (another"
+        " computer, or the keyring was reset): signed entries cannot be checked here, and"
+        " the printed head is the anchor."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The newest entry's number and hash: printed on paper, it anchors the chain."""
+
+    seq: int
+    hash: str  # full 64 hex
+
+    @property
+    def short(self) -> str:
+        """What reports print and `--head` accepts: "412:3f7a..." (20 hex digits)."""
+        return f"{self.seq}:{self.hash[:20]}"
 
 
 @dataclass(frozen=True)
@@ -112,7 +177,39 @@ class AuditCheck:
     checked: int  # entries that passed
     broken_seq: int | None = None
     reason: AuditBreak | None = None
-    message: str = ""  # for logs; the window has its own sentences per reason
+    message: str = ""  # names the entry, or the person and field
+    head: AuditHead | None = None  # the chain's head as read (None for an empty log)
+    key_status: KeyStatus = KeyStatus.NO_KEYRING
+
+
+@dataclass(frozen=True)
+class StaffRecord:
+    """A row of the staff table as stored (the PIN hash never leaves storage and the
+    staff service)."""
+
+    id: int | None  # None: a new person (save_staff inserts)
+    name: str
+    role: str  # StaffRole value
+    active: bool
+    pin_hash: str  # "scrypt$..." or "scrypt+pepper$..."
+    failed_tries: int
+    locked_until: datetime | None  # aware
+
+
+class ChainKeys(Protocol):
+    """Where a chain's secret lives (the OS keyring in the app)."""
+
+    def available(self) -> bool:
+        """Whether a usable keyring exists here."""
+        ...
+
+    def load(self, chain_id: str) -> bytes | None:
+        """The chain's 32-byte secret, or None when it is not kept here."""
+        ...
+
+    def create(self, chain_id: str) -> bytes | None:
+        """Make and keep a new secret for the chain; None when there is no keyring."""
+        ...
 
 
 class AuditLog(Protocol):
@@ -130,12 +227,63 @@ class AuditLog(Protocol):
         """How many entries match the query (limit and offset ignored)."""
         ...
 
-    def verify(self) -> AuditCheck:
-        """Recompute the whole chain; report the first break."""
+    def verify(self, head: str | None = None) -> AuditCheck:
+        """Recompute the whole chain and the state it committed to; report the first
+        break. `head` (an `AuditHead.short`, or a hash or prefix of 12+ hex digits) taken
+        earlier must still be in the chain."""
+        ...
+
+    def head(self) -> AuditHead:
+        """The newest entry (seq 0 and the genesis hash for an empty log)."""
+        ...
+
+    def key_status(self) -> KeyStatus:
+        """Whether this computer keys the chain."""
         ...
 
     def export_csv(self, target: Path | TextIO, query: AuditQuery | None = None) -> int:
         """Write the matching entries, oldest first, as CSV; returns how many."""
+        ...
+
+    def export_json(self, target: Path | TextIO) -> int:
+        """Write every entry, oldest first, with the head and key status, as JSON."""
+        ...
+
+
+class StaffStore(Protocol):
+    """The staff table and the owner's recovery hash (`SqliteAuditLog` implements it).
+
+    Every write appends its audit entry in the same transaction, committing to
+    the state written.
+    """
+
+    def list_staff(self) -> list[StaffRecord]:
+        """Everyone, ordered by name."""
+        ...
+
+    def find_staff(self, name: str) -> StaffRecord | None:
+        """The person of that name (case-insensitive), or None."""
+        ...
+
+    def save_staff(
+        self, expected: StaffRecord | None, new: StaffRecord, entry: NewAuditEntry
+    ) -> StaffRecord | None:
+        """In ONE transaction: if the stored row still equals `expected` (None: nobody of
+        that name exists yet), write `new` (insert when `new.id` is None) and append
+        `entry` with the row's state commitment added to its detail. The stored record,
+        or None when another lane changed it meanwhile (nothing written)."""
+        ...
+
+    def load_recovery_hash(self) -> str | None:
+        """The owner's recovery code hash, or None before one is set."""
+        ...
+
+    def save_recovery_hash(self, expected: str | None, new: str, entry: NewAuditEntry) -> bool:
+        """Like `save_staff` for the recovery hash; False when another lane changed it."""
+        ...
+
+    def pepper(self) -> bytes | None:
+        """The PIN pepper, derived from the chain key; None without a keyring."""
         ...
 
 
