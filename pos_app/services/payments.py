@@ -157,10 +157,18 @@ class PaymentService:
         description: str | None = None,
         *,
         cancel: asyncio.Event | None = None,
+        served_by: str | None = None,
     ) -> PaymentRun:
-        """Charge on a terminal; iterate the run for every state up to a final one."""
+        """Charge on a terminal; iterate the run for every state up to a final one.
+
+        `served_by`: the person working the till, journaled with the operation.
+        """
         operation = self._new_operation(
-            PaymentKind.CHARGE, amount_cents, terminal_id, description=description
+            PaymentKind.CHARGE,
+            amount_cents,
+            terminal_id,
+            description=description,
+            served_by=served_by,
         )
         run = Run(
             self, operation, initial_state(PaymentKind.CHARGE, amount_cents, terminal_id), cancel
@@ -280,15 +288,26 @@ class PaymentService:
         terminal_id: str,
         *,
         cancel: asyncio.Event | None = None,
+        served_by: str | None = None,
+        approved_by: str | None = None,
     ) -> PaymentRun:
-        """Refund with the card on the terminal (the customer taps again)."""
+        """Refund with the card on the terminal (the customer taps again).
+
+        `served_by` works the till; `approved_by` is the manager or owner who approved.
+        """
         if not self.gateway.flow.supports_terminal_refunds:
             raise InvalidRequestError(
                 "Refunds on the terminal need the payment-intent flow; refund to the card."
             )
         self.check_refund(payment, amount_cents)
         op = self._new_operation(
-            PaymentKind.REFUND, amount_cents, terminal_id, payment=payment, refund_mode="terminal"
+            PaymentKind.REFUND,
+            amount_cents,
+            terminal_id,
+            payment=payment,
+            refund_mode="terminal",
+            served_by=served_by,
+            approved_by=approved_by,
         )
         run = Run(self, op, initial_state(PaymentKind.REFUND, amount_cents, terminal_id), cancel)
         return await self._start(run, self._terminal_refund_steps(run, payment))
@@ -315,9 +334,15 @@ class PaymentService:
             yield event
 
     async def refund_to_card(
-        self, payment: PaymentDetails, amount_cents: int, reason: str | None = None
+        self,
+        payment: PaymentDetails,
+        amount_cents: int,
+        reason: str | None = None,
+        *,
+        served_by: str | None = None,
+        approved_by: str | None = None,
     ) -> PaymentRun:
-        """Refund to the original card, no terminal involved."""
+        """Refund to the original card, no terminal involved (who as for `refund_on_terminal`)."""
         self.check_refund(payment, amount_cents)
         op = self._new_operation(
             PaymentKind.REFUND,
@@ -326,16 +351,31 @@ class PaymentService:
             payment=payment,
             refund_mode="card",
             reason=reason,
+            served_by=served_by,
+            approved_by=approved_by,
         )
         return await self._direct(
             op, lambda: self.gateway.refund_to_card(payment, amount_cents, reason, op.create_key)
         )
 
-    async def void(self, payment: PaymentDetails) -> PaymentRun:
-        """Void a payment (JustiFi allows it within 25 minutes)."""
+    async def void(
+        self,
+        payment: PaymentDetails,
+        *,
+        served_by: str | None = None,
+        approved_by: str | None = None,
+    ) -> PaymentRun:
+        """Void a payment (JustiFi allows it within 25 minutes; who as for refunds)."""
         if payment.status != "succeeded":
             raise InvalidRequestError("Only an approved payment with no refunds can be voided.")
-        op = self._new_operation(PaymentKind.VOID, payment.amount_cents, None, payment=payment)
+        op = self._new_operation(
+            PaymentKind.VOID,
+            payment.amount_cents,
+            None,
+            payment=payment,
+            served_by=served_by,
+            approved_by=approved_by,
+        )
         return await self._direct(op, lambda: self.gateway.void(payment, op.create_key))
 
     async def _direct(
@@ -372,6 +412,8 @@ class PaymentService:
         payment: PaymentDetails | None = None,
         refund_mode: str | None = None,
         reason: str | None = None,
+        served_by: str | None = None,
+        approved_by: str | None = None,
     ) -> Operation:
         original = None
         if payment is not None:
@@ -398,6 +440,8 @@ class PaymentService:
             reason=reason,
             card_brand=payment.card_brand if payment else None,
             card_last4=payment.card_last4 if payment else None,
+            served_by=_name_or_none(served_by),
+            approved_by=_name_or_none(approved_by),
         )
 
     async def _check_terminal(self, run: Run, terminal_id: str) -> Steps:
@@ -517,6 +561,12 @@ async def _close(steps: Steps) -> None:
     close = getattr(steps, "aclose", None)
     if close is not None:
         await close()
+
+
+def _name_or_none(name: str | None) -> str | None:
+    """A person's name as journaled: stripped; a blank one is nobody."""
+    stripped = (name or "").strip()
+    return stripped or None
 
 
 def now_utc() -> datetime:

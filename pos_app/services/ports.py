@@ -273,6 +273,8 @@ class Operation:
     card_last4: str | None = None
     decline_code: str | None = None
     decline_message: str | None = None
+    served_by: str | None = None  # the person working the till (None before named staff)
+    approved_by: str | None = None  # refunds and voids: the manager or owner who approved
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
     updated_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
@@ -288,6 +290,7 @@ class HistoryQuery:
     statuses: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     text: str | None = None  # in the description or any JustiFi id
+    person: str | None = None  # served or approved it: a whole name, any case
     limit: int = 100
     offset: int = 0
 

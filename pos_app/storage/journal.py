@@ -43,18 +43,20 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MS: Final = timedelta(milliseconds=1)
 
 # Operation fields in declaration order; the row has the same columns plus the
-# epoch-ms copies of the two datetimes and the folded description.
+# epoch-ms copies of the two datetimes and the folded description and names.
 _FIELDS: Final = tuple(f.name for f in fields(Operation))
 _COLUMNS: Final = ", ".join(_FIELDS)
 _SELECT: Final = f"SELECT {_COLUMNS} FROM operations"
 _INSERT: Final = (
-    f"INSERT INTO operations ({_COLUMNS}, created_ms, updated_ms, description_fold) "
-    f"VALUES ({', '.join('?' * (len(_FIELDS) + 3))})"
+    f"INSERT INTO operations ({_COLUMNS}, created_ms, updated_ms, description_fold, "
+    "served_by_fold, approved_by_fold) "
+    f"VALUES ({', '.join('?' * (len(_FIELDS) + 5))})"
 )
 _UPDATE: Final = (
     "UPDATE operations SET "
     + ", ".join(f"{name} = ?" for name in _FIELDS if name != "id")
-    + ", created_ms = ?, updated_ms = ?, description_fold = ? WHERE id = ?"
+    + ", created_ms = ?, updated_ms = ?, description_fold = ?, served_by_fold = ?,"
+    " approved_by_fold = ? WHERE id = ?"
 )
 _INSERT_EVENT: Final = (
     "INSERT INTO operation_events (operation_id, at, at_ms, status, detail) VALUES (?, ?, ?, ?, ?)"
@@ -70,6 +72,11 @@ _FIND_REFUND: Final = f"{_SELECT} WHERE refund_id = :id ORDER BY created_ms DESC
 _ID_ROWIDS: Final = " UNION ALL ".join(
     f"SELECT rowid FROM operations WHERE {column} = ?"
     for column in ("id", "sale_id", "payment_id", "refund_id")
+)
+# A person served or approved the operation: two index look-ups, like the ids'.
+_PERSON_ROWIDS: Final = (
+    "SELECT rowid FROM operations WHERE served_by_fold = ? "
+    "UNION ALL SELECT rowid FROM operations WHERE approved_by_fold = ?"
 )
 # Ties on the millisecond fall back to insertion order.
 _NEWEST_FIRST: Final = "ORDER BY created_ms DESC, rowid DESC"
@@ -181,7 +188,8 @@ class SqliteJournal(SqliteFile):
 
         `since` is inclusive and `until` exclusive; `text` matches a
         case-insensitive part of the description or a whole operation,
-        sale, payment or refund id.
+        sale, payment or refund id; `person` a whole name (any case) that
+        served or approved the operation.
         """
         sql, params = _history_sql(query)
         return self._many(sql, params)
@@ -274,6 +282,10 @@ def _history_sql(query: HistoryQuery) -> tuple[str, list[Any]]:
         # then needs only the time index's columns (rowid, folded description).
         where.append(f"(rowid IN ({_ID_ROWIDS}) OR instr(description_fold, ?) > 0)")
         params += [text, text, text, text, fold(text)]
+    person = _person_key(query.person)
+    if person is not None:
+        where.append(f"rowid IN ({_PERSON_ROWIDS})")
+        params += [person, person]
     sql = _SELECT
     if where:
         sql += " WHERE " + " AND ".join(where)
@@ -304,7 +316,15 @@ def _row_values(op: Operation) -> tuple[Any, ...]:
         _epoch_ms(op.created_at),
         _epoch_ms(op.updated_at),
         fold(op.description),
+        _person_key(op.served_by),
+        _person_key(op.approved_by),
     )
+
+
+def _person_key(name: str | None) -> str | None:
+    """The form a person's name is matched in: stripped and case-folded; None when blank."""
+    key = fold((name or "").strip())
+    return key or None
 
 
 def _operation(row: Sequence[Any]) -> Operation:

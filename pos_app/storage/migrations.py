@@ -112,7 +112,23 @@ _V2_HISTORY = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1_TABLES, _V2_HISTORY)
+_V3_PEOPLE = Migration(
+    version=3,
+    summary="who: the person who served and the one who approved each operation",
+    statements=(
+        # Nullable: operations journaled before named staff have no person.
+        "ALTER TABLE operations ADD COLUMN served_by TEXT",
+        "ALTER TABLE operations ADD COLUMN approved_by TEXT",
+        # The history's person filter matches a whole name, case-insensitively
+        # (Unicode case folding, written by the app as for the description).
+        "ALTER TABLE operations ADD COLUMN served_by_fold TEXT",
+        "ALTER TABLE operations ADD COLUMN approved_by_fold TEXT",
+        "CREATE INDEX ix_operations_served ON operations (served_by_fold, created_ms)",
+        "CREATE INDEX ix_operations_approved ON operations (approved_by_fold, created_ms)",
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1_TABLES, _V2_HISTORY, _V3_PEOPLE)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 

@@ -82,6 +82,8 @@ async def test_every_operation_field_round_trips(journal: SqliteJournal) -> None
         card_last4="4242",
         decline_code="none",
         decline_message="nothing",
+        served_by="Ann",
+        approved_by="Zoë",
         created_at=datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=PARIS),
         updated_at=datetime(2025, 1, 2, 3, 6, 7, 1, tzinfo=PARIS),
     )
@@ -321,14 +323,14 @@ async def test_find_by_justifi_id(journal: SqliteJournal) -> None:
 
 HISTORY_OPS = (
     make_op("a", 0, amount_cents=500, card_last4="4242", status="approved",
-            description="Café au lait", sale_id="pi_a", payment_id="py_a"),
+            description="Café au lait", sale_id="pi_a", payment_id="py_a", served_by="Zoë"),
     make_op("b", 60, amount_cents=1250, card_last4="0005", status="declined",
-            description="Table 3: bagel", sale_id="pi_b"),
+            description="Table 3: bagel", sale_id="pi_b", served_by="Ann"),
     make_op("c", 120, amount_cents=500, card_last4="4242", status="unresolved",
             description=None, sale_id="pi_c"),
     make_op("d", 1440, amount_cents=500, kind=PaymentKind.REFUND, status="approved",
             card_last4="4242", sale_id="pi_a", payment_id="py_a", refund_id="re_d",
-            description="refund café"),
+            description="refund café", served_by="Ann", approved_by="ZOË"),
     make_op("e", 1500, amount_cents=999, kind=PaymentKind.VOID, status="cancelled",
             description="VOID order 42"),
     make_op("f", 2880, amount_cents=1250, card_last4="1111", status="approved",
@@ -381,6 +383,12 @@ async def history_journal(journal: SqliteJournal) -> SqliteJournal:
         pytest.param(HistoryQuery(text="c"), "dca", id="text-operation-id-or-description"),
         pytest.param(HistoryQuery(text="pi_"), "", id="text-ids-match-whole"),
         pytest.param(HistoryQuery(text=""), "fedcba", id="text-empty"),
+        pytest.param(HistoryQuery(person="ann"), "db", id="person-served-any-case"),
+        pytest.param(HistoryQuery(person=" zoë "), "da", id="person-served-or-approved"),
+        pytest.param(HistoryQuery(person="An"), "", id="person-whole-name"),
+        pytest.param(HistoryQuery(person="Bob"), "", id="person-none"),
+        pytest.param(HistoryQuery(person=""), "fedcba", id="person-empty"),
+        pytest.param(HistoryQuery(person="Zoë", kinds=("refund",)), "d", id="person+kind"),
         pytest.param(
             HistoryQuery(amount_cents=500, statuses=("approved",)), "da", id="amount+status"
         ),
@@ -440,6 +448,8 @@ def test_history_rejects_a_negative_offset(journal: SqliteJournal) -> None:
         pytest.param(HistoryQuery(since=T0, until=T0 + timedelta(days=1)), id="date-range"),
         pytest.param(HistoryQuery(since=T0), id="since"),
         pytest.param(HistoryQuery(text="py_1"), id="text"),
+        pytest.param(HistoryQuery(person="Ann"), id="person"),
+        pytest.param(HistoryQuery(person="Ann", text="latte"), id="person+text"),
     ],
 )
 def test_history_queries_use_an_index(journal: SqliteJournal, query: HistoryQuery) -> None:
@@ -472,6 +482,21 @@ def test_id_lookups_search_indexes(journal: SqliteJournal) -> None:
     text_plan = journal.explain_history(HistoryQuery(text="py_1"))
     for index in ("ix_operations_sale", "ix_operations_payment", "ix_operations_refund"):
         assert any(line.startswith("SEARCH") and index in line for line in text_plan), text_plan
+
+
+def test_person_lookups_search_their_indexes(journal: SqliteJournal) -> None:
+    plan = journal.explain_history(HistoryQuery(person="Ann"))
+    for index in ("ix_operations_served", "ix_operations_approved"):
+        assert any(line.startswith("SEARCH") and index in line for line in plan), plan
+
+
+async def test_a_person_update_keeps_the_filter_in_step(journal: SqliteJournal) -> None:
+    op = make_op("x", served_by="Ann")
+    await journal.begin(op)
+    op.approved_by = "Bea"
+    await journal.update(op)
+    assert [o.id for o in journal.history(HistoryQuery(person="BEA"))] == ["x"]
+    assert [o.id for o in journal.history(HistoryQuery(person="ann"))] == ["x"]
 
 
 _ops = st.lists(
@@ -572,6 +597,30 @@ def test_an_old_schema_is_migrated(tmp_path: Path) -> None:
         assert journal.explain_history(HistoryQuery(amount_cents=700)) == [
             "SEARCH operations USING INDEX ix_operations_amount (amount_cents=?)"
         ]
+
+
+async def test_a_journal_of_the_previous_schema_gains_people(tmp_path: Path) -> None:
+    """A journal written before named staff opens, keeps its rows, and records people."""
+    path = tmp_path / "journal.sqlite3"
+    raw = sqlite3.connect(path, isolation_level=None)
+    assert migrate(raw, target=2) == 2
+    raw.execute(
+        "INSERT INTO operations (id, kind, amount_cents, status, flow, create_key, send_key,"
+        " description, description_fold, created_at, created_ms, updated_at, updated_ms)"
+        " VALUES ('old', 'charge', 700, 'approved', 'payment_intent', 'ck', 'sk', 'Tea', 'tea',"
+        " '2024-06-01T10:00:00.000000+00:00', 1717236000000,"
+        " '2024-06-01T10:00:00.000000+00:00', 1717236000000)"
+    )
+    raw.close()
+
+    with SqliteJournal(path) as journal:
+        assert journal.schema_version == SCHEMA_VERSION >= 3
+        old = journal.get("old")
+        assert old is not None
+        assert (old.amount_cents, old.served_by, old.approved_by) == (700, None, None)
+        await journal.begin(make_op("new", served_by="Ann", approved_by="Bea"))
+        assert [op.id for op in journal.history(HistoryQuery(person="ann"))] == ["new"]
+        assert [op.id for op in journal.history(HistoryQuery(text="tea"))] == ["old"]
 
 
 async def test_a_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
