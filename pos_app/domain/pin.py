@@ -1,4 +1,4 @@
-"""The manager PIN: its rules, its salted slow hash, the lockout and the manager session.
+"""A PIN: its rules, its salted (and peppered) slow hash, the lockout and the session.
 
 Pure and clock-free: everything time-related takes `now` (an aware datetime)
 as an argument, so tests step time instead of sleeping.
@@ -9,6 +9,10 @@ as an argument, so tests step time instead of sleeping.
   self-describing string: the costs used travel with the hash, so raising the
   costs later never locks out a stored PIN (`needs_rehash` tells when to
   re-hash on the next good entry).
+- With a pepper (a secret kept in the OS keyring, not in the file), the hash is
+  `scrypt+pepper$...` of HMAC-SHA256(pepper, pin): a copy of the file alone no
+  longer lets anyone search the 10,000 four-digit PINs offline. A plain hash is
+  re-hashed with the pepper on the next good entry once a pepper exists.
 - `LockPolicy` counts wrong tries: the 10th wrong try in a row locks PIN entry
   for 30 minutes. `LockState` is plain data the service persists, so a restart
   does not reset the count or the lock.
@@ -48,6 +52,7 @@ __all__ = [
     "LockPolicy",
     "LockState",
     "ManagerSession",
+    "PepperMissingError",
     "PinError",
     "PinHashError",
     "PinProblem",
@@ -56,10 +61,13 @@ __all__ = [
     "check_new_pin",
     "check_pin_format",
     "hash_pin",
+    "hash_secret",
+    "is_peppered",
     "needs_rehash",
     "new_pin_problem",
     "pin_format_problem",
     "verify_pin",
+    "verify_secret",
 ]
 
 PIN_MIN_DIGITS: Final = 4
@@ -72,6 +80,7 @@ _DIGITS: Final = frozenset("0123456789")
 _SALT_BYTES: Final = 16
 _HASH_BYTES: Final = 32
 _SCHEME: Final = "scrypt"
+_PEPPERED_SCHEME: Final = "scrypt+pepper"
 # Upper bounds for costs read back from a stored hash: a corrupt or hostile
 # string must not make one check allocate gigabytes.
 _MAX_LOG2_N: Final = 20
@@ -116,15 +125,24 @@ PIN_MESSAGES: Final[dict[PinProblem, str]] = {
 
 
 class PinError(InvalidInputError):
-    """A PIN was refused; `message` is a sentence for the manager (never the PIN)."""
+    """A PIN was refused; `message` is a sentence for the person (never the PIN).
 
-    def __init__(self, problem: PinProblem) -> None:
-        super().__init__(PIN_MESSAGES[problem])
+    `message` defaults to the problem's sentence in `PIN_MESSAGES`; a rule with
+    its own wording (a manager's longer PIN) passes its sentence.
+    """
+
+    def __init__(self, problem: PinProblem, message: str | None = None) -> None:
+        super().__init__(message or PIN_MESSAGES[problem])
         self.problem = problem
 
 
 class PinHashError(ValueError):
     """A stored PIN hash cannot be read (corrupt or from an unknown scheme)."""
+
+
+class PepperMissingError(PinHashError):
+    """A peppered hash was met without the pepper (this computer's keyring lacks the key):
+    the PIN cannot be checked here, which is not the same as a wrong PIN."""
 
 
 def pin_format_problem(pin: str) -> PinProblem | None:
@@ -204,9 +222,9 @@ def _b64(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def _scrypt(pin: str, salt: bytes, params: ScryptParams) -> bytes:
+def _scrypt(data: bytes, salt: bytes, params: ScryptParams) -> bytes:
     return hashlib.scrypt(
-        pin.encode("ascii"),
+        data,
         salt=salt,
         n=params.n,
         r=params.r,
@@ -216,22 +234,41 @@ def _scrypt(pin: str, salt: bytes, params: ScryptParams) -> bytes:
     )
 
 
-def hash_pin(pin: str, params: ScryptParams = PRODUCTION_SCRYPT) -> str:
-    """The string to store for `pin`: `scrypt$n$r$p$salt_b64$hash_b64`, with a fresh salt.
+def _peppered(data: bytes, pepper: bytes | None) -> bytes:
+    # HMAC, not concatenation: the pepper's length and the input's cannot blur into each other.
+    return data if pepper is None else hmac.new(pepper, data, hashlib.sha256).digest()
 
-    Raises `PinError` if `pin` is not 4 to 8 digits.
-    """
-    check_pin_format(pin)
+
+def hash_secret(
+    data: bytes, params: ScryptParams = PRODUCTION_SCRYPT, pepper: bytes | None = None
+) -> str:
+    """The string to store for a secret (a PIN's digits, a recovery code), with a fresh salt:
+    `scrypt$n$r$p$salt$hash`, or `scrypt+pepper$...` of HMAC-SHA256(pepper, data)."""
+    if pepper is not None and not pepper:
+        raise ValueError("a pepper is None or a non-empty secret")
     salt = secrets.token_bytes(_SALT_BYTES)
-    digest = _scrypt(pin, salt, params)
-    return "$".join(
-        (_SCHEME, str(params.n), str(params.r), str(params.p), _b64(salt), _b64(digest))
-    )
+    digest = _scrypt(_peppered(data, pepper), salt, params)
+    scheme = _SCHEME if pepper is None else _PEPPERED_SCHEME
+    return "$".join((scheme, str(params.n), str(params.r), str(params.p), _b64(salt), _b64(digest)))
+
+
+def hash_pin(
+    pin: str, params: ScryptParams = PRODUCTION_SCRYPT, pepper: bytes | None = None
+) -> str:
+    """The string to store for `pin` (see `hash_secret`). Raises `PinError` if `pin` is
+    not 4 to 8 digits."""
+    check_pin_format(pin)
+    return hash_secret(pin.encode("ascii"), params, pepper)
+
+
+def is_peppered(encoded: str) -> bool:
+    """Whether a stored hash was made with a pepper (it cannot be checked without one)."""
+    return encoded.startswith(_PEPPERED_SCHEME + "$")
 
 
 def _parse(encoded: str) -> tuple[ScryptParams, bytes, bytes]:
     parts = encoded.split("$")
-    if len(parts) != 6 or parts[0] != _SCHEME:
+    if len(parts) != 6 or parts[0] not in (_SCHEME, _PEPPERED_SCHEME):
         raise PinHashError("the stored PIN hash is not in the scrypt$n$r$p$salt$hash form")
     try:
         params = ScryptParams(n=int(parts[1]), r=int(parts[2]), p=int(parts[3]))
@@ -244,22 +281,37 @@ def _parse(encoded: str) -> tuple[ScryptParams, bytes, bytes]:
     return params, salt, digest
 
 
-def verify_pin(pin: str, encoded: str) -> bool:
-    """Whether `pin` matches the stored hash, compared in constant time.
+def verify_secret(data: bytes, encoded: str, pepper: bytes | None = None) -> bool:
+    """Whether `data` matches the stored hash, compared in constant time.
 
-    A PIN of the wrong shape is simply not a match. Raises `PinHashError` if the
-    stored string itself is unreadable (that is a broken store, not a wrong PIN).
+    Reads which kind the hash is: a plain hash ignores `pepper`; a peppered one
+    needs it (`PepperMissingError` without). Raises `PinHashError` if the stored
+    string itself is unreadable (a broken store, not a wrong secret).
     """
     params, salt, expected = _parse(encoded)
+    if is_peppered(encoded):
+        if not pepper:
+            raise PepperMissingError("the PIN hash was made with a key this keyring lacks")
+        data = _peppered(data, pepper)
+    return hmac.compare_digest(_scrypt(data, salt, params), expected)
+
+
+def verify_pin(pin: str, encoded: str, pepper: bytes | None = None) -> bool:
+    """Whether `pin` matches the stored hash (see `verify_secret`); a PIN of the wrong
+    shape is simply not a match."""
     if pin_format_problem(pin) is not None:
+        _parse(encoded)  # an unreadable store still says so
         return False
-    return hmac.compare_digest(_scrypt(pin, salt, params), expected)
+    return verify_secret(pin.encode("ascii"), encoded, pepper)
 
 
-def needs_rehash(encoded: str, params: ScryptParams = PRODUCTION_SCRYPT) -> bool:
-    """Whether the stored hash used other costs than `params` (re-hash on the next good PIN)."""
+def needs_rehash(
+    encoded: str, params: ScryptParams = PRODUCTION_SCRYPT, pepper: bytes | None = None
+) -> bool:
+    """Whether to re-hash on the next good entry: the stored hash used other costs than
+    `params`, or it is plain while a pepper is available."""
     stored, _, _ = _parse(encoded)
-    return stored != params
+    return stored != params or (pepper is not None and not is_peppered(encoded))
 
 
 # -- lockout --------------------------------------------------------------------------

@@ -20,12 +20,14 @@ from pos_app.domain.pin import (
     LockPolicy,
     LockState,
     ManagerSession,
+    PepperMissingError,
     PinError,
     PinHashError,
     PinProblem,
     ScryptParams,
     check_new_pin,
     hash_pin,
+    is_peppered,
     needs_rehash,
     new_pin_problem,
     pin_format_problem,
@@ -113,6 +115,44 @@ def test_production_cost_is_the_default() -> None:
     assert verify_pin("735190", encoded)
     assert not needs_rehash(encoded)
     assert needs_rehash(hash_pin("735190", FAST_SCRYPT))
+
+
+PEPPER = bytes(range(32))
+
+
+def test_a_peppered_hash_says_so_and_needs_the_pepper() -> None:
+    encoded = hash_pin("735190", FAST_SCRYPT, PEPPER)
+    assert encoded.startswith("scrypt+pepper$16$1$1$")
+    assert is_peppered(encoded)
+    assert verify_pin("735190", encoded, PEPPER)
+    assert not verify_pin("735191", encoded, PEPPER)
+    assert not verify_pin("735190", encoded, bytes(32))  # another keyring's pepper
+    with pytest.raises(PepperMissingError):
+        verify_pin("735190", encoded)  # no keyring here: cannot tell, not "wrong"
+
+
+def test_the_pepper_changes_the_hash_not_just_its_label() -> None:
+    # Relabelling a plain hash as peppered (or back) must not verify.
+    plain = hash_pin("735190", FAST_SCRYPT)
+    relabelled = plain.replace("scrypt$", "scrypt+pepper$", 1)
+    assert not verify_pin("735190", relabelled, PEPPER)
+    peppered = hash_pin("735190", FAST_SCRYPT, PEPPER)
+    assert not verify_pin("735190", peppered.replace("scrypt+pepper$", "scrypt$", 1))
+
+
+def test_a_plain_hash_is_rehashed_once_a_pepper_exists() -> None:
+    plain = hash_pin("735190", FAST_SCRYPT)
+    assert verify_pin("735190", plain, PEPPER)  # a plain hash ignores the pepper
+    assert not needs_rehash(plain, FAST_SCRYPT)
+    assert needs_rehash(plain, FAST_SCRYPT, PEPPER)
+    peppered = hash_pin("735190", FAST_SCRYPT, PEPPER)
+    assert not needs_rehash(peppered, FAST_SCRYPT, PEPPER)
+    assert needs_rehash(peppered, PRODUCTION_SCRYPT, PEPPER)  # the costs still count
+
+
+def test_an_empty_pepper_is_refused() -> None:
+    with pytest.raises(ValueError, match="pepper"):
+        hash_pin("735190", FAST_SCRYPT, b"")
 
 
 def test_each_hash_has_its_own_salt() -> None:
