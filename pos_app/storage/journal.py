@@ -73,11 +73,6 @@ _ID_ROWIDS: Final = " UNION ALL ".join(
     f"SELECT rowid FROM operations WHERE {column} = ?"
     for column in ("id", "sale_id", "payment_id", "refund_id")
 )
-# A person served or approved the operation: two index look-ups, like the ids'.
-_PERSON_ROWIDS: Final = (
-    "SELECT rowid FROM operations WHERE served_by_fold = ? "
-    "UNION ALL SELECT rowid FROM operations WHERE approved_by_fold = ?"
-)
 # Ties on the millisecond fall back to insertion order.
 _NEWEST_FIRST: Final = "ORDER BY created_ms DESC, rowid DESC"
 
@@ -282,16 +277,36 @@ def _history_sql(query: HistoryQuery) -> tuple[str, list[Any]]:
         # then needs only the time index's columns (rowid, folded description).
         where.append(f"(rowid IN ({_ID_ROWIDS}) OR instr(description_fold, ?) > 0)")
         params += [text, text, text, text, fold(text)]
+    limit = max(query.limit, 0)
     person = _person_key(query.person)
     if person is not None:
-        where.append(f"rowid IN ({_PERSON_ROWIDS})")
-        params += [person, person]
+        return _person_sql(person, where, params, limit, query.offset)
     sql = _SELECT
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += f" {_NEWEST_FIRST} LIMIT ? OFFSET ?"
-    params += [max(query.limit, 0), query.offset]
+    params += [limit, query.offset]
     return sql, params
+
+
+def _person_sql(
+    person: str, where: list[str], params: list[Any], limit: int, offset: int
+) -> tuple[str, list[Any]]:
+    """The history SELECT for one person: who served it or who approved it.
+
+    Each name index is walked newest first with the other filters and stops at
+    the page's end, so a frequent name costs a page, not every row it has, and
+    a rare one only its own rows.
+    """
+    others = "".join(f" AND {condition}" for condition in where)
+    branches = " UNION ALL ".join(
+        f"SELECT r FROM (SELECT rowid AS r FROM operations WHERE {column} = ?{others} "
+        f"{_NEWEST_FIRST} LIMIT ?)"
+        for column in ("served_by_fold", "approved_by_fold")
+    )
+    sql = f"{_SELECT} WHERE rowid IN ({branches}) {_NEWEST_FIRST} LIMIT ? OFFSET ?"
+    branch_params = [person, *params, limit + offset]
+    return sql, [*branch_params, *branch_params, limit, offset]
 
 
 # -- rows and values ------------------------------------------------------------------

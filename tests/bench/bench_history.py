@@ -51,6 +51,9 @@ _ITEMS = (
     "tea",
     "smoothie",
 )
+# Six people behind the counter; one of them ("Ida") works one day a month.
+_STAFF = (("Ann", 40), ("Bea", 25), ("Cy", 20), ("Dev", 10), ("Zoë", 4), ("Ida", 1))
+_APPROVERS = ("Bea", "Zoë")
 _COMMON_AMOUNTS = (350, 425, 500, 650, 895, 1000, 1250, 1500, 2000, 2500)
 
 
@@ -71,6 +74,8 @@ def _description(rng: random.Random) -> str | None:
 def make_operations(rows: int, seed: int = 7) -> Iterator[Operation]:
     """A year of operations, oldest first, with JustiFi-like ids and realistic spreads."""
     rng = random.Random(seed)
+    # People come from their own generator, so the rest matches runs before named staff.
+    people = random.Random(seed + 1)
     now = datetime.now(UTC)
     start = now - _YEAR
     offsets = sorted(rng.random() * _YEAR.total_seconds() for _ in range(rows))
@@ -103,6 +108,8 @@ def make_operations(rows: int, seed: int = 7) -> Iterator[Operation]:
             card_last4=f"{rng.randint(0, 9999):04d}" if carded else None,
             decline_code="card_declined" if status is StateName.DECLINED else None,
             decline_message="Card declined" if status is StateName.DECLINED else None,
+            served_by=_weighted(people, _STAFF),
+            approved_by=(None if kind is PaymentKind.CHARGE else people.choice(_APPROVERS)),
             created_at=created,
             updated_at=created + timedelta(seconds=rng.uniform(3, 60)),
         )
@@ -157,6 +164,13 @@ def run_bench(rows: int, runs: int) -> dict[str, Any]:
                 "text in description": lambda: journal.history(HistoryQuery(text="CAFÉ")),
                 "text, no match (worst)": lambda: journal.history(HistoryQuery(text="zzzz")),
                 "text = JustiFi id": lambda: journal.history(HistoryQuery(text=paid.payment_id)),
+                "by person (frequent)": lambda: journal.history(HistoryQuery(person="ann")),
+                "by person (rare)": lambda: journal.history(HistoryQuery(person="IDA")),
+                "by person, no match": lambda: journal.history(HistoryQuery(person="Nobody")),
+                "by person (approver)": lambda: journal.history(HistoryQuery(person="zoë")),
+                "person + one day": lambda: journal.history(
+                    HistoryQuery(person="Bea", since=day, until=day + timedelta(days=1))
+                ),
                 "find_by_justifi_id": lambda: journal.find_by_justifi_id(paid.payment_id or ""),
                 "unfinished()": journal.unfinished,
             }

@@ -527,6 +527,50 @@ def test_history_by_amount_matches_brute_force(
     assert found == expected
 
 
+_people = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=60 * 24 * 30),
+        st.sampled_from([None, "Ann", "ann", "Bea", "Zoë"]),
+        st.sampled_from([None, "Bea", "ZOË"]),
+        st.sampled_from([PaymentKind.CHARGE, PaymentKind.REFUND]),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=_people,
+    person=st.sampled_from(["ANN", "bea", "zoë", "Cy"]),
+    refunds_only=st.booleans(),
+    limit=st.integers(1, 12),
+    offset=st.integers(0, 12),
+)
+def test_history_by_person_matches_brute_force(
+    rows: list[tuple[int, str | None, str | None, PaymentKind]],
+    person: str,
+    refunds_only: bool,
+    limit: int,
+    offset: int,
+) -> None:
+    ops = [
+        make_op(f"op{i}", minutes, served_by=served, approved_by=approved, kind=kind)
+        for i, (minutes, served, approved, kind) in enumerate(rows)
+    ]
+    kinds = ("refund",) if refunds_only else ()
+    with SqliteJournal(":memory:") as fresh:
+        asyncio.run(fresh.begin_many(ops))
+        found = fresh.history(HistoryQuery(person=person, kinds=kinds, limit=limit, offset=offset))
+
+    def matches(op: Operation) -> bool:
+        names = {(op.served_by or "").casefold(), (op.approved_by or "").casefold()}
+        return person.casefold() in names and (not refunds_only or op.kind is PaymentKind.REFUND)
+
+    ranked = sorted(enumerate(ops), key=lambda pair: (pair[1].created_at, pair[0]), reverse=True)
+    expected = [op for _, op in ranked if matches(op)][offset : offset + limit]
+    assert found == expected
+
+
 # -- files, lanes, migrations ------------------------------------------------------------------
 
 
