@@ -22,6 +22,7 @@ or LIVE.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import logging
 import os
@@ -84,6 +85,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
     window.show()
     window.take_keys()
     exit_when_shown(window)  # the benchmark's hook paints it now; else Qt's loop does
+    gc.enable()  # off while the window was built (pos_app.entry)
     if not window.isVisible():
         return 0  # the start-up benchmark's hook closed it
     start = _Startup(window)
