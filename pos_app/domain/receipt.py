@@ -75,6 +75,10 @@ class JournaledOperation(Protocol):
     @property
     def card_last4(self) -> str | None: ...
     @property
+    def served_by(self) -> str | None: ...
+    @property
+    def approved_by(self) -> str | None: ...
+    @property
     def created_at(self) -> datetime: ...
 
 
@@ -130,6 +134,8 @@ SUBTOTAL_LABEL: Final = "Subtotal"
 TAX_LABEL: Final = "Tax"
 LANE_LABEL: Final = "Lane"
 TERMINAL_LABEL: Final = "Terminal"
+SERVED_BY_LINE: Final = "Served by {name}"
+APPROVED_BY_LINE: Final = "Approved by {name}"
 REASON_LABEL: Final = "Reason"
 REASON_WORDS: Final[dict[str, str]] = {
     "customer_request": "Customer request",
@@ -197,6 +203,8 @@ class Receipt:
     refund_id: str | None = None
     terminal_id: str | None = None
     reason: str | None = None
+    served_by: str | None = None
+    approved_by: str | None = None  # refunds and voids only
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "card_last4", last_four_only(self.card_last4))
@@ -262,6 +270,8 @@ def receipt_from_operation(
         refund_id=operation.refund_id,
         terminal_id=operation.terminal_id,
         reason=operation.reason,
+        served_by=operation.served_by,
+        approved_by=operation.approved_by if kind is not ReceiptKind.SALE else None,
     )
 
 
@@ -298,6 +308,10 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
     if receipt.copy is ReceiptCopy.MERCHANT and receipt.terminal_id:
         where.append((TERMINAL_LABEL, receipt.terminal_id))
     out.pairs(where)
+    if receipt.served_by:
+        out.wrapped(SERVED_BY_LINE.format(name=receipt.served_by))
+    if receipt.approved_by and receipt.kind is not ReceiptKind.SALE:
+        out.wrapped(APPROVED_BY_LINE.format(name=receipt.approved_by))
     out.rule()
     for item in receipt.lines:
         if item.quantity == 1:

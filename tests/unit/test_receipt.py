@@ -164,6 +164,32 @@ def test_refund_and_void_receipts() -> None:
     )
 
 
+def test_who_served_is_printed_on_both_copies() -> None:
+    receipt = receipt_from_operation(sale(served_by="Ann"), cart=cart())
+    for copy in ReceiptCopy:
+        assert "Served by Ann" in lines_of(receipt.as_copy(copy))
+    assert not any("Approved by" in line for line in lines_of(receipt))
+
+
+def test_a_refund_or_void_says_who_approved_it() -> None:
+    for kind in (PaymentKind.REFUND, PaymentKind.VOID):
+        op = sale(kind=kind, served_by="Cy", approved_by="Bea")
+        printed = lines_of(receipt_from_operation(op, copy=ReceiptCopy.MERCHANT))
+        assert "Served by Cy" in printed
+        assert "Approved by Bea" in printed
+
+
+def test_a_sale_never_prints_an_approver() -> None:
+    printed = lines_of(receipt_from_operation(sale(approved_by="Bea")))
+    assert not any("Bea" in line for line in printed)
+
+
+def test_without_a_person_no_who_line_is_printed() -> None:
+    printed = render_text(receipt_from_operation(sale(kind=PaymentKind.REFUND)))
+    assert "Served by" not in printed
+    assert "Approved by" not in printed
+
+
 @pytest.mark.parametrize(
     ("status", "word"),
     [
@@ -212,14 +238,26 @@ def test_widths_outside_the_printers_range_are_refused() -> None:
     price=st.integers(0, 999_999),
     lane=st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=60),
     copy=st.sampled_from(ReceiptCopy),
+    person=st.text(st.characters(min_codepoint=33, max_codepoint=0x24F), max_size=40),
 )
 def test_no_line_is_wider_than_the_paper(
-    width: int, names: list[str], quantity: int, price: int, lane: str, copy: ReceiptCopy
+    width: int,
+    names: list[str],
+    quantity: int,
+    price: int,
+    lane: str,
+    copy: ReceiptCopy,
+    person: str,
 ) -> None:
     basket = Cart(tax_rate_bps=1000)
     for index, name in enumerate(names):
         basket = basket.add_line(name, price + index, quantity)
-    op = sale(amount_cents=basket.total.cents, lane=lane or None, description=names[0])
+    op = sale(
+        amount_cents=basket.total.cents,
+        lane=lane or None,
+        description=names[0],
+        served_by=person or None,
+    )
     receipt = receipt_from_operation(op, header=(*HEADER, "x" * 70), copy=copy, cart=basket)
     text = render_text(receipt, width)
     assert all(len(line) <= width for line in text.splitlines())
