@@ -90,6 +90,8 @@ class HistoryRow:
     payment_id: str | None = None
     refund_id: str | None = None
     refunded_cents: int = 0
+    served_by: str | None = None  # None: no name journaled (or found only at JustiFi)
+    approved_by: str | None = None
     operation: Operation | None = None  # None: found only at JustiFi
 
     @property
@@ -118,6 +120,8 @@ class HistoryRow:
             sale_id=op.sale_id,
             payment_id=op.payment_id,
             refund_id=op.refund_id,
+            served_by=op.served_by,
+            approved_by=op.approved_by,
             operation=op,
         )
 
@@ -165,6 +169,11 @@ def matches(row: HistoryRow, query: HistoryQuery) -> bool:
         return False
     if query.kinds and row.kind not in query.kinds:
         return False
+    person = (query.person or "").strip().casefold()
+    if person and person not in {
+        (name or "").strip().casefold() for name in (row.served_by, row.approved_by)
+    }:
+        return False
     if query.text:
         needle = query.text.casefold()
         haystack = (row.id, row.sale_id, row.payment_id, row.description, row.terminal_id)
@@ -188,6 +197,10 @@ class HistoryService:
         self.remote = remote
         self._payment_details = payment_details
         self._manager = manager
+
+    def people(self) -> list[str]:
+        """The names the journal knows (who served or approved), for the person filter."""
+        return self.journal.people()
 
     def page(self, query: HistoryQuery, offset: int, limit: int) -> list[HistoryRow]:
         """One page of this lane's journal, newest first."""

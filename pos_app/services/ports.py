@@ -343,3 +343,8 @@ class Journal(Protocol):
     def find_by_justifi_id(self, justifi_id: str) -> Operation | None:
         """The charge whose sale, payment or refund has this id."""
         ...
+
+    def people(self) -> list[str]:
+        """Every name that served or approved an operation, in its latest spelling,
+        sorted case-insensitively (the history's person filter offers them)."""
+        ...

@@ -207,6 +207,21 @@ class SqliteJournal(SqliteFile):
         found = self._one(_FIND_CHARGE, {"id": justifi_id})
         return found if found is not None else self._one(_FIND_REFUND, {"id": justifi_id})
 
+    def people(self) -> list[str]:
+        """Every name that served or approved an operation, in its latest spelling,
+        sorted case-insensitively.
+
+        Each name index is skipped through one distinct name at a time, so this
+        costs a few look-ups per person, not a pass over every operation.
+        """
+        spelled: dict[str, tuple[int, str]] = {}
+        with self._lock:
+            for column in ("served_by", "approved_by"):
+                for key, name, created_ms in self._conn.execute(_latest_names(column)):
+                    if key not in spelled or created_ms > spelled[key][0]:
+                        spelled[key] = (created_ms, name)
+        return [spelled[key][1] for key in sorted(spelled)]
+
     # -- diagnostics ----------------------------------------------------------------
 
     def explain_history(self, query: HistoryQuery) -> list[str]:
@@ -216,6 +231,14 @@ class SqliteJournal(SqliteFile):
     def explain_find_by_justifi_id(self) -> list[str]:
         """SQLite's query plans for the two look-ups of `find_by_justifi_id`."""
         return self._explain(_FIND_CHARGE, {"id": "x"}) + self._explain(_FIND_REFUND, {"id": "x"})
+
+    def explain_people(self) -> list[str]:
+        """SQLite's query plans for `people()` (both name columns)."""
+        return [
+            line
+            for column in ("served_by", "approved_by")
+            for line in self._explain(_latest_names(column), ())
+        ]
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -240,6 +263,22 @@ class SqliteJournal(SqliteFile):
         with self._lock:
             rows = self._conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
         return [str(row[3]) for row in rows]
+
+
+def _latest_names(column: str) -> str:
+    """Each distinct folded name of `column` (skipping through its index) with the
+    spelling and time of its newest operation."""
+    fold_column = f"{column}_fold"
+    return (
+        f"WITH RECURSIVE keys(k) AS ("
+        f"SELECT min({fold_column}) FROM operations "
+        f"UNION ALL SELECT (SELECT min({fold_column}) FROM operations WHERE {fold_column} > k) "
+        f"FROM keys WHERE k IS NOT NULL) "
+        f"SELECT k, (SELECT {column} FROM operations WHERE {fold_column} = k "
+        f"{_NEWEST_FIRST} LIMIT 1), "
+        f"(SELECT max(created_ms) FROM operations WHERE {fold_column} = k) "
+        f"FROM keys WHERE k IS NOT NULL"
+    )
 
 
 # -- query building -------------------------------------------------------------------

@@ -32,6 +32,8 @@ def details_html(details: SaleDetails, *, loading: bool = False) -> str:
         (f["time"], row.created_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
         (f["lane"], row.lane or text.OTHER_LANE),
         (f["terminal"], row.terminal_id),
+        (f["served_by"], row.served_by),
+        (f["approved_by"], row.approved_by),
         (f["card"], card_text(row.card_brand, row.card_last4) if row.card_last4 else None),
         (f["description"], row.description),
         (f["operation"], None if row.is_remote else row.id),

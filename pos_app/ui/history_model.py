@@ -21,7 +21,7 @@ from pos_app.services.history import HistoryRow, HistoryService
 from pos_app.services.ports import HistoryQuery
 from pos_app.ui.text import history as text
 
-__all__ = ["ROW_ROLE", "HistoryColumn", "HistoryModel"]
+__all__ = ["ROW_ROLE", "HistoryColumn", "HistoryModel", "person_text"]
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 PAGE_SIZE = 200
@@ -39,7 +39,8 @@ class HistoryColumn(IntEnum):
     CARD = 4
     TERMINAL = 5
     LANE = 6
-    DESCRIPTION = 7
+    PERSON = 7
+    DESCRIPTION = 8
 
 
 class HistoryModel(QAbstractTableModel):
@@ -187,5 +188,17 @@ def _display(row: HistoryRow, column: HistoryColumn) -> str:
             return row.terminal_id or ""
         case HistoryColumn.LANE:
             return row.lane or text.OTHER_LANE
+        case HistoryColumn.PERSON:
+            return person_text(row)
         case HistoryColumn.DESCRIPTION:
             return row.description or ""
+
+
+def person_text(row: HistoryRow) -> str:
+    """Who served the operation, and who approved it when that was someone else."""
+    served, approver = row.served_by or "", row.approved_by or ""
+    if not approver or approver.casefold() == served.casefold():
+        return served
+    if not served:
+        return text.APPROVED_ONLY.format(approver=approver)
+    return text.PERSON_APPROVED.format(served=served, approver=approver)

@@ -130,6 +130,8 @@ class HistoryWindow(ManagerScreen):
         self.kind_combo.addItem(text.KIND_ALL, None)
         for value, label in text.KIND_CHOICES:
             self.kind_combo.addItem(label, value)
+        self.person_combo = QComboBox(self)
+        self.refresh_people()
         fields = (
             (self.search_edit, "historySearch", text.SEARCH_LABEL),
             (self.amount_edit, "historyAmount", text.AMOUNT_LABEL),
@@ -138,6 +140,7 @@ class HistoryWindow(ManagerScreen):
             (self.to_date, "historyTo", text.TO_LABEL),
             (self.status_combo, "historyStatus", text.STATUS_LABEL),
             (self.kind_combo, "historyKind", text.KIND_LABEL),
+            (self.person_combo, "historyPerson", text.PERSON_LABEL),
         )
         filters = QHBoxLayout()
         for widget, name, label in fields:
@@ -152,7 +155,7 @@ class HistoryWindow(ManagerScreen):
             line_edit.textChanged.connect(self._schedule_search)
         for date_edit in (self.from_date, self.to_date):
             date_edit.dateChanged.connect(self._schedule_search)
-        for combo in (self.status_combo, self.kind_combo):
+        for combo in (self.status_combo, self.kind_combo, self.person_combo):
             combo.currentIndexChanged.connect(self._schedule_search)
         return filters
 
@@ -176,6 +179,7 @@ class HistoryWindow(ManagerScreen):
             (HistoryColumn.CARD, 176),
             (HistoryColumn.TERMINAL, 90),
             (HistoryColumn.LANE, 110),
+            (HistoryColumn.PERSON, 150),
         ):
             self.table.setColumnWidth(section, width)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
@@ -196,9 +200,9 @@ class HistoryWindow(ManagerScreen):
         self.count_label.setWordWrap(True)
         self.refund_button = self._button(text.REFUND, "historyRefundButton", self._refund)
         self.reprint_button = self._button(text.REPRINT, "historyReprintButton", self._reprint)
-        refresh = self._button(text.REFRESH, "historyRefreshButton", self.search)
+        refresh = self._button(text.REFRESH, "historyRefreshButton", self._refresh)
         close = self._button(text.CLOSE, "historyCloseButton", self.close)
-        QShortcut(QKeySequence(Qt.Key.Key_F5), self).activated.connect(self.search)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self).activated.connect(self._refresh)
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
         for button in (refresh, self.reprint_button, self.refund_button, close):
@@ -211,6 +215,32 @@ class HistoryWindow(ManagerScreen):
         return button
 
     # -- searching --------------------------------------------------------------------------
+
+    def refresh_people(self) -> None:
+        """Offer every name the journal knows in the person filter, keeping the choice."""
+        chosen = self.person_combo.currentData()
+        combo = self.person_combo
+        combo.blockSignals(True)
+        try:
+            combo.clear()
+            combo.addItem(text.PERSON_ALL, None)
+            for name in self.history.people():
+                combo.addItem(name, name)
+            if chosen is not None:
+                found = next(
+                    (i for i in range(1, combo.count()) if _same_name(combo.itemData(i), chosen)),
+                    -1,
+                )
+                if found < 0:  # still filtered on the name, even if it left the journal
+                    combo.addItem(chosen, chosen)
+                    found = combo.count() - 1
+                combo.setCurrentIndex(found)
+        finally:
+            combo.blockSignals(False)
+
+    def _refresh(self) -> None:
+        self.refresh_people()
+        self.search()
 
     def _schedule_search(self, *_: object) -> None:
         self._search_timer.start()
@@ -231,6 +261,7 @@ class HistoryWindow(ManagerScreen):
         if start > end:
             return text.BAD_RANGE
         status, kind = self.status_combo.currentData(), self.kind_combo.currentData()
+        person = self.person_combo.currentData()
         return HistoryQuery(
             since=_local_midnight(start),
             until=_local_midnight(end + timedelta(days=1)),
@@ -239,6 +270,7 @@ class HistoryWindow(ManagerScreen):
             statuses=(status,) if status else (),
             kinds=(kind,) if kind else (),
             text=self.search_edit.text().strip() or None,
+            person=person or None,
         )
 
     def search(self) -> None:
@@ -350,6 +382,10 @@ class HistoryWindow(ManagerScreen):
     def refresh_selected(self) -> None:
         """Ask again about the selected row (after a refund)."""
         self._show_row(self._current_row())
+
+
+def _same_name(one: object, other: object) -> bool:
+    return str(one).casefold() == str(other).casefold()
 
 
 def _qdate(day: date) -> QDate:

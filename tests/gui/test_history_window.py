@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,12 @@ from PySide6.QtCore import Qt
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.justifi.client import JustifiClient
 from pos_app.justifi.payments_list import JustifiPaymentsSource
-from pos_app.services.history import HistoryRow, HistoryService
+from pos_app.services.history import HistoryRow, HistoryService, matches
 from pos_app.services.manager import ManagerService
-from pos_app.services.ports import Operation
+from pos_app.services.ports import HistoryQuery, Operation
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.storage.journal import SqliteJournal
+from pos_app.ui.history_model import HistoryColumn, person_text
 from pos_app.ui.history_window import HistoryWindow
 from tests.support.gui import wait_until
 from tests.support.lanes import TestLane, collect, lane
@@ -54,7 +56,7 @@ async def no_details(_ref: str) -> Any:
 def signed_in_manager(tmp_path: Path) -> ManagerService:
     audit = SqliteAuditLog(tmp_path / "audit.sqlite3")
     manager = ManagerService(audit, audit, lane="test", scrypt=FAST_SCRYPT)
-    assert manager.set_pin(None, "2580").ok
+    manager.create_owner("Manager", "258025")  # signs the owner in
     return manager
 
 
@@ -110,6 +112,70 @@ async def test_the_journal_pages_and_filters(qtbot: Any, tmp_path: Path) -> None
         window.search()
         assert "last four digits" in window.count_label.text()
     journal.close()
+
+
+async def test_the_person_column_and_filter(qtbot: Any, tmp_path: Path) -> None:
+    journal = SqliteJournal(tmp_path / "journal.sqlite3")
+    start = datetime.now(UTC) - timedelta(hours=2)
+    people = ("Ann", "Bea", None)
+    await journal.begin_many(
+        replace(sale(n, start + timedelta(minutes=n)), served_by=people[n % 3]) for n in range(9)
+    )
+    refund = replace(
+        sale(9, start + timedelta(minutes=9)),
+        kind=PaymentKind.REFUND,
+        served_by="Ann",
+        approved_by="Zoë",
+    )
+    await journal.begin(refund)
+    service = HistoryService(journal, None, no_details)
+    async with history_window(qtbot, service, tmp_path) as window:
+        model = window.model
+        assert (
+            model.headerData(
+                HistoryColumn.PERSON, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole
+            )
+            == "Person"
+        )
+        column = [model.data(model.index(r, HistoryColumn.PERSON)) for r in range(model.rowCount())]
+        assert column[:4] == ["Ann (approved by Zoë)", "", "Bea", "Ann"]
+        combo = window.person_combo
+        assert [combo.itemText(i) for i in range(combo.count())] == [
+            "Anyone", "Ann", "Bea", "Zoë"
+        ]  # fmt: skip
+
+        combo.setCurrentIndex(combo.findText("Zoë"))
+        await wait_until(lambda: model.rowCount() == 1)
+        assert model.row_at(0).id == "op-000009"  # type: ignore[union-attr]
+
+        combo.setCurrentIndex(combo.findText("Ann"))
+        await wait_until(lambda: model.rowCount() == 4)
+        assert {model.row_at(r).served_by for r in range(4)} == {"Ann"}  # type: ignore[union-attr]
+
+        window.select_row(0)
+        await wait_until(lambda: "Approved by" in window.detail.toPlainText())
+        assert "Served by" in window.detail.toPlainText()
+
+        await journal.begin(replace(sale(10, start + timedelta(minutes=10)), served_by="ann"))
+        window.refresh_people()  # a new spelling keeps the choice
+        assert combo.currentText() == "ann"
+        combo.setCurrentIndex(0)
+        await wait_until(lambda: model.rowCount() == 11)
+    journal.close()
+
+
+def test_a_row_only_justifi_knows_has_no_person() -> None:
+    at = datetime.now(UTC)
+    row = HistoryRow(
+        id="py_1", kind="charge", amount_cents=100, status="approved", created_at=at, lane=None
+    )
+    assert matches(row, HistoryQuery())
+    assert not matches(row, HistoryQuery(person="Ann"))
+    assert matches(replace(row, served_by="ANN"), HistoryQuery(person=" ann"))
+    assert matches(replace(row, approved_by="Ann"), HistoryQuery(person="ann"))
+    assert person_text(row) == ""
+    assert person_text(replace(row, approved_by="Bea")) == "approved by Bea"
+    assert person_text(replace(row, served_by="Bea", approved_by="bea")) == "Bea"
 
 
 @asynccontextmanager

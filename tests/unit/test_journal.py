@@ -490,6 +490,26 @@ def test_person_lookups_search_their_indexes(journal: SqliteJournal) -> None:
         assert any(line.startswith("SEARCH") and index in line for line in plan), plan
 
 
+async def test_people_are_every_name_once_in_its_latest_spelling(
+    history_journal: SqliteJournal,
+) -> None:
+    assert history_journal.people() == ["Ann", "ZOË"]
+    await history_journal.begin(make_op("g", 3000, served_by="zoë"))
+    await history_journal.begin(make_op("h", 3001, served_by="Bea", approved_by="ann"))
+    assert history_journal.people() == ["ann", "Bea", "zoë"]
+
+
+def test_people_of_an_empty_journal(journal: SqliteJournal) -> None:
+    assert journal.people() == []
+
+
+def test_people_skip_through_the_name_indexes(journal: SqliteJournal) -> None:
+    plan = journal.explain_people()
+    assert not any(line.startswith("SCAN operations") for line in plan), plan
+    for index in ("ix_operations_served", "ix_operations_approved"):
+        assert any(line.startswith("SEARCH") and index in line for line in plan), plan
+
+
 async def test_a_person_update_keeps_the_filter_in_step(journal: SqliteJournal) -> None:
     op = make_op("x", served_by="Ann")
     await journal.begin(op)

@@ -5,7 +5,20 @@ from __future__ import annotations
 from typing import Final
 
 TITLE: Final = "Sales history"
-COLUMNS: Final = ("Time", "Kind", "Amount", "Status", "Card", "Terminal", "Lane", "Description")
+COLUMNS: Final = (
+    "Time",
+    "Kind",
+    "Amount",
+    "Status",
+    "Card",
+    "Terminal",
+    "Lane",
+    "Person",
+    "Description",
+)
+#: The Person column when someone else approved: "Ann (approved by Bea)".
+PERSON_APPROVED: Final = "{served} (approved by {approver})"
+APPROVED_ONLY: Final = "approved by {approver}"
 KINDS: Final = {"charge": "Sale", "refund": "Refund", "void": "Void"}
 STATUSES: Final = {
     "approved": "Approved",
@@ -46,6 +59,8 @@ STATUS_LABEL: Final = "S&tatus"
 STATUS_ALL: Final = "Any status"
 KIND_LABEL: Final = "&Kind"
 KIND_ALL: Final = "Sales, refunds and voids"
+PERSON_LABEL: Final = "&Person"
+PERSON_ALL: Final = "Anyone"
 #: The statuses the filter offers, in the words the table shows them in.
 STATUS_CHOICES: Final = tuple(
     (status, STATUSES[status])
@@ -76,6 +91,8 @@ DETAIL_FIELDS: Final = {
     "time": "Time",
     "lane": "Lane",
     "terminal": "Terminal",
+    "served_by": "Served by",
+    "approved_by": "Approved by",
     "card": "Card",
     "description": "Description",
     "operation": "Operation id",
