@@ -85,6 +85,8 @@ def operation_json(op: Operation) -> dict[str, Any]:
         "message": op.decline_message,
         "description": op.description,
         "lane": op.lane,
+        "served_by": op.served_by,
+        "approved_by": op.approved_by,
         "created_at": op.created_at.astimezone(UTC).isoformat(),
         "updated_at": op.updated_at.astimezone(UTC).isoformat(),
     }
@@ -289,21 +291,30 @@ def _parse_date(text: str) -> datetime:
 
 def cmd_history(args: argparse.Namespace, journal: Journal, out: TextIO) -> int:
     since = _parse_date(args.since) if args.since else None
-    ops = journal.history(HistoryQuery(since=since, limit=args.limit))
+    person = args.person.strip() if args.person and args.person.strip() else None
+    ops = journal.history(HistoryQuery(since=since, person=person, limit=args.limit))
     for op in ops:
         if args.json:
             print(json.dumps(operation_json(op)), file=out)
         else:
-            when = op.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            card = card_text(op.card_brand, op.card_last4) if op.card_last4 else ""
-            print(
-                f"{when}  {op.kind.value:<7}{Money(op.amount_cents).format():>12}  "
-                f"{op.status:<10} {card:<24} {op.sale_id or ''}",
-                file=out,
-            )
+            print(history_line(op), file=out)
     if not ops and not args.json:
         print("No sales yet.", file=out)
     return 0
+
+
+def history_line(op: Operation) -> str:
+    """One operation in `pos-app history`: when, what, how much, its state, the card, the
+    sale, and who served it (and approved it, when someone else did)."""
+    when = op.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    card = card_text(op.card_brand, op.card_last4) if op.card_last4 else ""
+    who = op.served_by or ""
+    if op.approved_by and op.approved_by != op.served_by:
+        who = f"{who} (approved by {op.approved_by})".strip()
+    return (
+        f"{when}  {op.kind.value:<7}{Money(op.amount_cents).format():>12}  "
+        f"{op.status:<10} {card:<24} {op.sale_id or '':<32} {who}"
+    ).rstrip()
 
 
 def _on_interrupt(callback: Callable[[], None]) -> None:
@@ -353,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     history = commands.add_parser("history", help="past operations from the journal")
     history.add_argument("--since", help="a date (2026-11-23) or time")
     history.add_argument("--limit", type=int, default=100)
+    history.add_argument("--person", metavar="NAME", help="only what NAME served or approved")
     history.add_argument("--json", action="store_true", help="one JSON object per line")
     return parser
 
