@@ -1,18 +1,17 @@
-"""ManagerService: PIN set-up, sign-in, lockout across restarts, idle sign-out, the audit trail."""
+"""ManagerService: the owner's set-up, people and roles, per-person PINs and lockouts,
+the till session, approvals, recovery and the audit trail each of them leaves."""
 
 from __future__ import annotations
 
 import json
-import logging
-import sqlite3
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from pos_app.domain.errors import NotPermittedError
-from pos_app.domain.pin import PRODUCTION_SCRYPT, PinError, PinProblem, ScryptParams
+from pos_app.domain.errors import InvalidInputError, NotPermittedError
+from pos_app.domain.pin import PinError
+from pos_app.domain.staff import Person, StaffRole
 from pos_app.services.audit_log import AuditAction, AuditEntry, AuditQuery
 from pos_app.services.manager import (
     ManagerRequiredError,
@@ -21,22 +20,20 @@ from pos_app.services.manager import (
     SignInStatus,
 )
 from pos_app.services.refunds import RefundMode, RefundRequest
-from pos_app.storage.audit import SqliteAuditLog
 from tests.support.manager import FAST_SCRYPT, T0, Clock
+from tests.support.staff_fakes import MemoryStaffStore
 
-PIN = "735190"
+OWNER_PIN = "735190"
+MANAGER_PIN = "864209"
+CASHIER_PIN = "2580"
 WRONG = "246813"
 
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
+Store = MemoryStaffStore
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[SqliteAuditLog]:
-    with SqliteAuditLog(data_dir / "audit.sqlite3") as log:
-        yield log
+def store() -> Store:
+    return MemoryStaffStore()
 
 
 @pytest.fixture
@@ -44,438 +41,531 @@ def clock() -> Clock:
     return Clock()
 
 
-def service_on(store: SqliteAuditLog, clock: Clock, lane: str = "1") -> ManagerService:
+def service_on(store: Store, clock: Clock, lane: str = "1") -> ManagerService:
     return ManagerService(store, store, lane=lane, clock=clock, scrypt=FAST_SCRYPT)
 
 
 @pytest.fixture
-def service(store: SqliteAuditLog, clock: Clock) -> ManagerService:
+def service(store: Store, clock: Clock) -> ManagerService:
     return service_on(store, clock)
 
 
 @pytest.fixture
-def with_pin(service: ManagerService) -> ManagerService:
-    assert service.set_pin(None, PIN).ok
+def shop(service: ManagerService) -> ManagerService:
+    """A lane with an owner (Olga), a manager (Max) and a cashier (Cat); nobody signed in."""
+    service.create_owner("Olga", OWNER_PIN)
+    olga = service.require_manager()
+    service.add_person("Max", StaffRole.MANAGER, MANAGER_PIN, by=olga)
+    service.add_person("Cat", StaffRole.CASHIER, CASHIER_PIN, by=olga)
     service.sign_out()
     return service
 
 
-def trail(store: SqliteAuditLog) -> list[AuditEntry]:
+def trail(store: Store) -> list[AuditEntry]:
     """Every entry, oldest first."""
     return list(reversed(store.entries(AuditQuery(limit=1000))))
 
 
-def actions(store: SqliteAuditLog) -> list[tuple[str, str, str]]:
-    return [(e.action, e.who, e.outcome) for e in trail(store)]
+def last(store: Store, action: AuditAction) -> AuditEntry:
+    return store.entries(AuditQuery(actions=(action.value,), limit=1))[0]
 
 
-# -- no PIN yet -----------------------------------------------------------------------
+def person(service: ManagerService, name: str) -> Person:
+    found = service.person(name)
+    assert found is not None
+    return found
 
 
-def test_without_a_pin_nothing_is_allowed(service: ManagerService) -> None:
-    assert service.status() is ManagerStatus.NO_PIN
-    assert not service.is_manager()
+def no_pin_anywhere(store: Store, *pins: str) -> None:
+    for entry in trail(store):
+        for pin in pins:
+            assert pin not in f"{entry.who}{entry.subject}{entry.detail}{entry.outcome}"
+
+
+# -- the first owner ------------------------------------------------------------------
+
+
+def test_a_lane_without_staff_allows_nothing(service: ManagerService) -> None:
+    assert not service.has_staff()
+    assert service.status() is ManagerStatus.NO_STAFF
+    assert service.current() is None
     with pytest.raises(ManagerRequiredError) as caught:
         service.require_manager()
-    assert caught.value.status is ManagerStatus.NO_PIN
-    assert service.sign_in("2580").status is SignInStatus.NO_PIN
-    with pytest.raises(ManagerRequiredError):
-        service.audit_entries()
+    assert caught.value.status is ManagerStatus.NO_STAFF
+    assert service.sign_in(OWNER_PIN).status is SignInStatus.NO_STAFF
 
 
-def test_setting_the_first_pin_signs_that_person_in(
-    service: ManagerService, store: SqliteAuditLog, clock: Clock
+def test_the_first_owner_gets_a_recovery_code_once_and_is_signed_in(
+    service: ManagerService, store: Store
 ) -> None:
-    result = service.set_pin(None, PIN)
-    assert result.ok
-    assert service.status() is ManagerStatus.SIGNED_IN
-    service.require_manager()
-    stored = store.load_pin_hash()
-    assert stored is not None
-    assert stored.startswith("scrypt$16$1$1$")
-    [entry] = trail(store)
-    assert (entry.action, entry.who, entry.lane, entry.outcome) == ("pin_set", "manager", "1", "ok")
-    assert entry.at == clock.now
-
-
-def test_a_guessable_or_malformed_new_pin_is_refused(service: ManagerService) -> None:
-    with pytest.raises(PinError) as caught:
-        service.set_pin(None, "1234")
-    assert caught.value.problem is PinProblem.TOO_SIMPLE
-    with pytest.raises(PinError):
-        service.set_pin(None, "12")
-    assert service.status() is ManagerStatus.NO_PIN
-
-
-def test_a_stale_set_up_screen_cannot_overwrite_a_pin_set_meanwhile(
-    store: SqliteAuditLog, clock: Clock
-) -> None:
-    lane_1, lane_2 = service_on(store, clock, "1"), service_on(store, clock, "2")
-    assert lane_2.status() is ManagerStatus.NO_PIN  # lane 2 shows its set-up screen
-    assert lane_1.set_pin(None, PIN).ok
-    stored = store.load_pin_hash()
-    result = lane_2.set_pin(None, "2580")
-    assert result.status is SignInStatus.PIN_ALREADY_SET
-    assert store.load_pin_hash() == stored
-    assert not lane_2.is_manager()
-    assert lane_2.sign_in(PIN).ok
-
-
-def test_the_production_cost_is_the_default(store: SqliteAuditLog) -> None:
-    service = ManagerService(store, store, lane="1")
-    assert service.scrypt is PRODUCTION_SCRYPT
-    assert service.set_pin(None, PIN).ok
-    stored = store.load_pin_hash()
-    assert stored is not None
-    assert stored.startswith("scrypt$16384$8$1$")
-
-
-# -- signing in -----------------------------------------------------------------------
-
-
-def test_the_right_pin_signs_in_and_is_audited(
-    with_pin: ManagerService, store: SqliteAuditLog
-) -> None:
-    assert with_pin.status() is ManagerStatus.SIGNED_OUT
-    result = with_pin.sign_in(PIN)
-    assert (result.status, result.tries_left) == (SignInStatus.SIGNED_IN, 10)
-    assert with_pin.is_manager()
-    assert actions(store)[-1] == ("sign_in", "manager", "ok")
-
-
-def test_a_wrong_pin_says_how_many_tries_are_left_and_is_audited(
-    with_pin: ManagerService, store: SqliteAuditLog
-) -> None:
-    result = with_pin.sign_in(WRONG)
-    assert (result.status, result.tries_left, result.max_tries) == (SignInStatus.WRONG, 9, 10)
-    assert not with_pin.is_manager()
-    failed = trail(store)[-1]
-    assert (failed.action, failed.who, failed.outcome) == ("pin_failed", "cashier", "wrong")
-    assert json.loads(failed.detail) == {"purpose": "sign_in", "tries_left": 9}
-    assert with_pin.sign_in(WRONG).tries_left == 8
-
-
-def test_an_entry_that_cannot_be_a_pin_uses_no_try(
-    with_pin: ManagerService, store: SqliteAuditLog
-) -> None:
-    before = len(trail(store))
-    result = with_pin.sign_in("12")
-    assert (result.status, result.problem) == (SignInStatus.INVALID, PinProblem.TOO_SHORT)
-    assert with_pin.tries_left() == 10
-    assert len(trail(store)) == before
-
-
-def test_ten_wrong_pins_lock_for_thirty_minutes(
-    with_pin: ManagerService, store: SqliteAuditLog, clock: Clock
-) -> None:
-    for left in range(9, 0, -1):
-        assert with_pin.sign_in(WRONG).tries_left == left
-    clock.advance(seconds=30)
-    locked = with_pin.sign_in(WRONG)
-    assert locked.status is SignInStatus.LOCKED
-    assert locked.locked_until == clock.now + timedelta(minutes=30)
-    assert with_pin.status() is ManagerStatus.LOCKED
-    assert actions(store)[-2:] == [
-        ("pin_failed", "cashier", "wrong"),
-        ("pin_locked", "cashier", "locked"),
+    code = service.create_owner("  Olga ", OWNER_PIN)
+    assert [len(group) for group in code.split("-")] == [4, 4, 4, 4]
+    owner = service.current()
+    assert owner is not None
+    assert (owner.name, owner.role, owner.can_approve) == ("Olga", StaffRole.OWNER, True)
+    assert service.has_recovery_code()
+    # Only hashes are kept: neither the code nor the PIN is anywhere in the store.
+    assert store.recovery_hash is not None
+    assert code.replace("-", "") not in store.recovery_hash
+    assert OWNER_PIN not in store.rows["olga"].pin_hash
+    no_pin_anywhere(store, OWNER_PIN, code, code.replace("-", ""))
+    assert [(e.action, e.who) for e in trail(store)] == [
+        ("staff_added", "Olga"),
+        ("recovery_code_set", "Olga"),
     ]
-    assert json.loads(trail(store)[-1].detail) == {
-        "locked_until": locked.locked_until.isoformat(),
-        "wrong_tries": 10,
-    }
-
-    # Even the right PIN is refused now, without being checked; that is audited too.
-    clock.advance(minutes=29, seconds=59)
-    refused = with_pin.sign_in(PIN)
-    assert (refused.status, refused.locked_until) == (SignInStatus.LOCKED, locked.locked_until)
-    assert not with_pin.is_manager()
-    assert actions(store)[-1] == ("pin_failed", "cashier", "locked")
-    with pytest.raises(ManagerRequiredError) as caught:
-        with_pin.require_manager()
-    assert caught.value.locked_until == locked.locked_until
-
-    clock.advance(seconds=1)
-    assert with_pin.status() is ManagerStatus.SIGNED_OUT
-    assert with_pin.tries_left() == 10
-    assert with_pin.sign_in(PIN).ok
-
-
-def test_the_lock_survives_a_restart(data_dir: Path, clock: Clock) -> None:
-    path = data_dir / "audit.sqlite3"
-    with SqliteAuditLog(path) as store:
-        service = service_on(store, clock)
-        service.set_pin(None, PIN)
-        service.sign_out()
-        for _ in range(10):
-            service.sign_in(WRONG)
-    clock.advance(minutes=5)
-    with SqliteAuditLog(path) as store:  # the app restarted
-        again = service_on(store, clock)
-        assert again.status() is ManagerStatus.LOCKED
-        assert again.sign_in(PIN).status is SignInStatus.LOCKED
-        assert again.locked_until() == T0 + timedelta(minutes=30)
-
-
-def test_the_count_survives_a_restart_and_is_shared_by_lanes(
-    store: SqliteAuditLog, clock: Clock
-) -> None:
-    lane_1 = service_on(store, clock, "1")
-    lane_1.set_pin(None, PIN)
-    lane_1.sign_out()
-    for _ in range(6):
-        lane_1.sign_in(WRONG)
-    lane_2 = service_on(store, clock, "2")
-    assert lane_2.sign_in(WRONG).tries_left == 3
-    assert trail(store)[-1].lane == "2"
-
-
-def test_a_right_pin_resets_the_count(with_pin: ManagerService) -> None:
-    for _ in range(9):
-        with_pin.sign_in(WRONG)
-    assert with_pin.sign_in(PIN).ok
-    with_pin.sign_out()
-    assert with_pin.sign_in(WRONG).tries_left == 9
-
-
-def test_a_hash_with_old_costs_is_upgraded_on_the_next_right_pin(
-    store: SqliteAuditLog, clock: Clock
-) -> None:
-    service_on(store, clock).set_pin(None, PIN)
-    stronger = ManagerService(
-        store, store, lane="1", clock=clock, scrypt=ScryptParams(n=2**5, r=2, p=1)
-    )
-    assert stronger.sign_in(PIN).ok
-    stored = store.load_pin_hash()
-    assert stored is not None
-    assert stored.startswith("scrypt$32$2$1$")
-    stronger.sign_out()
-    assert stronger.sign_in(PIN).ok
-
-
-# -- changing the PIN -----------------------------------------------------------------
-
-
-def test_changing_the_pin_needs_the_old_one(
-    with_pin: ManagerService, store: SqliteAuditLog
-) -> None:
-    wrong = with_pin.set_pin(WRONG, "2580")
-    assert (wrong.status, wrong.tries_left) == (SignInStatus.WRONG, 9)
-    assert actions(store)[-1] == ("pin_failed", "cashier", "wrong")
-    assert json.loads(trail(store)[-1].detail)["purpose"] == "change_pin"
-    assert with_pin.set_pin("", "2580").status is SignInStatus.INVALID
-    assert with_pin.set_pin(None, "2580").status is SignInStatus.PIN_ALREADY_SET
-    assert with_pin.set_pin(PIN, "2580").ok
-    assert actions(store)[-1] == ("pin_changed", "manager", "ok")
-    with_pin.sign_out()
-    assert with_pin.sign_in(PIN).status is SignInStatus.WRONG
-    assert with_pin.sign_in("2580").ok
-
-
-def test_a_bad_new_pin_costs_no_try(with_pin: ManagerService) -> None:
-    with pytest.raises(PinError):
-        with_pin.set_pin(WRONG, "1111")
-    assert with_pin.tries_left() == 10
-
-
-# -- session --------------------------------------------------------------------------
-
-
-def test_fifteen_idle_minutes_sign_the_manager_out(
-    with_pin: ManagerService, store: SqliteAuditLog, clock: Clock
-) -> None:
-    with_pin.sign_in(PIN)
-    clock.advance(minutes=14, seconds=59)
-    assert with_pin.is_manager()
-    assert with_pin.touch()
-    clock.advance(minutes=14, seconds=59)
-    with_pin.require_manager()  # activity too
-    assert with_pin.session_expires_at == clock.now + timedelta(minutes=15)
-    clock.advance(minutes=15)
-    assert not with_pin.is_manager()
-    assert with_pin.status() is ManagerStatus.SIGNED_OUT
-    assert not with_pin.touch()  # too late: sign in again
-    with pytest.raises(ManagerRequiredError) as caught:
-        with_pin.require_manager()
-    assert caught.value.status is ManagerStatus.SIGNED_OUT
-    ends = [e for e in trail(store) if e.action == "sign_out"]
-    assert json.loads(ends[-1].detail) == {"reason": "idle"}
-    assert ends[-1].at == clock.now
-    assert len(ends) == 2  # the fixture's sign-out and this one, audited once
-
-
-def test_sign_out_ends_the_session(with_pin: ManagerService, store: SqliteAuditLog) -> None:
-    with_pin.sign_in(PIN)
-    with_pin.sign_out()
-    assert not with_pin.is_manager()
-    assert actions(store)[-1] == ("sign_out", "manager", "ok")
-    before = len(trail(store))
-    with_pin.sign_out()  # nobody to sign out: nothing audited
-    assert len(trail(store)) == before
-
-
-# -- audit ----------------------------------------------------------------------------
-
-
-def test_record_notes_who_where_and_what(
-    with_pin: ManagerService, store: SqliteAuditLog, clock: Clock
-) -> None:
-    cashier = with_pin.record(AuditAction.VOID, "op_7", {"amount_cents": 900}, "declined")
-    assert (cashier.who, cashier.lane, cashier.action, cashier.subject) == (
-        "cashier",
-        "1",
-        "void",
-        "op_7",
-    )
-    with_pin.sign_in(PIN)
-    clock.advance(minutes=1)
-    refund = with_pin.record(
-        AuditAction.REFUND, "op_8", {"amount_cents": 1500, "mode": "card"}, "approved"
-    )
-    assert refund.who == "manager"
-    assert refund.at == clock.now
-    assert json.loads(refund.detail) == {"amount_cents": 1500, "mode": "card"}
-    assert refund.outcome == "approved"
-    assert with_pin.audit_entries(AuditQuery(subject="op_8")) == [refund]
-
-
-@pytest.mark.parametrize("key", ["pin", "new_pin", "client-secret", "Password", "access_token"])
-def test_record_refuses_details_that_name_a_secret(with_pin: ManagerService, key: str) -> None:
-    with pytest.raises(ValueError, match="never hold secrets"):
-        with_pin.record(AuditAction.SETTINGS_CHANGE, "settings", {key: "x"})
-
-
-def test_viewing_checking_and_exporting_need_a_manager(
-    with_pin: ManagerService, store: SqliteAuditLog, tmp_path: Path
-) -> None:
-    for call in (
-        with_pin.audit_entries,
-        with_pin.count_audit,
-        with_pin.verify_audit,
-        lambda: with_pin.export_audit(tmp_path / "a.csv"),
-    ):
-        with pytest.raises(ManagerRequiredError):
-            call()
-    assert not (tmp_path / "a.csv").exists()
-
-    with_pin.sign_in(PIN)
-    check = with_pin.verify_audit()
-    assert check.ok
-    assert actions(store)[-1] == ("audit_check", "manager", "ok")
-    count = with_pin.export_audit(tmp_path / "a.csv")
-    assert count == with_pin.count_audit() - 1  # the export itself is audited after it
-    assert actions(store)[-1] == ("audit_export", "manager", "ok")
-    assert json.loads(trail(store)[-1].detail) == {"entries": count, "file": "a.csv"}
-
-
-def test_a_broken_chain_is_reported_and_the_check_audited(
-    with_pin: ManagerService, store: SqliteAuditLog
-) -> None:
-    with_pin.sign_in(PIN)
-    with_pin.record(AuditAction.REFUND, "op_1", {"amount_cents": 100}, "approved")
-    with sqlite3.connect(store.path, isolation_level=None) as conn:
-        conn.execute("DROP TRIGGER audit_entries_no_update")
-        conn.execute("UPDATE audit_entries SET detail = '{\"amount_cents\":9}' WHERE seq = 4")
-    check = with_pin.verify_audit()
-    assert (check.ok, check.broken_seq) == (False, 4)
-    last = trail(store)[-1]
-    assert (last.action, last.outcome) == ("audit_check", "broken")
-    assert json.loads(last.detail)["broken_seq"] == 4
-
-
-def test_no_pin_or_secret_is_stored_or_logged_in_plain_text(
-    data_dir: Path, clock: Clock, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    new_pin = "90817263"
-    with SqliteAuditLog(data_dir / "audit.sqlite3") as store:
-        service = service_on(store, clock)
-        service.set_pin(None, PIN)
-        service.sign_out()
-        for _ in range(10):
-            service.sign_in(WRONG)  # ends in a lockout
-        clock.advance(minutes=31)
-        service.set_pin(PIN, new_pin)
-        service.export_audit(data_dir / "export.csv")
-        # While open (the WAL holds recent pages) and after closing.
-        snapshots = [b"".join(p.read_bytes() for p in sorted(data_dir.iterdir()))]
-    snapshots.append(b"".join(p.read_bytes() for p in sorted(data_dir.iterdir())))
-    for data in snapshots:
-        assert b"scrypt$" in data  # the store was really read
-        for secret in (PIN, WRONG, new_pin):
-            assert secret.encode("ascii") not in data
-            assert secret.encode("utf-16-le") not in data
-    logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert "locked after 10 wrong tries" in logged
-    for secret in (PIN, WRONG, new_pin):
-        assert secret not in logged
-
-
-def test_the_clock_must_be_aware(store: SqliteAuditLog) -> None:
-    service = ManagerService(store, store, lane="1", clock=lambda: datetime(2025, 1, 1))
-    with pytest.raises(ValueError, match="aware"):
-        service.status()
-
-
-# -- refunds and voids: one authorisation and one audit trail for the window and the CLI --
-
-
-def test_authorize_signs_in_or_says_why_not_in_one_sentence(
-    service: ManagerService, clock: Clock
-) -> None:
-    with pytest.raises(ManagerRequiredError) as no_pin:
-        service.authorize(PIN)
-    assert no_pin.value.status is ManagerStatus.NO_PIN
-    assert isinstance(no_pin.value, NotPermittedError)
-    assert "no manager PIN is set yet" in no_pin.value.message
-
-    assert service.set_pin(None, PIN).ok
-    service.sign_out()
-    with pytest.raises(ManagerRequiredError) as wrong:
-        service.authorize(WRONG)
-    assert wrong.value.message == "wrong manager PIN (9 tries left); nothing was sent"
-    assert not service.is_manager()
-
-    service.authorize(PIN)
-    assert service.is_manager()
-
-
-def test_authorize_names_the_time_the_lock_ends(with_pin: ManagerService) -> None:
-    for _ in range(with_pin.policy.max_tries - 1):
-        assert with_pin.sign_in(WRONG).status is SignInStatus.WRONG
-    with pytest.raises(ManagerRequiredError) as locked:
-        with_pin.authorize(WRONG)
-    until = with_pin.locked_until()
-    assert until is not None
-    assert locked.value.status is ManagerStatus.LOCKED
-    assert locked.value.message == (
-        f"manager PIN entry is locked until {until.astimezone().strftime('%H:%M')}"
-        " after too many tries"
-    )
+    with pytest.raises(NotPermittedError, match="already has its owner"):
+        service.create_owner("Eve", "918273")
 
 
 @pytest.mark.parametrize(
-    ("request_", "action"),
+    ("name", "pin", "error"),
     [
-        (RefundRequest(RefundMode.CARD, 500, None, "duplicate"), "refund"),
-        (RefundRequest(RefundMode.TERMINAL, 725, "trm_2", None), "refund"),
-        (RefundRequest(RefundMode.VOID, 1200, None, None), "void"),
+        ("Olga", "2580", PinError),  # an owner's PIN has 6 digits at least
+        ("Olga", "123456", PinError),
+        ("", OWNER_PIN, InvalidInputError),
+        ("Olga\nTotal", OWNER_PIN, InvalidInputError),
     ],
 )
-def test_a_refund_is_audited_when_sent_and_with_its_outcome(
-    with_pin: ManagerService, store: SqliteAuditLog, request_: RefundRequest, action: str
+def test_a_refused_owner_writes_nothing(
+    service: ManagerService, store: Store, name: str, pin: str, error: type[Exception]
 ) -> None:
-    with_pin.authorize(PIN)
-    with_pin.record_refund("py_1", request_)
-    with_pin.record_refund("py_1", request_, "approved")
+    with pytest.raises(error):
+        service.create_owner(name, pin)
+    assert not service.has_staff()
+    assert trail(store) == []
 
-    sent, done = trail(store)[-2:]
-    assert [(e.action, e.who, e.subject, e.outcome) for e in (sent, done)] == [
-        (action, "manager", "py_1", "requested"),
-        (action, "manager", "py_1", "approved"),
+
+# -- people -----------------------------------------------------------------------------
+
+
+def test_who_may_add_whom(shop: ManagerService) -> None:
+    olga, max_, cat = (person(shop, n) for n in ("Olga", "Max", "Cat"))
+    assert shop.add_person("Mo", StaffRole.OWNER, "918273", by=olga).role is StaffRole.OWNER
+    assert shop.add_person("Cy", StaffRole.CASHIER, "3691", by=max_).role is StaffRole.CASHIER
+    with pytest.raises(NotPermittedError, match="Max may not add a manager"):
+        shop.add_person("Mia", StaffRole.MANAGER, "918273", by=max_)
+    with pytest.raises(NotPermittedError):
+        shop.add_person("Cy2", StaffRole.CASHIER, "3692", by=cat)
+    with pytest.raises(InvalidInputError, match="already someone called CAT"):
+        shop.add_person("CAT", StaffRole.CASHIER, "3692", by=olga)
+    with pytest.raises(PinError, match="at least 6 digits"):
+        shop.add_person("Mia", StaffRole.MANAGER, "3692", by=olga)
+    names = [(p.name, p.role.value) for p in shop.people()]
+    assert names == [
+        ("Cat", "cashier"),
+        ("Cy", "cashier"),
+        ("Max", "manager"),
+        ("Mo", "owner"),
+        ("Olga", "owner"),
     ]
-    assert json.loads(done.detail) == {
-        "amount_cents": request_.amount_cents,
-        "mode": request_.mode.value,
-        "terminal_id": request_.terminal_id,
-        "reason": request_.reason,
-    }
+
+
+def test_a_person_removed_meanwhile_cannot_act(shop: ManagerService) -> None:
+    olga = person(shop, "Olga")
+    max_ = person(shop, "Max")
+    shop.disable("Max", by=olga)
+    with pytest.raises(NotPermittedError):
+        shop.add_person("Cy", StaffRole.CASHIER, "3691", by=max_)  # a stale Person object
+
+
+def test_disable_and_enable_and_never_the_last_owner(shop: ManagerService, store: Store) -> None:
+    olga, max_ = person(shop, "Olga"), person(shop, "Max")
+    assert not shop.disable("Cat", by=max_).active
+    assert [p.name for p in shop.people(include_disabled=False)] == ["Max", "Olga"]
+    assert shop.sign_in(CASHIER_PIN, "Cat").status is SignInStatus.DISABLED
+    assert shop.sign_in(CASHIER_PIN).status is SignInStatus.WRONG  # alone: nobody active has it
+    assert shop.enable("Cat", by=olga).active
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+    with pytest.raises(NotPermittedError, match="Max may not disable Olga"):
+        shop.disable("Olga", by=max_)
+    with pytest.raises(NotPermittedError, match="last active owner"):
+        shop.disable("Olga", by=olga)
+    actions = [(e.action, e.who, e.subject) for e in trail(store)]
+    assert ("staff_disabled", "Max", "Cat") in actions
+    assert ("staff_enabled", "Olga", "Cat") in actions
+
+
+def test_a_person_disabled_on_another_lane_is_signed_out_here(
+    shop: ManagerService, store: Store, clock: Clock
+) -> None:
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+    other_lane = service_on(store, clock, lane="2")
+    other_lane.disable("Cat", by=person(other_lane, "Olga"))
+    assert shop.current() is None
+    entry = last(store, AuditAction.SIGN_OUT)
+    assert (entry.who, json.loads(entry.detail)["reason"]) == ("Cat", "disabled")
+
+
+# -- sign-in ------------------------------------------------------------------------------
+
+
+def test_sign_in_by_name_or_by_the_pin_alone(shop: ManagerService, store: Store) -> None:
+    result = shop.sign_in(CASHIER_PIN, "cat")  # any case
+    assert result.ok
+    assert result.person is not None
+    assert result.person.name == "Cat"
+    assert shop.current() == result.person
+    alone = shop.sign_in(MANAGER_PIN)  # switching person: one PIN
+    assert alone.ok
+    assert shop.current() == person(shop, "Max")
+    sign_ins = [e.who for e in trail(store) if e.action == "sign_in"]
+    assert sign_ins == ["Cat", "Max"]
+    no_pin_anywhere(store, CASHIER_PIN, MANAGER_PIN)
+
+
+def test_a_pin_shared_by_two_people_never_says_whose(shop: ManagerService, store: Store) -> None:
+    shop.add_person("Cy", StaffRole.CASHIER, CASHIER_PIN, by=person(shop, "Olga"))
+    shop.sign_out()
+    result = shop.sign_in(CASHIER_PIN)
+    assert result.status is SignInStatus.AMBIGUOUS
+    assert result.person is None
+    assert shop.current() is None
+    entry = last(store, AuditAction.PIN_FAILED)
+    assert (entry.subject, entry.outcome) == (None, "ambiguous")
+    assert "Cat" not in entry.detail
+    assert "Cy" not in entry.detail
+    assert shop.sign_in(CASHIER_PIN, "Cy").ok  # with the name it works
+
+
+def test_wrong_pins_alone_lock_the_lane_not_a_person(shop: ManagerService, clock: Clock) -> None:
+    for left in range(9, 0, -1):
+        result = shop.sign_in(WRONG)
+        assert (result.status, result.tries_left) == (SignInStatus.WRONG, left)
+    locked = shop.sign_in(WRONG)
+    assert locked.status is SignInStatus.LOCKED
+    assert locked.locked_until == T0 + timedelta(minutes=30)
+    # Even the right PIN alone is refused now, without being checked ...
+    assert shop.sign_in(MANAGER_PIN).status is SignInStatus.LOCKED
+    assert shop.status() is ManagerStatus.LOCKED
+    # ... but nobody's own count moved: with a name it works.
+    assert person(shop, "Max").failed_tries == 0
+    assert shop.sign_in(MANAGER_PIN, "Max").ok
+    clock.advance(minutes=30)
+    shop.sign_out()
+    assert shop.sign_in(MANAGER_PIN).ok
+
+
+def test_an_entry_that_cannot_be_a_pin_uses_no_try(shop: ManagerService) -> None:
+    result = shop.sign_in("12", "Cat")
+    assert result.status is SignInStatus.INVALID
+    assert person(shop, "Cat").failed_tries == 0
+    assert shop.sign_in("", None).status is SignInStatus.INVALID
+
+
+def test_an_unknown_name_is_audited_and_counts_nothing(shop: ManagerService, store: Store) -> None:
+    assert shop.sign_in(CASHIER_PIN, "Zed").status is SignInStatus.UNKNOWN
+    entry = last(store, AuditAction.PIN_FAILED)
+    assert (entry.subject, entry.outcome, entry.who) == ("Zed", "unknown", "till")
+
+
+# -- lockout per person ------------------------------------------------------------------
+
+
+def test_ten_wrong_tries_lock_that_person_for_thirty_minutes_across_restarts(
+    shop: ManagerService, store: Store, clock: Clock
+) -> None:
+    for left in range(9, 0, -1):
+        result = shop.sign_in(WRONG, "Max")
+        assert (result.status, result.tries_left) == (SignInStatus.WRONG, left)
+    locked = shop.sign_in(WRONG, "Max")
+    assert locked.status is SignInStatus.LOCKED
+    assert locked.locked_until == T0 + timedelta(minutes=30)
+    failed = [e for e in trail(store) if e.action == "pin_failed"]
+    assert len(failed) == 10
+    assert {e.subject for e in failed} == {"Max"}
+    assert last(store, AuditAction.PIN_LOCKED).subject == "Max"
+    # A restart (a new service on the same store) keeps the lock ...
+    restarted = service_on(store, clock)
+    refused = restarted.sign_in(MANAGER_PIN, "Max")
+    assert refused.status is SignInStatus.LOCKED
+    assert last(store, AuditAction.PIN_FAILED).outcome == "locked"
+    # ... the PIN alone does not find a locked person (that would say whose it is) ...
+    assert restarted.sign_in(MANAGER_PIN).status is SignInStatus.WRONG
+    # ... other people are not locked ...
+    assert restarted.sign_in(CASHIER_PIN, "Cat").ok
+    # ... and after 30 minutes Max signs in again.
+    clock.advance(minutes=30)
+    assert restarted.sign_in(MANAGER_PIN, "Max").ok
+    assert person(restarted, "Max").failed_tries == 0
+
+
+def test_a_right_pin_clears_the_count_in_the_committed_row(
+    shop: ManagerService, store: Store
+) -> None:
+    shop.sign_in(WRONG, "Cat")
+    assert person(shop, "Cat").failed_tries == 1
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+    assert person(shop, "Cat").failed_tries == 0
+    assert "state" in json.loads(last(store, AuditAction.SIGN_IN).detail)  # committed
+
+
+def test_only_an_owner_unlocks(shop: ManagerService, store: Store) -> None:
+    for _ in range(10):
+        shop.sign_in(WRONG, "Cat")
+    assert person(shop, "Cat").locked_until is not None
+    with pytest.raises(NotPermittedError):
+        shop.unlock("Cat", by=person(shop, "Max"))
+    unlocked = shop.unlock("Cat", by=person(shop, "Olga"))
+    assert (unlocked.failed_tries, unlocked.locked_until) == (0, None)
+    entry = last(store, AuditAction.STAFF_UNLOCKED)
+    assert (entry.who, entry.subject) == ("Olga", "Cat")
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+
+
+def test_a_try_lost_to_another_lane_is_counted_on_its_count(
+    shop: ManagerService, store: Store
+) -> None:
+    store.lost_races = 2  # two writes refused as if another lane wrote first
+    assert shop.sign_in(WRONG, "Cat").tries_left == 9
+    assert person(shop, "Cat").failed_tries == 1
+
+
+# -- authorize (the CLI's --as) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "pin", "says"),
+    [
+        ("Zed", MANAGER_PIN, "nobody called Zed works on this lane"),
+        ("Cat", CASHIER_PIN, "Cat is not a manager"),
+        ("Max", WRONG, "wrong PIN for Max (9 tries left); nothing was sent"),
+    ],
+)
+def test_authorize_says_why_not(shop: ManagerService, name: str, pin: str, says: str) -> None:
+    with pytest.raises(ManagerRequiredError) as caught:
+        shop.authorize(name, pin)
+    assert caught.value.message.startswith(says)
+    assert shop.current() is None
+
+
+def test_authorize_counts_down_to_one_try_then_names_the_lock(shop: ManagerService) -> None:
+    for _ in range(8):
+        shop.sign_in(WRONG, "Max")
+    with pytest.raises(ManagerRequiredError, match=r"\(1 try left\); nothing was sent"):
+        shop.authorize("Max", WRONG)
+    with pytest.raises(ManagerRequiredError, match="PIN entry for Max is locked until"):
+        shop.authorize("Max", WRONG)
+    with pytest.raises(ManagerRequiredError, match="locked until") as caught:
+        shop.authorize("Max", MANAGER_PIN)  # the right PIN is not even checked
+    assert caught.value.status is ManagerStatus.LOCKED
+
+
+def test_authorize_signs_the_person_in_for_the_command(shop: ManagerService, store: Store) -> None:
+    max_ = shop.authorize("Max", MANAGER_PIN)
+    assert shop.current() == max_
+    cat = shop.authorize("Cat", CASHIER_PIN, need_approver=False)  # a sale needs no approver
+    assert cat.name == "Cat"
+    shop.record(AuditAction.OVERRIDE, "sale-1")
+    assert last(store, AuditAction.OVERRIDE).who == "Cat"
+
+
+# -- the till session ---------------------------------------------------------------------
+
+
+def test_idle_sign_out_is_audited(shop: ManagerService, store: Store, clock: Clock) -> None:
+    assert shop.sign_in(MANAGER_PIN, "Max").ok
+    assert shop.session_expires_at == T0 + timedelta(minutes=15)
+    clock.advance(minutes=10)
+    assert shop.touch()
+    clock.advance(minutes=14)
+    assert shop.require_manager().name == "Max"  # activity too
+    clock.advance(minutes=15)
+    assert shop.current() is None
+    entry = last(store, AuditAction.SIGN_OUT)
+    assert (entry.who, json.loads(entry.detail)["reason"]) == ("Max", "idle")
+    assert not shop.touch()
+    shop.record(AuditAction.OVERRIDE, "sale-2")
+    assert last(store, AuditAction.OVERRIDE).who == "till"
+
+
+def test_a_signed_in_cashier_is_not_an_approver(shop: ManagerService) -> None:
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+    assert shop.status() is ManagerStatus.NOT_APPROVER
+    assert not shop.is_manager()
+    with pytest.raises(ManagerRequiredError) as caught:
+        shop.require_manager()
+    assert caught.value.status is ManagerStatus.NOT_APPROVER
+    assert "Cat is not a manager" in caught.value.message
+
+
+def test_sign_out_is_audited_with_the_name(shop: ManagerService, store: Store) -> None:
+    assert shop.sign_in(OWNER_PIN, "Olga").ok
+    shop.sign_out()
+    assert shop.current() is None
+    assert last(store, AuditAction.SIGN_OUT).who == "Olga"
+
+
+# -- approvals ------------------------------------------------------------------------------
+
+
+def test_a_manager_approves_at_a_cashiers_till(shop: ManagerService, store: Store) -> None:
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+    approver = shop.approve(MANAGER_PIN, "Max")
+    assert approver.name == "Max"
+    assert shop.current() == person(shop, "Cat")  # still Cat's till
+    entry = last(store, AuditAction.APPROVAL)
+    assert (entry.who, entry.subject) == ("Cat", "Max")
+    request = RefundRequest(RefundMode.CARD, 1250, None, "damaged")
+    shop.record_refund("py_1", request, approved_by=approver)
+    refund = last(store, AuditAction.REFUND)
+    assert (refund.who, json.loads(refund.detail)["approved_by"]) == ("Cat", "Max")
+
+
+def test_the_pin_alone_approves_too_but_never_a_cashiers(shop: ManagerService) -> None:
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+    assert shop.approve(OWNER_PIN).name == "Olga"
+    with pytest.raises(ManagerRequiredError, match="not a manager"):
+        shop.approve(CASHIER_PIN)
+    with pytest.raises(ManagerRequiredError, match="nothing was approved"):
+        shop.approve(WRONG, "Max")
+    assert person(shop, "Max").failed_tries == 1
+
+
+def test_record_says_till_when_nobody_is_signed_in(shop: ManagerService, store: Store) -> None:
+    shop.record(AuditAction.SETTINGS_CHANGE, detail={"fields": "lane"})
+    entry = last(store, AuditAction.SETTINGS_CHANGE)
+    assert entry.who == "till"
+    assert "approved_by" not in json.loads(entry.detail)
+    with pytest.raises(ValueError, match="secrets"):
+        shop.record(AuditAction.OVERRIDE, detail={"pin": "1234"})
+
+
+# -- PINs -------------------------------------------------------------------------------------
+
+
+def test_own_pin_change_needs_the_old_pin(shop: ManagerService, store: Store) -> None:
+    with pytest.raises(InvalidInputError, match="current PIN"):
+        shop.set_pin("Cat", "3691")
+    with pytest.raises(ManagerRequiredError, match="9 tries left"):
+        shop.set_pin("Cat", "3691", old="9999")
+    assert person(shop, "Cat").failed_tries == 1
+    shop.set_pin("Cat", "3691", old=CASHIER_PIN)
+    assert person(shop, "Cat").failed_tries == 0
+    assert shop.sign_in("3691", "Cat").ok
+    assert not shop.sign_in(CASHIER_PIN, "Cat").ok
+    entry = last(store, AuditAction.PIN_CHANGED)
+    assert (entry.who, entry.subject) == ("Cat", "Cat")
+    no_pin_anywhere(store, "3691", CASHIER_PIN)
+
+
+def test_who_may_set_someone_elses_pin(shop: ManagerService, store: Store) -> None:
+    olga, max_, cat = (person(shop, n) for n in ("Olga", "Max", "Cat"))
+    shop.set_pin("Cat", "3691", by=max_)
+    assert (last(store, AuditAction.PIN_CHANGED).who, shop.sign_in("3691", "Cat").ok) == (
+        "Max",
+        True,
+    )
+    with pytest.raises(NotPermittedError):
+        shop.set_pin("Olga", "918273", by=max_)
+    with pytest.raises(NotPermittedError):
+        shop.set_pin("Max", "918273", by=cat)
+    shop.set_pin("Max", "918273", by=olga)
+    assert shop.sign_in("918273", "Max").ok
+    with pytest.raises(PinError, match="at least 6"):
+        shop.set_pin("Max", "3691", by=olga)
+
+
+# -- recovery ---------------------------------------------------------------------------------
+
+
+def test_the_recovery_code_resets_the_owners_pin_once(
+    service: ManagerService, store: Store
+) -> None:
+    code = service.create_owner("Olga", OWNER_PIN)
+    service.sign_out()
+    for _ in range(10):
+        service.sign_in(WRONG, "Olga")  # locked out, then forgot the PIN
+    new_code = service.recover_owner(code.lower(), "918273")
+    assert new_code != code
+    olga = person(service, "Olga")
+    assert (olga.failed_tries, olga.locked_until) == (0, None)
+    assert service.sign_in("918273", "Olga").ok
+    with pytest.raises(NotPermittedError, match="not the recovery code"):
+        service.recover_owner(code, "529371")  # used once
+    assert service.recover_owner(new_code, "529371")
+    recovered = last(store, AuditAction.OWNER_RECOVERED)
+    assert (recovered.subject, recovered.outcome) == ("Olga", "ok")
+    no_pin_anywhere(store, "918273", code, new_code)
+
+
+def test_wrong_recovery_codes_lock_the_lane(
+    service: ManagerService, store: Store, clock: Clock
+) -> None:
+    code = service.create_owner("Olga", OWNER_PIN)
+    for _ in range(9):
+        with pytest.raises(NotPermittedError, match="not the recovery code"):
+            service.recover_owner("AAAA-AAAA-AAAA-AAAA", "918273")
+    with pytest.raises(NotPermittedError, match="Too many wrong recovery codes"):
+        service.recover_owner("AAAA-AAAA-AAAA-AAAA", "918273")
+    restarted = service_on(store, clock)
+    with pytest.raises(NotPermittedError, match="Too many"):
+        restarted.recover_owner(code, "918273")  # even the right code, for 30 minutes
+    assert last(store, AuditAction.OWNER_RECOVERED).outcome == "locked"
+    clock.advance(minutes=30)
+    assert restarted.recover_owner(code, "918273")
+
+
+def test_a_typo_in_the_new_pin_costs_no_recovery_try(service: ManagerService, store: Store) -> None:
+    code = service.create_owner("Olga", OWNER_PIN)
+    with pytest.raises(PinError):
+        service.recover_owner(code, "1234")
+    assert store.count(AuditQuery(actions=("owner_recovered",))) == 0
+
+
+def test_an_owner_makes_a_new_recovery_code(shop: ManagerService) -> None:
+    with pytest.raises(NotPermittedError):
+        shop.reset_recovery_code(by=person(shop, "Max"))
+    code = shop.reset_recovery_code(by=person(shop, "Olga"))
+    assert shop.recover_owner(code, "918273")
+
+
+# -- pepper -----------------------------------------------------------------------------------
+
+
+def test_pins_are_peppered_when_the_store_has_a_pepper(clock: Clock) -> None:
+    store = MemoryStaffStore(pepper=bytes(range(32)))
+    service = service_on(store, clock)
+    service.create_owner("Olga", OWNER_PIN)
+    assert store.rows["olga"].pin_hash.startswith("scrypt+pepper$")
+
+
+def test_a_plain_hash_is_peppered_at_the_next_good_pin(clock: Clock) -> None:
+    store = MemoryStaffStore()
+    service_on(store, clock).create_owner("Olga", OWNER_PIN)  # no keyring yet
+    assert store.rows["olga"].pin_hash.startswith("scrypt$")
+    store._pepper = bytes(range(32))  # the keyring appeared
+    service = service_on(store, clock)
+    assert service.sign_in(OWNER_PIN, "Olga").ok
+    assert store.rows["olga"].pin_hash.startswith("scrypt+pepper$")
+    assert "state" in json.loads(last(store, AuditAction.SIGN_IN).detail)  # committed
+    service.sign_out()
+    assert service.sign_in(OWNER_PIN).ok
+
+
+# -- audit calls ------------------------------------------------------------------------------
+
+
+def test_the_audit_log_is_read_by_approvers_only(shop: ManagerService) -> None:
+    with pytest.raises(ManagerRequiredError):
+        shop.audit_entries()
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+    with pytest.raises(ManagerRequiredError):
+        shop.verify_audit()
+    assert shop.sign_in(MANAGER_PIN, "Max").ok
+    assert shop.count_audit() == len(shop.audit_entries(AuditQuery(limit=1000)))
+    assert shop.verify_audit().ok
+
+
+def test_check_and_export_need_no_session(
+    shop: ManagerService, store: Store, tmp_path: Path
+) -> None:
+    check = shop.check_audit()
+    assert check.ok
+    entry = last(store, AuditAction.AUDIT_CHECK)
+    assert (entry.who, entry.outcome) == ("till", "ok")
+    assert shop.export_audit(tmp_path / "audit.csv") > 0
+    assert shop.export_audit(tmp_path / "audit.json", fmt="json") > 0
+    assert json.loads((tmp_path / "audit.json").read_text())["entries"]
+    with pytest.raises(ValueError, match="csv or json"):
+        shop.export_audit(tmp_path / "audit.xml", fmt="xml")
+    assert shop.audit_head().seq == len(trail(store))
