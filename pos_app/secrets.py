@@ -246,3 +246,80 @@ class KeyringSecretStore:
     def delete(self, client_id: str) -> bool:
         """See `delete_client_secret`."""
         return delete_client_secret(client_id)
+
+
+# -- the audit chain's key -------------------------------------------------------------------
+
+#: The keyring service under which each audit chain's secret is kept (user: the chain id).
+CHAIN_SERVICE = "pos-app/audit"
+_CHAIN_SECRET_BYTES = 32
+
+
+class KeyringChainKeys:
+    """The OS keyring as the audit log's `ChainKeys` port.
+
+    Judged like the client secret's keyring: the fail and null backends and the
+    `keyrings.alt` ones mean "no keyring" (a key kept as plain text next to the
+    log would protect nothing). A keyring that fails when used reads as no key;
+    the secret itself is never logged.
+    """
+
+    def available(self) -> bool:
+        """Whether a usable keyring exists here (tried once, as `keyring_status` does)."""
+        return keyring_status().available
+
+    def load(self, chain_id: str) -> bytes | None:
+        """The chain's 32-byte secret, or None when the keyring does not keep it."""
+        from keyring.errors import KeyringError
+
+        _check_chain_id(chain_id)
+        try:
+            stored = _usable_backend().get_password(CHAIN_SERVICE, chain_id)
+        except (KeyringUnavailableError, KeyringError) as exc:
+            log.info("the audit chain's key cannot be read: %s", type(exc).__name__)
+            return None
+        return _decode_chain_secret(stored)
+
+    def create(self, chain_id: str) -> bytes | None:
+        """Make and keep a new secret for the chain, read back to be sure it was kept;
+        the one already kept if there is one (a key is never replaced); None without
+        a usable keyring."""
+        import base64
+        import secrets as random
+
+        from keyring.errors import KeyringError
+
+        existing = self.load(chain_id)
+        if existing is not None:
+            return existing
+        secret = random.token_bytes(_CHAIN_SECRET_BYTES)
+        try:
+            backend = _usable_backend()
+            backend.set_password(CHAIN_SERVICE, chain_id, base64.b64encode(secret).decode())
+        except (KeyringUnavailableError, KeyringError) as exc:
+            log.info("the audit chain's key cannot be kept: %s", type(exc).__name__)
+            return None
+        if self.load(chain_id) != secret:
+            log.warning("the keyring did not keep the audit chain's key; the chain stays plain")
+            return None
+        log.info("the audit chain %s is keyed with a key kept in the keyring", chain_id)
+        return secret
+
+
+def _check_chain_id(chain_id: str) -> None:
+    if not chain_id or not chain_id.strip():
+        raise ValueError("a chain id is required to find its key")
+
+
+def _decode_chain_secret(stored: str | None) -> bytes | None:
+    import base64
+    import binascii
+
+    if stored is None:
+        return None
+    try:
+        secret = base64.b64decode(stored, validate=True)
+    except (binascii.Error, ValueError):
+        log.warning("the keyring holds something unreadable as the audit chain's key")
+        return None
+    return secret if len(secret) == _CHAIN_SECRET_BYTES else None

@@ -103,6 +103,7 @@ class AuditEntry:
     outcome: str
     prev_hash: str
     hash: str
+    mac: str = "sha256"  # how it is sealed: "sha256", or "hmac-sha256" with the chain's key
 
 
 @dataclass(frozen=True)

@@ -1,51 +1,94 @@
-"""The tamper-evident audit log and the manager PIN state, in their own SQLite file.
+"""The tamper-evident audit log, the staff and the lane's keys, in their own SQLite file.
 
 `audit_entries` is append-only: triggers refuse UPDATE and DELETE. Triggers
-can be dropped by anyone holding the file, so each entry also carries the
-SHA-256 of its fields and of the entry before it (`prev_hash`), and
-`verify()` recomputes the chain and names the first entry that does not fit.
-The last entry's number and hash are kept apart in `manager_state` (the
-"head"), so deleting the newest entries shows too.
+can be dropped by anyone holding the file, so each entry is also sealed over
+its fields and the seal of the entry before it (`prev_hash`), and `verify()`
+recomputes the chain and names the first entry that does not fit (the rules
+are in `pos_app.storage.audit_chain`).
 
-What the chain cannot show: someone with the file who rewrites an entry and
-recomputes every hash after it, head included. Printing or sending the head
-hash elsewhere (the export's last row carries it) anchors the chain against
-that.
+- Keyed: where the OS keyring keeps a secret (`ChainKeys`), the lane's
+  `chain_id` names it, the first entry written with it is CHAIN_KEYED, and
+  every entry from there on is an HMAC-SHA256 with a key derived from it. A
+  chain rewritten without the key fails `verify()`, and so does a downgrade.
+- Unkeyed (no keyring): plain SHA-256. Someone with the file can rewrite the
+  chain and every hash after it; a head printed earlier (`head().short`, on
+  every end-of-day report) then no longer appears: `verify(head=...)` says so.
+- `lane_state` (one row) keeps the head as the app last wrote it, so deleting
+  the newest entries shows, the `chain_id` and the owner's recovery hash.
+- `staff` holds each person's salted scrypt PIN hash (a CHECK refuses anything
+  else), wrong-try count and lock. Every write of a row or of the recovery hash
+  appends its entry in the same transaction, committing to the state written;
+  `verify()` compares each row with its last commitment.
 
-`manager_state` (one row) holds the manager PIN as a salted scrypt hash (a
-CHECK refuses anything else) and the wrong-try count and lock, so a restart
-keeps the lock. The file is created readable by its owner only, and freed
-pages are zeroed (`secure_delete`), so an old PIN hash does not linger.
-
-Every write commits before the method returns (WAL, `synchronous=FULL`).
-Several lanes may share the file: writes take the lock up front and wait.
+The file is created readable by its owner only, and freed pages are zeroed
+(`secure_delete`), so an old PIN hash does not linger. Every write commits
+before the method returns (WAL, `synchronous=FULL`); writes wait for the lock
+(`_write`), so several lanes may share the file.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from pos_app.domain.pin import LockState
-from pos_app.services.audit_log import AuditBreak, AuditCheck, AuditEntry, AuditQuery, NewAuditEntry
-from pos_app.storage.sqlite_file import SqliteFile
+from pos_app.services.audit_log import (
+    AuditAction,
+    AuditBreak,
+    AuditCheck,
+    AuditEntry,
+    AuditHead,
+    AuditQuery,
+    ChainKeys,
+    DetailValue,
+    KeyStatus,
+    NewAuditEntry,
+    StaffRecord,
+)
+from pos_app.storage.audit_chain import (
+    GENESIS_HASH,
+    MAC_HMAC,
+    MAC_SHA256,
+    ChainWalk,
+    StaffState,
+    derive_mac_key,
+    derive_pepper,
+    entry_hash,
+    entry_mac,
+    parse_head,
+    recovery_commitment,
+    staff_commitment,
+    state_break,
+)
+from pos_app.storage.sqlite_file import BUSY_TIMEOUT_S, SqliteFile
 
-__all__ = ["GENESIS_HASH", "SCHEMA_VERSION", "AuditLogError", "SqliteAuditLog", "entry_hash"]
+__all__ = [
+    "GENESIS_HASH",
+    "MIGRATED_OWNER",
+    "SCHEMA_VERSION",
+    "AuditLogError",
+    "SqliteAuditLog",
+    "entry_hash",
+]
 
-GENESIS_HASH: Final = "0" * 64
-_HASH_VERSION: Final = "pos-audit-v1"
+MIGRATED_OWNER: Final = "Manager"
+_SYSTEM_WHO: Final = "till"
 _EXPORT_BATCH: Final = 500
 _COLUMNS: Final = ("seq", "at", "who", "lane", "action", "subject", "detail", "outcome")
-_SELECT: Final = f"SELECT {', '.join(_COLUMNS)}, prev_hash, hash FROM audit_entries"
+_SEALS: Final = ("prev_hash", "hash", "mac")
+_SELECT: Final = f"SELECT {', '.join((*_COLUMNS, *_SEALS))} FROM audit_entries"
+_INSERT: Final = (
+    f"INSERT INTO audit_entries ({', '.join((*_COLUMNS, *_SEALS))}) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_STAFF: Final = "id, name, role, active, pin_hash, failed_tries, locked_until"
 # Cells a spreadsheet would run as a formula (CSV injection); see `export_csv`.
 _FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -58,51 +101,81 @@ class AuditLogError(Exception):
 class _Step:
     version: int
     statements: tuple[str, ...]
+    # Data moved by code, in the same transaction, after the statements.
+    then: Callable[[SqliteAuditLog, sqlite3.Connection], None] | None = None
 
 
-_MIGRATIONS: Final = (
-    _Step(
-        version=1,
-        statements=(
-            """
-            CREATE TABLE audit_entries (
-                seq       INTEGER PRIMARY KEY,
-                at        TEXT NOT NULL,
-                who       TEXT NOT NULL,
-                lane      TEXT NOT NULL,
-                action    TEXT NOT NULL,
-                subject   TEXT,
-                detail    TEXT NOT NULL,
-                outcome   TEXT NOT NULL,
-                prev_hash TEXT NOT NULL,
-                hash      TEXT NOT NULL
-            )
-            """,
-            "CREATE INDEX ix_audit_at ON audit_entries (at)",
-            "CREATE INDEX ix_audit_subject ON audit_entries (subject, seq)",
-            """
-            CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
-            BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END
-            """,
-            """
-            CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
-            BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END
-            """,
-            """
-            CREATE TABLE manager_state (
-                id           INTEGER PRIMARY KEY CHECK (id = 1),
-                pin_hash     TEXT CHECK (pin_hash IS NULL OR pin_hash LIKE 'scrypt$%$%$%$%$%'),
-                failed_tries INTEGER NOT NULL DEFAULT 0 CHECK (failed_tries >= 0),
-                locked_until TEXT,
-                head_seq     INTEGER NOT NULL DEFAULT 0,
-                head_hash    TEXT NOT NULL
-            )
-            """,
-            f"INSERT INTO manager_state (id, head_hash) VALUES (1, '{GENESIS_HASH}')",
-        ),
-    ),
+_V1_STATEMENTS: Final = (
+    """
+    CREATE TABLE audit_entries (
+        seq       INTEGER PRIMARY KEY,
+        at        TEXT NOT NULL,
+        who       TEXT NOT NULL,
+        lane      TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        subject   TEXT,
+        detail    TEXT NOT NULL,
+        outcome   TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash      TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX ix_audit_at ON audit_entries (at)",
+    "CREATE INDEX ix_audit_subject ON audit_entries (subject, seq)",
+    """
+    CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
+    BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END
+    """,
+    """
+    CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
+    BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END
+    """,
+    """
+    CREATE TABLE manager_state (
+        id           INTEGER PRIMARY KEY CHECK (id = 1),
+        pin_hash     TEXT CHECK (pin_hash IS NULL OR pin_hash LIKE 'scrypt$%$%$%$%$%'),
+        failed_tries INTEGER NOT NULL DEFAULT 0 CHECK (failed_tries >= 0),
+        locked_until TEXT,
+        head_seq     INTEGER NOT NULL DEFAULT 0,
+        head_hash    TEXT NOT NULL
+    )
+    """,
+    f"INSERT INTO manager_state (id, head_hash) VALUES (1, '{GENESIS_HASH}')",
 )
-SCHEMA_VERSION: Final = _MIGRATIONS[-1].version
+
+_V2_STATEMENTS: Final = (
+    f"""
+    ALTER TABLE audit_entries ADD COLUMN mac TEXT NOT NULL DEFAULT '{MAC_SHA256}'
+        CHECK (mac IN ('{MAC_SHA256}', '{MAC_HMAC}'))
+    """,
+    "CREATE INDEX ix_audit_action ON audit_entries (action, seq)",
+    """
+    CREATE TABLE staff (
+        id           INTEGER PRIMARY KEY,
+        name         TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+        role         TEXT NOT NULL CHECK (role IN ('cashier', 'manager', 'owner')),
+        active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        pin_hash     TEXT NOT NULL
+            CHECK (pin_hash GLOB 'scrypt$*' OR pin_hash GLOB 'scrypt+pepper$*'),
+        failed_tries INTEGER NOT NULL DEFAULT 0 CHECK (failed_tries >= 0),
+        locked_until TEXT,
+        created_at   TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE lane_state (
+        id            INTEGER PRIMARY KEY CHECK (id = 1),
+        chain_id      TEXT NOT NULL CHECK (length(chain_id) >= 16),
+        recovery_hash TEXT CHECK (recovery_hash IS NULL OR recovery_hash GLOB 'scrypt*$*'),
+        head_seq      INTEGER NOT NULL,
+        head_hash     TEXT NOT NULL
+    )
+    """,
+    """
+    INSERT INTO lane_state (id, chain_id, head_seq, head_hash)
+    SELECT 1, lower(hex(randomblob(16))), head_seq, head_hash FROM manager_state
+    """,
+)
 
 
 def _iso(moment: datetime) -> str:
@@ -111,29 +184,8 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def entry_hash(
-    seq: int,
-    at: str,
-    who: str,
-    lane: str,
-    action: str,
-    subject: str | None,
-    detail: str,
-    outcome: str,
-    prev_hash: str,
-) -> str:
-    """SHA-256 (hex) of an entry's stored fields and the previous entry's hash.
-
-    The encoding is a JSON array (ASCII only, no spaces): unambiguous whatever
-    the fields contain, and easy to recompute from an export in any language.
-    """
-    fields = [_HASH_VERSION, seq, at, who, lane, action, subject, detail, outcome, prev_hash]
-    canonical = json.dumps(fields, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
-
-
 def _entry(row: tuple[Any, ...]) -> AuditEntry:
-    seq, at, who, lane, action, subject, detail, outcome, prev_hash, hash_ = row
+    seq, at, who, lane, action, subject, detail, outcome, prev_hash, hash_, mac = row
     return AuditEntry(
         seq=seq,
         at=datetime.fromisoformat(at),
@@ -145,7 +197,30 @@ def _entry(row: tuple[Any, ...]) -> AuditEntry:
         outcome=outcome,
         prev_hash=prev_hash,
         hash=hash_,
+        mac=mac,
     )
+
+
+def _record(row: tuple[Any, ...]) -> StaffRecord:
+    id_, name, role, active, pin_hash, tries, until = row
+    return StaffRecord(
+        id=id_,
+        name=name,
+        role=role,
+        active=bool(active),
+        pin_hash=pin_hash,
+        failed_tries=tries,
+        locked_until=None if until is None else datetime.fromisoformat(until),
+    )
+
+
+def _state(row: tuple[Any, ...]) -> StaffState:
+    id_, name, role, active, pin_hash, tries, until = row
+    return StaffState(id_, name, role, bool(active), pin_hash, tries, until)
+
+
+def _detail_json(detail: dict[str, DetailValue]) -> str:
+    return json.dumps(detail, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def _where(query: AuditQuery) -> tuple[str, list[Any]]:
@@ -172,15 +247,33 @@ def _spreadsheet_safe(value: object) -> str:
 
 
 class SqliteAuditLog(SqliteFile):
-    """The `AuditLog` and `PinStore` ports on one SQLite file.
+    """The `AuditLog` and `StaffStore` ports on one SQLite file.
 
-    `path` is a file (its folder is created) or ":memory:" for tests. Use it
-    as a context manager or call `close()`.
+    `path` is a file (its folder is created) or ":memory:" for tests. `keys`
+    keeps the chain's secret (None: no keyring, a plain chain). `lane` and
+    `clock` stamp the entries the log writes itself (the v1 migration, keying).
+    Use it as a context manager or call `close()`.
     """
 
     what = "audit log"
     error = AuditLogError
     extra_pragmas = ("secure_delete = ON",)
+
+    def __init__(
+        self,
+        path: Path | str,
+        keys: ChainKeys | None = None,
+        *,
+        lane: str = "",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        write_deadline: float = BUSY_TIMEOUT_S,
+    ) -> None:
+        self._keys = keys
+        self._lane = lane
+        self._clock = clock
+        self._secrets: dict[str, bytes | None] = {}
+        self._keyring = False
+        super().__init__(path, write_deadline=write_deadline)
 
     def _create(self, path: Path) -> None:
         _create_private(path)
@@ -199,44 +292,138 @@ class SqliteAuditLog(SqliteFile):
                     continue
                 for statement in step.statements:
                     conn.execute(statement)
+                if step.then is not None:
+                    step.then(self, conn)
                 conn.execute(f"PRAGMA user_version = {step.version:d}")
+        self._keyring = self._keys is not None and self._keys.available()
+        if self._keyring:
+            with self._write() as conn:
+                self._key_the_chain(conn)
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def _secret(self, chain_id: str) -> bytes | None:
+        """The keyring's secret for a chain id (asked once per id and log)."""
+        if not self._keyring or self._keys is None:
+            return None
+        if chain_id not in self._secrets:
+            self._secrets[chain_id] = self._keys.load(chain_id)
+        return self._secrets[chain_id]
+
+    @staticmethod
+    def _chain_id(conn: sqlite3.Connection) -> str:
+        return str(conn.execute("SELECT chain_id FROM lane_state WHERE id = 1").fetchone()[0])
+
+    def _key_the_chain(self, conn: sqlite3.Connection) -> None:
+        """Make the chain keyed from here on, if it is not yet (or its key is lost).
+
+        A chain already keyed with this lane's key is left alone. A key in the
+        keyring for a chain with no CHAIN_KEYED entry is never "healed" with a new
+        entry: that is what deleting the keyed entries looks like, and `verify()`
+        reports it.
+        """
+        assert self._keys is not None
+        chain_id = self._chain_id(conn)
+        if self._secret(chain_id) is not None:
+            return
+        keyed = conn.execute(
+            "SELECT count(*) FROM audit_entries WHERE action = ? AND mac = ?",
+            (AuditAction.CHAIN_KEYED.value, MAC_HMAC),
+        ).fetchone()[0]
+        replaces: str | None = None
+        if keyed:  # keyed with a key this keyring lost: a new chain id, a new segment
+            replaces = chain_id
+            chain_id = os.urandom(16).hex()
+        secret = self._keys.create(chain_id)
+        if secret is None:
+            self._keyring = False
+            return
+        self._secrets[chain_id] = secret
+        conn.execute("UPDATE lane_state SET chain_id = ? WHERE id = 1", (chain_id,))
+        detail: dict[str, DetailValue] = {"chain_id": chain_id}
+        if replaces is not None:
+            detail["replaces"] = replaces
+        self._append(
+            conn,
+            NewAuditEntry(
+                at=self._clock(),
+                who=_SYSTEM_WHO,
+                lane=self._lane,
+                action=AuditAction.CHAIN_KEYED,
+                subject=None,
+                detail=detail,
+                outcome="ok",
+            ),
+        )
+
+    def pepper(self) -> bytes | None:
+        """The PIN pepper, derived from this lane's chain key; None without one."""
+        with self._lock:
+            secret = self._secret(self._chain_id(self._conn))
+        return None if secret is None else derive_pepper(secret)
+
+    def key_status(self) -> KeyStatus:
+        """KEYED when this computer holds the key of every keyed part of the chain."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT detail FROM audit_entries WHERE action = ? AND mac = ?",
+                (AuditAction.CHAIN_KEYED.value, MAC_HMAC),
+            ).fetchall()
+            own = self._secret(self._chain_id(self._conn))
+        if not rows:
+            return KeyStatus.KEYED if own is not None else KeyStatus.NO_KEYRING
+        ids = [json.loads(row[0]).get("chain_id") for row in rows]
+        if own is None or any(not isinstance(i, str) or self._secret(i) is None for i in ids):
+            return KeyStatus.KEY_MISSING
+        return KeyStatus.KEYED
 
     # -- audit log ----------------------------------------------------------------------
 
     def append(self, entry: NewAuditEntry) -> AuditEntry:
         """Append one entry after the head; committed when this returns."""
-        detail = json.dumps(
-            dict(entry.detail), sort_keys=True, separators=(",", ":"), allow_nan=False
-        )
-        at = _iso(entry.at)
         with self._write() as conn:
-            seq, prev_hash = self._next_link(conn)
-            fields = (seq, at, entry.who, entry.lane, entry.action, entry.subject, detail)
-            digest = entry_hash(*fields, entry.outcome, prev_hash)
-            conn.execute(
-                "INSERT INTO audit_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (*fields, entry.outcome, prev_hash, digest),
-            )
-            conn.execute(
-                "UPDATE manager_state SET head_seq = ?, head_hash = ? WHERE id = 1", (seq, digest)
-            )
-        return _entry((*fields, entry.outcome, prev_hash, digest))
+            return self._append(conn, entry)
+
+    def _append(self, conn: sqlite3.Connection, entry: NewAuditEntry) -> AuditEntry:
+        """Seal and insert one entry in the caller's transaction, and move the head."""
+        detail = _detail_json(dict(entry.detail))
+        at = _iso(entry.at)
+        seq, prev_hash = self._next_link(conn)
+        fields = (seq, at, entry.who, entry.lane, entry.action, entry.subject, detail)
+        secret = self._secret(self._chain_id(conn))
+        if secret is None:
+            mac, seal = MAC_SHA256, entry_hash(*fields, entry.outcome, prev_hash)
+        else:
+            mac = MAC_HMAC
+            seal = entry_mac(derive_mac_key(secret), *fields, entry.outcome, prev_hash)
+        row = (*fields, entry.outcome, prev_hash, seal, mac)
+        conn.execute(_INSERT, row)
+        conn.execute("UPDATE lane_state SET head_seq = ?, head_hash = ? WHERE id = 1", (seq, seal))
+        return _entry(row)
 
     @staticmethod
     def _next_link(conn: sqlite3.Connection) -> tuple[int, str]:
-        """The next sequence number and the hash it chains to.
+        """The next sequence number and the seal it chains to.
 
         Normally the head. If the head and the table disagree (someone edited
         the file), appending still works, past both; `verify()` reports the break.
         """
         head_seq, head_hash = conn.execute(
-            "SELECT head_seq, head_hash FROM manager_state WHERE id = 1"
+            "SELECT head_seq, head_hash FROM lane_state WHERE id = 1"
         ).fetchone()
         last = conn.execute("SELECT seq, hash FROM audit_entries ORDER BY seq DESC LIMIT 1")
         row = last.fetchone()
         if row is not None and row[0] > head_seq:
             return int(row[0]) + 1, str(row[1])
         return int(head_seq) + 1, str(head_hash)
+
+    def head(self) -> AuditHead:
+        """The newest entry as the app last wrote it (0 and the genesis hash when empty)."""
+        with self._lock:
+            seq, seal = self._conn.execute(
+                "SELECT head_seq, head_hash FROM lane_state WHERE id = 1"
+            ).fetchone()
+        return AuditHead(seq=int(seq), hash=str(seal))
 
     def entries(self, query: AuditQuery) -> list[AuditEntry]:
         """Entries matching the query, newest first."""
@@ -253,57 +440,126 @@ class SqliteAuditLog(SqliteFile):
             row = self._conn.execute(f"SELECT count(*) FROM audit_entries{where}", params)
             return int(row.fetchone()[0])
 
-    def verify(self) -> AuditCheck:
-        """Recompute every hash from the first entry; the first break, or ok."""
-        checked = 0
-        prev_hash = GENESIS_HASH
-        with self._lock:
-            head_seq, head_hash = self._conn.execute(
-                "SELECT head_seq, head_hash FROM manager_state WHERE id = 1"
+    def verify(self, head: str | None = None) -> AuditCheck:
+        """Recompute every seal from the first entry, then the head as the app wrote
+        it, then `head` (taken earlier, e.g. from a printed report), then the staff
+        rows and the recovery hash against their last commitments. The first break,
+        or ok. A malformed `head` raises ValueError before anything is read."""
+        wanted = None if head is None else parse_head(head)
+        with self._lock, self._snapshot() as conn:
+            walk = ChainWalk(key_for=self._secret)
+            for row in conn.execute(f"{_SELECT} ORDER BY seq"):
+                if not walk.feed(row):
+                    break
+            head_seq, head_hash = conn.execute(
+                "SELECT head_seq, head_hash FROM lane_state WHERE id = 1"
             ).fetchone()
-            for row in self._conn.execute(f"{_SELECT} ORDER BY seq"):
-                seq = row[0]
-                expected = checked + 1
-                if seq != expected:
-                    return _broken(checked, expected, AuditBreak.MISSING)
-                if row[8] != prev_hash:
-                    return _broken(checked, seq, AuditBreak.CHAIN_BROKEN)
-                if entry_hash(*row[:9]) != row[9]:
-                    return _broken(checked, seq, AuditBreak.CONTENT_CHANGED)
-                prev_hash = row[9]
-                checked += 1
-        if head_seq > checked:
-            return _broken(checked, checked + 1, AuditBreak.TRUNCATED)
-        if head_seq < checked:  # entries were added without going through the app
-            return _broken(checked, head_seq + 1, AuditBreak.HEAD_MISMATCH)
-        if head_hash != prev_hash:  # the newest entry was replaced
-            return _broken(checked, checked, AuditBreak.HEAD_MISMATCH)
-        return AuditCheck(ok=True, checked=checked, message=f"{checked} entries intact")
+            own_secret = self._secret(self._chain_id(conn))
+            own_id = self._chain_id(conn)
+            found = None
+            if wanted is not None:
+                found = self._find_head(conn, wanted.seq, wanted.prefix)
+            staff = [_state(r) for r in conn.execute(f"SELECT {_STAFF} FROM staff ORDER BY id")]
+            recovery = conn.execute("SELECT recovery_hash FROM lane_state WHERE id = 1")
+            recovery_hash = recovery.fetchone()[0]
+        status = self._status(walk, own_secret)
+        current = AuditHead(seq=walk.last_seq, hash=walk.last_hash)
+
+        def broken(seq: int | None, reason: AuditBreak, message: str) -> AuditCheck:
+            return AuditCheck(
+                ok=False,
+                checked=walk.checked,
+                broken_seq=seq,
+                reason=reason,
+                message=message,
+                head=current,
+                key_status=status,
+            )
+
+        if walk.broken is not None:
+            return broken(*walk.broken)
+        if head_seq > walk.checked:
+            seq = walk.checked + 1
+            return broken(seq, AuditBreak.TRUNCATED, f"entry {seq} and later ones were deleted")
+        if head_seq < walk.checked:  # entries were added without going through the app
+            seq = head_seq + 1
+            return broken(
+                seq, AuditBreak.HEAD_MISMATCH, f"entry {seq} is not the last entry the app wrote"
+            )
+        if head_hash != walk.last_hash:  # the newest entry was replaced
+            return broken(
+                walk.checked,
+                AuditBreak.HEAD_MISMATCH,
+                f"entry {walk.checked} is not the last entry the app wrote",
+            )
+        if own_secret is not None and own_id not in walk.keyed_ids:
+            return broken(
+                None,
+                AuditBreak.NOT_KEYED,
+                "this computer's keyring holds the log's key but no entry is signed with it:"
+                " the entry that keyed the log and those after it were deleted or rewritten",
+            )
+        if wanted is not None and found is not True:
+            return broken(*_head_not_found(wanted.describe(), wanted.seq, found, walk.checked))
+        changed = state_break(walk, staff, recovery_hash)
+        if changed is not None:
+            return broken(*changed)
+        message = f"{walk.checked} entries intact"
+        if walk.unchecked:
+            message += (
+                f"; the signatures of {walk.unchecked} entries could not be checked: their key"
+                " is not in this computer's keyring"
+            )
+        return AuditCheck(
+            ok=True, checked=walk.checked, message=message, head=current, key_status=status
+        )
+
+    def _status(self, walk: ChainWalk, own_secret: bytes | None) -> KeyStatus:
+        if walk.unchecked or (walk.keyed_ids and own_secret is None):
+            return KeyStatus.KEY_MISSING
+        return KeyStatus.KEYED if own_secret is not None else KeyStatus.NO_KEYRING
+
+    @staticmethod
+    def _find_head(conn: sqlite3.Connection, seq: int | None, prefix: str) -> bool | int | None:
+        """True when the chain holds the head; else the seq of the entry now at that
+        number (int), or None when there is none."""
+        if seq is not None:
+            row = conn.execute("SELECT hash FROM audit_entries WHERE seq = ?", (seq,)).fetchone()
+            if row is None:
+                return None
+            return True if str(row[0]).startswith(prefix) else seq
+        row = conn.execute(
+            "SELECT seq FROM audit_entries WHERE substr(hash, 1, ?) = ? LIMIT 1",
+            (len(prefix), prefix),
+        ).fetchone()
+        return True if row is not None else None
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction, so a check sees one state of the file."""
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    # -- export ---------------------------------------------------------------------------
 
     def export_csv(self, target: Path | TextIO, query: AuditQuery | None = None) -> int:
-        """Write matching entries (all by default), oldest first, with their hashes.
+        """Write matching entries (all by default), oldest first, with their seals.
 
         A path is written through a temporary file and renamed, so a failed
         export never leaves half a file. Cells that a spreadsheet would run as
         a formula get a leading apostrophe (CSV injection); the stored entries
         and their hashes are unchanged.
         """
-        if isinstance(target, Path):
-            partial = target.with_name(target.name + ".part")
-            try:
-                with partial.open("w", encoding="utf-8", newline="") as stream:
-                    count = self._write_csv(stream, query)
-                partial.replace(target)
-            except BaseException:
-                partial.unlink(missing_ok=True)
-                raise
-            return count
-        return self._write_csv(target, query)
+        return _to_target(target, lambda stream: self._write_csv(stream, query), newline="")
 
     def _write_csv(self, stream: TextIO, query: AuditQuery | None) -> int:
         where, params = _where(query or AuditQuery())
         writer = csv.writer(stream)
-        writer.writerow((*_COLUMNS, "prev_hash", "hash"))
+        writer.writerow((*_COLUMNS, *_SEALS))
         count = 0
         with self._lock:
             cursor = self._conn.execute(f"{_SELECT}{where} ORDER BY seq", params)
@@ -312,60 +568,203 @@ class SqliteAuditLog(SqliteFile):
                 count += len(batch)
         return count
 
-    # -- PIN store ----------------------------------------------------------------------
+    def export_json(self, target: Path | TextIO) -> int:
+        """Write every entry, oldest first, as one JSON object: the head, the key
+        status and the entries with their stored detail text and seals (so anyone
+        can recompute the SHA-256 ones). Returns how many entries."""
+        return _to_target(target, self._write_json)
 
-    def load_pin_hash(self) -> str | None:
-        """The stored `scrypt$...` hash, or None if no PIN was ever set."""
+    def _write_json(self, stream: TextIO) -> int:
+        head = self.head()
+        status = self.key_status()
+        stream.write('{"format":"pos-audit-v2",')
+        stream.write(
+            f'"head":{json.dumps({"seq": head.seq, "hash": head.hash, "short": head.short})},'
+        )
+        stream.write(f'"key_status":{json.dumps(status.value)},"entries":[')
+        count = 0
+        names = (*_COLUMNS, *_SEALS)
         with self._lock:
-            row = self._conn.execute("SELECT pin_hash FROM manager_state WHERE id = 1")
+            cursor = self._conn.execute(f"{_SELECT} ORDER BY seq")
+            while batch := cursor.fetchmany(_EXPORT_BATCH):
+                for row in batch:
+                    stream.write(("," if count else "") + "\n")
+                    stream.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False))
+                    count += 1
+        stream.write("\n]}\n")
+        return count
+
+    # -- staff ------------------------------------------------------------------------------
+
+    def list_staff(self) -> list[StaffRecord]:
+        """Everyone, ordered by name (case-insensitive)."""
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_STAFF} FROM staff ORDER BY name, id").fetchall()
+        return [_record(row) for row in rows]
+
+    def find_staff(self, name: str) -> StaffRecord | None:
+        """The person of that name, whatever its case, or None."""
+        with self._lock:
+            row = self._conn.execute(f"SELECT {_STAFF} FROM staff WHERE name = ?", (name,))
+            found = row.fetchone()
+        return None if found is None else _record(found)
+
+    def save_staff(
+        self, expected: StaffRecord | None, new: StaffRecord, entry: NewAuditEntry
+    ) -> StaffRecord | None:
+        """Write `new` if the stored row still equals `expected` (None: nobody of that name
+        yet) and append `entry` committing to it, in one transaction; the stored record,
+        or None when another lane changed it meanwhile (nothing written)."""
+        until = None if new.locked_until is None else _iso(new.locked_until)
+        values = (new.name, new.role, int(new.active), new.pin_hash, new.failed_tries, until)
+        with self._write() as conn:
+            if expected is None:
+                taken = conn.execute("SELECT 1 FROM staff WHERE name = ?", (new.name,))
+                if new.id is not None or taken.fetchone() is not None:
+                    return None
+                cursor = conn.execute(
+                    "INSERT INTO staff (name, role, active, pin_hash, failed_tries, locked_until,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (*values, _iso(entry.at)),
+                )
+                staff_id = int(cursor.lastrowid or 0)
+            else:
+                stored = conn.execute(
+                    f"SELECT {_STAFF} FROM staff WHERE id = ?", (expected.id,)
+                ).fetchone()
+                if (
+                    stored is None
+                    or _record(stored) != expected
+                    or new.id
+                    not in (
+                        None,
+                        expected.id,
+                    )
+                ):
+                    return None
+                staff_id = int(stored[0])
+                conn.execute(
+                    "UPDATE staff SET name = ?, role = ?, active = ?, pin_hash = ?,"
+                    " failed_tries = ?, locked_until = ? WHERE id = ?",
+                    (*values, staff_id),
+                )
+            row = (staff_id, *values)
+            commitment = staff_commitment(_state(row))
+            self._append(conn, _with_detail(entry, commitment))
+            return _record(row)
+
+    def load_recovery_hash(self) -> str | None:
+        """The owner's recovery code hash, or None before one is set."""
+        with self._lock:
+            row = self._conn.execute("SELECT recovery_hash FROM lane_state WHERE id = 1")
             value = row.fetchone()[0]
         return None if value is None else str(value)
 
-    def replace_pin_hash(self, expected: str | None, new: str) -> bool:
-        """Store `new` if the stored hash is still `expected`; False if another lane won."""
+    def save_recovery_hash(self, expected: str | None, new: str, entry: NewAuditEntry) -> bool:
+        """Store `new` if the stored hash is still `expected`, appending `entry` committing
+        to it, in one transaction; False when another lane changed it meanwhile."""
         with self._write() as conn:
             cursor = conn.execute(
-                "UPDATE manager_state SET pin_hash = ? WHERE id = 1 AND pin_hash IS ?",
+                "UPDATE lane_state SET recovery_hash = ? WHERE id = 1 AND recovery_hash IS ?",
                 (new, expected),
             )
-            return cursor.rowcount == 1
+            if cursor.rowcount != 1:
+                return False
+            self._append(conn, _with_detail(entry, recovery_commitment(new)))
+            return True
 
-    def load_lock(self) -> LockState:
-        """The wrong-try count and lock as stored."""
-        with self._lock:
-            return self._read_lock(self._conn)
+    # -- the v1 migration -------------------------------------------------------------------
 
-    def update_lock(self, change: Callable[[LockState], LockState]) -> LockState:
-        """Apply `change` to the stored lock state in one write transaction."""
-        with self._write() as conn:
-            state = change(self._read_lock(conn))
-            until = None if state.locked_until is None else _iso(state.locked_until)
-            conn.execute(
-                "UPDATE manager_state SET failed_tries = ?, locked_until = ? WHERE id = 1",
-                (state.failed_tries, until),
-            )
-        return state
-
-    @staticmethod
-    def _read_lock(conn: sqlite3.Connection) -> LockState:
-        tries, until = conn.execute(
-            "SELECT failed_tries, locked_until FROM manager_state WHERE id = 1"
+    def _migrate_v1_pin(self, conn: sqlite3.Connection) -> None:
+        """Schema v1's single manager PIN (and its lock) becomes an owner named "Manager",
+        recorded by a STAFF_MIGRATED entry committing to the row; the old table goes."""
+        pin_hash, tries, until = conn.execute(
+            "SELECT pin_hash, failed_tries, locked_until FROM manager_state WHERE id = 1"
         ).fetchone()
-        locked_until = None if until is None else datetime.fromisoformat(until)
-        return LockState(failed_tries=int(tries), locked_until=locked_until)
+        conn.execute(
+            "UPDATE manager_state SET pin_hash = NULL, failed_tries = 0, locked_until = NULL"
+        )
+        conn.execute("DROP TABLE manager_state")
+        if pin_hash is None:
+            return
+        at = self._clock()
+        cursor = conn.execute(
+            "INSERT INTO staff (name, role, active, pin_hash, failed_tries, locked_until,"
+            " created_at) VALUES (?, 'owner', 1, ?, ?, ?, ?)",
+            (MIGRATED_OWNER, pin_hash, tries, until, _iso(at)),
+        )
+        row = (int(cursor.lastrowid or 0), MIGRATED_OWNER, "owner", 1, pin_hash, tries, until)
+        entry = NewAuditEntry(
+            at=at,
+            who=_SYSTEM_WHO,
+            lane=self._lane,
+            action=AuditAction.STAFF_MIGRATED,
+            subject=MIGRATED_OWNER,
+            detail={"from_schema": 1},
+            outcome="ok",
+        )
+        self._append(conn, _with_detail(entry, staff_commitment(_state(row))))
 
 
-def _broken(checked: int, seq: int, reason: AuditBreak) -> AuditCheck:
-    messages = {
-        AuditBreak.MISSING: f"entry {seq} is missing: entries were deleted",
-        AuditBreak.CHAIN_BROKEN: f"entry {seq} does not follow entry {seq - 1}",
-        AuditBreak.CONTENT_CHANGED: f"entry {seq} was changed after it was written",
-        AuditBreak.TRUNCATED: f"entry {seq} and later ones were deleted",
-        AuditBreak.HEAD_MISMATCH: f"entry {seq} is not the last entry the app wrote",
-    }
-    return AuditCheck(
-        ok=False, checked=checked, broken_seq=seq, reason=reason, message=messages[reason]
+_MIGRATIONS: Final = (
+    _Step(version=1, statements=_V1_STATEMENTS),
+    _Step(version=2, statements=_V2_STATEMENTS, then=SqliteAuditLog._migrate_v1_pin),
+)
+SCHEMA_VERSION: Final = _MIGRATIONS[-1].version
+
+
+def _with_detail(entry: NewAuditEntry, extra: dict[str, DetailValue]) -> NewAuditEntry:
+    return NewAuditEntry(
+        at=entry.at,
+        who=entry.who,
+        lane=entry.lane,
+        action=entry.action,
+        subject=entry.subject,
+        detail={**entry.detail, **extra},
+        outcome=entry.outcome,
     )
+
+
+def _head_not_found(
+    given: str, seq: int | None, found: bool | int | None, last: int
+) -> tuple[int | None, AuditBreak, str]:
+    if seq is not None and found is None:
+        return (
+            seq,
+            AuditBreak.HEAD_NOT_FOUND,
+            f"the head {given} is not in the log: it ends at entry {last}, so entry {seq}"
+            " and later ones were deleted",
+        )
+    if seq is not None:
+        return (
+            seq,
+            AuditBreak.HEAD_NOT_FOUND,
+            f"the head {given} is not in the log: entry {seq} is no longer the entry that was"
+            f" printed, so the log was rewritten at or before entry {seq}",
+        )
+    return (
+        None,
+        AuditBreak.HEAD_NOT_FOUND,
+        f"the head {given} is not in the log: no entry has that hash, so the log was"
+        " rewritten or cut back since it was taken",
+    )
+
+
+def _to_target(
+    target: Path | TextIO, write: Callable[[TextIO], int], newline: str | None = None
+) -> int:
+    """Write to a stream, or to a path through a temporary file renamed at the end."""
+    if not isinstance(target, Path):
+        return write(target)
+    partial = target.with_name(target.name + ".part")
+    try:
+        with partial.open("w", encoding="utf-8", newline=newline) as stream:
+            count = write(stream)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return count
 
 
 def _create_private(path: Path) -> None:

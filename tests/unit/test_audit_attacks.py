@@ -1,0 +1,347 @@
+"""The issue's attacks, played against the audit FILE with sqlite3 as a dishonest
+employee with file access would: drop the triggers, then edit, delete, rewrite.
+
+Each attack is played on a lane whose chain is keyed (a keyring holds its key)
+and on one without a keyring (a plain chain, where a head printed earlier is the
+anchor). Every one must be found by `verify()`, and the message must name what:
+the entry, or the person and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from pos_app.services.audit_log import (
+    AuditAction,
+    AuditBreak,
+    AuditCheck,
+    KeyStatus,
+    NewAuditEntry,
+    StaffRecord,
+)
+from pos_app.storage.audit import SqliteAuditLog
+from tests.support.file_keyring import MemoryChainKeys
+
+T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
+ANN_HASH = "scrypt$16384$8$1$QW5uU2FsdA==$QW5uSGFzaEFubkhhc2g="
+BOB_HASH = "scrypt$16384$8$1$Qm9iU2FsdA==$Qm9iSGFzaEJvYkhhc2g="
+FORGED_HASH = "scrypt$16384$8$1$RXZlU2FsdA==$RXZlSGFzaEV2ZUhhc2g="
+RECOVERY_HASH = "scrypt$16384$8$1$UmVjU2FsdA==$UmVjSGFzaFJlY0hhc2g="
+
+Row = list[object]
+
+
+def entry(
+    action: str, subject: str | None = None, minutes: int = 0, **detail: int
+) -> NewAuditEntry:
+    return NewAuditEntry(
+        at=T0 + timedelta(minutes=minutes),
+        who="Bob",
+        lane="1",
+        action=action,
+        subject=subject,
+        detail=detail,
+        outcome="ok",
+    )
+
+
+@dataclass
+class Shop:
+    """A lane's audit file after a morning's work, and how to open it again."""
+
+    path: Path
+    keys: MemoryChainKeys | None
+    head_before: str  # the head printed on yesterday's report
+    refund_seq: int  # an entry holding an amount
+
+    def open(self) -> SqliteAuditLog:
+        return SqliteAuditLog(self.path, self.keys, lane="1")
+
+    def verify(self, head: str | None = None) -> AuditCheck:
+        with self.open() as log:
+            return log.verify(head)
+
+
+@pytest.fixture(params=["keyed", "no_keyring"])
+def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Shop:
+    return make_shop(tmp_path, MemoryChainKeys() if request.param == "keyed" else None)
+
+
+@pytest.fixture
+def keyed_shop(tmp_path: Path) -> Shop:
+    return make_shop(tmp_path, MemoryChainKeys())
+
+
+@pytest.fixture
+def plain_shop(tmp_path: Path) -> Shop:
+    return make_shop(tmp_path, None)
+
+
+def make_shop(tmp_path: Path, keys: MemoryChainKeys | None) -> Shop:
+    path = tmp_path / "audit.sqlite3"
+    with SqliteAuditLog(path, keys, lane="1") as log:
+        ann = log.save_staff(
+            None,
+            StaffRecord(None, "Ann", "cashier", True, ANN_HASH, 0, None),
+            entry(AuditAction.STAFF_ADDED, "Ann"),
+        )
+        log.save_staff(
+            None,
+            StaffRecord(None, "Bob", "manager", True, BOB_HASH, 0, None),
+            entry(AuditAction.STAFF_ADDED, "Bob"),
+        )
+        assert log.save_recovery_hash(None, RECOVERY_HASH, entry(AuditAction.RECOVERY_CODE_SET))
+        refund = log.append(entry(AuditAction.REFUND, "op_1", 5, amount_cents=1500))
+        log.append(entry(AuditAction.REFUND, "op_2", 6, amount_cents=2500))
+        assert ann is not None
+        locked = replace(ann, failed_tries=10, locked_until=T0 + timedelta(minutes=40))
+        assert log.save_staff(ann, locked, entry(AuditAction.PIN_LOCKED, "Ann", 10)) is not None
+        head_before = log.head().short
+        log.append(entry(AuditAction.VOID, "op_3", 20, amount_cents=900))
+        log.append(entry(AuditAction.REFUND, "op_4", 21, amount_cents=4000))
+        assert log.verify().ok
+        assert log.key_status() is (KeyStatus.KEYED if keys else KeyStatus.NO_KEYRING)
+    return Shop(path, keys, head_before, refund.seq)
+
+
+def sql(path: Path) -> sqlite3.Connection:
+    """The file as the sqlite3 tool opens it, the append-only triggers dropped."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TRIGGER IF EXISTS audit_entries_no_update")
+    conn.execute("DROP TRIGGER IF EXISTS audit_entries_no_delete")
+    return conn
+
+
+def attacker_sha256(row: Row) -> str:
+    """The public v1 seal, as the attacker recomputes it (about as long as this)."""
+    fields = ["pos-audit-v1", *row[:9]]
+    return hashlib.sha256(json.dumps(fields, separators=(",", ":")).encode()).hexdigest()
+
+
+def attacker_hmac(key: bytes) -> Callable[[Row], str]:
+    def seal(row: Row) -> str:
+        fields = ["pos-audit-v2-hmac", *row[:9]]
+        canonical = json.dumps(fields, separators=(",", ":")).encode()
+        return hmac.new(key, canonical, hashlib.sha256).hexdigest()
+
+    return seal
+
+
+def rewrite(
+    path: Path, change: Callable[[list[Row]], list[Row]], seal: Callable[[Row], str], mac: str
+) -> None:
+    """Change the entries, then renumber, relink and reseal every one and move the head:
+    a consistent chain, made without the app."""
+    columns = "seq, at, who, lane, action, subject, detail, outcome, prev_hash, hash, mac"
+    with sql(path) as conn:
+        rows = [list(r) for r in conn.execute(f"SELECT {columns} FROM audit_entries ORDER BY seq")]
+        rows = change(rows)
+        conn.execute("DELETE FROM audit_entries")
+        prev = "0" * 64
+        for number, row in enumerate(rows, start=1):
+            row[0], row[8], row[10] = number, prev, mac
+            row[9] = prev = seal(row)
+            conn.execute(
+                f"INSERT INTO audit_entries ({columns}) VALUES ({','.join('?' * 11)})", row
+            )
+        conn.execute("UPDATE lane_state SET head_seq = ?, head_hash = ?", (len(rows), prev))
+
+
+def set_amount(seq: int, cents: int) -> Callable[[list[Row]], list[Row]]:
+    def change(rows: list[Row]) -> list[Row]:
+        detail = json.loads(str(rows[seq - 1][6]))
+        detail["amount_cents"] = cents
+        rows[seq - 1][6] = json.dumps(detail, sort_keys=True, separators=(",", ":"))
+        return rows
+
+    return change
+
+
+def assert_found(check: AuditCheck, reason: AuditBreak, *words: str) -> None:
+    assert not check.ok, check
+    assert check.reason is reason, check
+    for word in words:
+        assert word in check.message, check.message
+
+
+# -- the entries ---------------------------------------------------------------------------
+
+
+def test_an_edited_amount_is_found_naming_the_entry(shop: Shop) -> None:
+    seq = shop.refund_seq
+    with sql(shop.path) as conn:
+        conn.execute(
+            "UPDATE audit_entries SET detail = json_set(detail, '$.amount_cents', 1) WHERE seq = ?",
+            (seq,),
+        )
+    check = shop.verify()
+    reason = AuditBreak.NOT_KEYED if shop.keys else AuditBreak.CONTENT_CHANGED
+    assert_found(check, reason, f"entry {seq} was changed after it was written")
+    assert check.broken_seq == seq
+
+
+def test_a_deleted_entry_is_found_naming_it(shop: Shop) -> None:
+    seq = shop.refund_seq
+    with sql(shop.path) as conn:
+        conn.execute("DELETE FROM audit_entries WHERE seq = ?", (seq,))
+    check = shop.verify()
+    assert_found(check, AuditBreak.MISSING, f"entry {seq} is missing")
+    assert check.broken_seq == seq
+
+
+def test_a_chain_rewritten_with_plain_sha256_fails_where_it_was_keyed(keyed_shop: Shop) -> None:
+    rewrite(keyed_shop.path, set_amount(keyed_shop.refund_seq, 1), attacker_sha256, "sha256")
+    check = keyed_shop.verify()
+    assert_found(check, AuditBreak.NOT_KEYED, "entry 1 ", "not signed")
+    assert check.broken_seq == 1  # the first entry: the one that keyed the log
+
+
+def test_a_chain_rewritten_with_a_wrong_key_fails_at_the_first_entry(keyed_shop: Shop) -> None:
+    forged = attacker_hmac(secrets.token_bytes(32))
+    rewrite(keyed_shop.path, set_amount(keyed_shop.refund_seq, 1), forged, "hmac-sha256")
+    check = keyed_shop.verify()
+    assert_found(check, AuditBreak.NOT_KEYED, "entry 1 ", "signature does not match")
+    assert check.broken_seq == 1
+
+
+def test_a_chain_rewritten_without_its_keyed_entries_fails(keyed_shop: Shop) -> None:
+    def drop_keying(rows: list[Row]) -> list[Row]:
+        return [row for row in rows if row[4] != AuditAction.CHAIN_KEYED]
+
+    rewrite(keyed_shop.path, drop_keying, attacker_sha256, "sha256")
+    check = keyed_shop.verify()
+    assert_found(check, AuditBreak.NOT_KEYED, "keyring holds the log's key")
+
+
+def test_a_consistent_rewrite_of_a_plain_chain_is_found_by_the_printed_head(
+    plain_shop: Shop,
+) -> None:
+    rewrite(plain_shop.path, set_amount(plain_shop.refund_seq, 1), attacker_sha256, "sha256")
+    assert plain_shop.verify().ok  # without a key, only a head kept elsewhere shows it
+    seq = int(plain_shop.head_before.split(":")[0])
+    check = plain_shop.verify(head=plain_shop.head_before)
+    assert_found(check, AuditBreak.HEAD_NOT_FOUND, plain_shop.head_before, f"entry {seq}")
+    assert check.broken_seq == seq
+    with plain_shop.open() as log:
+        assert log.key_status() is KeyStatus.NO_KEYRING
+
+
+def test_a_rewrite_also_loses_a_head_taken_before_it_when_keyed(keyed_shop: Shop) -> None:
+    rewrite(keyed_shop.path, set_amount(keyed_shop.refund_seq, 1), attacker_sha256, "sha256")
+    check = keyed_shop.verify(head=keyed_shop.head_before)
+    assert not check.ok  # the key finds it first; the head would too
+    assert check.reason is AuditBreak.NOT_KEYED
+
+
+def test_deleting_the_newest_entries_is_found(shop: Shop) -> None:
+    with sql(shop.path) as conn:
+        last = conn.execute("SELECT max(seq) FROM audit_entries").fetchone()[0]
+        conn.execute("DELETE FROM audit_entries WHERE seq > ?", (last - 2,))
+    check = shop.verify()
+    assert_found(check, AuditBreak.TRUNCATED, f"entry {last - 1} and later ones were deleted")
+
+
+def test_deleting_the_newest_entries_and_moving_the_head_is_found_by_the_printed_head(
+    shop: Shop,
+) -> None:
+    head_seq = int(shop.head_before.split(":")[0])
+    with sql(shop.path) as conn:
+        conn.execute("DELETE FROM audit_entries WHERE seq >= ?", (head_seq,))
+        prev = conn.execute("SELECT seq, hash FROM audit_entries ORDER BY seq DESC").fetchone()
+        conn.execute("UPDATE lane_state SET head_seq = ?, head_hash = ?", prev)
+    check = shop.verify(head=shop.head_before)
+    assert_found(check, AuditBreak.HEAD_NOT_FOUND, shop.head_before, f"entry {head_seq} and later")
+    # Without the head: the deleted entry had locked Ann, and her row still says so.
+    assert_found(shop.verify(), AuditBreak.STATE_CHANGED, "the lockout of Ann was changed")
+
+
+def test_a_downgraded_entry_after_the_keyed_point_is_found(keyed_shop: Shop) -> None:
+    seq = keyed_shop.refund_seq
+
+    # Relabel the tail from `seq` on as unkeyed with recomputed SHA-256 seals: the part
+    # before keeps its signatures, so the chain is consistent but for the labels.
+    columns = "seq, at, who, lane, action, subject, detail, outcome, prev_hash, hash, mac"
+    with sql(keyed_shop.path) as conn:
+        rows = [list(r) for r in conn.execute(f"SELECT {columns} FROM audit_entries ORDER BY seq")]
+        prev = str(rows[seq - 2][9])
+        for row in rows[seq - 1 :]:
+            row[8], row[10] = prev, "sha256"
+            row[9] = prev = attacker_sha256(row)
+            conn.execute(
+                "UPDATE audit_entries SET prev_hash = ?, hash = ?, mac = ? WHERE seq = ?",
+                (row[8], row[9], row[10], row[0]),
+            )
+        conn.execute("UPDATE lane_state SET head_hash = ?", (prev,))
+    check = keyed_shop.verify()
+    assert_found(check, AuditBreak.NOT_KEYED, f"entry {seq} is not signed", "keyed at entry 1")
+    assert check.broken_seq == seq
+
+
+# -- the state the chain commits to ------------------------------------------------------
+
+
+def test_a_replaced_pin_hash_is_found_naming_the_person(shop: Shop) -> None:
+    with sql(shop.path) as conn:
+        conn.execute("UPDATE staff SET pin_hash = ? WHERE name = 'Ann'", (FORGED_HASH,))
+    assert_found(shop.verify(), AuditBreak.STATE_CHANGED, "the PIN hash of Ann was changed")
+
+
+def test_a_cleared_pin_hash_is_found(shop: Shop) -> None:
+    with sql(shop.path) as conn:
+        conn.execute("UPDATE staff SET pin_hash = 'scrypt$' WHERE name = 'Bob'")
+    assert_found(shop.verify(), AuditBreak.STATE_CHANGED, "the PIN hash of Bob was changed")
+
+
+def test_a_reset_lockout_is_found(shop: Shop) -> None:
+    with sql(shop.path) as conn:
+        conn.execute("UPDATE staff SET failed_tries = 0, locked_until = NULL WHERE name = 'Ann'")
+    assert_found(shop.verify(), AuditBreak.STATE_CHANGED, "the lockout of Ann was reset")
+
+
+def test_a_promoted_cashier_is_found(shop: Shop) -> None:
+    with sql(shop.path) as conn:
+        conn.execute("UPDATE staff SET role = 'owner' WHERE name = 'Ann'")
+    assert_found(shop.verify(), AuditBreak.STATE_CHANGED, "the role of Ann was changed")
+
+
+def test_a_person_added_by_hand_is_found(shop: Shop) -> None:
+    with sql(shop.path) as conn:
+        conn.execute(
+            "INSERT INTO staff (name, role, active, pin_hash, failed_tries, created_at)"
+            " VALUES ('Eve', 'owner', 1, ?, 0, '2025-03-14T09:00:00+00:00')",
+            (FORGED_HASH,),
+        )
+    check = shop.verify()
+    assert_found(check, AuditBreak.STATE_CHANGED, "Eve was added outside the app")
+    assert check.broken_seq is None
+
+
+def test_a_person_deleted_by_hand_is_found(shop: Shop) -> None:
+    with sql(shop.path) as conn:
+        conn.execute("DELETE FROM staff WHERE name = 'Bob'")
+    assert_found(shop.verify(), AuditBreak.STATE_CHANGED, "Bob was removed outside the app")
+
+
+def test_a_replaced_recovery_hash_is_found(shop: Shop) -> None:
+    with sql(shop.path) as conn:
+        conn.execute("UPDATE lane_state SET recovery_hash = ?", (FORGED_HASH,))
+    assert_found(shop.verify(), AuditBreak.STATE_CHANGED, "recovery code was changed")
+
+
+def test_state_changes_made_through_the_app_stay_intact(shop: Shop) -> None:
+    with shop.open() as log:
+        ann = log.find_staff("ann")
+        assert ann is not None
+        unlocked = replace(ann, failed_tries=0, locked_until=None)
+        assert log.save_staff(ann, unlocked, entry(AuditAction.STAFF_UNLOCKED, "Ann", 30))
+        assert log.verify().ok
