@@ -10,12 +10,14 @@ implements it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Final, Protocol
 
 from pos_app.domain.cart import Cart
+from pos_app.domain.errors import UserFacingError
 from pos_app.domain.payment_flow import PaymentKind, PaymentState
 from pos_app.domain.receipt import Receipt, ReceiptCopy, receipt_from_operation
 from pos_app.domain.report import DayReport, JustifiPayment, build_day_report, day_window
@@ -122,23 +124,33 @@ class ReportSettings:
 
 
 class ReportService:
-    """The end-of-day report: the journal's day, reconciled with JustiFi's payments."""
+    """The end-of-day report: the journal's day, reconciled with JustiFi's payments.
+
+    `audit_head` gives the audit chain's head to print on every report
+    (`AuditHead.short`, e.g. from `ManagerService.audit_head`); None: no line.
+    """
 
     def __init__(
         self,
         journal: Journal,
         payments: PaymentsSource | None,
         settings: ReportSettings | None = None,
+        *,
+        audit_head: Callable[[], str | None] | None = None,
     ) -> None:
         self.journal = journal
         self.payments = payments
         self.settings = settings or ReportSettings()
+        self._audit_head = audit_head
 
-    async def day_report(self, day: date, lane: str | None = None) -> DayReport:
+    async def day_report(
+        self, day: date, lane: str | None = None, *, audit_head: str | None = None
+    ) -> DayReport:
         """The report of one local day, for one lane or (None) every lane.
 
         When JustiFi cannot be reached, the report still sums the journal but is
         marked not checked (`justifi_checked` False): nothing is reconciled.
+        `audit_head` (else the constructor's provider) is printed on the report.
         """
         settings = self.settings
         start, end = day_window(day, settings.tz)
@@ -160,7 +172,18 @@ class ReportService:
             lanes=None if lane is None else (lane,),
             tz=settings.tz,
             currency=settings.currency,
+            audit_head=audit_head if audit_head is not None else self._head(),
         )
+
+    def _head(self) -> str | None:
+        """The provider's audit head; None (no line, logged) when the audit log fails."""
+        if self._audit_head is None:
+            return None
+        try:
+            return self._audit_head()
+        except (UserFacingError, sqlite3.Error, OSError) as exc:
+            log.warning("end-of-day report: the audit head is not available: %s", exc)
+            return None
 
     def _history(self, since: datetime, until: datetime) -> list[Operation]:
         found: list[Operation] = []

@@ -11,11 +11,18 @@ import html
 from PySide6.QtGui import QTextDocument
 
 from pos_app.domain.money import Money
-from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, Totals
+from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, PersonSummary, Totals
 from pos_app.ui.printing import monospace_font
 from pos_app.ui.text import receipts as text
 
-__all__ = ["DIFFERENCE_FOREGROUND", "report_document", "status_sentence", "summary_cells"]
+__all__ = [
+    "DIFFERENCE_FOREGROUND",
+    "audit_head_line",
+    "person_cells",
+    "report_document",
+    "status_sentence",
+    "summary_cells",
+]
 
 DIFFERENCE_FOREGROUND = "#8c1d18"
 
@@ -39,14 +46,46 @@ def summary_cells(lane: str, brand: str, totals: Totals, currency: str) -> list[
     ]
 
 
+def person_cells(person: PersonSummary, currency: str) -> list[str]:
+    """One row of the by-person table (the dialog's and the page's), in PEOPLE_COLUMNS order."""
+
+    def money(cents: int) -> str:
+        return Money(cents, currency).format()
+
+    totals = person.totals
+    return [
+        person.person,
+        str(totals.sales.count),
+        money(totals.sales.cents),
+        str(totals.refunds.count),
+        money(totals.refunds.cents),
+        str(totals.voids.count),
+        money(totals.voids.cents),
+        money(totals.net_cents),
+        str(person.approved.count),
+        money(person.approved.cents),
+    ]
+
+
+def audit_head_line(report: DayReport) -> str | None:
+    """ "Audit head: 412:3f7a...", or None when the report has no head."""
+    return text.AUDIT_HEAD_LINE.format(head=report.audit_head) if report.audit_head else None
+
+
 def report_document(report: DayReport) -> QTextDocument:
-    """The report as a printable document: title, summary table, differences."""
+    """The report as a printable document: title, audit head, summary table, totals by
+    person, differences."""
     lanes = ", ".join(report.lane_filter) if report.lane_filter else text.ALL_LANES_ITEM
     title = text.REPORT_PRINT_TITLE.format(day=report.day.isoformat())
     parts = [
         f"<h2>{html.escape(title)}</h2>",
         f"<p>{html.escape(text.REPORT_PRINT_LANES.format(lanes=lanes))}</p>",
         f"<p>{html.escape(status_sentence(report))}</p>",
+    ]
+    head = audit_head_line(report)
+    if head is not None:
+        parts.append(f"<p><b>{html.escape(head)}</b></p>")
+    parts += [
         "<table border='1' cellspacing='0' cellpadding='3'><tr>",
         *(f"<th>{html.escape(name)}</th>" for name in text.SUMMARY_COLUMNS),
         "</tr>",
@@ -71,6 +110,7 @@ def report_document(report: DayReport) -> QTextDocument:
                 + "</tr>"
             )
     parts.append("</table>")
+    parts += _people_table(report)
     parts.append(
         f"<h3>{html.escape(text.DIFFERENCES_CAPTION.format(count=len(report.differences)))}</h3>"
     )
@@ -89,6 +129,27 @@ def report_document(report: DayReport) -> QTextDocument:
     document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
     document.setHtml("".join(parts))
     return document
+
+
+def _people_table(report: DayReport) -> list[str]:
+    parts = [f"<h3>{html.escape(text.PEOPLE_CAPTION)}</h3>"]
+    if not report.people:
+        return [*parts, f"<p>{html.escape(text.NO_PEOPLE)}</p>"]
+    parts.append("<table border='1' cellspacing='0' cellpadding='3'><tr>")
+    parts += [f"<th>{html.escape(name)}</th>" for name in text.PEOPLE_COLUMNS]
+    parts.append("</tr>")
+    for person in report.people:
+        cells = person_cells(person, report.currency)
+        parts.append(
+            "<tr>"
+            + "".join(
+                f"<td align='{'right' if i >= 1 else 'left'}'>{html.escape(cell)}</td>"
+                for i, cell in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    parts.append("</table>")
+    return parts
 
 
 def status_sentence(report: DayReport) -> str:

@@ -39,6 +39,8 @@ from pos_app.ui.controls import touch_button
 from pos_app.ui.printing import print_with_dialog, write_pdf
 from pos_app.ui.report_document import (
     DIFFERENCE_FOREGROUND,
+    audit_head_line,
+    person_cells,
     report_document,
     status_sentence,
     summary_cells,
@@ -116,6 +118,14 @@ class EndOfDayDialog(QDialog):
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.status_label)
 
+        self.audit_head_label = QLabel("", self)
+        self.audit_head_label.setObjectName("reportAuditHeadLabel")
+        self.audit_head_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.audit_head_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.audit_head_label.setToolTip(text.AUDIT_HEAD_HINT)
+        self.audit_head_label.setVisible(False)
+        layout.addWidget(self.audit_head_label)
+
         layout.addWidget(self._caption(text.SUMMARY_CAPTION))
         self.summary_table = QTableWidget(0, len(text.SUMMARY_COLUMNS), self)
         self.summary_table.setObjectName("reportSummaryTable")
@@ -130,6 +140,20 @@ class EndOfDayDialog(QDialog):
         rows = self.summary_table.verticalHeader()
         rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
         layout.addWidget(self.summary_table, 3)
+
+        layout.addWidget(self._caption(text.PEOPLE_CAPTION))
+        self.people_table = QTableWidget(0, len(text.PEOPLE_COLUMNS), self)
+        self.people_table.setObjectName("reportPeopleTable")
+        self.people_table.setAccessibleName(text.PEOPLE_NAME)
+        self.people_table.setHorizontalHeaderLabels(list(text.PEOPLE_COLUMNS))
+        self.people_table.verticalHeader().setVisible(False)
+        self.people_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.people_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        people_header = self.people_table.horizontalHeader()
+        people_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        people_header.setStretchLastSection(True)
+        self.people_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        layout.addWidget(self.people_table, 2)
 
         self.counts_label = QLabel("", self)
         self.counts_label.setObjectName("reportCountsLabel")
@@ -248,6 +272,7 @@ class EndOfDayDialog(QDialog):
         self._report = report
         self._fill_lanes((*report.lanes_seen, *self._lanes_listed()), self.lane)
         self._fill_summary(report)
+        self._fill_people(report)
         self._fill_differences(report)
         self._show_status(report)
         for button in (self.print_button, self.pdf_button, self.csv_button):
@@ -263,6 +288,9 @@ class EndOfDayDialog(QDialog):
         else:
             state = "differences" if report.differences else "ok"
         self._set_status(status_sentence(report), state)  # the printed page says the same
+        head = audit_head_line(report)
+        self.audit_head_label.setText(head or "")
+        self.audit_head_label.setVisible(head is not None)
         self.counts_label.setText(
             text.EXTRA_COUNTS.format(
                 declined=report.total.declined, unsettled=report.total.unsettled
@@ -298,6 +326,18 @@ class EndOfDayDialog(QDialog):
                     font.setBold(True)
                     item.setFont(font)
                     item.setBackground(QBrush(QColor(SUBTOTAL_BACKGROUND)))
+                table.setItem(row, column, item)
+
+    def _fill_people(self, report: DayReport) -> None:
+        table = self.people_table
+        table.setRowCount(len(report.people))
+        for row, person in enumerate(report.people):
+            for column, value in enumerate(person_cells(person, report.currency)):
+                item = QTableWidgetItem(value)
+                if column >= 1:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 table.setItem(row, column, item)
 
     def _fill_differences(self, report: DayReport) -> None:

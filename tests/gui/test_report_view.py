@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.domain.report import DayReport, JustifiPayment, build_day_report
 from pos_app.services.ports import Operation
+from pos_app.ui.report_document import report_document
 from pos_app.ui.report_view import DIFFERENCE_BACKGROUND, EndOfDayDialog
 from pos_app.ui.text import receipts as text
 from tests.support.gui import wait_until
@@ -206,6 +208,59 @@ async def test_csv_and_pdf_exports(qtbot: QtBot, tmp_path: Path) -> None:
     assert pdf_path == tmp_path / "end-of-day-2025-03-14.pdf"
     assert pdf_path.read_bytes().startswith(b"%PDF")
     assert suggested == ["end-of-day-2025-03-14.csv", "end-of-day-2025-03-14.pdf"]
+
+
+HEAD = "412:3f7a9c0d11e2b4a5f6c7"
+
+
+async def test_totals_by_person_and_the_audit_head_on_screen_and_paper(qtbot: QtBot) -> None:
+    ops = [
+        replace(OPS[0], served_by="Ann"),
+        replace(OPS[1], served_by="Cy"),
+        OPS[2],
+        replace(
+            sale(4, 500, "lane-1", "Visa"),
+            kind=PaymentKind.REFUND,
+            served_by="Cy",
+            approved_by="Ann",
+        ),
+    ]
+
+    async def load(day: date, lane: str | None) -> DayReport:
+        return build_day_report(day, ops, None, tz=TZ, audit_head=HEAD)
+
+    dialog = EndOfDayDialog(load, day=DAY)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    report = await loaded(dialog)
+    table = dialog.people_table
+    rows = [
+        [table.item(row, column).text() for column in range(table.columnCount())]
+        for row in range(table.rowCount())
+    ]
+    assert rows == [
+        ["Ann", "1", "$20.00", "0", "$0.00", "0", "$0.00", "$20.00", "1", "$5.00"],
+        ["Cy", "1", "$15.00", "1", "$5.00", "0", "$0.00", "$10.00", "0", "$0.00"],
+        ["No name", "1", "$7.00", "0", "$0.00", "0", "$0.00", "$7.00", "0", "$0.00"],
+    ]
+    assert dialog.audit_head_label.isVisible()
+    assert dialog.audit_head_label.text() == f"Audit head: {HEAD}"
+
+    paper = report_document(report).toPlainText()
+    assert f"Audit head: {HEAD}" in paper
+    assert "By person" in paper
+    assert "No name" in paper
+    assert "Approved amount" in paper
+
+
+async def test_without_a_head_no_audit_line_is_shown_or_printed(qtbot: QtBot) -> None:
+    dialog = make(qtbot, Loader())
+    dialog.show()
+    report = await loaded(dialog)
+    assert not dialog.audit_head_label.isVisible()
+    assert "Audit head" not in report_document(report).toPlainText()
+    assert dialog.people_table.rowCount() == 1  # every sale without a name
+    assert dialog.people_table.item(0, 0).text() == "No name"
 
 
 async def test_a_failing_load_says_so(qtbot: QtBot) -> None:

@@ -16,13 +16,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pos_app.domain.errors import UnavailableError
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.domain.report import (
     ALL_LANES,
+    NO_NAME,
     UNKNOWN_BRAND,
     DayReport,
     DifferenceKind,
     JustifiPayment,
+    PersonSummary,
     Tally,
     Totals,
     build_day_report,
@@ -149,6 +152,57 @@ def test_counts_and_sums_per_lane_and_brand() -> None:
     # Without JustiFi only what the journal itself knows is listed: the unsettled sale.
     assert kinds(day) == [DifferenceKind.UNRESOLVED]
     assert "unresolved in the journal" in day.differences[0].description
+
+
+def test_totals_per_person_with_what_they_approved() -> None:
+    ops = [
+        op(amount=1000, served_by="Ann"),
+        op(amount=2500, served_by="ann", at=NOON + timedelta(hours=1)),  # the newest spelling
+        op(amount=700, served_by="Cy", lane="lane-2"),
+        op(PaymentKind.REFUND, 300, served_by="Cy", approved_by="Bea", payment_id="py_x"),
+        op(PaymentKind.VOID, 2500, served_by="Bea", approved_by="Bea", payment_id="py_y"),
+        op(PaymentKind.REFUND, 100, served_by="Ann", approved_by="Bea", status="declined"),
+        op(amount=999, served_by="Ann", status="declined"),
+        op(amount=450),  # before named staff
+        op(amount=50, served_by="  "),
+        op(amount=5000, served_by="Dee", at=NOON + timedelta(days=1)),  # tomorrow
+    ]
+    day = report(ops, payments=None)
+    assert [p.person for p in day.people] == ["ann", "Bea", "Cy", NO_NAME]
+    ann, bea, cy, nobody = day.people
+    assert ann == PersonSummary("ann", Totals(sales=Tally(2, 3500)), Tally(), declined=1)
+    assert bea.totals == Totals(voids=Tally(1, 2500))
+    assert bea.approved == Tally(2, 2800)  # the declined refund approved nothing
+    assert cy.totals == Totals(sales=Tally(1, 700), refunds=Tally(1, 300))
+    assert cy.net_cents == 400
+    assert nobody.totals.sales == Tally(2, 500)
+    every = sum((p.totals for p in day.people), Totals())
+    assert every == day.total.totals
+
+
+def test_people_follow_the_lane_filter() -> None:
+    ops = [op(served_by="Ann"), op(served_by="Cy", lane="lane-2")]
+    assert [p.person for p in report(ops, payments=None, lanes=["lane-2"]).people] == ["Cy"]
+
+
+def test_someone_who_only_approved_is_listed() -> None:
+    refund = op(PaymentKind.REFUND, 300, approved_by="Bea", payment_id="py_x")
+    people = report([refund], payments=None).people
+    assert [(p.person, p.totals, p.approved) for p in people] == [
+        ("Bea", Totals(), Tally(1, 300)),
+        (NO_NAME, Totals(refunds=Tally(1, 300)), Tally()),
+    ]
+
+
+def test_a_sale_never_counts_as_approved() -> None:
+    people = report([op(served_by="Ann", approved_by="Bea")], payments=None).people
+    assert [p.person for p in people] == ["Ann"]
+
+
+def test_the_audit_head_is_kept_when_given() -> None:
+    assert report([op()], payments=None).audit_head is None
+    day = build_day_report(DAY, [op()], None, tz=TZ, audit_head=" 412:3f7a9c0d11e2b4a5f6c7 ")
+    assert day.audit_head == "412:3f7a9c0d11e2b4a5f6c7"
 
 
 def test_a_lane_filter_and_unknown_brands() -> None:
@@ -327,10 +381,23 @@ def test_a_journal_and_its_own_payments_never_differ(ops: list[Operation]) -> No
 
 
 def test_csv_holds_the_summary_and_every_difference() -> None:
-    sale = op(amount=2000, lane="=lane-1")
-    refund = op(PaymentKind.REFUND, 500, payment_id=sale.payment_id, lane="=lane-1")
+    sale = op(amount=2000, lane="=lane-1", served_by="=Ann")
+    refund = op(
+        PaymentKind.REFUND,
+        500,
+        payment_id=sale.payment_id,
+        lane="=lane-1",
+        served_by="Cy",
+        approved_by="=Ann",
+    )
     missing = JustifiPayment("py_other", 1234, 0, "succeeded", NOON, "Amex", "8431", "pi_o")
-    day = report([sale, refund], [paid(sale, amount_refunded_cents=500), missing])
+    day = build_day_report(
+        DAY,
+        [sale, refund],
+        [paid(sale, amount_refunded_cents=500), missing],
+        tz=TZ,
+        audit_head="7:0123456789abcdef0123",
+    )
     rows = list(csv.reader(io.StringIO(report_csv(day))))
     header, values = rows[0], rows[1]
     assert dict(zip(header, values, strict=True)) == {
@@ -343,6 +410,7 @@ def test_csv_holds_the_summary_and_every_difference() -> None:
         "justifi_payments_count": "2",
         "justifi_payments_amount": "32.34",
         "differences": "1",
+        "audit_head": "7:0123456789abcdef0123",
     }
     assert rows[2] == []
     summary_header = rows[3]
@@ -355,7 +423,37 @@ def test_csv_holds_the_summary_and_every_difference() -> None:
     assert summary[1]["brand"] == "Visa"
     assert summary[2]["lane"] == ALL_LANES
     assert rows[8] == []
-    differences = [dict(zip(rows[9], row, strict=True)) for row in rows[10:]]
+    people = [dict(zip(rows[9], row, strict=True)) for row in rows[10:12]]
+    assert people == [
+        {
+            "person": "'=Ann",  # a name is never a formula either
+            "sales_count": "1",
+            "sales_amount": "20.00",
+            "refunds_count": "0",
+            "refunds_amount": "0.00",
+            "voids_count": "0",
+            "voids_amount": "0.00",
+            "net_amount": "20.00",
+            "approved_count": "1",
+            "approved_amount": "5.00",
+            "declined_count": "0",
+        },
+        {
+            "person": "Cy",
+            "sales_count": "0",
+            "sales_amount": "0.00",
+            "refunds_count": "1",
+            "refunds_amount": "5.00",
+            "voids_count": "0",
+            "voids_amount": "0.00",
+            "net_amount": "-5.00",
+            "approved_count": "0",
+            "approved_amount": "0.00",
+            "declined_count": "0",
+        },
+    ]
+    assert rows[12] == []
+    differences = [dict(zip(rows[13], row, strict=True)) for row in rows[14:]]
     assert len(differences) == 1
     assert differences[0]["difference"] == "missing_from_journal"
     assert differences[0]["payment_id"] == "py_other"
@@ -466,6 +564,32 @@ async def test_the_service_filters_a_lane(journal: SqliteJournal) -> None:
     assert [s.lane for s in day.lanes] == ["lane-2"]
     assert day.differences == ()
     assert day.lanes_seen == ("lane-1", "lane-2")
+
+
+async def test_the_service_prints_the_audit_head_it_is_given(journal: SqliteJournal) -> None:
+    await journal.begin(op(amount=1000, served_by="Ann"))
+    heads = iter(["41:aaaaaaaaaaaaaaaaaaaa", "42:bbbbbbbbbbbbbbbbbbbb"])
+    service = ReportService(journal, None, ReportSettings(tz=TZ), audit_head=lambda: next(heads))
+    assert (await service.day_report(DAY)).audit_head == "41:aaaaaaaaaaaaaaaaaaaa"
+    assert (await service.day_report(DAY)).audit_head == "42:bbbbbbbbbbbbbbbbbbbb"  # asked anew
+    given = await service.day_report(DAY, audit_head="7:cccccccccccccccccccc")
+    assert given.audit_head == "7:cccccccccccccccccccc"
+    assert [p.person for p in given.people] == ["Ann"]
+
+
+async def test_an_audit_log_that_fails_leaves_the_head_out(
+    journal: SqliteJournal, caplog: pytest.LogCaptureFixture
+) -> None:
+    await journal.begin(op(amount=1000))
+
+    def broken() -> str:
+        raise UnavailableError("the audit log is not readable")
+
+    service = ReportService(journal, None, ReportSettings(tz=TZ), audit_head=broken)
+    day = await service.day_report(DAY)
+    assert day.audit_head is None
+    assert day.total.totals.sales == Tally(1, 1000)
+    assert "audit head is not available" in caplog.text
 
 
 # -- JustiFi's paged list (shapes the sandbox cannot produce) ---------------------------------

@@ -1,6 +1,6 @@
 """The end-of-day report: what the journal says a day brought in, checked against JustiFi.
 
-One idea per module: `figures` (the totals per lane and card brand),
+One idea per module: `figures` (the totals per lane, card brand and person),
 `reconciliation` (every difference between the journal and JustiFi's
 payments), `day` (`build_day_report`, which puts both together for a local
 day) and `spreadsheet` (`report_csv`). Amounts are integer cents throughout;
@@ -15,9 +15,11 @@ from pos_app.domain.report.figures import (
     ALL_BRANDS,
     ALL_LANES,
     NO_LANE,
+    NO_NAME,
     UNKNOWN_BRAND,
     BrandTotals,
     LaneSummary,
+    PersonSummary,
     Tally,
     Totals,
 )
@@ -28,6 +30,7 @@ __all__ = [
     "ALL_BRANDS",
     "ALL_LANES",
     "NO_LANE",
+    "NO_NAME",
     "UNKNOWN_BRAND",
     "BrandTotals",
     "DayReport",
@@ -35,6 +38,7 @@ __all__ = [
     "DifferenceKind",
     "JustifiPayment",
     "LaneSummary",
+    "PersonSummary",
     "Tally",
     "Totals",
     "build_day_report",

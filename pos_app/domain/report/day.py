@@ -15,10 +15,12 @@ from pos_app.domain.receipt import JournaledOperation
 from pos_app.domain.report.figures import (
     ALL_LANES,
     LaneSummary,
+    PersonSummary,
     Tally,
     lane_of,
     lane_summaries,
     lane_summary,
+    person_summaries,
 )
 from pos_app.domain.report.reconciliation import (
     Difference,
@@ -54,6 +56,9 @@ class DayReport:
     `justifi_checked` is False when JustiFi's payments were not available: the
     summary stands, but nothing was reconciled (only unsettled operations are
     listed). `lanes_seen` is every lane with operations that day, for a filter.
+    `people` are the day's totals per person (of the lanes shown). `audit_head`
+    is the audit chain's head when the report was made (`AuditHead.short`), so
+    a printed copy anchors the chain; None when not known.
     """
 
     day: date
@@ -67,6 +72,8 @@ class DayReport:
     justifi_payments: Tally
     lanes_seen: tuple[str, ...]
     currency: str = "usd"
+    people: tuple[PersonSummary, ...] = ()
+    audit_head: str | None = None
 
     @property
     def reconciled(self) -> bool:
@@ -82,6 +89,7 @@ def build_day_report(
     lanes: Collection[str] | None = None,
     tz: tzinfo | None = None,
     currency: str = "usd",
+    audit_head: str | None = None,
 ) -> DayReport:
     """The report of `day` (local in `tz`) for `lanes` (None: every lane).
 
@@ -89,7 +97,8 @@ def build_day_report(
     created within the day, and reconciliation uses the rest (operations from
     just before midnight, refunds made on later days) to match JustiFi's side.
     `payments` are JustiFi's payments for the window (plus any the journal
-    refers to); None when JustiFi could not be asked.
+    refers to); None when JustiFi could not be asked. `audit_head`: the audit
+    chain's head to print on the report (None: no line).
     """
     start, end = day_window(day, tz)
     unique = list({op.id: op for op in operations}.values())
@@ -123,4 +132,6 @@ def build_day_report(
         justifi_payments=justifi,
         lanes_seen=tuple(sorted({lane_of(op) for op in in_day})),
         currency=currency,
+        people=person_summaries(mine),
+        audit_head=(audit_head or "").strip() or None,
     )

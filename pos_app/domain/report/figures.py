@@ -1,6 +1,8 @@
-"""The day report's figures: approved sales, refunds and voids per lane and card brand.
+"""The day report's figures: approved sales, refunds and voids per lane, card brand and person.
 
-Amounts are integer cents; an operation counts once, in its lane and its brand.
+Amounts are integer cents; an operation counts once, in its lane and its brand,
+and once for the person who served it (a refund or void also counts as
+approved for whoever approved it).
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ __all__ = [
     "ALL_BRANDS",
     "ALL_LANES",
     "NO_LANE",
+    "NO_NAME",
     "UNKNOWN_BRAND",
     "BrandTotals",
     "LaneSummary",
+    "PersonSummary",
     "Tally",
     "Totals",
     "lane_of",
     "lane_summaries",
     "lane_summary",
+    "person_summaries",
 ]
 
 # -- words, in one place for translation -----------------------------------------------
@@ -33,6 +38,7 @@ ALL_LANES: Final = "All lanes"
 ALL_BRANDS: Final = "All brands"
 NO_LANE: Final = "(no lane)"
 UNKNOWN_BRAND: Final = "Unknown card"
+NO_NAME: Final = "No name"  # operations journaled before named staff, or without a person
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +107,25 @@ class LaneSummary:
         return self.totals.net_cents
 
 
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    """One person's day: what they served, and the refunds and voids they approved.
+
+    `person` is the name as journaled, or NO_NAME. Names differing only in case
+    are one person (the spelling of their newest operation).
+    """
+
+    person: str
+    totals: Totals
+    approved: Tally = field(default_factory=Tally)  # refunds and voids approved
+    declined: int = 0  # their charges declined, cancelled or timed out
+
+    @property
+    def net_cents(self) -> int:
+        """Sales less refunds less voids they served."""
+        return self.totals.net_cents
+
+
 def lane_of(op: JournaledOperation) -> str:
     """The operation's lane, or NO_LANE."""
     return op.lane or NO_LANE
@@ -140,4 +165,45 @@ def lane_summary(lane: str, ops: Sequence[JournaledOperation]) -> LaneSummary:
         brands=tuple(BrandTotals(name, brands[name]) for name in sorted(brands)),
         declined=declined,
         unsettled=unsettled,
+    )
+
+
+def person_summaries(ops: Sequence[JournaledOperation]) -> tuple[PersonSummary, ...]:
+    """One summary per person who served or approved any of `ops`, by name, NO_NAME last.
+
+    Only approved operations add to the totals (as per lane); a person who only
+    approved appears with empty totals and their approvals.
+    """
+    spelled: dict[str, str] = {}
+    totals: dict[str, Totals] = {}
+    approved: dict[str, Tally] = {}
+    declined: dict[str, int] = {}
+
+    def key_of(name: str | None) -> str | None:
+        stripped = (name or "").strip()
+        if not stripped:
+            return None
+        key = stripped.casefold()
+        spelled[key] = stripped  # ops come oldest first: the newest spelling wins
+        return key
+
+    for op in sorted(ops, key=lambda op: op.created_at):
+        server = key_of(op.served_by) or ""
+        approver = key_of(op.approved_by) if op.kind is not PaymentKind.CHARGE else None
+        totals.setdefault(server, Totals())
+        if op.status == APPROVED:
+            totals[server] = totals[server].plus(PaymentKind(op.kind), op.amount_cents)
+            if approver is not None:
+                approved[approver] = approved.get(approver, Tally()).plus(op.amount_cents)
+        elif op.status in NOT_CHARGED and op.kind is PaymentKind.CHARGE:
+            declined[server] = declined.get(server, 0) + 1
+    keys = sorted({*totals, *approved} - {""}) + ([""] if "" in totals else [])
+    return tuple(
+        PersonSummary(
+            person=spelled.get(key, NO_NAME),
+            totals=totals.get(key, Totals()),
+            approved=approved.get(key, Tally()),
+            declined=declined.get(key, 0),
+        )
+        for key in keys
     )

@@ -1,7 +1,9 @@
 """The end-of-day report as CSV, for a spreadsheet.
 
-Amounts are exact decimal strings from cents; text from outside (lane names,
-ids) never reads as a formula.
+Four sections, a blank row between them: the header (with the audit head), the
+summary per lane and brand, the totals per person, the differences. Amounts
+are exact decimal strings from cents; text from outside (lane names, people's
+names, ids) never reads as a formula.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from typing import Final
 from pos_app.domain.report.day import DayReport
 from pos_app.domain.report.figures import ALL_BRANDS, ALL_LANES, Totals
 
-__all__ = ["DIFFERENCE_COLUMNS", "HEADER_COLUMNS", "SUMMARY_COLUMNS", "report_csv"]
+__all__ = [
+    "DIFFERENCE_COLUMNS",
+    "HEADER_COLUMNS",
+    "PERSON_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "report_csv",
+]
 
 SUMMARY_COLUMNS: Final = (
     "lane",
@@ -27,6 +35,19 @@ SUMMARY_COLUMNS: Final = (
     "net_amount",
     "declined_count",
     "unsettled_count",
+)
+PERSON_COLUMNS: Final = (
+    "person",
+    "sales_count",
+    "sales_amount",
+    "refunds_count",
+    "refunds_amount",
+    "voids_count",
+    "voids_amount",
+    "net_amount",
+    "approved_count",
+    "approved_amount",
+    "declined_count",
 )
 DIFFERENCE_COLUMNS: Final = (
     "difference",
@@ -49,12 +70,14 @@ HEADER_COLUMNS: Final = (
     "justifi_payments_count",
     "justifi_payments_amount",
     "differences",
+    "audit_head",
 )
 REPORT_NAME: Final = "end_of_day"
 
 
 def report_csv(report: DayReport) -> str:
-    """The report as CSV: a header row, the summary per lane and brand, the differences.
+    """The report as CSV: a header row, the summary per lane and brand, the totals per
+    person, the differences.
 
     Amounts are decimal strings in the currency's units ("12.34"), exact from cents.
     """
@@ -72,6 +95,7 @@ def report_csv(report: DayReport) -> str:
             report.justifi_payments.count,
             _decimal(report.justifi_payments.cents),
             len(report.differences),
+            _cell(report.audit_head or ""),
         )
     )
     writer.writerow(())
@@ -86,6 +110,18 @@ def report_csv(report: DayReport) -> str:
         )
         for brand in summary.brands:
             writer.writerow((*_summary_row(summary.lane, brand.brand, brand.totals), "", ""))
+    writer.writerow(())
+    writer.writerow(PERSON_COLUMNS)
+    for person in report.people:
+        writer.writerow(
+            (
+                _cell(person.person),
+                *_totals_cells(person.totals),
+                person.approved.count,
+                _decimal(person.approved.cents),
+                person.declined,
+            )
+        )
     writer.writerow(())
     writer.writerow(DIFFERENCE_COLUMNS)
     for difference in report.differences:
@@ -106,9 +142,11 @@ def report_csv(report: DayReport) -> str:
 
 
 def _summary_row(lane: str, brand: str, totals: Totals) -> tuple[str | int, ...]:
+    return (_cell(lane), _cell(brand), *_totals_cells(totals))
+
+
+def _totals_cells(totals: Totals) -> tuple[str | int, ...]:
     return (
-        _cell(lane),
-        _cell(brand),
         totals.sales.count,
         _decimal(totals.sales.cents),
         totals.refunds.count,

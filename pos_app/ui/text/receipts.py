@@ -72,6 +72,26 @@ SUMMARY_COLUMNS: Final = (
     "Net",
 )
 ALL_BRANDS_ITEM: Final = ALL_BRANDS
+PEOPLE_CAPTION: Final = "By person"
+PEOPLE_NAME: Final = "Totals by person"
+PEOPLE_COLUMNS: Final = (
+    "Person",
+    "Sales",
+    "Sales amount",
+    "Refunds",
+    "Refunds amount",
+    "Voids",
+    "Voids amount",
+    "Net",
+    "Approved",
+    "Approved amount",
+)
+NO_PEOPLE: Final = "No operations this day."
+AUDIT_HEAD_LINE: Final = "Audit head: {head}"
+AUDIT_HEAD_HINT: Final = (
+    "Keep this line with the paper copy: a later check of the audit log against it"
+    " shows whether anything recorded up to now was changed."
+)
 DIFFERENCES_CAPTION: Final = "Differences with JustiFi ({count})"
 DIFFERENCES_NAME: Final = "Differences with JustiFi"
 NO_DIFFERENCES: Final = "The journal and JustiFi agree: no differences."
@@ -87,7 +107,9 @@ DIFFERENCE_ITEM: Final = "{title}: {description}"
 EXTRA_COUNTS: Final = "Declined or cancelled sales: {declined}. Not settled: {unsettled}."
 
 SAVE_CSV_BUTTON: Final = "Save CSV..."
-SAVE_CSV_DESCRIPTION: Final = "Save the summary and the differences for a spreadsheet."
+SAVE_CSV_DESCRIPTION: Final = (
+    "Save the summary, the totals by person and the differences for a spreadsheet."
+)
 SAVE_CSV_TITLE: Final = "Save the report as CSV"
 CSV_FILTER: Final = "CSV files (*.csv)"
 REPORT_FILE_NAME: Final = "end-of-day-{day}{lane}.{ext}"
