@@ -44,15 +44,15 @@ from pos_app.services.audit_log import (
     KeyStatus,
     StaffStore,
 )
-from pos_app.services.refunds import RefundRequest
-from pos_app.services.staff import (
+from pos_app.services.pin_checks import (
     NOBODY,
     ManagerRequiredError,
     ManagerStatus,
     SignInResult,
     SignInStatus,
-    StaffService,
 )
+from pos_app.services.refunds import RefundRequest
+from pos_app.services.staff import StaffService
 
 __all__ = [
     "ManagerRequiredError",
@@ -204,6 +204,8 @@ class ManagerService(StaffService):
         owner = self.person(name)
         if owner is not None:
             self._start(owner)
+            detail: dict[str, DetailValue] = {"purpose": "first_owner"}
+            self._write(self.now(), AuditAction.SIGN_IN, owner.name, detail, who=owner.name)
         return code
 
     # -- approvals --------------------------------------------------------------------

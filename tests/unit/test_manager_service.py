@@ -4,12 +4,13 @@ the till session, approvals, recovery and the audit trail each of them leaves.""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from pos_app.domain.errors import InvalidInputError, NotPermittedError
+from pos_app.domain.errors import InvalidInputError, NotPermittedError, UnavailableError
 from pos_app.domain.pin import PinError
 from pos_app.domain.staff import Person, StaffRole
 from pos_app.services.audit_log import AuditAction, AuditEntry, AuditQuery
@@ -112,6 +113,7 @@ def test_the_first_owner_gets_a_recovery_code_once_and_is_signed_in(
     assert [(e.action, e.who) for e in trail(store)] == [
         ("staff_added", "Olga"),
         ("recovery_code_set", "Olga"),
+        ("sign_in", "Olga"),
     ]
     with pytest.raises(NotPermittedError, match="already has its owner"):
         service.create_owner("Eve", "918273")
@@ -209,7 +211,7 @@ def test_sign_in_by_name_or_by_the_pin_alone(shop: ManagerService, store: Store)
     assert alone.ok
     assert shop.current() == person(shop, "Max")
     sign_ins = [e.who for e in trail(store) if e.action == "sign_in"]
-    assert sign_ins == ["Cat", "Max"]
+    assert sign_ins == ["Olga", "Cat", "Max"]  # Olga: set up as the first owner
     no_pin_anywhere(store, CASHIER_PIN, MANAGER_PIN)
 
 
@@ -405,6 +407,7 @@ def test_a_manager_approves_at_a_cashiers_till(shop: ManagerService, store: Stor
     assert shop.current() == person(shop, "Cat")  # still Cat's till
     entry = last(store, AuditAction.APPROVAL)
     assert (entry.who, entry.subject) == ("Cat", "Max")
+    assert json.loads(entry.detail)["approved_by"] == "Max"
     request = RefundRequest(RefundMode.CARD, 1250, None, "damaged")
     shop.record_refund("py_1", request, approved_by=approver)
     refund = last(store, AuditAction.REFUND)
@@ -414,8 +417,9 @@ def test_a_manager_approves_at_a_cashiers_till(shop: ManagerService, store: Stor
 def test_the_pin_alone_approves_too_but_never_a_cashiers(shop: ManagerService) -> None:
     assert shop.sign_in(CASHIER_PIN, "Cat").ok
     assert shop.approve(OWNER_PIN).name == "Olga"
-    with pytest.raises(ManagerRequiredError, match="not a manager"):
-        shop.approve(CASHIER_PIN)
+    with pytest.raises(ManagerRequiredError, match="that PIN is not a manager's") as caught:
+        shop.approve(CASHIER_PIN)  # whose it is, is not said
+    assert "Cat" not in caught.value.message
     with pytest.raises(ManagerRequiredError, match="nothing was approved"):
         shop.approve(WRONG, "Max")
     assert person(shop, "Max").failed_tries == 1
@@ -569,3 +573,22 @@ def test_check_and_export_need_no_session(
     with pytest.raises(ValueError, match="csv or json"):
         shop.export_audit(tmp_path / "audit.xml", fmt="xml")
     assert shop.audit_head().seq == len(trail(store))
+
+
+def test_a_pin_peppered_elsewhere_cannot_be_checked_here(clock: Clock) -> None:
+    keyed = MemoryStaffStore(pepper=bytes(range(32)))
+    service_on(keyed, clock).create_owner("Olga", OWNER_PIN)
+    keyed._pepper = None  # this computer's keyring lacks the key
+    service = service_on(keyed, clock)
+    with pytest.raises(UnavailableError, match="keyring does not hold"):
+        service.sign_in(OWNER_PIN, "Olga")
+    assert person(service, "Olga").failed_tries == 0  # not counted as a wrong try
+    with pytest.raises(UnavailableError, match="keyring does not hold"):
+        service.sign_in(OWNER_PIN)
+
+
+def test_one_unreadable_hash_does_not_stop_the_pin_alone(
+    shop: ManagerService, store: Store
+) -> None:
+    store.rows["max"] = replace(store.rows["max"], pin_hash="scrypt$edited")
+    assert shop.sign_in(CASHIER_PIN).ok
