@@ -16,8 +16,9 @@ as an argument, so tests step time instead of sleeping.
 - `LockPolicy` counts wrong tries: the 10th wrong try in a row locks PIN entry
   for 30 minutes. `LockState` is plain data the service persists, so a restart
   does not reset the count or the lock.
-- `ManagerSession` is a signed-in manager; it ends after 15 minutes without
-  activity (`touch` on activity) or on sign-out.
+- `ManagerSession` is the till's session of a signed-in person; it ends after
+  15 minutes without activity (`touch` on activity) or on sign-out. Who the
+  people are and their roles is `pos_app.domain.staff`.
 
 A 4-digit PIN has only 10,000 values: the slow hash makes reading the stored
 hash less useful, but the lockout and the file's access rights are what keep
@@ -56,7 +57,6 @@ __all__ = [
     "PinError",
     "PinHashError",
     "PinProblem",
-    "Role",
     "ScryptParams",
     "check_new_pin",
     "check_pin_format",
@@ -88,13 +88,6 @@ _MAX_R: Final = 32
 _MAX_P: Final = 16
 
 
-class Role(StrEnum):
-    """Who works the lane: anybody at the till, or a manager signed in with the PIN."""
-
-    CASHIER = "cashier"
-    MANAGER = "manager"
-
-
 # -- PIN rules ------------------------------------------------------------------------
 
 
@@ -109,10 +102,10 @@ class PinProblem(StrEnum):
     MISMATCH = "mismatch"  # the repeated new PIN differs (checked by the dialog)
 
 
-# Sentences for a manager, kept together for translation. `PinError` carries them, and
+# Sentences for the person typing, kept together for translation. `PinError` carries them, and
 # the window's PIN dialog shows the same ones (pos_app/ui/text/manager.py names this dict).
 PIN_MESSAGES: Final[dict[PinProblem, str]] = {
-    PinProblem.EMPTY: "Enter the manager PIN.",
+    PinProblem.EMPTY: "Enter your PIN.",
     PinProblem.NOT_DIGITS: "The PIN is made of digits only.",
     PinProblem.TOO_SHORT: f"The PIN has at least {PIN_MIN_DIGITS} digits.",
     PinProblem.TOO_LONG: f"The PIN has at most {PIN_MAX_DIGITS} digits.",
