@@ -28,13 +28,11 @@ before the method returns (WAL, `synchronous=FULL`); writes wait for the lock
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TextIO
@@ -58,14 +56,26 @@ from pos_app.storage.audit_chain import (
     MAC_SHA256,
     ChainWalk,
     StaffState,
+    chain_id_of,
     derive_mac_key,
     derive_pepper,
     entry_hash,
     entry_mac,
+    head_not_found,
     parse_head,
     recovery_commitment,
     staff_commitment,
     state_break,
+)
+from pos_app.storage.audit_export import EXPORT_COLUMNS, to_target, write_csv, write_json
+from pos_app.storage.audit_schema import (
+    MIGRATED_OWNER,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    STAFF_COLUMNS,
+    iso,
+    record_from_row,
+    state_from_row,
 )
 from pos_app.storage.sqlite_file import BUSY_TIMEOUT_S, SqliteFile
 
@@ -78,110 +88,17 @@ __all__ = [
     "entry_hash",
 ]
 
-MIGRATED_OWNER: Final = "Manager"
 _SYSTEM_WHO: Final = "till"
 _EXPORT_BATCH: Final = 500
-_COLUMNS: Final = ("seq", "at", "who", "lane", "action", "subject", "detail", "outcome")
-_SEALS: Final = ("prev_hash", "hash", "mac")
-_SELECT: Final = f"SELECT {', '.join((*_COLUMNS, *_SEALS))} FROM audit_entries"
+_SELECT: Final = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM audit_entries"
 _INSERT: Final = (
-    f"INSERT INTO audit_entries ({', '.join((*_COLUMNS, *_SEALS))}) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO audit_entries ({', '.join(EXPORT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(EXPORT_COLUMNS))})"
 )
-_STAFF: Final = "id, name, role, active, pin_hash, failed_tries, locked_until"
-# Cells a spreadsheet would run as a formula (CSV injection); see `export_csv`.
-_FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditLogError(Exception):
     """The audit file cannot be opened or written (unknown schema, I/O)."""
-
-
-@dataclass(frozen=True)
-class _Step:
-    version: int
-    statements: tuple[str, ...]
-    # Data moved by code, in the same transaction, after the statements.
-    then: Callable[[SqliteAuditLog, sqlite3.Connection], None] | None = None
-
-
-_V1_STATEMENTS: Final = (
-    """
-    CREATE TABLE audit_entries (
-        seq       INTEGER PRIMARY KEY,
-        at        TEXT NOT NULL,
-        who       TEXT NOT NULL,
-        lane      TEXT NOT NULL,
-        action    TEXT NOT NULL,
-        subject   TEXT,
-        detail    TEXT NOT NULL,
-        outcome   TEXT NOT NULL,
-        prev_hash TEXT NOT NULL,
-        hash      TEXT NOT NULL
-    )
-    """,
-    "CREATE INDEX ix_audit_at ON audit_entries (at)",
-    "CREATE INDEX ix_audit_subject ON audit_entries (subject, seq)",
-    """
-    CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries
-    BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END
-    """,
-    """
-    CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries
-    BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END
-    """,
-    """
-    CREATE TABLE manager_state (
-        id           INTEGER PRIMARY KEY CHECK (id = 1),
-        pin_hash     TEXT CHECK (pin_hash IS NULL OR pin_hash LIKE 'scrypt$%$%$%$%$%'),
-        failed_tries INTEGER NOT NULL DEFAULT 0 CHECK (failed_tries >= 0),
-        locked_until TEXT,
-        head_seq     INTEGER NOT NULL DEFAULT 0,
-        head_hash    TEXT NOT NULL
-    )
-    """,
-    f"INSERT INTO manager_state (id, head_hash) VALUES (1, '{GENESIS_HASH}')",
-)
-
-_V2_STATEMENTS: Final = (
-    f"""
-    ALTER TABLE audit_entries ADD COLUMN mac TEXT NOT NULL DEFAULT '{MAC_SHA256}'
-        CHECK (mac IN ('{MAC_SHA256}', '{MAC_HMAC}'))
-    """,
-    "CREATE INDEX ix_audit_action ON audit_entries (action, seq)",
-    """
-    CREATE TABLE staff (
-        id           INTEGER PRIMARY KEY,
-        name         TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
-        role         TEXT NOT NULL CHECK (role IN ('cashier', 'manager', 'owner')),
-        active       INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
-        pin_hash     TEXT NOT NULL
-            CHECK (pin_hash GLOB 'scrypt$*' OR pin_hash GLOB 'scrypt+pepper$*'),
-        failed_tries INTEGER NOT NULL DEFAULT 0 CHECK (failed_tries >= 0),
-        locked_until TEXT,
-        created_at   TEXT NOT NULL
-    )
-    """,
-    """
-    CREATE TABLE lane_state (
-        id            INTEGER PRIMARY KEY CHECK (id = 1),
-        chain_id      TEXT NOT NULL CHECK (length(chain_id) >= 16),
-        recovery_hash TEXT CHECK (recovery_hash IS NULL OR recovery_hash GLOB 'scrypt*$*'),
-        head_seq      INTEGER NOT NULL,
-        head_hash     TEXT NOT NULL
-    )
-    """,
-    """
-    INSERT INTO lane_state (id, chain_id, head_seq, head_hash)
-    SELECT 1, lower(hex(randomblob(16))), head_seq, head_hash FROM manager_state
-    """,
-)
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("audit times must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _entry(row: tuple[Any, ...]) -> AuditEntry:
@@ -201,24 +118,6 @@ def _entry(row: tuple[Any, ...]) -> AuditEntry:
     )
 
 
-def _record(row: tuple[Any, ...]) -> StaffRecord:
-    id_, name, role, active, pin_hash, tries, until = row
-    return StaffRecord(
-        id=id_,
-        name=name,
-        role=role,
-        active=bool(active),
-        pin_hash=pin_hash,
-        failed_tries=tries,
-        locked_until=None if until is None else datetime.fromisoformat(until),
-    )
-
-
-def _state(row: tuple[Any, ...]) -> StaffState:
-    id_, name, role, active, pin_hash, tries, until = row
-    return StaffState(id_, name, role, bool(active), pin_hash, tries, until)
-
-
 def _detail_json(detail: dict[str, DetailValue]) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
@@ -234,16 +133,11 @@ def _where(query: AuditQuery) -> tuple[str, list[Any]]:
         params.extend(query.actions)
     if query.since is not None:
         clauses.append("at >= ?")
-        params.append(_iso(query.since))
+        params.append(iso(query.since))
     if query.until is not None:
         clauses.append("at < ?")
-        params.append(_iso(query.until))
+        params.append(iso(query.until))
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def _spreadsheet_safe(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 class SqliteAuditLog(SqliteFile):
@@ -279,7 +173,7 @@ class SqliteAuditLog(SqliteFile):
         _create_private(path)
 
     def _prepare(self) -> None:
-        for step in _MIGRATIONS:
+        for step in MIGRATIONS:
             with self._write() as conn:
                 # Read under the write lock: another lane may have migrated meanwhile.
                 current = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -292,8 +186,9 @@ class SqliteAuditLog(SqliteFile):
                     continue
                 for statement in step.statements:
                     conn.execute(statement)
-                if step.then is not None:
-                    step.then(self, conn)
+                migrated = None if step.then is None else step.then(conn, self._clock())
+                if migrated is not None:
+                    self._record_migration(conn, migrated)
                 conn.execute(f"PRAGMA user_version = {step.version:d}")
         self._keyring = self._keys is not None and self._keys.available()
         if self._keyring:
@@ -372,8 +267,8 @@ class SqliteAuditLog(SqliteFile):
             own = self._secret(self._chain_id(self._conn))
         if not rows:
             return KeyStatus.KEYED if own is not None else KeyStatus.NO_KEYRING
-        ids = [json.loads(row[0]).get("chain_id") for row in rows]
-        if own is None or any(not isinstance(i, str) or self._secret(i) is None for i in ids):
+        ids = [chain_id_of(row[0]) for row in rows]
+        if own is None or any(i is None or self._secret(i) is None for i in ids):
             return KeyStatus.KEY_MISSING
         return KeyStatus.KEYED
 
@@ -387,7 +282,7 @@ class SqliteAuditLog(SqliteFile):
     def _append(self, conn: sqlite3.Connection, entry: NewAuditEntry) -> AuditEntry:
         """Seal and insert one entry in the caller's transaction, and move the head."""
         detail = _detail_json(dict(entry.detail))
-        at = _iso(entry.at)
+        at = iso(entry.at)
         seq, prev_hash = self._next_link(conn)
         fields = (seq, at, entry.who, entry.lane, entry.action, entry.subject, detail)
         secret = self._secret(self._chain_id(conn))
@@ -459,7 +354,8 @@ class SqliteAuditLog(SqliteFile):
             found = None
             if wanted is not None:
                 found = self._find_head(conn, wanted.seq, wanted.prefix)
-            staff = [_state(r) for r in conn.execute(f"SELECT {_STAFF} FROM staff ORDER BY id")]
+            rows = conn.execute(f"SELECT {STAFF_COLUMNS} FROM staff ORDER BY id").fetchall()
+            staff = [state_from_row(row) for row in rows]
             recovery = conn.execute("SELECT recovery_hash FROM lane_state WHERE id = 1")
             recovery_hash = recovery.fetchone()[0]
         status = self._status(walk, own_secret)
@@ -500,7 +396,7 @@ class SqliteAuditLog(SqliteFile):
                 " the entry that keyed the log and those after it were deleted or rewritten",
             )
         if wanted is not None and found is not True:
-            return broken(*_head_not_found(wanted.describe(), wanted.seq, found, walk.checked))
+            return broken(*head_not_found(wanted.describe(), wanted.seq, found, walk.checked))
         changed = state_break(walk, staff, recovery_hash)
         if changed is not None:
             return broken(*changed)
@@ -547,67 +443,42 @@ class SqliteAuditLog(SqliteFile):
     # -- export ---------------------------------------------------------------------------
 
     def export_csv(self, target: Path | TextIO, query: AuditQuery | None = None) -> int:
-        """Write matching entries (all by default), oldest first, with their seals.
-
-        A path is written through a temporary file and renamed, so a failed
-        export never leaves half a file. Cells that a spreadsheet would run as
-        a formula get a leading apostrophe (CSV injection); the stored entries
-        and their hashes are unchanged.
-        """
-        return _to_target(target, lambda stream: self._write_csv(stream, query), newline="")
-
-    def _write_csv(self, stream: TextIO, query: AuditQuery | None) -> int:
+        """Write matching entries (all by default), oldest first, with their seals, as
+        CSV (see `audit_export.write_csv`); returns how many."""
         where, params = _where(query or AuditQuery())
-        writer = csv.writer(stream)
-        writer.writerow((*_COLUMNS, *_SEALS))
-        count = 0
+        return to_target(
+            target, lambda stream: write_csv(stream, self._batches(where, params)), newline=""
+        )
+
+    def export_json(self, target: Path | TextIO) -> int:
+        """Write every entry, oldest first, with the head and the key status, as JSON
+        (see `audit_export.write_json`); returns how many."""
+        head, status = self.head(), self.key_status()
+        return to_target(
+            target, lambda stream: write_json(stream, head, status, self._batches("", []))
+        )
+
+    def _batches(self, where: str, params: list[Any]) -> Iterator[list[Any]]:
         with self._lock:
             cursor = self._conn.execute(f"{_SELECT}{where} ORDER BY seq", params)
             while batch := cursor.fetchmany(_EXPORT_BATCH):
-                writer.writerows([_spreadsheet_safe(value) for value in row] for row in batch)
-                count += len(batch)
-        return count
-
-    def export_json(self, target: Path | TextIO) -> int:
-        """Write every entry, oldest first, as one JSON object: the head, the key
-        status and the entries with their stored detail text and seals (so anyone
-        can recompute the SHA-256 ones). Returns how many entries."""
-        return _to_target(target, self._write_json)
-
-    def _write_json(self, stream: TextIO) -> int:
-        head = self.head()
-        status = self.key_status()
-        stream.write('{"format":"pos-audit-v2",')
-        stream.write(
-            f'"head":{json.dumps({"seq": head.seq, "hash": head.hash, "short": head.short})},'
-        )
-        stream.write(f'"key_status":{json.dumps(status.value)},"entries":[')
-        count = 0
-        names = (*_COLUMNS, *_SEALS)
-        with self._lock:
-            cursor = self._conn.execute(f"{_SELECT} ORDER BY seq")
-            while batch := cursor.fetchmany(_EXPORT_BATCH):
-                for row in batch:
-                    stream.write(("," if count else "") + "\n")
-                    stream.write(json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False))
-                    count += 1
-        stream.write("\n]}\n")
-        return count
+                yield batch
 
     # -- staff ------------------------------------------------------------------------------
 
     def list_staff(self) -> list[StaffRecord]:
         """Everyone, ordered by name (case-insensitive)."""
         with self._lock:
-            rows = self._conn.execute(f"SELECT {_STAFF} FROM staff ORDER BY name, id").fetchall()
-        return [_record(row) for row in rows]
+            sql = f"SELECT {STAFF_COLUMNS} FROM staff ORDER BY name, id"
+            rows = self._conn.execute(sql).fetchall()
+        return [record_from_row(row) for row in rows]
 
     def find_staff(self, name: str) -> StaffRecord | None:
         """The person of that name, whatever its case, or None."""
         with self._lock:
-            row = self._conn.execute(f"SELECT {_STAFF} FROM staff WHERE name = ?", (name,))
+            row = self._conn.execute(f"SELECT {STAFF_COLUMNS} FROM staff WHERE name = ?", (name,))
             found = row.fetchone()
-        return None if found is None else _record(found)
+        return None if found is None else record_from_row(found)
 
     def save_staff(
         self, expected: StaffRecord | None, new: StaffRecord, entry: NewAuditEntry
@@ -615,7 +486,7 @@ class SqliteAuditLog(SqliteFile):
         """Write `new` if the stored row still equals `expected` (None: nobody of that name
         yet) and append `entry` committing to it, in one transaction; the stored record,
         or None when another lane changed it meanwhile (nothing written)."""
-        until = None if new.locked_until is None else _iso(new.locked_until)
+        until = None if new.locked_until is None else iso(new.locked_until)
         values = (new.name, new.role, int(new.active), new.pin_hash, new.failed_tries, until)
         with self._write() as conn:
             if expected is None:
@@ -625,16 +496,16 @@ class SqliteAuditLog(SqliteFile):
                 cursor = conn.execute(
                     "INSERT INTO staff (name, role, active, pin_hash, failed_tries, locked_until,"
                     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (*values, _iso(entry.at)),
+                    (*values, iso(entry.at)),
                 )
                 staff_id = int(cursor.lastrowid or 0)
             else:
                 stored = conn.execute(
-                    f"SELECT {_STAFF} FROM staff WHERE id = ?", (expected.id,)
+                    f"SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?", (expected.id,)
                 ).fetchone()
                 if (
                     stored is None
-                    or _record(stored) != expected
+                    or record_from_row(stored) != expected
                     or new.id
                     not in (
                         None,
@@ -649,9 +520,9 @@ class SqliteAuditLog(SqliteFile):
                     (*values, staff_id),
                 )
             row = (staff_id, *values)
-            commitment = staff_commitment(_state(row))
+            commitment = staff_commitment(state_from_row(row))
             self._append(conn, _with_detail(entry, commitment))
-            return _record(row)
+            return record_from_row(row)
 
     def load_recovery_hash(self) -> str | None:
         """The owner's recovery code hash, or None before one is set."""
@@ -673,44 +544,18 @@ class SqliteAuditLog(SqliteFile):
             self._append(conn, _with_detail(entry, recovery_commitment(new)))
             return True
 
-    # -- the v1 migration -------------------------------------------------------------------
-
-    def _migrate_v1_pin(self, conn: sqlite3.Connection) -> None:
-        """Schema v1's single manager PIN (and its lock) becomes an owner named "Manager",
-        recorded by a STAFF_MIGRATED entry committing to the row; the old table goes."""
-        pin_hash, tries, until = conn.execute(
-            "SELECT pin_hash, failed_tries, locked_until FROM manager_state WHERE id = 1"
-        ).fetchone()
-        conn.execute(
-            "UPDATE manager_state SET pin_hash = NULL, failed_tries = 0, locked_until = NULL"
-        )
-        conn.execute("DROP TABLE manager_state")
-        if pin_hash is None:
-            return
-        at = self._clock()
-        cursor = conn.execute(
-            "INSERT INTO staff (name, role, active, pin_hash, failed_tries, locked_until,"
-            " created_at) VALUES (?, 'owner', 1, ?, ?, ?, ?)",
-            (MIGRATED_OWNER, pin_hash, tries, until, _iso(at)),
-        )
-        row = (int(cursor.lastrowid or 0), MIGRATED_OWNER, "owner", 1, pin_hash, tries, until)
+    def _record_migration(self, conn: sqlite3.Connection, owner: StaffState) -> None:
+        """The STAFF_MIGRATED entry for v1's manager PIN, now the owner "Manager"."""
         entry = NewAuditEntry(
-            at=at,
+            at=self._clock(),
             who=_SYSTEM_WHO,
             lane=self._lane,
             action=AuditAction.STAFF_MIGRATED,
-            subject=MIGRATED_OWNER,
+            subject=owner.name,
             detail={"from_schema": 1},
             outcome="ok",
         )
-        self._append(conn, _with_detail(entry, staff_commitment(_state(row))))
-
-
-_MIGRATIONS: Final = (
-    _Step(version=1, statements=_V1_STATEMENTS),
-    _Step(version=2, statements=_V2_STATEMENTS, then=SqliteAuditLog._migrate_v1_pin),
-)
-SCHEMA_VERSION: Final = _MIGRATIONS[-1].version
+        self._append(conn, _with_detail(entry, staff_commitment(owner)))
 
 
 def _with_detail(entry: NewAuditEntry, extra: dict[str, DetailValue]) -> NewAuditEntry:
@@ -723,48 +568,6 @@ def _with_detail(entry: NewAuditEntry, extra: dict[str, DetailValue]) -> NewAudi
         detail={**entry.detail, **extra},
         outcome=entry.outcome,
     )
-
-
-def _head_not_found(
-    given: str, seq: int | None, found: bool | int | None, last: int
-) -> tuple[int | None, AuditBreak, str]:
-    if seq is not None and found is None:
-        return (
-            seq,
-            AuditBreak.HEAD_NOT_FOUND,
-            f"the head {given} is not in the log: it ends at entry {last}, so entry {seq}"
-            " and later ones were deleted",
-        )
-    if seq is not None:
-        return (
-            seq,
-            AuditBreak.HEAD_NOT_FOUND,
-            f"the head {given} is not in the log: entry {seq} is no longer the entry that was"
-            f" printed, so the log was rewritten at or before entry {seq}",
-        )
-    return (
-        None,
-        AuditBreak.HEAD_NOT_FOUND,
-        f"the head {given} is not in the log: no entry has that hash, so the log was"
-        " rewritten or cut back since it was taken",
-    )
-
-
-def _to_target(
-    target: Path | TextIO, write: Callable[[TextIO], int], newline: str | None = None
-) -> int:
-    """Write to a stream, or to a path through a temporary file renamed at the end."""
-    if not isinstance(target, Path):
-        return write(target)
-    partial = target.with_name(target.name + ".part")
-    try:
-        with partial.open("w", encoding="utf-8", newline=newline) as stream:
-            count = write(stream)
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return count
 
 
 def _create_private(path: Path) -> None:

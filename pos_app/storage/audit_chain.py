@@ -39,10 +39,12 @@ __all__ = [
     "Commitment",
     "HeadRef",
     "StaffState",
+    "chain_id_of",
     "derive_mac_key",
     "derive_pepper",
     "entry_hash",
     "entry_mac",
+    "head_not_found",
     "parse_head",
     "recovery_commitment",
     "recovery_problem",
@@ -257,6 +259,33 @@ def parse_head(text: str) -> HeadRef:
     return HeadRef(seq=None if seq is None else int(seq), prefix=match.group(2))
 
 
+def head_not_found(
+    given: str, seq: int | None, found: bool | int | None, last: int
+) -> tuple[int | None, AuditBreak, str]:
+    """Where the chain no longer leads to a head taken earlier: `found` is None when no
+    entry has that number (or hash), else the number of the entry now there."""
+    if seq is not None and found is None:
+        return (
+            seq,
+            AuditBreak.HEAD_NOT_FOUND,
+            f"the head {given} is not in the log: it ends at entry {last}, so entry {seq}"
+            " and later ones were deleted",
+        )
+    if seq is not None:
+        return (
+            seq,
+            AuditBreak.HEAD_NOT_FOUND,
+            f"the head {given} is not in the log: entry {seq} is no longer the entry that was"
+            f" printed, so the log was rewritten at or before entry {seq}",
+        )
+    return (
+        None,
+        AuditBreak.HEAD_NOT_FOUND,
+        f"the head {given} is not in the log: no entry has that hash, so the log was"
+        " rewritten or cut back since it was taken",
+    )
+
+
 # -- the walk --------------------------------------------------------------------------
 
 
@@ -314,7 +343,7 @@ class ChainWalk:
         return True
 
     def _start_segment(self, seq: int, detail: str) -> None:
-        chain_id = _chain_id(detail)
+        chain_id = chain_id_of(detail)
         self.keyed_at = seq
         self._mac_key = None
         if chain_id is not None:
@@ -342,7 +371,8 @@ class ChainWalk:
         return False
 
 
-def _chain_id(detail: str) -> str | None:
+def chain_id_of(detail: str) -> str | None:
+    """The chain id a CHAIN_KEYED entry's detail names, or None if it names none."""
     try:
         values = json.loads(detail)
     except ValueError:

@@ -28,14 +28,13 @@ from pos_app.services.audit_log import (
     StaffStore,
 )
 from pos_app.storage.audit import (
-    _V1_STATEMENTS,
     GENESIS_HASH,
-    MIGRATED_OWNER,
     SCHEMA_VERSION,
     AuditLogError,
     SqliteAuditLog,
     entry_hash,
 )
+from pos_app.storage.audit_schema import MIGRATED_OWNER, V1_STATEMENTS
 from tests.support.file_keyring import MemoryChainKeys
 
 T0 = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
@@ -393,7 +392,7 @@ def v1_file(path: Path, *, pin_hash: str | None, tries: int = 0, until: str | No
     manager PIN and its lock. Returns the last entry's hash."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with raw(path) as conn:
-        for statement in _V1_STATEMENTS:
+        for statement in V1_STATEMENTS:
             conn.execute(statement)
         conn.execute("PRAGMA user_version = 1")
         prev = GENESIS_HASH
