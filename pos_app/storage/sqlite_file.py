@@ -5,6 +5,10 @@ stays uncommitted by accident and reads see other lanes' latest commits; WAL;
 synchronous FULL, so a commit survives a power cut; one connection behind a
 lock, usable from any thread.
 
+The file, its -wal and -shm files are readable by their owner only (0600): a
+new file is made so, an existing one with looser rights is tightened at open
+(`pos_app.file_modes`; SQLite gives the -wal and -shm files the file's mode).
+
 Two ways to write. `_write()` waits for another process's write lock inside
 SQLite (the busy timeout): fine off the GUI loop. `_write_soon()` is for the
 event loop: each attempt waits at most `attempt_busy_ms` for the lock, and
@@ -24,9 +28,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import ClassVar, Final, Self, TypeVar
 
+from pos_app.file_modes import create_private, tighten
+
 T = TypeVar("T")
 
 BUSY_TIMEOUT_S: Final = 10.0
+# The files SQLite keeps beside a database (WAL mode, and a rollback journal).
+COMPANION_SUFFIXES: Final = ("-wal", "-shm", "-journal")
 # `_write_soon`'s pauses between attempts: short at first (a commit takes a few
 # ms), then growing, so a long hold costs a few wake-ups a second.
 FIRST_PAUSE_S: Final = 0.002
@@ -53,6 +61,8 @@ class SqliteFile:
         self.write_deadline = write_deadline
         if self.path != ":memory:":
             self._create(Path(self.path))
+            # Before SQLite opens it: the -wal and -shm files it makes copy this mode.
+            create_private(Path(self.path))
         self._lock = threading.RLock()
         self._conn = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
@@ -65,6 +75,9 @@ class SqliteFile:
                 *self.extra_pragmas,
             ):
                 self._conn.execute(f"PRAGMA {pragma}")
+            if self.path != ":memory:":
+                for suffix in COMPANION_SUFFIXES:  # made by an older version, or copied in
+                    tighten(Path(self.path + suffix))
             self._prepare()
             if self.attempt_busy_ms is not None:
                 self._conn.execute(f"PRAGMA busy_timeout = {self.attempt_busy_ms:d}")
