@@ -1,8 +1,9 @@
-"""Screens only a manager may use: they sign the manager out after 15 idle minutes.
+"""Screens only a manager or owner may use: the idle timeout signs them out there too.
 
 `ManagerGuard` watches a dialog a manager opened: activity inside it keeps the
-manager signed in; once the session has lapsed it asks for the PIN again over
-the screen (`PinDialog`), and cancelling that closes the screen.
+manager signed in; once the session has lapsed (or the person signed in can no
+longer approve) it asks a manager or owner to sign in again over the screen
+(`PinDialog` in MANAGER mode), and cancelling that closes the screen.
 `ManagerScreen` is a dialog with its guard built in.
 """
 
@@ -14,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from pos_app.services.manager import ManagerService
-from pos_app.ui.pin_dialog import PinDialog
+from pos_app.ui.pin_dialog import PinDialog, PinMode
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import manager as text
 
@@ -31,7 +32,7 @@ _ACTIVITY: Final = frozenset(
 
 
 class ManagerGuard(QObject):
-    """Keeps a manager screen for managers: 15 idle minutes sign the manager out.
+    """Keeps a manager screen for managers: the idle timeout signs the manager out.
 
     Attach it to any dialog a manager opens. Key presses, clicks, wheel and
     touch inside the dialog count as activity. Every `idle_check_ms` while the
@@ -82,10 +83,17 @@ class ManagerGuard(QObject):
     def check_idle(self) -> None:
         """One idle check (the timer makes one every `idle_check_ms`): a manager whose
         session lapsed is asked for the PIN again."""
-        if self.reauth_dialog is None and not self.service.is_manager():
+        if self.reauth_dialog is None and not self.manager_signed_in():
             self.session_expired.emit()
-            self.reauth_dialog = PinDialog(self.service, self.screen, prompt=text.PROMPT_REAUTH)
+            self.reauth_dialog = PinDialog(
+                self.service, self.screen, mode=PinMode.MANAGER, prompt=text.PROMPT_REAUTH
+            )
             self._reauth.start(self._reauthenticate(self.reauth_dialog))
+
+    def manager_signed_in(self) -> bool:
+        """Whether the person signed in may use a manager's screen."""
+        person = self.service.current()
+        return person is not None and person.can_approve
 
     async def _reauthenticate(self, dialog: PinDialog) -> None:
         try:

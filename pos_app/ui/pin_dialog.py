@@ -1,59 +1,68 @@
-"""The manager PIN dialog, and `ensure_manager`, which asks for the PIN when needed.
+"""The PIN dialog for every PIN a person types, and `ensure_manager`, which asks when needed.
 
-`PinDialog` asks for the PIN (or sets the first one, or changes it) with a
-masked field and an on-screen keypad, and calls `ManagerService` itself: it
-stays open on a wrong PIN ("Wrong PIN, 7 tries left") and closes accepted
-once a manager is signed in. It never runs a nested event loop: `ask()`
-opens it and awaits `finished`.
+`PinDialog` shows the people who may answer as big name buttons beside a
+masked field and an on-screen keypad (`ui.pin_pad`), and calls
+`ManagerService` itself. Its modes:
+
+- SIGN_IN: who is working the till (anyone active; a name, or the PIN alone);
+- MANAGER: a manager or owner signs in to open a manager's screen;
+- APPROVE: a manager or owner approves one action at someone else's till
+  (`ManagerService.approve`): who is signed in does not change;
+- CHANGE: one's own PIN (current, new, again); NEW_PIN: a new PIN chosen for
+  someone (new, again), stored by the `save` it is given.
+
+It stays open on a wrong PIN ("Wrong PIN for Ann, 7 tries left") and closes
+accepted once the service took the PIN. A locked person's keypad is off
+until the lock ends (checked every `lock_check_ms`). It never runs a nested
+event loop: `ask()` opens it and awaits `finished`.
 
 Screens only a manager may use are in `ui.manager_screen`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
-from PySide6.QtCore import QRegularExpression, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QRegularExpressionValidator
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from pos_app.domain.pin import PIN_MAX_DIGITS, PIN_MIN_DIGITS, PinProblem, new_pin_problem
-from pos_app.services.manager import (
-    ManagerService,
-    ManagerStatus,
-    SignInResult,
-    SignInStatus,
-)
+from pos_app.domain.errors import UserFacingError
+from pos_app.domain.pin import PIN_MIN_DIGITS, PinError, PinProblem, new_pin_problem
+from pos_app.domain.staff import Person, StaffRole, check_staff_pin
+from pos_app.services.manager import ManagerService, SignInResult, SignInStatus
 from pos_app.ui.controls import MIN_TOUCH
+from pos_app.ui.people_list import PeopleList
+from pos_app.ui.pin_pad import PinPad
 from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import manager as text
+from pos_app.ui.text import staff as staff_text
 
 __all__ = ["PinDialog", "PinMode", "ensure_manager"]
 
-_KEY_SIZE: Final = (76, 60)
-_KEY_ROWS: Final = (("1", "2", "3"), ("4", "5", "6"), ("7", "8", "9"))
 _ENTER_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
 
 
 class PinMode(StrEnum):
     """What the dialog asks for."""
 
-    SIGN_IN = "sign_in"
-    SET_UP = "set_up"  # the first PIN: new, then again
-    CHANGE = "change"  # current, new, new again
+    SIGN_IN = "sign_in"  # who is working the till
+    MANAGER = "manager"  # a manager or owner signs in for a manager's screen
+    APPROVE = "approve"  # a manager or owner approves one action; the till's person stays
+    CHANGE = "change"  # one's own PIN: current, new, new again
+    NEW_PIN = "new_pin"  # a new PIN for someone: new, new again (`save` stores it)
 
 
 class _Step(StrEnum):
@@ -64,14 +73,19 @@ class _Step(StrEnum):
 
 _STEPS: Final[dict[PinMode, tuple[_Step, ...]]] = {
     PinMode.SIGN_IN: (_Step.CURRENT,),
-    PinMode.SET_UP: (_Step.NEW, _Step.REPEAT),
+    PinMode.MANAGER: (_Step.CURRENT,),
+    PinMode.APPROVE: (_Step.CURRENT,),
     PinMode.CHANGE: (_Step.CURRENT, _Step.NEW, _Step.REPEAT),
+    PinMode.NEW_PIN: (_Step.NEW, _Step.REPEAT),
 }
 _TITLES: Final[dict[PinMode, str]] = {
-    PinMode.SIGN_IN: text.PIN_TITLE_SIGN_IN,
-    PinMode.SET_UP: text.PIN_TITLE_SET_UP,
+    PinMode.SIGN_IN: staff_text.SIGN_IN_TITLE,
+    PinMode.MANAGER: staff_text.MANAGER_TITLE,
+    PinMode.APPROVE: staff_text.APPROVE_TITLE,
     PinMode.CHANGE: text.PIN_TITLE_CHANGE,
+    PinMode.NEW_PIN: text.PIN_TITLE_SET_UP,
 }
+_ASKS_WHO: Final = frozenset({PinMode.SIGN_IN, PinMode.MANAGER, PinMode.APPROVE})
 
 
 def _clock_time(moment: datetime) -> str:
@@ -79,12 +93,14 @@ def _clock_time(moment: datetime) -> str:
 
 
 class PinDialog(QDialog):
-    """Asks for the manager PIN; `ask()` is True once a manager is signed in.
+    """Asks for a PIN; `ask()` is True once the service took it (`person` says whose).
 
-    With no PIN set yet, a sign-in becomes a set-up (new PIN, then again).
-    `prompt` replaces the first step's sentence (the idle re-auth says why).
-    While PIN entry is locked the keypad is off; it comes back by itself
-    when the lock ends (checked every `lock_check_ms`).
+    `prompt` replaces the first step's sentence; `what` names the action an
+    approval is for. `name` fixes whose PIN it is (CHANGE, NEW_PIN, or a
+    pre-chosen name); `role` is the role a NEW_PIN is for (its length rule).
+    `save` stores a NEW_PIN and raises a `UserFacingError` to refuse it.
+    Without `cancellable` there is no Cancel and Escape does nothing (the
+    till's sign-in: somebody must sign in); `force_close()` still closes it.
     """
 
     def __init__(
@@ -92,58 +108,78 @@ class PinDialog(QDialog):
         service: ManagerService,
         parent: QWidget | None = None,
         *,
-        mode: PinMode | None = None,
+        mode: PinMode = PinMode.MANAGER,
         prompt: str | None = None,
+        what: str = "",
+        name: str | None = None,
+        role: StaffRole | None = None,
+        save: Callable[[str], object] | None = None,
+        people: Sequence[Person] | None = None,
+        cancellable: bool = True,
         lock_check_ms: int = 1000,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("pinDialog")
+        self.setProperty("pinPad", True)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setStyleSheet(style_sheet("pin_dialog"))
         self._service = service
-        if service.status() is ManagerStatus.NO_PIN:
-            mode = PinMode.SET_UP  # nothing to sign in with or to change yet
-        mode = PinMode.SIGN_IN if mode is None else mode
         self.mode = mode
         self.setWindowTitle(_TITLES[mode])
         self.setAccessibleName(_TITLES[mode])
         self._prompt = prompt
+        self._what = what
+        self._name = name
+        self._role = role
+        self._save = save
+        self._cancellable = cancellable
+        self._closing = False
+        self.person: Person | None = None
         self._step = 0
         self._entered: list[str] = []  # earlier steps' entries, dropped when the dialog ends
-        self._build()
+        self._locked_until: datetime | None = None
+        if people is None and mode in _ASKS_WHO and name is None:
+            people = self._who_may_answer()
+        self._build(people or ())
         self._lock_timer = QTimer(self)
         self._lock_timer.setInterval(lock_check_ms)
         self._lock_timer.timeout.connect(self._on_lock_timer_timeout)
         self.finished.connect(self._on_finished)
         self._show_step()
-        self._apply_lock(service.locked_until() if mode is not PinMode.SET_UP else None)
+
+    def _who_may_answer(self) -> list[Person]:
+        people = [p for p in self._service.people(include_disabled=False) if p.active]
+        if self.mode is PinMode.SIGN_IN:
+            return people
+        return [p for p in people if p.can_approve]
 
     # -- building -----------------------------------------------------------------------
 
-    def _build(self) -> None:
-        layout = QVBoxLayout(self)
+    def _build(self, people: Sequence[Person]) -> None:
+        row = QHBoxLayout(self)
+        row.setSpacing(18)
+        row.setContentsMargins(20, 18, 20, 18)
+        self.people_list: PeopleList | None = None
+        if people:
+            self.people_list = PeopleList(people, self)
+            self.people_list.chosen.connect(self._on_people_list_chosen)
+            row.addWidget(self.people_list, 1)
+        layout = QVBoxLayout()
         layout.setSpacing(12)
-        layout.setContentsMargins(20, 18, 20, 18)
+        row.addLayout(layout)
         self.prompt_label = QLabel(self)
         self.prompt_label.setObjectName("pinPromptLabel")
         self.prompt_label.setWordWrap(True)
         self.prompt_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.prompt_label.setMinimumWidth(260)
         layout.addWidget(self.prompt_label)
 
-        self.pin_edit = QLineEdit(self)
-        self.pin_edit.setObjectName("pinEdit")
-        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin_edit.setMaxLength(PIN_MAX_DIGITS)
-        self.pin_edit.setValidator(
-            QRegularExpressionValidator(QRegularExpression(f"[0-9]{{0,{PIN_MAX_DIGITS}}}"), self)
-        )
-        self.pin_edit.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.pin_edit.setPlaceholderText(text.PIN_PLACEHOLDER)
-        self.pin_edit.setAccessibleName(text.PIN_FIELD_NAME)
-        self.pin_edit.setAccessibleDescription(text.PIN_FIELD_DESCRIPTION)
-        self.pin_edit.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
-        self.pin_edit.textChanged.connect(self._on_pin_edit_text_changed)
-        layout.addWidget(self.pin_edit)
+        self.pad = PinPad(self)
+        self.pin_edit = self.pad.pin_edit
+        self.digit_buttons = self.pad.digit_buttons
+        self.clear_button = self.pad.clear_button
+        self.backspace_button = self.pad.backspace_button
+        self.pad.text_changed.connect(self._on_pad_text_changed)
 
         self.message_label = QLabel(self)
         self.message_label.setObjectName("pinMessageLabel")
@@ -155,49 +191,9 @@ class PinDialog(QDialog):
         lines = QFontMetrics(self.message_label.font()).lineSpacing() * 2
         self.message_label.setMinimumHeight(lines + 16)
         self.message_label.setProperty("shown", False)
-        layout.addWidget(self.message_label)
-
-        layout.addWidget(self._build_keypad(), 0, Qt.AlignmentFlag.AlignHCenter)
+        self.pad.add_below_field(self.message_label)
+        layout.addWidget(self.pad)
         layout.addLayout(self._build_buttons())
-
-    def _build_keypad(self) -> QWidget:
-        keypad = QWidget(self)
-        keypad.setObjectName("pinKeypad")
-        keypad.setAccessibleName(text.KEYPAD_NAME)
-        grid = QGridLayout(keypad)
-        grid.setSpacing(8)
-        grid.setContentsMargins(0, 0, 0, 0)
-        self.digit_buttons: dict[str, QPushButton] = {}
-        for row, digits in enumerate(_KEY_ROWS):
-            for column, digit in enumerate(digits):
-                grid.addWidget(self._digit_button(digit), row, column)
-        self.clear_button = self._key(text.KEY_CLEAR, "pinClearKey", text.KEY_CLEAR_NAME)
-        self.clear_button.clicked.connect(self.pin_edit.clear)
-        self.backspace_button = self._key(
-            text.KEY_BACKSPACE, "pinBackspaceKey", text.KEY_BACKSPACE_NAME
-        )
-        self.backspace_button.clicked.connect(self.pin_edit.backspace)
-        grid.addWidget(self.clear_button, 3, 0)
-        grid.addWidget(self._digit_button("0"), 3, 1)
-        grid.addWidget(self.backspace_button, 3, 2)
-        return keypad
-
-    def _digit_button(self, digit: str) -> QPushButton:
-        button = self._key(digit, f"pinKey{digit}", text.KEY_DIGIT_NAME.format(digit=digit))
-        button.clicked.connect(lambda: self._type(digit))
-        self.digit_buttons[digit] = button
-        return button
-
-    def _key(self, label: str, name: str, accessible: str) -> QPushButton:
-        button = QPushButton(label, self)
-        button.setObjectName(name)
-        button.setAccessibleName(accessible)
-        button.setProperty("keypad", True)
-        button.setFixedSize(*_KEY_SIZE)
-        # The field keeps the focus, so typed digits and Enter always go there.
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.setAutoDefault(False)
-        return button
 
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -207,6 +203,7 @@ class PinDialog(QDialog):
         self.cancel_button.setAccessibleName(text.CANCEL_BUTTON)
         self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
+        self.cancel_button.setVisible(self._cancellable)
         self.ok_button = QPushButton(self)
         self.ok_button.setObjectName("pinOkButton")
         self.ok_button.setAutoDefault(False)  # Enter is handled in keyPressEvent, once
@@ -217,7 +214,8 @@ class PinDialog(QDialog):
         font = QFont(self.ok_button.font())
         font.setBold(True)
         self.ok_button.setFont(font)
-        row.addWidget(self.cancel_button)
+        if self._cancellable:
+            row.addWidget(self.cancel_button)
         row.addWidget(self.ok_button)
         return row
 
@@ -230,38 +228,68 @@ class PinDialog(QDialog):
 
     @property
     def locked(self) -> bool:
-        """Whether PIN entry is locked (the keypad is off)."""
-        return self._lock_timer.isActive()
+        """Whether the chosen person is locked out (the keypad is off)."""
+        return self._locked_until is not None
 
-    def _show_step(self) -> None:
-        steps = _STEPS[self.mode]
-        step = steps[self._step]
-        prompts = {
-            _Step.CURRENT: text.PROMPT_SIGN_IN
-            if self.mode is PinMode.SIGN_IN
-            else text.PROMPT_CURRENT,
-            _Step.NEW: text.PROMPT_SET_UP if self.mode is PinMode.SET_UP else text.PROMPT_NEW,
-            _Step.REPEAT: text.PROMPT_REPEAT,
-        }
-        prompt = self._prompt if self._prompt and self._step == 0 else prompts[step]
-        self.prompt_label.setText(prompt)
-        self.prompt_label.setAccessibleName(prompt)
-        last = self._step == len(steps) - 1
-        label = text.NEXT_BUTTON
-        if last:
-            label = text.SIGN_IN_BUTTON if self.mode is PinMode.SIGN_IN else text.SET_PIN_BUTTON
-        self.ok_button.setText(label)
-        self.ok_button.setAccessibleName(label)
-        self.pin_edit.clear()
-        self._update_ok()
-
-    def _update_ok(self) -> None:
-        self.ok_button.setEnabled(not self.locked and len(self.pin_edit.text()) >= PIN_MIN_DIGITS)
+    @property
+    def chosen_name(self) -> str | None:
+        """Whose PIN this is: the fixed name, the name tapped, or None (the PIN alone)."""
+        if self._name is not None:
+            return self._name
+        chosen = self.people_list.person if self.people_list is not None else None
+        return chosen.name if chosen is not None else None
 
     @property
     def message(self) -> str:
         """The sentence shown under the field ("" when none)."""
         return self.message_label.text()
+
+    def choose(self, name: str | None) -> None:
+        """Choose whose PIN is typed next, as tapping a name does."""
+        if self.people_list is not None:
+            self.people_list.choose(name)
+
+    def _first_prompt(self) -> str:
+        name = self.chosen_name
+        what = staff_text.APPROVALS.get(self._what, self._what)
+        if self.mode is PinMode.SIGN_IN:
+            if name is not None:
+                return staff_text.SIGN_IN_PROMPT_NAMED.format(name=name)
+            return self._prompt or staff_text.SIGN_IN_PROMPT
+        if self.mode is PinMode.MANAGER:
+            if name is not None:
+                return staff_text.MANAGER_PROMPT_NAMED.format(name=name)
+            return self._prompt or staff_text.MANAGER_PROMPT
+        if self.mode is PinMode.APPROVE:
+            if name is not None:
+                return staff_text.APPROVE_PROMPT_NAMED.format(name=name, what=what)
+            return self._prompt or staff_text.APPROVE_PROMPT.format(what=what)
+        if self.mode is PinMode.CHANGE:
+            return self._prompt or text.PROMPT_CURRENT
+        return self._prompt or text.PROMPT_NEW
+
+    def _show_step(self) -> None:
+        steps = _STEPS[self.mode]
+        step = steps[self._step]
+        prompts = {_Step.NEW: text.PROMPT_NEW, _Step.REPEAT: text.PROMPT_REPEAT}
+        prompt = self._first_prompt() if self._step == 0 else prompts[step]
+        self.prompt_label.setText(prompt)
+        self.prompt_label.setAccessibleName(prompt)
+        last = self._step == len(steps) - 1
+        label = text.NEXT_BUTTON
+        if last and self.mode in (PinMode.SIGN_IN, PinMode.MANAGER):
+            label = text.SIGN_IN_BUTTON
+        elif last and self.mode is PinMode.APPROVE:
+            label = staff_text.APPROVE_BUTTON
+        elif last:
+            label = text.SET_PIN_BUTTON
+        self.ok_button.setText(label)
+        self.ok_button.setAccessibleName(label)
+        self.pad.clear()
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        self.ok_button.setEnabled(not self.locked and len(self.pad.pin) >= PIN_MIN_DIGITS)
 
     def _say(self, message: str) -> None:
         self.message_label.setText(message)
@@ -271,23 +299,17 @@ class PinDialog(QDialog):
             self.message_label.style().unpolish(self.message_label)
             self.message_label.style().polish(self.message_label)
 
-    def _apply_lock(self, until: datetime | None) -> None:
-        for widget in (self.pin_edit, *self.digit_buttons.values()):
-            widget.setEnabled(until is None)
-        self.clear_button.setEnabled(until is None)
-        self.backspace_button.setEnabled(until is None)
+    def _apply_lock(self, until: datetime | None, name: str | None = None) -> None:
+        if until is not None and until <= self._service.now():
+            until = None
+        self._locked_until = until
+        self.pad.set_keys_enabled(until is None)
         if until is None:
             self._lock_timer.stop()
-            self.pin_edit.setFocus()
         else:
             self._lock_timer.start()
-            tries = self._service.policy.max_tries
-            self._say(text.LOCKED.format(time=_clock_time(until), tries=tries))
+            self._say(_locked_text(until, name, self._service.policy.max_tries))
         self._update_ok()
-
-    def _type(self, digit: str) -> None:
-        if self.pin_edit.isEnabled() and len(self.pin_edit.text()) < PIN_MAX_DIGITS:
-            self.pin_edit.insert(digit)
 
     # -- submitting ---------------------------------------------------------------------
 
@@ -295,19 +317,21 @@ class PinDialog(QDialog):
         """Take the typed PIN: next step, or ask the service (Enter and OK do this)."""
         if self.locked:
             return
-        pin = self.pin_edit.text()
-        self.pin_edit.clear()
+        pin = self.pad.pin
+        self.pad.clear()
         step = _STEPS[self.mode][self._step]
-        problem = new_pin_problem(pin) if step is _Step.NEW else None
+        problem: str | None = None
         if len(pin) < PIN_MIN_DIGITS:
-            problem = PinProblem.EMPTY if not pin else PinProblem.TOO_SHORT
-        if step is _Step.REPEAT and problem is None and pin != self._entered[-1]:
-            problem = PinProblem.MISMATCH
+            problem = text.PIN_PROBLEMS[PinProblem.EMPTY if not pin else PinProblem.TOO_SHORT]
+        elif step is _Step.NEW:
+            problem = self._new_pin_problem(pin)
+        elif step is _Step.REPEAT and pin != self._entered[-1]:
+            problem = text.PIN_PROBLEMS[PinProblem.MISMATCH]
             self._entered.pop()
             self._step -= 1
             self._show_step()
         if problem is not None:
-            self._say(text.PIN_PROBLEMS[problem])
+            self._say(problem)
             return
         if self._step < len(_STEPS[self.mode]) - 1:
             self._entered.append(pin)
@@ -317,49 +341,101 @@ class PinDialog(QDialog):
             return
         self._finish(pin)
 
+    def _new_pin_problem(self, pin: str) -> str | None:
+        if self._role is None:
+            problem = new_pin_problem(pin)
+            return text.PIN_PROBLEMS[problem] if problem is not None else None
+        try:
+            check_staff_pin(pin, self._role)
+        except PinError as exc:
+            return exc.message
+        return None
+
     def _finish(self, pin: str) -> None:
-        if self.mode is PinMode.SIGN_IN:
-            result = self._service.sign_in(pin)
-        else:
-            current = self._entered[0] if self.mode is PinMode.CHANGE else None
-            result = self._service.set_pin(current, pin)
+        name = self.chosen_name
+        entered = self._entered.copy()
         self._entered.clear()
-        if result.ok:
-            self._say("")
-            self.accept()
+        self._step = 0
+        if self.mode in (PinMode.SIGN_IN, PinMode.MANAGER):
+            self._finish_sign_in(pin, name)
+        elif self.mode is PinMode.APPROVE:
+            self._finish_approval(pin, name)
+        else:
+            self._finish_new_pin(pin, entered, name)
+
+    def _finish_sign_in(self, pin: str, name: str | None) -> None:
+        result = self._service.sign_in(pin, name)
+        person = result.person
+        if result.ok and person is not None:
+            if self.mode is PinMode.MANAGER and not person.can_approve:
+                self._show_step()
+                self._say(staff_text.NOT_MANAGER.format(name=person.name))
+                return
+            self._done(person)
             return
-        self._step = 0
         self._show_step()
-        self._show_result(result)
+        self._show_result(result, name)
 
-    def _show_result(self, result: SignInResult) -> None:
+    def _finish_approval(self, pin: str, name: str | None) -> None:
+        try:
+            person = self._service.approve(pin, name)
+        except UserFacingError as exc:
+            self._show_step()
+            self._say(staff_text.sentence(exc.message))
+            until = getattr(exc, "locked_until", None)
+            if isinstance(until, datetime) and name is not None:
+                self._apply_lock(until, name)
+            return
+        self._done(person)
+
+    def _finish_new_pin(self, pin: str, entered: list[str], name: str | None) -> None:
+        try:
+            if self.mode is PinMode.CHANGE:
+                self._service.set_pin(name or "", pin, old=entered[0])
+            elif self._save is not None:
+                self._save(pin)
+        except UserFacingError as exc:
+            self._show_step()
+            self._say(staff_text.sentence(exc.message))
+            return
+        self._done(None)
+
+    def _done(self, person: Person | None) -> None:
+        self.person = person
+        self._say("")
+        self._closing = True
+        self.accept()
+
+    def _show_result(self, result: SignInResult, name: str | None) -> None:
         status = result.status
-        if status is SignInStatus.WRONG:
-            left = result.tries_left or 0
-            self._say(text.WRONG_PIN_LAST if left == 1 else text.WRONG_PIN.format(left=left))
-        elif status is SignInStatus.LOCKED:
-            self._apply_lock(result.locked_until)
-        elif status is SignInStatus.INVALID and result.problem is not None:
+        if status is SignInStatus.LOCKED:
+            if name is not None:
+                self._apply_lock(result.locked_until, name)
+            elif result.locked_until is not None:
+                max_tries = result.max_tries or self._service.policy.max_tries
+                self._say(_locked_text(result.locked_until, None, max_tries))
+            return
+        if status is SignInStatus.INVALID and result.problem is not None:
             self._say(text.PIN_PROBLEMS[result.problem])
-        elif status is SignInStatus.NO_PIN:
-            self._switch_mode(PinMode.SET_UP, text.NO_PIN_YET)
-        elif status is SignInStatus.PIN_ALREADY_SET:
-            self._switch_mode(PinMode.SIGN_IN, text.PIN_ALREADY_SET)
-
-    def _switch_mode(self, mode: PinMode, message: str) -> None:
-        self.mode = mode
-        self._prompt = None
-        self._step = 0
-        self.setWindowTitle(_TITLES[mode])
-        self._show_step()
-        self._say(message)
+            return
+        self._say(_result_text(result, name))
 
     # -- asking -------------------------------------------------------------------------
 
     async def ask(self) -> bool:
-        """Open the dialog (never exec) and wait: True once a manager is signed in."""
+        """Open the dialog (never exec) and wait: True once the service took the PIN."""
         QTimer.singleShot(0, self.pin_edit.setFocus)  # once it shows
         return accepted(await finished_result(self))
+
+    def reject(self) -> None:
+        """Cancel (Escape, Cancel): not while somebody must sign in."""
+        if self._cancellable or self._closing:
+            super().reject()
+
+    def force_close(self) -> None:
+        """Close it even where nobody may cancel it (the till is closing)."""
+        self._closing = True
+        self.reject()
 
     # -- events -------------------------------------------------------------------------
 
@@ -374,28 +450,79 @@ class PinDialog(QDialog):
             return
         super().keyPressEvent(event)
 
-    def _on_pin_edit_text_changed(self, _text: str) -> None:
+    def _on_pad_text_changed(self, _text: str) -> None:
         self._update_ok()
 
+    def _on_people_list_chosen(self, person: Person | None) -> None:
+        if self._step == 0:
+            self.prompt_label.setText(self._first_prompt())
+            self.prompt_label.setAccessibleName(self.prompt_label.text())
+        self._say("")
+        if person is not None:  # the list is a snapshot: a lock may be newer
+            now = {p.name: p for p in self._service.people(include_disabled=False)}
+            person = now.get(person.name, person)
+        until = person.locked_until if person is not None else None
+        self._apply_lock(until, person.name if person is not None else None)
+        self.pin_edit.setFocus()
+
     def _on_lock_timer_timeout(self) -> None:
-        if self._service.locked_until() is None:
+        until = self._locked_until
+        if until is None or self._service.now() >= until:
             self._apply_lock(None)
-            self._say(text.UNLOCKED)
+            self._say(staff_text.UNLOCKED)
 
     def _on_finished(self, _result: int) -> None:
         self._lock_timer.stop()
         self._entered.clear()
-        self.pin_edit.clear()
+        self.pad.clear()
+
+
+def _locked_text(until: datetime, name: str | None, tries: int) -> str:
+    time = _clock_time(until)
+    if name is None:
+        return staff_text.LOCKED.format(time=time, tries=tries)
+    return staff_text.LOCKED_NAMED.format(name=name, time=time, tries=tries)
+
+
+def _result_text(result: SignInResult, name: str | None) -> str:
+    """The sentence for a refused PIN (never whose PIN it was, when no name was given)."""
+    status = result.status
+    who = name or ""
+    if status is SignInStatus.WRONG:
+        left = result.tries_left or 0
+        if name is None:
+            return (
+                staff_text.WRONG_PIN_LAST if left == 1 else staff_text.WRONG_PIN.format(left=left)
+            )
+        if left == 1:
+            return staff_text.WRONG_PIN_NAMED_LAST.format(name=name)
+        return staff_text.WRONG_PIN_NAMED.format(name=name, left=left)
+    sentences = {
+        SignInStatus.UNKNOWN: (
+            staff_text.UNKNOWN_NAME.format(name=who) if name else staff_text.UNKNOWN_PIN
+        ),
+        SignInStatus.DISABLED: staff_text.DISABLED.format(name=who),
+        SignInStatus.AMBIGUOUS: staff_text.AMBIGUOUS,
+        SignInStatus.NO_STAFF: staff_text.NO_STAFF,
+        SignInStatus.NOT_APPROVER: staff_text.NOT_APPROVER.format(name=who),
+    }
+    return sentences.get(status, staff_text.UNKNOWN_PIN)
 
 
 async def ensure_manager(
     service: ManagerService, parent: QWidget | None = None, *, prompt: str | None = None
 ) -> bool:
-    """True if a manager is signed in, asking for the PIN (or a first PIN) when needed."""
-    if service.is_manager():
+    """True if a manager or owner is signed in, asking one to sign in when needed (and
+    for the owner's set-up on a lane with nobody yet)."""
+    current = service.current()
+    if current is not None and current.can_approve:
         service.touch()
         return True
-    dialog = PinDialog(service, parent, prompt=prompt)
+    if not service.has_staff():
+        from pos_app.ui.owner_setup import set_up_owner
+
+        return await set_up_owner(service, parent) is not None
+    dialog = PinDialog(service, parent, mode=PinMode.MANAGER, prompt=prompt)
     try:
         return await dialog.ask()
     finally:

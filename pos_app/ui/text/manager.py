@@ -15,7 +15,9 @@ PIN_TITLE_SET_UP: Final = "Set the manager PIN"
 PIN_TITLE_CHANGE: Final = "Change the manager PIN"
 
 PROMPT_SIGN_IN: Final = "A manager must approve this. Enter the manager PIN."
-PROMPT_REAUTH: Final = "No activity for 15 minutes. Enter the manager PIN to go on."
+PROMPT_REAUTH: Final = (
+    "Signed out after a while without activity. A manager or owner signs in to go on."
+)
 PROMPT_SET_UP: Final = (
     f"No manager PIN is set yet. Choose one of {PIN_MIN_DIGITS} to {PIN_MAX_DIGITS} digits."
 )
@@ -53,8 +55,9 @@ KEYPAD_NAME: Final = "PIN keypad"
 
 AUDIT_TITLE: Final = "Audit log"
 AUDIT_INTRO: Final = (
-    "Every refund, void, override, settings change and failed PIN, newest first."
-    " Entries cannot be changed; a check shows if someone changed the file."
+    "Every refund, void, override, settings change, sign-in, staff change and failed PIN,"
+    " newest first, with who did it. Entries cannot be changed; a check shows if someone"
+    " changed the file."
 )
 AUDIT_TABLE_NAME: Final = "Audit entries"
 SUBJECT_FILTER_LABEL: Final = "&Find"
@@ -75,7 +78,8 @@ COLUMN_DETAIL: Final = "Details"
 WHEN_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
 ROW_ACCESSIBLE: Final = "Entry {seq}, {when}, {who} on lane {lane}: {action}, {outcome}"
 
-ROLES: Final[dict[str, str]] = {"cashier": "Cashier", "manager": "Manager"}
+#: Who wrote an entry: a person's name since staff have names; roles in older entries.
+ROLES: Final[dict[str, str]] = {"cashier": "Cashier", "manager": "Manager", "till": "Till"}
 ACTIONS: Final[dict[str, str]] = {
     AuditAction.REFUND: "Refund",
     AuditAction.VOID: "Void",
@@ -85,10 +89,19 @@ ACTIONS: Final[dict[str, str]] = {
     AuditAction.PIN_LOCKED: "PIN locked",
     AuditAction.PIN_SET: "PIN set",
     AuditAction.PIN_CHANGED: "PIN changed",
-    AuditAction.SIGN_IN: "Manager signed in",
-    AuditAction.SIGN_OUT: "Manager signed out",
+    AuditAction.SIGN_IN: "Signed in",
+    AuditAction.SIGN_OUT: "Signed out",
     AuditAction.AUDIT_CHECK: "Log checked",
     AuditAction.AUDIT_EXPORT: "Log exported",
+    AuditAction.STAFF_ADDED: "Person added",
+    AuditAction.STAFF_DISABLED: "Person turned off",
+    AuditAction.STAFF_ENABLED: "Person turned on",
+    AuditAction.STAFF_UNLOCKED: "Person unlocked",
+    AuditAction.OWNER_RECOVERED: "Owner PIN recovered",
+    AuditAction.RECOVERY_CODE_SET: "Recovery code set",
+    AuditAction.APPROVAL: "Approval",
+    AuditAction.CHAIN_KEYED: "Log keyed",
+    AuditAction.STAFF_MIGRATED: "Manager PIN moved to staff",
 }
 
 CHECK_BUTTON: Final = "Check integrity"
@@ -109,6 +122,16 @@ BREAKS: Final[dict[AuditBreak, str]] = {
     AuditBreak.TRUNCATED: "the newest entries, from entry {seq} on, were deleted.",
     AuditBreak.HEAD_MISMATCH: "entry {seq} was not written by this app.",
 }
+#: The breaks whose own message names the person and field (or the head) best.
+BREAKS_BY_MESSAGE: Final = frozenset(
+    {AuditBreak.STATE_CHANGED, AuditBreak.NOT_KEYED, AuditBreak.HEAD_NOT_FOUND}
+)
+
+HEAD_LINE: Final = (
+    "Head of the log: {head} (the end-of-day report prints it: a paper copy lets a later"
+    " check find a rewritten log)."
+)
+HEAD_NAME: Final = "Audit log head and key"
 
 EXPORT_DIALOG_TITLE: Final = "Export the audit log"
 EXPORT_FILTER: Final = "CSV files (*.csv)"

@@ -1,0 +1,311 @@
+"""The first start of a lane with nobody on its staff: the owner's name, PIN and recovery code.
+
+Three pages, one after the other: the owner's name; the PIN, twice, on the
+keypad; then the recovery code `ManagerService.create_owner` returns, shown
+once in large type until "I have written it down". The owner is signed in
+at the end. Nothing is kept on the screen once it closes.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics, QKeyEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.domain.errors import UserFacingError
+from pos_app.domain.pin import PIN_MIN_DIGITS, PinError, PinProblem
+from pos_app.domain.staff import (
+    NAME_MAX_CHARS,
+    Person,
+    StaffRole,
+    check_staff_name,
+    check_staff_pin,
+    min_pin_digits,
+)
+from pos_app.services.manager import ManagerService
+from pos_app.ui.controls import MIN_TOUCH, touch_button
+from pos_app.ui.pin_pad import PinPad
+from pos_app.ui.style import style_sheet
+from pos_app.ui.tasks import accepted, finished_result
+from pos_app.ui.text import manager as pin_text
+from pos_app.ui.text import staff as text
+
+__all__ = ["OwnerSetupDialog", "set_up_owner"]
+
+_ENTER_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
+
+
+class OwnerSetupDialog(QDialog):
+    """Sets up a lane's first person, its owner: name, PIN twice, recovery code.
+
+    Escape does nothing (the till needs its owner); `force_close()` closes it when
+    the till closes. `page` is "name", "pin", "repeat" or "code"."""
+
+    def __init__(self, service: ManagerService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ownerSetupDialog")
+        self.setWindowTitle(text.SETUP_TITLE)
+        self.setAccessibleName(text.SETUP_TITLE)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setStyleSheet(style_sheet("owner_setup"))
+        self._service = service
+        self._name = ""
+        self._first_pin = ""
+        self._closing = False
+        self.person: Person | None = None
+        self.recovery_code_shown = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 20)
+        layout.setSpacing(12)
+        self.prompt_label = QLabel(self)
+        self.prompt_label.setObjectName("setupPromptLabel")
+        self.prompt_label.setWordWrap(True)
+        self.prompt_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.prompt_label.setMinimumWidth(420)
+        layout.addWidget(self.prompt_label)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self._build_name_page())
+        self.pages.addWidget(self._build_pin_page())
+        self.pages.addWidget(self._build_code_page())
+        layout.addWidget(self.pages)
+        self.message_label = QLabel(self)
+        self.message_label.setObjectName("setupMessageLabel")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        lines = QFontMetrics(self.message_label.font()).lineSpacing() * 2
+        self.message_label.setMinimumHeight(lines + 16)
+        self.message_label.setProperty("shown", False)
+        layout.addWidget(self.message_label)
+        layout.addLayout(self._build_buttons())
+        self.finished.connect(self._on_finished)
+        self._show("name")
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build_name_page(self) -> QWidget:
+        page = QWidget(self)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(text.SETUP_NAME_LABEL, page)
+        self.name_edit = QLineEdit(page)
+        self.name_edit.setObjectName("setupNameEdit")
+        self.name_edit.setAccessibleName(text.SETUP_NAME_LABEL.replace("&", ""))
+        self.name_edit.setPlaceholderText(text.SETUP_NAME_PLACEHOLDER)
+        self.name_edit.setMaxLength(NAME_MAX_CHARS)
+        self.name_edit.setMinimumHeight(MIN_TOUCH)
+        label.setBuddy(self.name_edit)
+        self.name_edit.textChanged.connect(self._on_pad_text_changed)
+        column.addWidget(label)
+        column.addWidget(self.name_edit)
+        column.addStretch(1)
+        return page
+
+    def _build_pin_page(self) -> QWidget:
+        self.pad = PinPad(self)
+        self.pad.text_changed.connect(self._on_pad_text_changed)
+        return self.pad
+
+    def _build_code_page(self) -> QWidget:
+        page = QWidget(self)
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.code_label = QLabel("", page)
+        self.code_label.setObjectName("recoveryCodeLabel")
+        self.code_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.code_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        font.setPointSize(30)
+        font.setBold(True)
+        self.code_label.setFont(font)
+        column.addStretch(1)
+        column.addWidget(self.code_label)
+        column.addStretch(1)
+        return page
+
+    def _build_buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(10)
+        self.back_button = touch_button(self, "setupBackButton", text.SETUP_BACK)
+        self.back_button.clicked.connect(self._on_back_button_clicked)
+        self.next_button = touch_button(self, "setupNextButton", text.SETUP_NEXT)
+        self.next_button.clicked.connect(self.submit)
+        font = QFont(self.next_button.font())
+        font.setBold(True)
+        self.next_button.setFont(font)
+        for button in (self.back_button, self.next_button):
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        row.addWidget(self.back_button)
+        row.addWidget(self.next_button)
+        return row
+
+    # -- pages --------------------------------------------------------------------------
+
+    @property
+    def page(self) -> str:
+        """The page shown: "name", "pin", "repeat" or "code"."""
+        return self._page
+
+    def _show(self, page: str) -> None:
+        self._page = page
+        digits = min_pin_digits(StaffRole.OWNER)
+        prompts = {
+            "name": text.SETUP_NAME_PROMPT,
+            "pin": text.SETUP_PIN_PROMPT.format(name=self._name, digits=digits),
+            "repeat": text.SETUP_REPEAT_PROMPT,
+            "code": text.SETUP_CODE_PROMPT,
+        }
+        buttons = {
+            "name": text.SETUP_NEXT,
+            "pin": text.SETUP_NEXT,
+            "repeat": text.SETUP_SAVE,
+            "code": text.SETUP_WRITTEN,
+        }
+        self.prompt_label.setText(prompts[page])
+        self.prompt_label.setAccessibleName(prompts[page])
+        self.next_button.setText(buttons[page])
+        self.next_button.setAccessibleName(buttons[page])
+        self.back_button.setVisible(page in ("pin", "repeat"))
+        self.pages.setCurrentIndex({"name": 0, "pin": 1, "repeat": 1, "code": 2}[page])
+        self.pad.clear()
+        if page == "name":
+            self.name_edit.setFocus()
+        elif page != "code":
+            self.pad.pin_edit.setFocus()
+        self._update_next()
+
+    def _update_next(self) -> None:
+        enabled = True
+        if self._page == "name":
+            enabled = bool(self.name_edit.text().strip())
+        elif self._page in ("pin", "repeat"):
+            enabled = len(self.pad.pin) >= PIN_MIN_DIGITS
+        self.next_button.setEnabled(enabled)
+
+    def _say(self, message: str) -> None:
+        self.message_label.setText(message)
+        self.message_label.setAccessibleName(message or text.SETUP_TITLE)
+        if self.message_label.property("shown") != bool(message):
+            self.message_label.setProperty("shown", bool(message))
+            self.message_label.style().unpolish(self.message_label)
+            self.message_label.style().polish(self.message_label)
+
+    # -- submitting ---------------------------------------------------------------------
+
+    def submit(self) -> None:
+        """The page's main button (Enter does this too)."""
+        page = self._page
+        if page == "name":
+            self._take_name()
+        elif page == "pin":
+            self._take_pin()
+        elif page == "repeat":
+            self._take_repeat()
+        else:
+            self._finish()
+
+    def _take_name(self) -> None:
+        try:
+            self._name = check_staff_name(self.name_edit.text())
+        except UserFacingError as exc:
+            self._say(exc.message)
+            return
+        self._say("")
+        self._show("pin")
+
+    def _take_pin(self) -> None:
+        pin = self.pad.pin
+        try:
+            check_staff_pin(pin, StaffRole.OWNER)
+        except PinError as exc:
+            self.pad.clear()
+            self._say(exc.message)
+            return
+        self._first_pin = pin
+        self._say("")
+        self._show("repeat")
+
+    def _take_repeat(self) -> None:
+        pin = self.pad.pin
+        first, self._first_pin = self._first_pin, ""
+        if pin != first:
+            self._show("pin")
+            self._say(pin_text.PIN_PROBLEMS[PinProblem.MISMATCH])
+            return
+        try:
+            code = self._service.create_owner(self._name, pin)
+        except UserFacingError as exc:
+            self._show("pin")
+            self._say(text.sentence(exc.message))
+            return
+        self.person = self._service.current()
+        self.code_label.setText(code)
+        self.code_label.setAccessibleName(text.SETUP_CODE_NAME.format(code=" ".join(code)))
+        self.recovery_code_shown = True
+        self._say("")
+        self._show("code")
+
+    def _finish(self) -> None:
+        self.code_label.clear()  # shown once: nothing of it stays on the screen
+        self._closing = True
+        self.accept()
+
+    # -- asking and closing -------------------------------------------------------------
+
+    async def ask(self) -> bool:
+        """Open it (never exec) and wait: True once the owner is set up and signed in."""
+        QTimer.singleShot(0, self.name_edit.setFocus)
+        return accepted(await finished_result(self)) and self.person is not None
+
+    def reject(self) -> None:
+        """Escape does nothing here: the till needs its owner (and the code read)."""
+        if self._closing:
+            super().reject()
+
+    def force_close(self) -> None:
+        """Close it (the till is closing)."""
+        self._closing = True
+        self.reject()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter presses the page's main button when it is enabled."""
+        if event.key() in _ENTER_KEYS:
+            event.accept()
+            if self.next_button.isEnabled():
+                self.submit()
+            return
+        super().keyPressEvent(event)
+
+    def _on_back_button_clicked(self) -> None:
+        self._first_pin = ""
+        self._say("")
+        self._show("name" if self._page == "pin" else "pin")
+
+    def _on_pad_text_changed(self, _text: str) -> None:  # and the name's
+        self._update_next()
+
+    def _on_finished(self, _result: int) -> None:
+        self._first_pin = ""
+        self.pad.clear()
+        self.code_label.clear()
+
+
+async def set_up_owner(service: ManagerService, parent: QWidget | None = None) -> Person | None:
+    """The owner's set-up over `parent`; the owner, signed in, or None if it was closed."""
+    dialog = OwnerSetupDialog(service, parent)
+    try:
+        return dialog.person if await dialog.ask() else None
+    finally:
+        dialog.deleteLater()
