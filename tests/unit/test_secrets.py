@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +15,9 @@ import pytest
 
 from pos_app import secrets
 from pos_app.secrets import (
+    CHAIN_SERVICE,
     NO_KEYRING_MESSAGE,
+    KeyringChainKeys,
     KeyringSecretStore,
     KeyringUnavailableError,
     delete_client_secret,
@@ -21,6 +26,8 @@ from pos_app.secrets import (
     read_stored_secret,
     store_client_secret,
 )
+from tests.support.file_keyring import BACKEND_NAME as FILE_BACKEND_NAME
+from tests.support.file_keyring import FILE_ENV
 from tests.support.memory_keyring import (
     BACKEND_NAME,
     LOCKED_BACKEND_NAME,
@@ -179,3 +186,86 @@ def test_a_backend_that_cannot_be_loaded_says_so(monkeypatch: pytest.MonkeyPatch
     assert "no_such_module.Keyring" in status.message
     with pytest.raises(KeyringUnavailableError):
         store_client_secret(CLIENT_ID, SECRET)
+
+
+# -- the audit chain's key (KeyringChainKeys) ------------------------------------------------
+
+CHAIN_ID = "0123456789abcdef0123456789abcdef"
+
+
+def test_a_chain_key_is_made_once_kept_and_never_replaced(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    keys = KeyringChainKeys()
+    assert keys.available()
+    assert keys.load(CHAIN_ID) is None
+    secret = keys.create(CHAIN_ID)
+    assert secret is not None
+    assert len(secret) == 32
+    assert keys.load(CHAIN_ID) == secret
+    assert keys.create(CHAIN_ID) == secret  # a second lane opening the file keeps it
+    (stored,) = MemoryKeyring.passwords.items()
+    assert stored[0] == (CHAIN_SERVICE, CHAIN_ID)
+    assert base64.b64decode(stored[1]) == secret
+    assert stored[1] not in caplog.text
+
+
+def test_an_unreadable_chain_key_reads_as_none() -> None:
+    MemoryKeyring.passwords[(CHAIN_SERVICE, CHAIN_ID)] = "not base64!"
+    assert KeyringChainKeys().load(CHAIN_ID) is None
+    MemoryKeyring.passwords[(CHAIN_SERVICE, CHAIN_ID)] = base64.b64encode(b"short").decode()
+    assert KeyringChainKeys().load(CHAIN_ID) is None
+
+
+@pytest.mark.parametrize(
+    "backend",
+    ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring", LOCKED_BACKEND_NAME],
+)
+def test_no_usable_keyring_means_no_chain_key(
+    monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    keys = KeyringChainKeys()
+    assert not keys.available()
+    assert keys.create(CHAIN_ID) is None
+    assert keys.load(CHAIN_ID) is None
+
+
+def test_a_plaintext_backend_never_keeps_the_chain_key(plaintext_backend: type) -> None:
+    keys = KeyringChainKeys()
+    assert not keys.available()
+    assert keys.create(CHAIN_ID) is None
+    assert plaintext_backend.kept == {}  # type: ignore[attr-defined]
+
+
+def test_the_file_keyring_keeps_a_chain_key_across_processes(tmp_path: Path) -> None:
+    """What the CLI's subprocess tests rely on: a log keyed in one process is checked with
+    the same key in the next (tests.support.file_keyring)."""
+    script = (
+        "import sys\n"
+        "from pos_app.secrets import KeyringChainKeys\n"
+        "from pos_app.storage.audit import SqliteAuditLog\n"
+        "with SqliteAuditLog(sys.argv[1], KeyringChainKeys()) as log:\n"
+        "    print(log.key_status().value, log.verify().ok, log.head().seq)\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "PYTHON_KEYRING_BACKEND": FILE_BACKEND_NAME,
+        FILE_ENV: str(tmp_path / "keyring.json"),
+    }
+    audit = str(tmp_path / "audit.sqlite3")
+
+    def run() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", script, audit], env=env, capture_output=True, text=True,
+            check=True, timeout=60,
+        )  # fmt: skip
+        return done.stdout.strip()
+
+    assert run() == "keyed True 1"  # keyed: the CHAIN_KEYED entry
+    assert run() == "keyed True 1"  # the same key found again: no second keying
+    assert CHAIN_SERVICE in (tmp_path / "keyring.json").read_text(encoding="utf-8")
+    (tmp_path / "keyring.json").unlink()  # the keyring lost it
+    assert run() == "key_missing True 2"  # a new keyed part; the first cannot be checked
