@@ -10,9 +10,11 @@ as an argument, so tests step time instead of sleeping.
   costs later never locks out a stored PIN (`needs_rehash` tells when to
   re-hash on the next good entry).
 - With a pepper (a secret kept in the OS keyring, not in the file), the hash is
-  `scrypt+pepper$...` of HMAC-SHA256(pepper, pin): a copy of the file alone no
-  longer lets anyone search the 10,000 four-digit PINs offline. A plain hash is
-  re-hashed with the pepper on the next good entry once a pepper exists.
+  `scrypt+pepper$id$n$r$p$salt$hash` of HMAC-SHA256(pepper, pin): a copy of the
+  file alone no longer lets anyone search the 10,000 four-digit PINs offline.
+  `id` names the pepper (8 hex digits of a hash of it), so a PIN peppered with a
+  key this keyring lost says "cannot be checked here", never "wrong PIN". A
+  plain hash is re-hashed with the pepper on the next good entry.
 - `LockPolicy` counts wrong tries: the 10th wrong try in a row locks PIN entry
   for 30 minutes. `LockState` is plain data the service persists, so a restart
   does not reset the count or the lock.
@@ -65,6 +67,7 @@ __all__ = [
     "is_peppered",
     "needs_rehash",
     "new_pin_problem",
+    "pepper_id",
     "pin_format_problem",
     "verify_pin",
     "verify_secret",
@@ -81,6 +84,8 @@ _SALT_BYTES: Final = 16
 _HASH_BYTES: Final = 32
 _SCHEME: Final = "scrypt"
 _PEPPERED_SCHEME: Final = "scrypt+pepper"
+_PEPPER_ID_LABEL: Final = b"pos-app pin pepper id v1"
+_PEPPER_ID_HEX: Final = 8
 # Upper bounds for costs read back from a stored hash: a corrupt or hostile
 # string must not make one check allocate gigabytes.
 _MAX_LOG2_N: Final = 20
@@ -232,17 +237,24 @@ def _peppered(data: bytes, pepper: bytes | None) -> bytes:
     return data if pepper is None else hmac.new(pepper, data, hashlib.sha256).digest()
 
 
+def pepper_id(pepper: bytes) -> str:
+    """Which pepper a hash was made with (8 hex digits; tells nothing of the pepper)."""
+    return hashlib.sha256(_PEPPER_ID_LABEL + pepper).hexdigest()[:_PEPPER_ID_HEX]
+
+
 def hash_secret(
     data: bytes, params: ScryptParams = PRODUCTION_SCRYPT, pepper: bytes | None = None
 ) -> str:
     """The string to store for a secret (a PIN's digits, a recovery code), with a fresh salt:
-    `scrypt$n$r$p$salt$hash`, or `scrypt+pepper$...` of HMAC-SHA256(pepper, data)."""
+    `scrypt$n$r$p$salt$hash`, or `scrypt+pepper$id$n$r$p$salt$hash` of
+    HMAC-SHA256(pepper, data)."""
     if pepper is not None and not pepper:
         raise ValueError("a pepper is None or a non-empty secret")
     salt = secrets.token_bytes(_SALT_BYTES)
     digest = _scrypt(_peppered(data, pepper), salt, params)
-    scheme = _SCHEME if pepper is None else _PEPPERED_SCHEME
-    return "$".join((scheme, str(params.n), str(params.r), str(params.p), _b64(salt), _b64(digest)))
+    head = (_SCHEME,) if pepper is None else (_PEPPERED_SCHEME, pepper_id(pepper))
+    costs = (str(params.n), str(params.r), str(params.p))
+    return "$".join((*head, *costs, _b64(salt), _b64(digest)))
 
 
 def hash_pin(
@@ -259,9 +271,15 @@ def is_peppered(encoded: str) -> bool:
     return encoded.startswith(_PEPPERED_SCHEME + "$")
 
 
-def _parse(encoded: str) -> tuple[ScryptParams, bytes, bytes]:
+def _parse(encoded: str) -> tuple[ScryptParams, bytes, bytes, str | None]:
+    """The costs, salt, hash and pepper id (None: plain) of a stored hash."""
     parts = encoded.split("$")
-    if len(parts) != 6 or parts[0] not in (_SCHEME, _PEPPERED_SCHEME):
+    kid: str | None = None
+    if parts[0] == _PEPPERED_SCHEME and len(parts) == 7:
+        kid = parts.pop(1)
+        if len(kid) != _PEPPER_ID_HEX or not set(kid) <= set("0123456789abcdef"):
+            raise PinHashError("the stored PIN hash names no readable pepper")
+    elif len(parts) != 6 or parts[0] != _SCHEME:
         raise PinHashError("the stored PIN hash is not in the scrypt$n$r$p$salt$hash form")
     try:
         params = ScryptParams(n=int(parts[1]), r=int(parts[2]), p=int(parts[3]))
@@ -271,19 +289,20 @@ def _parse(encoded: str) -> tuple[ScryptParams, bytes, bytes]:
         raise PinHashError(f"the stored PIN hash cannot be read: {exc}") from None
     if len(salt) < _SALT_BYTES or len(digest) != _HASH_BYTES:
         raise PinHashError("the stored PIN hash has a short salt or a wrong hash length")
-    return params, salt, digest
+    return params, salt, digest, kid
 
 
 def verify_secret(data: bytes, encoded: str, pepper: bytes | None = None) -> bool:
     """Whether `data` matches the stored hash, compared in constant time.
 
     Reads which kind the hash is: a plain hash ignores `pepper`; a peppered one
-    needs it (`PepperMissingError` without). Raises `PinHashError` if the stored
-    string itself is unreadable (a broken store, not a wrong secret).
+    needs that very pepper (`PepperMissingError` without it or with another).
+    Raises `PinHashError` if the stored string itself is unreadable (a broken
+    store, not a wrong secret).
     """
-    params, salt, expected = _parse(encoded)
-    if is_peppered(encoded):
-        if not pepper:
+    params, salt, expected, kid = _parse(encoded)
+    if kid is not None:
+        if not pepper or pepper_id(pepper) != kid:
             raise PepperMissingError("the PIN hash was made with a key this keyring lacks")
         data = _peppered(data, pepper)
     return hmac.compare_digest(_scrypt(data, salt, params), expected)
@@ -303,8 +322,8 @@ def needs_rehash(
 ) -> bool:
     """Whether to re-hash on the next good entry: the stored hash used other costs than
     `params`, or it is plain while a pepper is available."""
-    stored, _, _ = _parse(encoded)
-    return stored != params or (pepper is not None and not is_peppered(encoded))
+    stored, _, _, kid = _parse(encoded)
+    return stored != params or (pepper is not None and kid is None)
 
 
 # -- lockout --------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from pos_app.domain.pin import (
     is_peppered,
     needs_rehash,
     new_pin_problem,
+    pepper_id,
     pin_format_problem,
     verify_pin,
 )
@@ -122,22 +123,30 @@ PEPPER = bytes(range(32))
 
 def test_a_peppered_hash_says_so_and_needs_the_pepper() -> None:
     encoded = hash_pin("735190", FAST_SCRYPT, PEPPER)
-    assert encoded.startswith("scrypt+pepper$16$1$1$")
+    assert encoded.startswith(f"scrypt+pepper${pepper_id(PEPPER)}$16$1$1$")
     assert is_peppered(encoded)
     assert verify_pin("735190", encoded, PEPPER)
     assert not verify_pin("735191", encoded, PEPPER)
-    assert not verify_pin("735190", encoded, bytes(32))  # another keyring's pepper
     with pytest.raises(PepperMissingError):
         verify_pin("735190", encoded)  # no keyring here: cannot tell, not "wrong"
+    with pytest.raises(PepperMissingError):
+        verify_pin("735190", encoded, bytes(32))  # a new key after the old one was lost
+
+
+def test_a_pepper_id_tells_nothing_of_the_pepper() -> None:
+    assert len(pepper_id(PEPPER)) == 8
+    assert pepper_id(PEPPER) != pepper_id(bytes(32))
+    assert pepper_id(PEPPER) not in PEPPER.hex()
 
 
 def test_the_pepper_changes_the_hash_not_just_its_label() -> None:
     # Relabelling a plain hash as peppered (or back) must not verify.
     plain = hash_pin("735190", FAST_SCRYPT)
-    relabelled = plain.replace("scrypt$", "scrypt+pepper$", 1)
+    relabelled = plain.replace("scrypt$", f"scrypt+pepper${pepper_id(PEPPER)}$", 1)
     assert not verify_pin("735190", relabelled, PEPPER)
     peppered = hash_pin("735190", FAST_SCRYPT, PEPPER)
-    assert not verify_pin("735190", peppered.replace("scrypt+pepper$", "scrypt$", 1))
+    unlabelled = peppered.replace(f"scrypt+pepper${pepper_id(PEPPER)}$", "scrypt$", 1)
+    assert not verify_pin("735190", unlabelled)
 
 
 def test_a_plain_hash_is_rehashed_once_a_pepper_exists() -> None:
