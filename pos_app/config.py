@@ -2,6 +2,10 @@
 
 The settings file (TOML, in the user config dir) never holds the client
 secret; it comes from the OS keyring or, for kiosks and CI, the environment.
+A file holding anything secret-looking (`client_secret` in any case or
+spelling, `JUSTIFI_CLIENT_SECRET`, a token, a password, a PIN), at the top or
+in any table, is refused whole: nothing of it is loaded or kept, and the
+message names the key, never its value.
 
 The file is versioned (`settings_version`). A file from an older version is
 migrated in memory when read (reading never writes, so a read-only config
@@ -87,6 +91,7 @@ __all__ = [
     "dump_toml",
     "env_names",
     "fields_set_by_environment",
+    "is_secret_key",
     "load_settings",
     "log_dir",
     "migrate",
@@ -98,6 +103,22 @@ __all__ = [
 log = logging.getLogger("pos_app.config")
 
 SECRET_KEYS = ("client_secret", "justifi_client_secret")
+# A key holding one of these (case, "-", "_", "." and spaces aside) is a secret.
+_SECRET_WORDS = (
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "passphrase",
+    "apikey",
+    "privatekey",
+)
+# ... and so is a key with one of these as a whole word ("manager_pin", "db_pwd").
+_SECRET_PARTS = frozenset({"pin", "pins", "pwd", "credential", "credentials"})
+_KEY_SEPARATORS = re.compile(r"[\s_.\-]+")
+_SECRET_ADVICE = (
+    "secrets belong in the OS keyring or the JUSTIFI_CLIENT_SECRET environment variable"
+)
 #: The version `save_settings` writes; see MIGRATIONS for the steps up to it.
 SETTINGS_VERSION = 2
 
@@ -149,8 +170,44 @@ def migrate(document: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def is_secret_key(key: str) -> bool:
+    """Whether a settings key names a secret, whatever its case or spelling
+    (`Client_Secret`, `JUSTIFI_CLIENT_SECRET`, `access-token`, `manager_pin`)."""
+    parts = [part for part in _KEY_SEPARATORS.split(key.casefold()) if part]
+    joined = "".join(parts)
+    return any(word in joined for word in _SECRET_WORDS) or any(
+        part in _SECRET_PARTS for part in parts
+    )
+
+
+def _secret_keys(table: Mapping[str, Any], where: tuple[str, ...] = ()) -> list[str]:
+    """Every secret-looking key in a TOML document, its tables and arrays of tables,
+    as "[table] key" (the key's name only: a value never leaves this function)."""
+    found: list[str] = []
+    for key, value in table.items():
+        if is_secret_key(key):
+            found.append(_place(where, key))
+        tables = [value] if isinstance(value, Mapping) else []
+        if isinstance(value, list):
+            tables = [item for item in value if isinstance(item, Mapping)]
+        for inner in tables:
+            found += _secret_keys(inner, (*where, key))
+    return found
+
+
+def _place(where: tuple[str, ...], key: str) -> str:
+    printable = "".join(ch if ch.isprintable() else "?" for ch in key)
+    if not where:
+        return printable
+    table = ".".join("".join(ch if ch.isprintable() else "?" for ch in t) for t in where)
+    return f"[{table}] {printable}"
+
+
 def read_settings_file(path: Path | None = None) -> dict[str, Any]:
-    """The settings file as a migrated dict ({} when there is none); a secret is refused."""
+    """The settings file as a migrated dict ({} when there is none).
+
+    A file holding a secret anywhere (see `is_secret_key`) is refused whole.
+    """
     path = path or settings_path()
     if not path.exists():
         return {}
@@ -158,12 +215,12 @@ def read_settings_file(path: Path | None = None) -> dict[str, Any]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"cannot read {path}: {exc}") from exc
-    for key in SECRET_KEYS:
-        if key in raw:
-            raise SettingsError(
-                f"{path} contains {key}; secrets belong in the OS keyring or the"
-                " JUSTIFI_CLIENT_SECRET environment variable. Remove it from the file."
-            )
+    secrets = _secret_keys(raw)
+    if secrets:
+        raise SettingsError(
+            f"{path} contains {', '.join(secrets)}; {_SECRET_ADVICE}. Remove it from the"
+            " file: nothing in it is used until then."
+        )
     document = migrate(raw)
     if document.get("settings_version", 1) > SETTINGS_VERSION:
         log.warning(
@@ -373,11 +430,8 @@ def save_settings(values: Mapping[str, Any], path: Path | None = None) -> Path:
     """
     path = path or settings_path()
     for key, value in values.items():
-        if key in SECRET_KEYS or isinstance(value, SecretStr):
-            raise SettingsError(
-                f"refusing to write {key} to {path}: secrets belong in the OS keyring or the"
-                " JUSTIFI_CLIENT_SECRET environment variable"
-            )
+        if key in SECRET_KEYS or is_secret_key(key) or isinstance(value, SecretStr):
+            raise SettingsError(f"refusing to write {key} to {path}: {_SECRET_ADVICE}")
         if key not in Settings.model_fields or key == "settings_version":
             raise SettingsError(f"{key} is not a setting pos-app can save")
     document = read_settings_file(path)

@@ -193,6 +193,74 @@ def test_a_file_holding_a_secret_is_refused_on_read(settings_file: Path) -> None
     assert SECRET not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        pytest.param(f'client_secret = "{SECRET}"\n', "client_secret", id="lower"),
+        pytest.param(f'CLIENT_SECRET = "{SECRET}"\n', "CLIENT_SECRET", id="upper"),
+        pytest.param(f'Client_Secret = "{SECRET}"\n', "Client_Secret", id="mixed"),
+        pytest.param(f'"client-secret" = "{SECRET}"\n', "client-secret", id="dashed"),
+        pytest.param(
+            f'JUSTIFI_CLIENT_SECRET = "{SECRET}"\n', "JUSTIFI_CLIENT_SECRET", id="env-name"
+        ),
+        pytest.param(
+            f'[justifi]\nclient_secret = "{SECRET}"\n', "[justifi] client_secret", id="in-a-table"
+        ),
+        pytest.param(
+            f'[justifi.account]\nClientSecret = "{SECRET}"\n',
+            "[justifi.account] ClientSecret",
+            id="nested-table",
+        ),
+        pytest.param(
+            f'[[accounts]]\nid = "a"\n[[accounts]]\nclient_secret = "{SECRET}"\n',
+            "[accounts] client_secret",
+            id="array-of-tables",
+        ),
+        pytest.param(f'access_token = "{SECRET}"\n', "access_token", id="access-token"),
+        pytest.param(f'[justifi]\nAccess-Token = "{SECRET}"\n', "Access-Token", id="token"),
+        pytest.param(f'password = "{SECRET}"\n', "password", id="password"),
+        pytest.param(f'[printer]\nadmin_password = "{SECRET}"\n', "admin_password", id="pw"),
+        pytest.param(f'manager_pin = "{SECRET}"\n', "manager_pin", id="pin"),
+        pytest.param(f'api_key = "{SECRET}"\n', "api_key", id="api-key"),
+    ],
+)
+def test_a_secret_anywhere_in_the_file_refuses_the_whole_file(
+    settings_file: Path, text: str, named: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Top-level keys go before the file's first table, tables after it.
+    write(settings_file, V1_FILE + text if text.startswith("[") else text + V1_FILE)
+    caplog.set_level(logging.DEBUG)
+    for attempt in (load_settings, config.read_settings_file, SettingsFileStore().load):
+        with pytest.raises(SettingsError) as caught:
+            attempt()
+        message = str(caught.value)
+        assert named in message
+        assert "OS keyring or the JUSTIFI_CLIENT_SECRET environment variable" in message
+        assert "Remove it from the file" in message
+        assert SECRET not in message
+    # Saving reads the file first: the secret is neither kept nor written again.
+    before = settings_file.read_bytes()
+    with pytest.raises(SettingsError):
+        save_settings({"lane": "Back"})
+    assert settings_file.read_bytes() == before
+    assert SECRET not in caplog.text
+
+
+def test_ordinary_keys_are_not_taken_for_secrets(settings_file: Path) -> None:
+    write(settings_file, V1_FILE + 'pinned = ["latte"]\nspinner_ms = 600\n[tokens_note]\nx = 1\n')
+    with pytest.raises(SettingsError, match=r"\[?tokens_note"):
+        load_settings()  # a table named like a secret is one too
+    write(settings_file, V1_FILE + 'pinned = ["latte"]\nspinner_ms = 600\n')
+    assert load_settings().lane == "Front"
+
+
+@pytest.mark.parametrize("key", ["JUSTIFI_CLIENT_SECRET", "Client_Secret", "access_token"])
+def test_a_secret_like_key_is_never_written(settings_file: Path, key: str) -> None:
+    with pytest.raises(SettingsError, match="secrets belong in the OS keyring"):
+        save_settings({key: SECRET})
+    assert not settings_file.exists()
+
+
 def test_an_unknown_setting_is_refused(settings_file: Path) -> None:
     with pytest.raises(SettingsError, match="printer_width is not a setting"):
         save_settings({"printer_width": 42})
