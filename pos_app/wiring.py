@@ -200,10 +200,19 @@ def launch_demo_sandbox(settings: Settings) -> SandboxProcess:
 
 
 def audit_path() -> Path:
-    """Where the lane's audit log (and the manager PIN) is kept."""
+    """Where the lane's audit log (and its staff) is kept."""
     from pos_app.config import data_dir
 
     return data_dir() / AUDIT_FILE
+
+
+def open_audit_log(settings: Settings, audit_file: Path | None = None) -> SqliteAuditLog:
+    """The lane's audit log and staff (default: the data dir's), open, its chain keyed
+    with a secret from the OS keyring when there is a usable one (the caller closes it)."""
+    from pos_app.secrets import KeyringChainKeys
+    from pos_app.storage.audit import SqliteAuditLog
+
+    return SqliteAuditLog(audit_file or audit_path(), KeyringChainKeys(), lane=settings.lane)
 
 
 def open_journal() -> SqliteJournal:
@@ -217,12 +226,11 @@ def open_journal() -> SqliteJournal:
 
 @contextlib.contextmanager
 def manager_service(settings: Settings, audit_file: Path | None = None) -> Iterator[ManagerService]:
-    """The lane's manager PIN and audit log (default: the data dir's), closed at the end
-    of the block; for a refund or void outside the window."""
+    """The lane's staff and audit log (default: the data dir's), closed at the end of
+    the block; for the CLI's staff, audit, refund and void commands."""
     from pos_app.services.manager import ManagerService
-    from pos_app.storage.audit import SqliteAuditLog
 
-    with SqliteAuditLog(audit_file or audit_path()) as audit:
+    with open_audit_log(settings, audit_file) as audit:
         yield ManagerService(audit, audit, lane=settings.lane)
 
 
@@ -282,10 +290,9 @@ def open_manager_services(lane: Lane, audit_file: Path | None = None) -> Manager
     from pos_app.services.manager import ManagerService
     from pos_app.services.reports import ReceiptService, ReportService, ReportSettings
     from pos_app.services.settings import DemoAccount, SettingsService
-    from pos_app.storage.audit import SqliteAuditLog
 
     settings = lane.settings
-    audit = SqliteAuditLog(audit_file or audit_path())
+    audit = open_audit_log(settings, audit_file)
     try:
         manager = ManagerService(audit, audit, lane=settings.lane)
         remote = JustifiPaymentsSource(lane.client) if lane.client is not None else None

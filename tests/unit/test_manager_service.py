@@ -1,10 +1,16 @@
 """ManagerService: the owner's set-up, people and roles, per-person PINs and lockouts,
-the till session, approvals, recovery and the audit trail each of them leaves."""
+the till session, approvals, recovery and the audit trail each of them leaves.
+
+On the real audit file (`SqliteAuditLog`) with an in-memory keyring: every test
+that changes a person's row can also ask `verify()` whether the change was
+committed to by the chain.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import sqlite3
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +19,14 @@ import pytest
 from pos_app.domain.errors import InvalidInputError, NotPermittedError, UnavailableError
 from pos_app.domain.pin import PinError
 from pos_app.domain.staff import Person, StaffRole
-from pos_app.services.audit_log import AuditAction, AuditEntry, AuditQuery
+from pos_app.services.audit_log import (
+    AuditAction,
+    AuditEntry,
+    AuditQuery,
+    KeyStatus,
+    NewAuditEntry,
+    StaffRecord,
+)
 from pos_app.services.manager import (
     ManagerRequiredError,
     ManagerService,
@@ -21,25 +34,41 @@ from pos_app.services.manager import (
     SignInStatus,
 )
 from pos_app.services.refunds import RefundMode, RefundRequest
+from pos_app.storage.audit import SqliteAuditLog
+from tests.support.file_keyring import MemoryChainKeys
 from tests.support.manager import FAST_SCRYPT, T0, Clock
-from tests.support.staff_fakes import MemoryStaffStore
 
 OWNER_PIN = "735190"
 MANAGER_PIN = "864209"
 CASHIER_PIN = "2580"
 WRONG = "246813"
 
-Store = MemoryStaffStore
-
-
-@pytest.fixture
-def store() -> Store:
-    return MemoryStaffStore()
+Store = SqliteAuditLog
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def keys() -> MemoryChainKeys:
+    return MemoryChainKeys()
+
+
+@pytest.fixture
+def audit_file(tmp_path: Path) -> Path:
+    return tmp_path / "audit.sqlite3"
+
+
+def open_store(audit_file: Path, keys: MemoryChainKeys, clock: Clock) -> SqliteAuditLog:
+    return SqliteAuditLog(audit_file, keys, lane="1", clock=clock)
+
+
+@pytest.fixture
+def store(audit_file: Path, keys: MemoryChainKeys, clock: Clock) -> Iterator[Store]:
+    with open_store(audit_file, keys, clock) as log:
+        yield log
 
 
 def service_on(store: Store, clock: Clock, lane: str = "1") -> ManagerService:
@@ -77,10 +106,42 @@ def person(service: ManagerService, name: str) -> Person:
     return found
 
 
+def pin_hash(store: Store, name: str) -> str:
+    record = store.find_staff(name)
+    assert record is not None
+    return record.pin_hash
+
+
+def committed(store: Store) -> bool:
+    """Whether the staff rows are what the chain committed to (nothing changed aside)."""
+    check = store.verify()
+    assert check.ok, check.message
+    return check.ok
+
+
 def no_pin_anywhere(store: Store, *pins: str) -> None:
     for entry in trail(store):
         for pin in pins:
             assert pin not in f"{entry.who}{entry.subject}{entry.detail}{entry.outcome}"
+
+
+class LosingRaces:
+    """The store, where the next `losses` staff writes find the row changed by another lane."""
+
+    def __init__(self, store: Store, losses: int) -> None:
+        self.store = store
+        self.losses = losses
+
+    def save_staff(
+        self, expected: StaffRecord | None, new: StaffRecord, entry: NewAuditEntry
+    ) -> StaffRecord | None:
+        if self.losses:
+            self.losses -= 1
+            return None
+        return self.store.save_staff(expected, new, entry)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
 
 
 # -- the first owner ------------------------------------------------------------------
@@ -106,11 +167,12 @@ def test_the_first_owner_gets_a_recovery_code_once_and_is_signed_in(
     assert (owner.name, owner.role, owner.can_approve) == ("Olga", StaffRole.OWNER, True)
     assert service.has_recovery_code()
     # Only hashes are kept: neither the code nor the PIN is anywhere in the store.
-    assert store.recovery_hash is not None
-    assert code.replace("-", "") not in store.recovery_hash
-    assert OWNER_PIN not in store.rows["olga"].pin_hash
+    recovery_hash = store.load_recovery_hash()
+    assert recovery_hash is not None
+    assert code.replace("-", "") not in recovery_hash
+    assert pin_hash(store, "Olga").startswith("scrypt+pepper$")  # the keyring's pepper
     no_pin_anywhere(store, OWNER_PIN, code, code.replace("-", ""))
-    assert [(e.action, e.who) for e in trail(store)] == [
+    assert [(e.action, e.who) for e in trail(store) if e.action != "chain_keyed"] == [
         ("staff_added", "Olga"),
         ("recovery_code_set", "Olga"),
         ("sign_in", "Olga"),
@@ -134,7 +196,7 @@ def test_a_refused_owner_writes_nothing(
     with pytest.raises(error):
         service.create_owner(name, pin)
     assert not service.has_staff()
-    assert trail(store) == []
+    assert [e.action for e in trail(store)] in ([], ["chain_keyed"])
 
 
 # -- people -----------------------------------------------------------------------------
@@ -185,6 +247,7 @@ def test_disable_and_enable_and_never_the_last_owner(shop: ManagerService, store
     actions = [(e.action, e.who, e.subject) for e in trail(store)]
     assert ("staff_disabled", "Max", "Cat") in actions
     assert ("staff_enabled", "Olga", "Cat") in actions
+    assert committed(store)
 
 
 def test_a_person_disabled_on_another_lane_is_signed_out_here(
@@ -264,7 +327,7 @@ def test_an_unknown_name_is_audited_and_counts_nothing(shop: ManagerService, sto
 
 
 def test_ten_wrong_tries_lock_that_person_for_thirty_minutes_across_restarts(
-    shop: ManagerService, store: Store, clock: Clock
+    shop: ManagerService, store: Store, clock: Clock, audit_file: Path, keys: MemoryChainKeys
 ) -> None:
     for left in range(9, 0, -1):
         result = shop.sign_in(WRONG, "Max")
@@ -276,7 +339,9 @@ def test_ten_wrong_tries_lock_that_person_for_thirty_minutes_across_restarts(
     assert len(failed) == 10
     assert {e.subject for e in failed} == {"Max"}
     assert last(store, AuditAction.PIN_LOCKED).subject == "Max"
-    # A restart (a new service on the same store) keeps the lock ...
+    # A restart (the file opened again) keeps the lock ...
+    store.close()
+    store = open_store(audit_file, keys, clock)
     restarted = service_on(store, clock)
     refused = restarted.sign_in(MANAGER_PIN, "Max")
     assert refused.status is SignInStatus.LOCKED
@@ -289,6 +354,8 @@ def test_ten_wrong_tries_lock_that_person_for_thirty_minutes_across_restarts(
     clock.advance(minutes=30)
     assert restarted.sign_in(MANAGER_PIN, "Max").ok
     assert person(restarted, "Max").failed_tries == 0
+    assert committed(store)
+    store.close()
 
 
 def test_a_right_pin_clears_the_count_in_the_committed_row(
@@ -298,7 +365,7 @@ def test_a_right_pin_clears_the_count_in_the_committed_row(
     assert person(shop, "Cat").failed_tries == 1
     assert shop.sign_in(CASHIER_PIN, "Cat").ok
     assert person(shop, "Cat").failed_tries == 0
-    assert "state" in json.loads(last(store, AuditAction.SIGN_IN).detail)  # committed
+    assert committed(store)
 
 
 def test_only_an_owner_unlocks(shop: ManagerService, store: Store) -> None:
@@ -311,15 +378,20 @@ def test_only_an_owner_unlocks(shop: ManagerService, store: Store) -> None:
     assert (unlocked.failed_tries, unlocked.locked_until) == (0, None)
     entry = last(store, AuditAction.STAFF_UNLOCKED)
     assert (entry.who, entry.subject) == ("Olga", "Cat")
+    assert committed(store)
     assert shop.sign_in(CASHIER_PIN, "Cat").ok
 
 
 def test_a_try_lost_to_another_lane_is_counted_on_its_count(
     shop: ManagerService, store: Store
 ) -> None:
-    store.lost_races = 2  # two writes refused as if another lane wrote first
-    assert shop.sign_in(WRONG, "Cat").tries_left == 9
+    racing = ManagerService(
+        store, LosingRaces(store, losses=2), lane="1", clock=shop._clock, scrypt=FAST_SCRYPT
+    )
+    assert racing.sign_in(WRONG, "Cat").tries_left == 9
     assert person(shop, "Cat").failed_tries == 1
+    failed = [e for e in trail(store) if e.action == "pin_failed"]
+    assert len(failed) == 1  # the lost writes wrote nothing
 
 
 # -- authorize (the CLI's --as) ------------------------------------------------------------
@@ -526,24 +598,46 @@ def test_an_owner_makes_a_new_recovery_code(shop: ManagerService) -> None:
 # -- pepper -----------------------------------------------------------------------------------
 
 
-def test_pins_are_peppered_when_the_store_has_a_pepper(clock: Clock) -> None:
-    store = MemoryStaffStore(pepper=bytes(range(32)))
-    service = service_on(store, clock)
-    service.create_owner("Olga", OWNER_PIN)
-    assert store.rows["olga"].pin_hash.startswith("scrypt+pepper$")
+def test_without_a_keyring_pins_are_plain_and_peppered_once_one_appears(
+    audit_file: Path, clock: Clock
+) -> None:
+    keys = MemoryChainKeys(present=False)
+    with open_store(audit_file, keys, clock) as store:
+        service_on(store, clock).create_owner("Olga", OWNER_PIN)
+        assert pin_hash(store, "Olga").startswith("scrypt$")
+        assert service_on(store, clock).key_status() is KeyStatus.NO_KEYRING
+    keys.present = True  # the keyring appeared
+    with open_store(audit_file, keys, clock) as store:
+        service = service_on(store, clock)
+        assert service.sign_in(OWNER_PIN, "Olga").ok
+        assert pin_hash(store, "Olga").startswith("scrypt+pepper$")
+        assert committed(store)
+        service.sign_out()
+        assert service.sign_in(OWNER_PIN).ok
 
 
-def test_a_plain_hash_is_peppered_at_the_next_good_pin(clock: Clock) -> None:
-    store = MemoryStaffStore()
-    service_on(store, clock).create_owner("Olga", OWNER_PIN)  # no keyring yet
-    assert store.rows["olga"].pin_hash.startswith("scrypt$")
-    store._pepper = bytes(range(32))  # the keyring appeared
-    service = service_on(store, clock)
-    assert service.sign_in(OWNER_PIN, "Olga").ok
-    assert store.rows["olga"].pin_hash.startswith("scrypt+pepper$")
-    assert "state" in json.loads(last(store, AuditAction.SIGN_IN).detail)  # committed
-    service.sign_out()
-    assert service.sign_in(OWNER_PIN).ok
+def test_a_pin_peppered_elsewhere_cannot_be_checked_here(
+    audit_file: Path, keys: MemoryChainKeys, clock: Clock
+) -> None:
+    with open_store(audit_file, keys, clock) as store:
+        service_on(store, clock).create_owner("Olga", OWNER_PIN)
+    keys.forget_all()  # this computer's keyring lost the key
+    with open_store(audit_file, keys, clock) as store:
+        service = service_on(store, clock)
+        assert service.key_status() is KeyStatus.KEY_MISSING
+        with pytest.raises(UnavailableError, match="keyring does not hold"):
+            service.sign_in(OWNER_PIN, "Olga")
+        assert person(service, "Olga").failed_tries == 0  # not counted as a wrong try
+        with pytest.raises(UnavailableError, match="keyring does not hold"):
+            service.sign_in(OWNER_PIN)
+
+
+def test_one_unreadable_hash_does_not_stop_the_pin_alone(
+    shop: ManagerService, audit_file: Path
+) -> None:
+    with sqlite3.connect(audit_file) as raw:  # an edit outside the app
+        raw.execute("UPDATE staff SET pin_hash = 'scrypt$edited' WHERE name = 'Max'")
+    assert shop.sign_in(CASHIER_PIN).ok
 
 
 # -- audit calls ------------------------------------------------------------------------------
@@ -569,26 +663,7 @@ def test_check_and_export_need_no_session(
     assert (entry.who, entry.outcome) == ("till", "ok")
     assert shop.export_audit(tmp_path / "audit.csv") > 0
     assert shop.export_audit(tmp_path / "audit.json", fmt="json") > 0
-    assert json.loads((tmp_path / "audit.json").read_text())["entries"]
+    assert json.loads((tmp_path / "audit.json").read_text())
     with pytest.raises(ValueError, match="csv or json"):
         shop.export_audit(tmp_path / "audit.xml", fmt="xml")
     assert shop.audit_head().seq == len(trail(store))
-
-
-def test_a_pin_peppered_elsewhere_cannot_be_checked_here(clock: Clock) -> None:
-    keyed = MemoryStaffStore(pepper=bytes(range(32)))
-    service_on(keyed, clock).create_owner("Olga", OWNER_PIN)
-    keyed._pepper = None  # this computer's keyring lacks the key
-    service = service_on(keyed, clock)
-    with pytest.raises(UnavailableError, match="keyring does not hold"):
-        service.sign_in(OWNER_PIN, "Olga")
-    assert person(service, "Olga").failed_tries == 0  # not counted as a wrong try
-    with pytest.raises(UnavailableError, match="keyring does not hold"):
-        service.sign_in(OWNER_PIN)
-
-
-def test_one_unreadable_hash_does_not_stop_the_pin_alone(
-    shop: ManagerService, store: Store
-) -> None:
-    store.rows["max"] = replace(store.rows["max"], pin_hash="scrypt$edited")
-    assert shop.sign_in(CASHIER_PIN).ok
