@@ -36,10 +36,10 @@ class HistoryColumn(IntEnum):
     KIND = 1
     AMOUNT = 2
     STATUS = 3
-    CARD = 4
-    TERMINAL = 5
-    LANE = 6
-    PERSON = 7
+    PERSON = 4
+    CARD = 5
+    TERMINAL = 6
+    LANE = 7
     DESCRIPTION = 8
 
 

@@ -176,10 +176,10 @@ class HistoryWindow(ManagerScreen):
             (HistoryColumn.KIND, 56),
             (HistoryColumn.AMOUNT, 80),
             (HistoryColumn.STATUS, 90),
-            (HistoryColumn.CARD, 176),
+            (HistoryColumn.PERSON, 170),
+            (HistoryColumn.CARD, 150),
             (HistoryColumn.TERMINAL, 90),
             (HistoryColumn.LANE, 110),
-            (HistoryColumn.PERSON, 150),
         ):
             self.table.setColumnWidth(section, width)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_row_changed)

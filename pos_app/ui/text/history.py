@@ -10,10 +10,10 @@ COLUMNS: Final = (
     "Kind",
     "Amount",
     "Status",
+    "Person",
     "Card",
     "Terminal",
     "Lane",
-    "Person",
     "Description",
 )
 #: The Person column when someone else approved: "Ann (approved by Bea)".
