@@ -418,7 +418,10 @@ class SqliteAuditLog(SqliteFile):
     @staticmethod
     def _find_head(conn: sqlite3.Connection, seq: int | None, prefix: str) -> bool | int | None:
         """True when the chain holds the head; else the seq of the entry now at that
-        number (int), or None when there is none."""
+        number (int), or None when there is none. The empty log's head (0 and the
+        genesis hash) is in every chain."""
+        if seq in (0, None) and GENESIS_HASH.startswith(prefix):
+            return True
         if seq is not None:
             row = conn.execute("SELECT hash FROM audit_entries WHERE seq = ?", (seq,)).fetchone()
             if row is None:

@@ -345,3 +345,25 @@ def test_state_changes_made_through_the_app_stay_intact(shop: Shop) -> None:
         unlocked = replace(ann, failed_tries=0, locked_until=None)
         assert log.save_staff(ann, unlocked, entry(AuditAction.STAFF_UNLOCKED, "Ann", 30))
         assert log.verify().ok
+
+
+def test_deleting_the_keyed_entry_and_all_after_it_is_found_while_the_keyring_has_the_key(
+    tmp_path: Path,
+) -> None:
+    path, keys = tmp_path / "audit.sqlite3", MemoryChainKeys()
+    with SqliteAuditLog(path, lane="1") as log:  # a lane that ran without a keyring first
+        for minute in range(3):
+            log.append(entry(AuditAction.REFUND, f"op_{minute}", minute, amount_cents=100))
+    with SqliteAuditLog(path, keys, lane="1") as log:  # then the keyring appeared
+        keyed = log.head().seq
+        log.append(entry(AuditAction.REFUND, "op_9", 9, amount_cents=5000))
+        assert log.verify().ok
+    with sql(path) as conn:  # back to the plain part, head and all
+        conn.execute("DELETE FROM audit_entries WHERE seq >= ?", (keyed,))
+        last = conn.execute("SELECT seq, hash FROM audit_entries ORDER BY seq DESC").fetchone()
+        conn.execute("UPDATE lane_state SET head_seq = ?, head_hash = ?", last)
+    for _ in range(2):  # reopening does not "heal" it with a new keyed entry
+        with SqliteAuditLog(path, keys, lane="1") as log:
+            check = log.verify()
+            assert_found(check, AuditBreak.NOT_KEYED, "keyring holds the log's key")
+            assert log.head().seq == keyed - 1

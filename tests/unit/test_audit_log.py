@@ -541,6 +541,12 @@ def test_a_head_taken_earlier_is_found_in_any_form(audit: SqliteAuditLog) -> Non
         assert audit.verify(head=given).ok, given
 
 
+def test_the_empty_logs_head_is_in_every_chain(audit: SqliteAuditLog) -> None:
+    empty = audit.head().short
+    fill(audit, 2)
+    assert audit.verify(head=empty).ok
+
+
 def test_a_head_that_is_not_in_the_chain_is_reported(audit: SqliteAuditLog) -> None:
     fill(audit, 3)
     check = audit.verify(head="7:" + "ab" * 10)
