@@ -13,9 +13,10 @@ Rules worth knowing:
   digits uses no try (it cannot be anybody's PIN).
 - The PIN alone is accepted when exactly one active, unlocked person has it;
   several is AMBIGUOUS (the person picks their name; whose it is is never
-  said). Wrong or ambiguous PINs alone count toward a lane lock (10 in 30
-  minutes) read back from this lane's audit entries, so they give a guesser
-  no more tries than a name does. Wrong recovery codes use the same lane lock.
+  said, and it is no wrong try). Wrong PINs alone count toward a lane lock
+  (10 in 30 minutes) read back from this lane's audit entries, so they give a
+  guesser no more tries than a name does. Wrong recovery codes have the same
+  kind of lane lock.
 - Every check is audited with the name it was for (the subject) and who was
   at the till (`who`, "till" when nobody): never the PIN.
 - PINs are hashed with the store's pepper when it has one; a plain hash is
@@ -79,7 +80,6 @@ NOBODY: Final = "till"
 RACE_TRIES: Final = 5
 # Entries read back to count a lane lock's wrong tries (far above any lock's count).
 _LANE_WINDOW: Final = 500
-_WRONG_OUTCOMES: Final = frozenset({"wrong", "ambiguous"})
 
 PEPPER_MISSING_TEXT: Final = (
     "This PIN was set with a key that this computer's keyring does not hold, so it cannot"
@@ -376,14 +376,16 @@ class PinChecks:
             return self._check_named(person.name, pin, purpose=purpose, success=success)
         if not matches and unreadable:
             raise UnavailableError(PEPPER_MISSING_TEXT)
-        outcome = "ambiguous" if matches else "wrong"
+        if matches:
+            # Not a wrong try: two people who chose the same PIN must not lock the lane.
+            self._write(now, AuditAction.PIN_FAILED, None, detail, "ambiguous")
+            return SignInResult(SignInStatus.AMBIGUOUS, left, max_tries=max_tries)
         left -= 1
-        self._write(now, AuditAction.PIN_FAILED, None, {**detail, "tries_left": left}, outcome)
+        self._write(now, AuditAction.PIN_FAILED, None, {**detail, "tries_left": left}, "wrong")
         if left <= 0:
             until = now + self.policy.lockout
             return SignInResult(SignInStatus.LOCKED, 0, until, max_tries=max_tries)
-        status = SignInStatus.AMBIGUOUS if matches else SignInStatus.WRONG
-        return SignInResult(status, left, max_tries=max_tries)
+        return SignInResult(SignInStatus.WRONG, left, max_tries=max_tries)
 
     def _succeed(
         self,
@@ -521,7 +523,7 @@ class PinChecks:
 
 
 def _counts(entry: AuditEntry) -> bool:
-    return entry.outcome in _WRONG_OUTCOMES
+    return entry.outcome == "wrong"
 
 
 def tries_text(left: int) -> str:
