@@ -10,8 +10,9 @@ Start-up runs in two stages so the cashier sees the till at once:
    settings (a problem closes the window with the "cannot start" message,
    exit 3), the demo's sandbox child process, the engine's modules, qasync.
    Then, on the qasync loop, the lane is wired and attached to the window (the
-   terminal picker, Charge, receipts) with the manager tools. Until then
-   Charge says it is connecting; a sale typed meanwhile stays.
+   terminal picker, Charge, receipts) with the manager tools, and the till
+   asks who is working (the owner's set-up on a lane with nobody yet). Until
+   then Charge says it is connecting; a sale typed meanwhile stays.
 
 With no JustiFi credentials the window runs in demo mode: the built-in
 sandbox as a child process (its state kept in the user data dir), a DEMO
@@ -228,6 +229,9 @@ async def serve_window(
         control = attach_lane(window, lane)
         if window.virtual_terminal is not None:
             _place_beside(window, window.virtual_terminal)
+        if window.tools is not None:
+            # Who is working: the owner's set-up on a lane with nobody yet, else the sign-in.
+            window.tools.session.start()
         starting = asyncio.ensure_future(window.start())
         await closed.wait()
         starting.cancel()
@@ -297,8 +301,10 @@ def attach_lane(window: MainWindow, lane: Lane) -> SandboxControl | None:
 
 
 def add_manager_tools(window: MainWindow, services: ManagerServices) -> None:
-    """History, end of day, the audit log and the settings behind the manager PIN, on the
-    till's top bar (the window's engine is attached)."""
+    """History, end of day, the audit log, staff and the settings behind a manager's or
+    owner's PIN on the till's top bar, and who is signed in (the window's engine is
+    attached). The sign-in itself is asked for by `serve_window`, not here: the tests,
+    the soak and the self-test build windows that sign in by themselves."""
     from pos_app.ui.manager_tools import ManagerTools
 
     tools = ManagerTools(

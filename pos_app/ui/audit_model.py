@@ -27,6 +27,7 @@ PAGE_SIZE: Final = 200
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 _BROKEN_BACKGROUND: Final = QColor("#fdecea")
+_STATE_PREFIX: Final = "state."
 
 
 class AuditColumn(IntEnum):
@@ -67,7 +68,10 @@ def detail_text(detail: str) -> str:
         return detail
     if not isinstance(data, dict):
         return detail
-    return ", ".join(f"{key}: {value}" for key, value in data.items())
+    # "state.*" is what the entry commits to (a staff row's digest): for the check, not
+    # for reading.
+    shown = {key: value for key, value in data.items() if not key.startswith(_STATE_PREFIX)}
+    return ", ".join(f"{key}: {value}" for key, value in shown.items())
 
 
 class AuditTableModel(QAbstractTableModel):

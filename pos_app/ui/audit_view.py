@@ -3,8 +3,11 @@
 The table (`ui.audit_model`) pages through the log newest first (`fetchMore`
 as it scrolls).
 "Check integrity" recomputes the hash chain and names the first entry that
-does not fit; "Export CSV..." asks for a file with Qt's own (non-native)
-dialog opened with `open()`, never `exec()`, and writes it.
+does not fit (or the person and field changed outside the app). The line
+above the buttons shows the chain's head, to write on paper, and whether the
+entries are keyed with this computer's keyring. "Export CSV..." asks for a
+file with Qt's own (non-native) dialog opened with `open()`, never `exec()`,
+and writes it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pos_app.services.audit_log import AuditAction, AuditCheck
+from pos_app.services.audit_log import KEY_STATUS_TEXT, AuditAction, AuditCheck
 from pos_app.services.manager import ManagerRequiredError, ManagerService
 from pos_app.ui.audit_model import PAGE_SIZE, AuditColumn, AuditTableModel
 from pos_app.ui.controls import MIN_TOUCH
@@ -36,6 +39,7 @@ from pos_app.ui.manager_screen import ManagerScreen
 from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import manager as text
+from pos_app.ui.text.staff import sentence
 
 __all__ = ["AuditLogDialog", "PathChooser", "ask_export_path"]
 
@@ -130,6 +134,13 @@ class AuditLogDialog(ManagerScreen):
         self.status_label.setAccessibleName(text.STATUS_NAME)
         self.status_label.hide()
         layout.addWidget(self.status_label)
+        self.head_label = QLabel("", self)
+        self.head_label.setObjectName("auditHeadLabel")
+        self.head_label.setWordWrap(True)
+        self.head_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.head_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.head_label)
+        self.show_head()
         layout.addLayout(self._build_buttons())
 
     def _build_filters(self) -> QHBoxLayout:
@@ -184,6 +195,14 @@ class AuditLogDialog(ManagerScreen):
         button.setAutoDefault(False)
         return button
 
+    def show_head(self) -> None:
+        """The chain's head now, and whether this computer's keyring keys the entries."""
+        head = self.service.audit_head().short
+        key = KEY_STATUS_TEXT[self.service.key_status()]
+        line = f"{text.HEAD_LINE.format(head=head)}\n{key}"
+        self.head_label.setText(line)
+        self.head_label.setAccessibleName(f"{text.HEAD_NAME}: {line}")
+
     # -- actions --------------------------------------------------------------------------
 
     def check_integrity(self) -> AuditCheck | None:
@@ -195,11 +214,12 @@ class AuditLogDialog(ManagerScreen):
             return None
         self.model.refresh()  # the check itself is now the newest entry
         self.model.mark_broken(check.broken_seq)
+        self.show_head()
         if check.ok:
             time = datetime.now().astimezone().strftime("%H:%M")
             self._show_status(text.CHECK_OK.format(count=check.checked, time=time), "ok")
             return check
-        self._show_status(text.CHECK_BROKEN.format(problem=self._problem(check)), "broken")
+        self._show_status(self._problem(check), "broken")
         row = self._reveal(check.broken_seq)
         if row is not None:
             self.table.scrollTo(
@@ -210,10 +230,13 @@ class AuditLogDialog(ManagerScreen):
 
     @staticmethod
     def _problem(check: AuditCheck) -> str:
+        """What the check found, as a sentence: the entry, or the person and field."""
         seq = check.broken_seq or 0
-        if check.reason is None:
-            return check.message
-        return text.BREAKS[check.reason].format(seq=seq, previous=seq - 1)
+        if check.reason is None or check.reason in text.BREAKS_BY_MESSAGE:
+            return sentence(check.message)  # "The PIN hash of Ann was changed outside ..."
+        return text.CHECK_BROKEN.format(
+            problem=text.BREAKS[check.reason].format(seq=seq, previous=seq - 1)
+        )
 
     def _reveal(self, seq: int | None) -> int | None:
         """Load pages until entry `seq` is in the table (a bounded number); its row."""
@@ -249,6 +272,7 @@ class AuditLogDialog(ManagerScreen):
             return None
         self._show_status(text.EXPORTED.format(count=count, name=path.name), "info")
         self.model.refresh()
+        self.show_head()
         return count
 
     # -- slots ----------------------------------------------------------------------------

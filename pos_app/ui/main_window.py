@@ -102,6 +102,8 @@ class MainWindow(QMainWindow):
         self.bug_dialog: BugDialog | None = None
         self.virtual_terminal: VirtualTerminalWindow | None = None
         self.tools: ManagerTools | None = None
+        self.person_label: QLabel | None = None  # who is signed in, with the manager tools
+        self.switch_person_button: QPushButton | None = None
         self.receipt_offer: ReceiptOffer | None = None
         self.engine_ready = False
         self._override_cents: int | None = None  # a total above the limit a manager allowed
@@ -256,11 +258,36 @@ class MainWindow(QMainWindow):
         return banner, label
 
     def add_manager_tools(self, tools: ManagerTools) -> None:
-        """The manager's buttons in the top bar; refunds then need the manager PIN."""
+        """The manager's buttons in the top bar (refunds then need a manager's approval),
+        and who is signed in beside the lane, with "Switch person"."""
+        from pos_app.ui.text import staff as staff_text  # loaded with the engine
+
         self.tools = tools
         tools.message.connect(self.status_line.setText)
         for button in tools.buttons:
             self._top.insertWidget(self._top.indexOf(self.refund_button), button)
+        label = self.person_label = QLabel("", self)
+        label.setObjectName("personLabel")
+        switch = self.switch_person_button = touch_button(
+            self, "switchPersonButton", staff_text.SWITCH_PERSON
+        )
+        switch.setAccessibleName(staff_text.SWITCH_PERSON_NAME)
+        switch.clicked.connect(tools.session.switch_person)
+        place = self._top.indexOf(self.lane_label) + 1
+        self._top.insertWidget(place, switch)
+        self._top.insertWidget(place, label)
+        tools.session.person_changed.connect(self._on_session_person_changed)
+        tools.session.message.connect(self.status_line.setText)
+        self._on_session_person_changed(tools.session.person)
+
+    def _on_session_person_changed(self, person: object) -> None:
+        from pos_app.domain.staff import Person  # loaded with the engine
+        from pos_app.ui.sign_in import person_text
+
+        if self.person_label is not None:
+            label, accessible = person_text(person if isinstance(person, Person) else None)
+            self.person_label.setText(label)
+            self.person_label.setAccessibleName(accessible)
 
     def _lay_out(self) -> None:
         top = self._top = QHBoxLayout()

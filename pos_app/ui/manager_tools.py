@@ -1,10 +1,14 @@
-"""The manager's buttons on the till: history, end of day, audit log, settings, and every
-refund behind the PIN.
+"""The manager's buttons on the till: history, end of day, audit log, staff, settings, and
+every refund behind a manager's approval; and who is working the till.
 
-Each tool asks for the manager PIN first (or for a first PIN where none was
-set). Refunds and voids, from the history or "Refund last sale", run through
-the window's one payment slot and are written to the audit log when sent and
-again with their outcome.
+Each screen needs a manager or owner signed in (one signs in over the till
+if the person working it cannot; the owner's set-up comes first on a lane
+with nobody yet). Refunds, voids and overrides need an approver: the person
+signed in when they may approve, else a manager or owner who approves at
+this till (`ui.approval`). Refunds and voids, from the history or "Refund
+last sale", run through the window's one payment slot with who served and
+who approved, and are written to the audit log when sent and again with
+their outcome. `session` (`ui.sign_in.TillSession`) follows who is signed in.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from pos_app.domain.payment_flow import PaymentState
+from pos_app.domain.staff import Person
 from pos_app.services.audit_log import AuditAction, DetailValue
 from pos_app.services.history import HistoryRow, HistoryService
 from pos_app.services.manager import ManagerService
@@ -25,7 +30,9 @@ from pos_app.services.reports import ReportService
 from pos_app.services.settings import SettingsService
 from pos_app.ui.controls import touch_button
 from pos_app.ui.sale_flow import SaleFlow
+from pos_app.ui.sign_in import TillSession
 from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import staff as staff_text
 from pos_app.ui.text import window as text
 
 if TYPE_CHECKING:  # the screens load when first opened: the till starts sooner
@@ -34,6 +41,7 @@ if TYPE_CHECKING:  # the screens load when first opened: the till starts sooner
     from pos_app.ui.receipt_offer import ReceiptOffer
     from pos_app.ui.report_view import EndOfDayDialog
     from pos_app.ui.settings_dialog import SettingsDialog
+    from pos_app.ui.staff_dialog import StaffDialog
 
 __all__ = ["ManagerTools"]
 
@@ -54,6 +62,7 @@ class ManagerTools(QObject):
         receipts: ReceiptOffer | None = None,
         settings: SettingsService | None = None,
         lane: str | None = None,
+        idle_check_ms: int = 1000,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -70,14 +79,19 @@ class ManagerTools(QObject):
         self.audit_dialog: AuditLogDialog | None = None
         self.report_dialog: EndOfDayDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.staff_dialog: StaffDialog | None = None
+        self.refund_approver: Person | None = None  # who approved the refund under way
+        self.session = TillSession(manager, window, idle_check_ms=idle_check_ms)
         self.buttons = [
             self._button(text.HISTORY, "historyButton", self.open_history),
             self._button(text.END_OF_DAY, "endOfDayButton", self.open_end_of_day),
             self._button(text.AUDIT_LOG, "auditLogButton", self.open_audit_log),
+            self._button(staff_text.STAFF_BUTTON, "staffButton", self.open_staff),
             self._button(text.SETTINGS, "settingsButton", self.open_settings),
         ]
         self.buttons[1].setVisible(reports is not None)
-        self.buttons[3].setVisible(settings is not None)
+        self.buttons[4].setVisible(settings is not None)
+        flow.served_by = self.served_by
         flow.refund_started.connect(self._on_flow_refund_started)
         flow.refund_finished.connect(self._on_flow_refund_finished)
 
@@ -90,10 +104,20 @@ class ManagerTools(QObject):
 
     # -- the tools --------------------------------------------------------------------
 
+    def served_by(self) -> str | None:
+        """The name of the person working the till (None when nobody is signed in)."""
+        person = self.manager.current()
+        return person.name if person is not None else None
+
     async def _ensure_manager(self, parent: QWidget | None = None) -> bool:
         from pos_app.ui.pin_dialog import ensure_manager
 
         return await ensure_manager(self.manager, parent or self.window)
+
+    async def _approval(self, what: str, parent: QWidget | None = None) -> Person | None:
+        from pos_app.ui.approval import ask_approval
+
+        return await ask_approval(self.manager, parent or self.window, what)
 
     async def open_history(self) -> None:
         if not await self._ensure_manager():
@@ -135,6 +159,16 @@ class ManagerTools(QObject):
             self.audit_dialog.finished.connect(self._on_audit_dialog_finished)
         self.audit_dialog.open()
 
+    async def open_staff(self) -> None:
+        if not await self._ensure_manager():
+            return
+        if self.staff_dialog is None:
+            from pos_app.ui.staff_dialog import StaffDialog
+
+            self.staff_dialog = StaffDialog(self.manager, self.window)
+            self.staff_dialog.finished.connect(self._on_staff_dialog_finished)
+        self.staff_dialog.open()
+
     async def open_settings(self) -> None:
         if self.settings is None or not await self._ensure_manager():
             return
@@ -158,39 +192,57 @@ class ManagerTools(QObject):
     def _on_settings_change_pin_requested(self) -> None:
         from pos_app.ui.pin_dialog import PinDialog, PinMode
 
+        person = self.manager.current()
+        if person is None:
+            return
         parent = self.settings_dialog or self.window
-        self.pin_slot.start(PinDialog(self.manager, parent, mode=PinMode.CHANGE).ask())
+        dialog = PinDialog(
+            self.manager, parent, mode=PinMode.CHANGE, name=person.name, role=person.role
+        )
+        self.pin_slot.start(dialog.ask())
 
     async def approve_override(self, what: str, detail: Mapping[str, DetailValue]) -> bool:
-        """A manager allows what the till would refuse (after the PIN); audited either way."""
-        approved = await self._ensure_manager()
-        outcome = "approved" if approved else "refused"
-        self.manager.record(AuditAction.OVERRIDE, subject=what, detail=detail, outcome=outcome)
-        return approved
+        """A manager or owner allows what the till would refuse (approved here, at this
+        till, when the person working it cannot); audited either way, with who approved."""
+        approver = await self._approval("override")
+        outcome = "approved" if approver is not None else "refused"
+        self.manager.record(
+            AuditAction.OVERRIDE, subject=what, detail=detail, outcome=outcome, approved_by=approver
+        )
+        return approver is not None
 
     def refund(self, payment_ref: str, parent: QWidget | None = None) -> None:
         """Refund a past sale after the manager PIN (one at a time)."""
         self.slot.start_if_idle(self._refund(payment_ref, parent))
 
     async def _refund(self, payment_ref: str, parent: QWidget | None) -> None:
-        if not await self._ensure_manager(parent):
+        approver = await self._approval("refund", parent)
+        if approver is None:
             return
-        task = self.flow.start_refund(payment_ref, parent)
+        task = self.flow.start_refund(
+            payment_ref, parent, served_by=self.served_by(), approved_by=approver.name
+        )
         if task is None:
             return  # a payment is under way: the till says so
-        await asyncio.wait([task])
+        self.refund_approver = approver
+        try:
+            await asyncio.wait([task])
+        finally:
+            self.refund_approver = None
         if self.history_window is not None:
             self.history_window.refresh_selected()
 
     # -- audit ----------------------------------------------------------------------------
 
     def _on_flow_refund_started(self, payment_id: str, request: RefundRequest) -> None:
-        self.manager.record_refund(payment_id, request)
+        self.manager.record_refund(payment_id, request, approved_by=self.refund_approver)
 
     def _on_flow_refund_finished(
         self, payment_id: str, request: RefundRequest, final: PaymentState
     ) -> None:
-        self.manager.record_refund(payment_id, request, final.name.value)
+        self.manager.record_refund(
+            payment_id, request, final.name.value, approved_by=self.refund_approver
+        )
 
     # -- windows going away -------------------------------------------------------------
 
@@ -213,6 +265,11 @@ class ManagerTools(QObject):
             self.history_window.deleteLater()
             self.history_window = None
 
+    def _on_staff_dialog_finished(self, _result: int) -> None:
+        if self.staff_dialog is not None:
+            self.staff_dialog.deleteLater()
+            self.staff_dialog = None
+
     def _on_audit_dialog_finished(self, _result: int) -> None:
         if self.audit_dialog is not None:
             self.audit_dialog.deleteLater()
@@ -222,7 +279,14 @@ class ManagerTools(QObject):
         """Close the manager's screens (the till is closing)."""
         # The till is hidden, not destroyed, on close: its slot would run on.
         self.slot.cancel()
-        screens = (self.history_window, self.audit_dialog, self.report_dialog, self.settings_dialog)
+        self.session.close()
+        screens = (
+            self.history_window,
+            self.audit_dialog,
+            self.report_dialog,
+            self.settings_dialog,
+            self.staff_dialog,
+        )
         for screen in screens:
             if screen is not None:
                 screen.reject()

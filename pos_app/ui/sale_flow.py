@@ -61,6 +61,14 @@ def sentence(error: BaseException) -> str:
 
 
 @dataclass(frozen=True)
+class _Who:
+    """Who served and who approved a refund or void (journaled with it)."""
+
+    served_by: str | None
+    approved_by: str | None
+
+
+@dataclass(frozen=True)
 class SaleRequest:
     """What the cashier asked to charge."""
 
@@ -97,6 +105,8 @@ class SaleFlow(QObject):
         self._reusable: PaymentDialog | None = None  # built once, shown per charge
         self.recovering = False
         self._paying = False
+        # Who works the till, journaled with each charge (the manager tools set it).
+        self.served_by: Callable[[], str | None] = lambda: None
         QTimer.singleShot(PREBUILD_DELAY_MS, self, self.prepare_dialog)
 
     def prepare_dialog(self) -> PaymentDialog:
@@ -172,7 +182,11 @@ class SaleFlow(QObject):
         while True:
             cancel = asyncio.Event()
             run = await self.service.charge(
-                request.amount_cents, terminal_id, request.description, cancel=cancel
+                request.amount_cents,
+                terminal_id,
+                request.description,
+                cancel=cancel,
+                served_by=self.served_by(),
             )
             final, choice = await self._follow(run, cancel, terminal_id, text.CHARGE_TITLE)
             if choice.kind == PaymentChoice.RETRY and choice.terminal_id:
@@ -224,15 +238,22 @@ class SaleFlow(QObject):
         return self.service.last_sale()
 
     def start_refund(
-        self, payment_ref: str, parent: QWidget | None = None
+        self,
+        payment_ref: str,
+        parent: QWidget | None = None,
+        *,
+        served_by: str | None = None,
+        approved_by: str | None = None,
     ) -> asyncio.Task[PaymentState | None] | None:
         """Refund a past sale, by its payment or sale id (asks how much and how first).
 
         `refund_started(payment_id, request)` and `refund_finished(payment_id, request,
-        final_state)` frame a refund that was sent (for the audit log)."""
-        return self._start_exclusive(self._refund(payment_ref, parent or self._parent))
+        final_state)` frame a refund that was sent (for the audit log). `served_by` and
+        `approved_by` are journaled with it."""
+        who = _Who(served_by, approved_by)
+        return self._start_exclusive(self._refund(payment_ref, parent or self._parent, who))
 
-    async def _refund(self, payment_ref: str, parent: QWidget) -> PaymentState | None:
+    async def _refund(self, payment_ref: str, parent: QWidget, who: _Who) -> PaymentState | None:
         try:
             payment = await self.service.payment_details(payment_ref)
             dialog = RefundDialog(
@@ -248,14 +269,25 @@ class SaleFlow(QObject):
             self.refund_started.emit(payment.payment_id, request)
             cancel = asyncio.Event()
             if request.mode == "void":
-                run = await self.service.void(payment)
+                run = await self.service.void(
+                    payment, served_by=who.served_by, approved_by=who.approved_by
+                )
             elif request.mode == "card":
                 run = await self.service.refund_to_card(
-                    payment, request.amount_cents, request.reason
+                    payment,
+                    request.amount_cents,
+                    request.reason,
+                    served_by=who.served_by,
+                    approved_by=who.approved_by,
                 )
             else:
                 run = await self.service.refund_on_terminal(
-                    payment, request.amount_cents, request.terminal_id or "", cancel=cancel
+                    payment,
+                    request.amount_cents,
+                    request.terminal_id or "",
+                    cancel=cancel,
+                    served_by=who.served_by,
+                    approved_by=who.approved_by,
                 )
             final, _ = await self._follow(
                 run, cancel, request.terminal_id, text.REFUND_TITLE, parent

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QFileDialog, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from pos_app.services.audit_log import AuditAction
+from pos_app.services.audit_log import KEY_STATUS_TEXT, AuditAction
 from pos_app.services.manager import ManagerService
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.ui.audit_model import AuditColumn, when_text
@@ -24,6 +24,7 @@ from tests.support.gui import wait_until
 from tests.support.manager import FAST_SCRYPT, Clock
 
 PIN = "735190"
+OWNER = "Ann Lee"
 
 
 @pytest.fixture
@@ -39,11 +40,10 @@ def store(tmp_path: Path) -> Iterator[SqliteAuditLog]:
 
 @pytest.fixture
 def service(store: SqliteAuditLog, clock: Clock) -> ManagerService:
-    """A manager signed in, after: pin_set (1), sign_out (2), sign_in (3), refunds 4..9."""
+    """The owner signed in, after: staff_added (1), recovery_code_set (2), sign_in (3),
+    refunds 4..9."""
     service = ManagerService(store, store, lane="2", clock=clock, scrypt=FAST_SCRYPT)
-    service.set_pin(None, PIN)
-    service.sign_out()
-    service.sign_in(PIN)
+    service.create_owner(OWNER, PIN)
     for index in range(6):
         clock.now += timedelta(seconds=30)
         service.record(
@@ -82,13 +82,14 @@ async def test_entries_show_newest_first_with_who_when_lane_what(
     assert dialog.model.rowCount() == 9
     assert [cell(dialog, row, AuditColumn.SEQ) for row in range(3)] == ["9", "8", "7"]
     assert cell(dialog, 0, AuditColumn.WHEN) == when_text(clock.now)
-    assert cell(dialog, 0, AuditColumn.WHO) == "Manager"
+    assert cell(dialog, 0, AuditColumn.WHO) == OWNER
     assert cell(dialog, 0, AuditColumn.LANE) == "2"
     assert cell(dialog, 0, AuditColumn.ACTION) == "Refund"
     assert cell(dialog, 0, AuditColumn.SUBJECT) == "py_5"
     assert cell(dialog, 0, AuditColumn.OUTCOME) == "approved"
     assert cell(dialog, 0, AuditColumn.DETAIL) == "amount_cents: 600, mode: card"
-    assert cell(dialog, 8, AuditColumn.ACTION) == "PIN set"
+    assert cell(dialog, 8, AuditColumn.ACTION) == "Person added"
+    assert cell(dialog, 8, AuditColumn.DETAIL) == "role: owner"  # its commitment is not shown
     tip = dialog.model.index(0, AuditColumn.DETAIL).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == '{"amount_cents":600,"mode":"card"}'
     spoken = dialog.model.index(0, 0).data(Qt.ItemDataRole.AccessibleTextRole)
@@ -116,7 +117,7 @@ async def test_filters_by_subject_and_action(qtbot: QtBot, service: ManagerServi
     dialog.subject_edit.clear()
     dialog.action_combo.setCurrentIndex(dialog.action_combo.findData("sign_in"))
     assert dialog.model.rowCount() == 1
-    assert cell(dialog, 0, AuditColumn.ACTION) == "Manager signed in"
+    assert cell(dialog, 0, AuditColumn.ACTION) == "Signed in"
     dialog.action_combo.setCurrentIndex(0)
     assert dialog.model.rowCount() == 9
 
@@ -152,6 +153,40 @@ async def test_an_entry_edited_in_the_file_is_named_and_shown(
     assert dialog.table.selectionModel().isRowSelected(row)
     assert dialog.model.index(row, 0).data(Qt.ItemDataRole.BackgroundRole) is not None
     assert dialog.model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+    dialog.reject()
+
+
+async def test_the_head_and_the_keyring_sentence_show_and_follow_the_check(
+    qtbot: QtBot, service: ManagerService
+) -> None:
+    dialog = make(qtbot, service)
+    dialog.open()
+    await wait_until(dialog.isVisible)
+    head = service.audit_head()
+    assert head.seq == 9
+    line = dialog.head_label.text()
+    assert f"Head of the log: {head.short} " in line
+    assert KEY_STATUS_TEXT[service.key_status()] in line
+    assert dialog.head_label.accessibleName().endswith(line)
+    dialog.check_button.click()  # the check is an entry: the head moves on
+    assert f"Head of the log: 10:{service.audit_head().hash[:20]} " in dialog.head_label.text()
+    dialog.reject()
+
+
+async def test_a_pin_hash_changed_in_the_file_names_the_person(
+    qtbot: QtBot, service: ManagerService, store: SqliteAuditLog
+) -> None:
+    with sqlite3.connect(store.path, isolation_level=None) as conn:
+        [(encoded,)] = conn.execute("SELECT pin_hash FROM staff")
+        conn.execute("UPDATE staff SET pin_hash = ?", (encoded[:-4] + "AAAA",))
+    dialog = make(qtbot, service)
+    dialog.open()
+    await wait_until(dialog.isVisible)
+    dialog.check_button.click()
+    assert dialog.status_label.text() == (
+        f"The PIN hash of {OWNER} was changed outside the app."  # the person and the field
+    )
+    assert dialog.status_label.property("state") == "broken"
     dialog.reject()
 
 
@@ -244,7 +279,7 @@ async def test_idle_on_the_log_asks_for_the_pin_and_cancel_closes_it(
     await wait_until(reauth.isVisible)
     reauth.cancel_button.click()
     await wait_until(lambda: not dialog.isVisible())
-    assert not service.is_manager()
+    assert service.current() is None
 
 
 async def test_a_good_pin_after_idle_keeps_the_log_open_and_fresh(
@@ -264,7 +299,7 @@ async def test_a_good_pin_after_idle_keeps_the_log_open_and_fresh(
     assert dialog.isVisible()
     # The idle sign-out and the new sign-in are in the refreshed table.
     assert [cell(dialog, row, AuditColumn.ACTION) for row in range(2)] == [
-        "Manager signed in",
-        "Manager signed out",
+        "Signed in",
+        "Signed out",
     ]
     dialog.reject()

@@ -1,9 +1,11 @@
 """The manager's tools on the till, wired as the app wires them, against the real sandbox:
-the receipt after an approval, a refund behind the PIN written to the audit log, the end
-of day and the history behind the PIN."""
+the receipt after an approval, a refund at a cashier's till approved by the owner and
+written to the journal and the audit log with both names, the end of day and the history
+behind a manager's sign-in, the staff screen."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +13,29 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
+from pos_app.domain.staff import StaffRole
 from pos_app.services.audit_log import AuditQuery
+from pos_app.services.manager import ManagerService
 from pos_app.services.ports import HistoryQuery
 from tests.support.gui import wait_until
 from tests.support.sandbox import SandboxHandle
+from tests.support.staff_screens import CASHIER, CASHIER_PIN, OWNER, OWNER_PIN
 from tests.support.window import WindowLane, open_window
 
-PIN = "2580"
+PIN = OWNER_PIN
+
+
+def staff(manager: ManagerService | None, *, cashier: bool = True) -> ManagerService:
+    """The owner and a cashier; the cashier signed in (else nobody)."""
+    assert manager is not None
+    manager.create_owner(OWNER, OWNER_PIN)
+    owner = manager.current()
+    assert owner is not None
+    manager.add_person(CASHIER, StaffRole.CASHIER, CASHIER_PIN, by=owner)
+    manager.sign_out()
+    if cashier:
+        assert manager.sign_in(CASHIER_PIN, CASHIER).ok
+    return manager
 
 
 def find(name: str) -> Any:
@@ -79,18 +97,17 @@ async def test_a_receipt_is_offered_after_an_approval(
         preview.reject()
 
 
-async def test_refund_last_sale_asks_for_the_pin_and_is_audited(
+async def test_a_refund_at_a_cashiers_till_is_approved_by_the_owner_and_says_who(
     qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     async with open_window(sandbox.url, tmp_path, qtbot, manager_tools=True) as w:
-        manager = w.manager
-        assert manager is not None
-        assert manager.set_pin(None, PIN).ok
-        manager.sign_out()
+        manager = staff(w.manager)
         await approve_a_sale(qtbot, w, sandbox)
 
         click(qtbot, w.window.refund_button)
-        await sign_in_when_asked(qtbot)
+        approval = await wait_until(lambda: find("pinDialog"))
+        assert approval.windowTitle() == "Manager approval"
+        await sign_in_when_asked(qtbot)  # the owner's PIN alone
         dialog = await wait_until(lambda: find("refundDialog"))
         to_card = dialog.findChild(QWidget, "refundToCardRadio")
         # on its label, as a person does (the row is wider than the radio's text)
@@ -110,29 +127,38 @@ async def test_refund_last_sale_asks_for_the_pin_and_is_audited(
         await wait_until(lambda: not tools.slot.running and not w.window.flow.busy)
 
         [sale] = w.lane.journal.history(HistoryQuery(kinds=("charge",)))
+        assert sale.served_by == CASHIER
+        [refund] = w.lane.journal.history(HistoryQuery(kinds=("refund",)))
+        assert (refund.served_by, refund.approved_by) == (CASHIER, OWNER)
         details = await w.lane.service.payment_details(sale.payment_id or "")
         assert details.refundable_cents == 1000  # one refund of $5.00, not two
+        current = manager.current()
+        assert current is not None
+        assert current.name == CASHIER  # the cashier stayed signed in
+        assert manager.sign_in(OWNER_PIN, OWNER).ok  # to read the log
         entries = manager.audit_entries(AuditQuery(subject=sale.payment_id))
-        assert [(e.action, e.outcome) for e in reversed(entries)] == [
-            ("refund", "requested"),
-            ("refund", "approved"),
+        assert [(e.who, e.action, e.outcome) for e in reversed(entries)] == [
+            (CASHIER, "refund", "requested"),
+            (CASHIER, "refund", "approved"),
         ]
         assert '"amount_cents":500' in entries[0].detail.replace(" ", "")
+        assert json.loads(entries[0].detail)["approved_by"] == OWNER
+        approvals = manager.audit_entries(AuditQuery(actions=("approval",)))
+        assert len(approvals) == 1
         assert manager.verify_audit().ok
 
 
-async def test_history_and_end_of_day_need_the_manager(
+async def test_history_and_end_of_day_need_a_manager_signed_in(
     qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     async with open_window(sandbox.url, tmp_path, qtbot, manager_tools=True) as w:
-        manager = w.manager
-        assert manager is not None
-        assert manager.set_pin(None, PIN).ok
-        manager.sign_out()
+        manager = staff(w.manager)
         await approve_a_sale(qtbot, w, sandbox)
 
         click(qtbot, w.window.findChild(QWidget, "historyButton"))
-        await type_pin(qtbot, "1111")
+        await type_pin(qtbot, CASHIER_PIN)  # a cashier opens no manager's screen
+        await wait_until(lambda: "only a manager or owner" in find("pinMessageLabel").text())
+        await type_pin(qtbot, "1357")
         await wait_until(lambda: "Wrong PIN" in find("pinMessageLabel").text())
         assert find("historyWindow") is None  # a wrong PIN opens nothing
         await type_pin(qtbot, PIN)
@@ -153,10 +179,7 @@ async def test_settings_are_saved_behind_the_pin_and_audited_without_values(
     monkeypatch.setenv("POS_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     async with open_window(sandbox.url, tmp_path, qtbot, manager_tools=True) as w:
-        manager = w.manager
-        assert manager is not None
-        assert manager.set_pin(None, PIN).ok
-        manager.sign_out()
+        manager = staff(w.manager, cashier=False)
         click(qtbot, w.window.findChild(QWidget, "settingsButton"))
         await sign_in_when_asked(qtbot)
         dialog = await wait_until(lambda: find("settingsDialog"))
@@ -177,9 +200,8 @@ async def test_the_end_of_day_asks_again_when_the_manager_session_ends(
     qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
     async with open_window(sandbox.url, tmp_path, qtbot, manager_tools=True) as w:
-        manager = w.manager
-        assert manager is not None
-        assert manager.set_pin(None, PIN).ok  # signed in
+        manager = staff(w.manager, cashier=False)
+        assert manager.sign_in(OWNER_PIN).ok
         click(qtbot, w.window.findChild(QWidget, "endOfDayButton"))
         report = await wait_until(lambda: find("endOfDayDialog"))
         manager.sign_out()  # as 15 idle minutes would
@@ -197,10 +219,7 @@ async def test_a_total_above_the_lanes_limit_needs_a_manager_override(
     async with open_window(
         sandbox.url, tmp_path, qtbot, manager_tools=True, max_amount_cents=1000
     ) as w:
-        manager = w.manager
-        assert manager is not None
-        assert manager.set_pin(None, PIN).ok
-        manager.sign_out()
+        manager = staff(w.manager)
         window = w.window
         window.cart_model.add_amount(800)
         window.cart_model.add_amount(400)
@@ -218,9 +237,26 @@ async def test_a_total_above_the_lanes_limit_needs_a_manager_override(
         await sign_in_when_asked(qtbot)
         await wait_until(window.charge_button.isEnabled)
         assert not window.override_button.isVisible()
+        assert manager.sign_in(OWNER_PIN).ok  # to read the log
         entries = manager.audit_entries(AuditQuery(actions=("override",)))
         assert [e.outcome for e in reversed(entries)] == ["refused", "approved"]
         assert '"amount_cents":1200' in entries[0].detail.replace(" ", "")
+        assert json.loads(entries[0].detail)["approved_by"] == OWNER
 
         window.cart_model.add_amount(100)  # another total needs another override
         assert not window.charge_button.isEnabled()
+
+
+async def test_the_staff_screen_opens_for_the_owner_from_the_top_bar(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_window(sandbox.url, tmp_path, qtbot, manager_tools=True) as w:
+        staff(w.manager)
+        click(qtbot, w.window.findChild(QWidget, "staffButton"))
+        await sign_in_when_asked(qtbot)  # the owner signs in over the cashier
+        dialog = await wait_until(lambda: find("staffDialog"))
+        assert dialog.table.rowCount() == 2
+        dialog.reject()
+        tools = w.window.tools
+        assert tools is not None
+        await wait_until(lambda: tools.staff_dialog is None)
