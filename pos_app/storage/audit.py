@@ -173,6 +173,23 @@ class SqliteAuditLog(SqliteFile):
         _create_private(path)
 
     def _prepare(self) -> None:
+        self._migrate()
+        self._keyring = self._keys is not None and self._keys.available()
+        if not self._keyring:
+            return
+        # The keyring is asked outside a write transaction: a keyed log opens without
+        # taking the write lock, and a keyring slow to answer holds up no other lane.
+        with self._lock:
+            chain_id = self._chain_id(self._conn)
+        if self._secret(chain_id) is None:  # not keyed yet, or this keyring lost the key
+            with self._write() as conn:
+                self._key_the_chain(conn)
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date; an up-to-date file opens without the write lock."""
+        with self._lock:
+            if int(self._conn.execute("PRAGMA user_version").fetchone()[0]) == SCHEMA_VERSION:
+                return
         for step in MIGRATIONS:
             with self._write() as conn:
                 # Read under the write lock: another lane may have migrated meanwhile.
@@ -190,10 +207,6 @@ class SqliteAuditLog(SqliteFile):
                 if migrated is not None:
                     self._record_migration(conn, migrated)
                 conn.execute(f"PRAGMA user_version = {step.version:d}")
-        self._keyring = self._keys is not None and self._keys.available()
-        if self._keyring:
-            with self._write() as conn:
-                self._key_the_chain(conn)
 
     # -- keys ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -487,6 +488,25 @@ def test_with_a_keyring_every_entry_is_signed_from_the_keying_on(path: Path) -> 
     with SqliteAuditLog(path, keys) as audit:  # a restart: same key, no second keying
         assert audit.pepper() == pepper
         assert audit.count(AuditQuery(actions=(AuditAction.CHAIN_KEYED,))) == 1
+
+
+def test_an_up_to_date_keyed_log_opens_while_another_lane_holds_the_write_lock(
+    path: Path,
+) -> None:
+    keys = MemoryChainKeys()
+    with SqliteAuditLog(path, keys) as audit:
+        fill(audit, 1)
+    with raw(path) as other:
+        other.execute("BEGIN IMMEDIATE")  # a CLI lane in the middle of a write
+        try:
+            started = time.monotonic()
+            with SqliteAuditLog(path, keys, write_deadline=0.5) as audit:
+                assert audit.key_status() is KeyStatus.KEYED
+                assert audit.count(AuditQuery()) == 2
+            # Waiting for the lock would have taken the 10 s busy timeout, then failed.
+            assert time.monotonic() - started < 5
+        finally:
+            other.execute("ROLLBACK")
 
 
 def test_a_keyed_chain_read_without_the_keyring_is_key_missing(path: Path) -> None:
