@@ -39,7 +39,6 @@ from typing import Any, Final, TextIO
 
 from pos_app.services.audit_log import (
     AuditAction,
-    AuditBreak,
     AuditCheck,
     AuditEntry,
     AuditHead,
@@ -374,45 +373,28 @@ class SqliteAuditLog(SqliteFile):
         status = self._status(walk, own_secret)
         current = AuditHead(seq=walk.last_seq, hash=walk.last_hash)
 
-        def broken(seq: int | None, reason: AuditBreak, message: str) -> AuditCheck:
+        found_break = (
+            walk.broken
+            or walk.head_break(head_seq, head_hash)
+            or walk.keying_break(own_id, own_secret is not None)
+            or (
+                None
+                if wanted is None or found is True
+                else head_not_found(wanted.describe(), wanted.seq, found, walk.checked)
+            )
+            or state_break(walk, staff, recovery_hash)
+        )
+        if found_break is not None:
+            seq, reason, problem = found_break
             return AuditCheck(
                 ok=False,
                 checked=walk.checked,
                 broken_seq=seq,
                 reason=reason,
-                message=message,
+                message=problem,
                 head=current,
                 key_status=status,
             )
-
-        if walk.broken is not None:
-            return broken(*walk.broken)
-        if head_seq > walk.checked:
-            seq = walk.checked + 1
-            return broken(seq, AuditBreak.TRUNCATED, f"entry {seq} and later ones were deleted")
-        if head_seq < walk.checked:  # entries were added without going through the app
-            seq = head_seq + 1
-            return broken(
-                seq, AuditBreak.HEAD_MISMATCH, f"entry {seq} is not the last entry the app wrote"
-            )
-        if head_hash != walk.last_hash:  # the newest entry was replaced
-            return broken(
-                walk.checked,
-                AuditBreak.HEAD_MISMATCH,
-                f"entry {walk.checked} is not the last entry the app wrote",
-            )
-        if own_secret is not None and own_id not in walk.keyed_ids:
-            return broken(
-                None,
-                AuditBreak.NOT_KEYED,
-                "this computer's keyring holds the log's key but no entry is signed with it:"
-                " the entry that keyed the log and those after it were deleted or rewritten",
-            )
-        if wanted is not None and found is not True:
-            return broken(*head_not_found(wanted.describe(), wanted.seq, found, walk.checked))
-        changed = state_break(walk, staff, recovery_hash)
-        if changed is not None:
-            return broken(*changed)
         message = f"{walk.checked} entries intact"
         if walk.unchecked:
             message += (

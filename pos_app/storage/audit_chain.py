@@ -76,6 +76,7 @@ STATE_UNTIL: Final = "state.locked_until"
 STATE_RECOVERY: Final = "state.recovery_digest"
 
 Row = tuple[Any, ...]  # seq, at, who, lane, action, subject, detail, outcome, prev, hash, mac
+Break = tuple[int | None, AuditBreak, str]  # where (an entry number, if one), why, a sentence
 
 
 def derive_mac_key(secret: bytes) -> bytes:
@@ -214,9 +215,7 @@ def recovery_problem(committed: Commitment | None, stored: str | None) -> str | 
     return "the owner's recovery code was changed outside the app"
 
 
-def state_break(
-    walk: ChainWalk, rows: list[StaffState], recovery_hash: str | None
-) -> tuple[int | None, AuditBreak, str] | None:
+def state_break(walk: ChainWalk, rows: list[StaffState], recovery_hash: str | None) -> Break | None:
     """The first stored state that differs from the chain's last commitment to it: the
     committing entry's number (None for a row nothing committed to), why, and a sentence."""
     by_id = {row.id: row for row in rows}
@@ -259,9 +258,7 @@ def parse_head(text: str) -> HeadRef:
     return HeadRef(seq=None if seq is None else int(seq), prefix=match.group(2))
 
 
-def head_not_found(
-    given: str, seq: int | None, found: bool | int | None, last: int
-) -> tuple[int | None, AuditBreak, str]:
+def head_not_found(given: str, seq: int | None, found: bool | int | None, last: int) -> Break:
     """Where the chain no longer leads to a head taken earlier: `found` is None when no
     entry has that number (or hash), else the number of the entry now there."""
     if seq is not None and found is None:
@@ -300,7 +297,7 @@ class ChainWalk:
     checked: int = 0
     last_seq: int = 0
     last_hash: str = GENESIS_HASH
-    broken: tuple[int | None, AuditBreak, str] | None = None
+    broken: Break | None = None
     keyed_at: int | None = None  # the seq of the CHAIN_KEYED entry in force
     keyed_ids: set[str] = field(default_factory=set)
     unchecked: int = 0  # keyed entries whose key is not kept here
@@ -341,6 +338,30 @@ class ChainWalk:
             self._remember_state(seq, detail)
         self.checked, self.last_seq, self.last_hash = seq, seq, sealed
         return True
+
+    def head_break(self, head_seq: int, head_hash: str) -> Break | None:
+        """How the walked chain differs from the head the app last wrote, if it does."""
+        if head_seq > self.checked:
+            seq = self.checked + 1
+            return seq, AuditBreak.TRUNCATED, f"entry {seq} and later ones were deleted"
+        if head_seq < self.checked:  # entries were added without going through the app
+            seq = head_seq + 1
+            return seq, AuditBreak.HEAD_MISMATCH, f"entry {seq} is not the last entry the app wrote"
+        if head_hash != self.last_hash:  # the newest entry was replaced
+            seq = self.checked
+            return seq, AuditBreak.HEAD_MISMATCH, f"entry {seq} is not the last entry the app wrote"
+        return None
+
+    def keying_break(self, own_id: str, own_key_kept: bool) -> Break | None:
+        """A downgrade: the keyring keeps this lane's key, yet no entry was keyed with it."""
+        if own_key_kept and own_id not in self.keyed_ids:
+            return (
+                None,
+                AuditBreak.NOT_KEYED,
+                "this computer's keyring holds the log's key but no entry is signed with it:"
+                " the entry that keyed the log and those after it were deleted or rewritten",
+            )
+        return None
 
     def _start_segment(self, seq: int, detail: str) -> None:
         chain_id = chain_id_of(detail)
