@@ -3,8 +3,10 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/render_screens.py docs/screenshots
 
 Empty cart, cart with items, waiting, approved, declined, unresolved, refund,
-and the virtual-terminal window; then the manager's screens: PIN, history,
-refund from the history, receipt, end of day, audit log and settings.
+and the virtual-terminal window; then the staff and the manager's screens:
+the owner's set-up and recovery code, the sign-in, the till with who is signed
+in, a manager's approval at a cashier's till, a manager's sign-in, history,
+refund from the history, receipt, end of day, audit log, settings and staff.
 Dialogs are painted over the window the way the cashier sees them.
 """
 
@@ -154,6 +156,7 @@ async def render(out: Path, url: str) -> list[Path]:
 async def render_manager(out: Path, url: str) -> list[Path]:
     from pos_app.app import attach_manager_tools
     from pos_app.config import load_settings
+    from pos_app.domain.staff import StaffRole
     from pos_app.justifi.client import JustifiClient
     from pos_app.resources import load_catalog
     from pos_app.services.reports import ReceiptService
@@ -200,19 +203,67 @@ async def render_manager(out: Path, url: str) -> list[Path]:
             window.show()
             await window.start()
             for amount in (1325, 480, 2260, 915):
-                run = await test_lane.service.charge(amount, "trm_side", "Latte, croissant")
+                run = await test_lane.service.charge(
+                    amount, "trm_side", "Latte, croissant", served_by="Bob Marsh"
+                )
                 await collect(run)
             sandbox.paid_intent(3150, card="mastercard")  # another lane's sale
-            manager.set_pin(None, "2580")
-            manager.sign_out()
             tools = window.tools
             assert tools is not None
 
+            # A lane with nobody: the owner's set-up, then the recovery code shown once.
+            tools.session.start()
+            setup = await wait_until(lambda: find("ownerSetupDialog"))
+            await asyncio.sleep(0.2)
+            save("16-owner-setup", composite(window, setup))
+            setup.name_edit.setText("Ann Lee")
+            setup.submit()
+            for _ in range(2):  # the PIN, then again
+                for digit in "735190":
+                    setup.pad.type_digit(digit)
+                setup.submit()
+            await asyncio.sleep(0.1)
+            save("17-owner-recovery-code", composite(window, setup))
+            setup.submit()
+            await wait_until(lambda: tools.session.dialog is None)
+            owner = manager.current()
+            assert owner is not None
+            manager.add_person("Carla Diaz", StaffRole.MANAGER, "864209", by=owner)
+            manager.add_person("Bob Marsh", StaffRole.CASHIER, "2580", by=owner)
+            manager.add_person("Dee Park", StaffRole.CASHIER, "1397", by=owner)
+
+            # Switch person: the sign-in, a name tapped; then the till with Bob on it.
+            tools.session.switch_person()
+            sign_in = await wait_until(lambda: find("signInDialog"))
+            sign_in.choose("Bob Marsh")
+            await asyncio.sleep(0.2)
+            save("18-sign-in", composite(window, sign_in))
+            for digit in "2580":
+                sign_in.pad.type_digit(digit)
+            sign_in.submit()
+            await wait_until(lambda: tools.session.dialog is None)
+            await wait_until(lambda: window.person_label and "Bob" in window.person_label.text())
+            window.cart_model.add_amount(675)
+            await asyncio.sleep(0.3)
+            save("21-till-signed-in", window.grab())
+            window.cart_model.clear()
+
+            # Refund last sale at Bob's till: a manager or owner approves it there.
+            last = window.flow.last_sale()
+            assert last is not None
+            tools.refund(last.payment_id or "")
+            approval = await wait_until(lambda: find("pinDialog"))
+            await asyncio.sleep(0.2)
+            save("19-approval", composite(window, approval))
+            approval.reject()
+            await wait_until(lambda: not tools.slot.running)
+
+            # History needs a manager or owner signed in.
             tools.slot.start(tools.open_history())
             await wait_until(lambda: find("pinDialog"))
             await asyncio.sleep(0.2)
             save("09-manager-pin", composite(window, find("pinDialog")))
-            manager.sign_in("2580")
+            manager.sign_in("735190", "Ann Lee")
             pin = find("pinDialog")
             assert pin is not None
             pin.reject()
@@ -252,10 +303,18 @@ async def render_manager(out: Path, url: str) -> list[Path]:
 
             os.environ["POS_CONFIG_DIR"] = str(Path(tmp) / "config")  # never the real one
             tools.slot.start(tools.open_settings())
-            setup = await wait_until(lambda: find("settingsDialog"))
+            settings = await wait_until(lambda: find("settingsDialog"))
             await asyncio.sleep(0.3)
-            save("15-settings", setup.grab())
-            setup.reject()
+            save("15-settings", settings.grab())
+            settings.reject()
+            await tools.slot.task
+
+            tools.slot.start(tools.open_staff())
+            staff = await wait_until(lambda: find("staffDialog"))
+            staff.select("Dee Park")
+            await asyncio.sleep(0.3)
+            save("20-staff", staff.grab())
+            staff.reject()
             await tools.slot.task
             window.close()
     return written

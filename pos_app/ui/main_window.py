@@ -273,9 +273,13 @@ class MainWindow(QMainWindow):
         )
         switch.setAccessibleName(staff_text.SWITCH_PERSON_NAME)
         switch.clicked.connect(tools.session.switch_person)
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
         place = self._top.indexOf(self.lane_label) + 1
         self._top.insertWidget(place, switch)
         self._top.insertWidget(place, label)
+        self._top.insertSpacing(place, 16)
         tools.session.person_changed.connect(self._on_session_person_changed)
         tools.session.message.connect(self.status_line.setText)
         self._on_session_person_changed(tools.session.person)

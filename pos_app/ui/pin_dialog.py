@@ -356,6 +356,11 @@ class PinDialog(QDialog):
         entered = self._entered.copy()
         self._entered.clear()
         self._step = 0
+        if self.mode in _ASKS_WHO:
+            # A PIN alone is checked against each person's hash (about 0.1 s each): say
+            # so before the wait, painted now.
+            self._say(staff_text.CHECKING)
+            self.message_label.repaint()
         if self.mode in (PinMode.SIGN_IN, PinMode.MANAGER):
             self._finish_sign_in(pin, name)
         elif self.mode is PinMode.APPROVE:

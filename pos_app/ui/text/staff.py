@@ -43,6 +43,7 @@ LOCKED_NAMED: Final = (
     "{name} is locked until {time} after {tries} wrong tries. An owner can unlock sooner."
 )
 UNLOCKED: Final = "You can enter the PIN again."
+CHECKING: Final = "Checking the PIN..."
 UNKNOWN_PIN: Final = "Nobody here has that PIN. Tap your name, then enter your PIN."
 UNKNOWN_NAME: Final = "{name} is not on this till's staff list."
 DISABLED: Final = "{name} is turned off on this till. A manager can turn them on again."
@@ -59,7 +60,7 @@ PERSON_LABEL_NAME: Final = "Signed in: {name}, {role}"
 SWITCH_PERSON: Final = "Switch person"
 SWITCH_PERSON_NAME: Final = "Switch person: sign out and let someone else sign in"
 SIGNED_OUT_IDLE: Final = "{name} was signed out after {minutes} minutes without activity."
-STAFF_BUTTON: Final = "Staff"
+STAFF_BUTTON: Final = "Staff..."
 
 ROLES: Final[dict[StaffRole, str]] = {
     StaffRole.CASHIER: "Cashier",
