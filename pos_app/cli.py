@@ -1,11 +1,15 @@
 """`pos-app`'s subcommands: the sandbox and a headless lane (the window and the
 self-test are `pos_app.entry`'s routes to `pos_app.app` and `pos_app.selftest`).
 
-`charge`, `refund`, `void`, `history`, `recover` and `terminals` run on the
-same services as the window. Exit codes of charge/refund/void: 0 approved,
-1 declined / cancelled / timed out, 2 unresolved (or JustiFi or the lane's storage
-could not be reached: check, then try again), 3 bad input, configuration or a
-manager PIN refused, 4 a bug (its details are in the log, whose path is said).
+`charge`, `refund`, `void`, `history`, `recover`, `terminals`, `staff` and
+`audit` run on the same services as the window (`staff` and `audit` live in
+`pos_app.cli_staff` and `pos_app.cli_audit`). `--as NAME` names the person:
+their PIN is the first line of standard input (asked without echo at a
+terminal); refunds and voids need a manager or owner. Exit codes of
+charge/refund/void: 0 approved, 1 declined / cancelled / timed out, 2 unresolved
+(or JustiFi or the lane's storage could not be reached: check, then try again),
+3 bad input, configuration or a PIN refused (nothing was sent), 4 a bug (its
+details are in the log, whose path is said). `audit verify`: 0 intact, 1 broken.
 """
 
 from __future__ import annotations
@@ -13,25 +17,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
 import json
 import logging
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TextIO
 
-from pos_app import __version__
+from pos_app import __version__, cli_audit, cli_staff
+from pos_app.cli_staff import authorized
 from pos_app.config import Settings, load_settings, log_dir
 from pos_app.domain.errors import InvalidInputError, UnavailableError, user_message
 from pos_app.domain.money import AmountError, Money, parse_amount
 from pos_app.domain.payment_flow import PaymentState, StateName, is_final, is_in_progress
+from pos_app.domain.staff import Person
 from pos_app.domain.texts import card_text, status_line
 from pos_app.logs import setup_logging
-from pos_app.services.manager import ManagerRequiredError, ManagerService, ManagerStatus
+from pos_app.services.manager import ManagerService
 from pos_app.services.payments import (
     AUTH_FAILED,
     PaymentRun,
@@ -45,7 +50,7 @@ from pos_app.services.ports import (
     PaymentDetails,
 )
 from pos_app.services.refunds import RefundMode, RefundRequest
-from pos_app.wiring import Lane, manager_service, open_journal, open_lane
+from pos_app.wiring import Lane, open_journal, open_lane
 
 log = logging.getLogger("pos_app.cli")
 
@@ -165,14 +170,23 @@ def _amount(text: str, settings: Settings, *, minimum_cents: int | None = None) 
 
 async def cmd_charge(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
     amount = _amount(args.amount, lane.settings)
+    served_by = None
+    if args.as_name is not None:  # who serves: checked with their PIN, journaled with the sale
+        sale = authorized(lane.settings, args.as_name, action="a sale", need_approver=False)
+        with sale as (_staff, person):
+            served_by = person.name
     cancel = asyncio.Event()
     _on_interrupt(cancel.set)
-    run = await lane.service.charge(amount, args.terminal, args.description, cancel=cancel)
+    run = await lane.service.charge(
+        amount, args.terminal, args.description, cancel=cancel, served_by=served_by
+    )
     return await follow(run, lane, as_json=args.json, out=out)
 
 
 async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
-    with manager_signed_in(lane.settings) as manager:
+    # The approver's PIN is checked before anything else: a wrong one sends nothing.
+    with authorized(lane.settings, args.as_name, action="a refund") as (manager, person):
+        who = {"served_by": person.name, "approved_by": person.name}
         payment = await lane.service.payment_details(args.id)
         # JustiFi's minimum is for charges: a refund of one cent is valid.
         amount = (
@@ -182,48 +196,28 @@ async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
         )
         if args.to_card:
             request = RefundRequest(RefundMode.CARD, amount, None, args.reason)
-            run = await lane.service.refund_to_card(payment, amount, args.reason)
+            run = await lane.service.refund_to_card(payment, amount, args.reason, **who)
         else:
             request = RefundRequest(RefundMode.TERMINAL, amount, args.terminal, args.reason)
             cancel = asyncio.Event()
             _on_interrupt(cancel.set)
             run = await lane.service.refund_on_terminal(
-                payment, amount, args.terminal, cancel=cancel
+                payment, amount, args.terminal, cancel=cancel, **who
             )
-        return await _audited(manager, payment, request, run, lane, args, out)
+        return await _audited(manager, person, payment, request, run, lane, args, out)
 
 
 async def cmd_void(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
-    with manager_signed_in(lane.settings) as manager:
+    with authorized(lane.settings, args.as_name, action="a void") as (manager, person):
         payment = await lane.service.payment_details(args.payment_id)
         request = RefundRequest(RefundMode.VOID, payment.amount_cents, None, None)
-        run = await lane.service.void(payment)
-        return await _audited(manager, payment, request, run, lane, args, out)
-
-
-@contextlib.contextmanager
-def manager_signed_in(settings: Settings) -> Iterator[ManagerService]:
-    """Refunds and voids need the manager PIN, here as in the window (read from the
-    terminal, or the first line of stdin for scripts); ManagerRequiredError says why
-    not when it is refused."""
-    with manager_service(settings) as manager:
-        if not manager.has_pin():  # say so before asking for one
-            raise ManagerRequiredError(ManagerStatus.NO_PIN)
-        manager.authorize(_read_pin())
-        try:
-            yield manager
-        finally:
-            manager.sign_out()
-
-
-def _read_pin() -> str:
-    if sys.stdin is not None and sys.stdin.isatty():
-        return getpass.getpass("Manager PIN: ")
-    return sys.stdin.readline().strip() if sys.stdin is not None else ""
+        run = await lane.service.void(payment, served_by=person.name, approved_by=person.name)
+        return await _audited(manager, person, payment, request, run, lane, args, out)
 
 
 async def _audited(
     manager: ManagerService,
+    approver: Person,
     payment: PaymentDetails,
     request: RefundRequest,
     run: PaymentRun,
@@ -231,14 +225,16 @@ async def _audited(
     args: argparse.Namespace,
     out: TextIO,
 ) -> int:
-    """Follow a refund or void, with audit entries when it is sent and with its outcome."""
-    manager.record_refund(payment.payment_id, request)
+    """Follow a refund or void, with audit entries (naming who approved) when it is sent
+    and with its outcome."""
+    manager.record_refund(payment.payment_id, request, approved_by=approver)
     code = EXIT_UNRESOLVED
     try:
         code = await follow(run, lane, as_json=args.json, out=out)
     finally:
         op = lane.journal.get(run.operation.id)
-        manager.record_refund(payment.payment_id, request, op.status if op else "not_sent")
+        status = op.status if op else "not_sent"
+        manager.record_refund(payment.payment_id, request, status, approved_by=approver)
     return code
 
 
@@ -346,11 +342,15 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="machine-readable output")
         return sub
 
+    def as_person(sub: argparse.ArgumentParser, help_text: str) -> None:
+        sub.add_argument("--as", dest="as_name", metavar="NAME", help=help_text)
+
     lane_command("terminals", "list terminals with their live status")
     charge = lane_command("charge", "charge an amount on a terminal")
     charge.add_argument("amount", help="e.g. 12.50 or $1,234.56")
     charge.add_argument("--terminal", required=True, help="terminal id (trm_...)")
     charge.add_argument("--description")
+    as_person(charge, "who serves (their PIN on standard input); journaled with the sale")
     refund = lane_command("refund", "refund a payment on the terminal or to the card")
     refund.add_argument("id", help="payment intent (pi_), checkout (cho_) or payment (py_) id")
     refund.add_argument("--amount", help="default: everything still refundable")
@@ -358,14 +358,18 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--terminal", help="refund on this terminal (the customer taps)")
     where.add_argument("--to-card", action="store_true", help="refund to the original card")
     refund.add_argument("--reason", choices=("duplicate", "fraudulent", "customer_request"))
+    as_person(refund, "the manager or owner who approves (their PIN on standard input)")
     void = lane_command("void", "void a payment within 25 minutes")
     void.add_argument("payment_id")
+    as_person(void, "the manager or owner who approves (their PIN on standard input)")
     lane_command("recover", "settle every unfinished operation in the journal")
     history = commands.add_parser("history", help="past operations from the journal")
     history.add_argument("--since", help="a date (2026-11-23) or time")
     history.add_argument("--limit", type=int, default=100)
     history.add_argument("--person", metavar="NAME", help="only what NAME served or approved")
     history.add_argument("--json", action="store_true", help="one JSON object per line")
+    cli_staff.add_commands(commands)
+    cli_audit.add_commands(commands)
     return parser
 
 
@@ -375,6 +379,12 @@ LANE_COMMANDS = {
     "void": cmd_void,
     "terminals": cmd_terminals,
     "recover": cmd_recover,
+}
+
+# The lane's people and its audit trail: no JustiFi, only the lane's audit file.
+OFFLINE_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
+    "staff": cli_staff.run,
+    "audit": cli_audit.run,
 }
 
 
@@ -398,6 +408,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
                 return cmd_history(args, journal, out)
         if args.command in LANE_COMMANDS:
             return asyncio.run(_run_lane_command(args, out))
+        if args.command in OFFLINE_COMMANDS:
+            # The service's warnings (a lockout, a broken chain) go to the log, not the terminal.
+            setup_logging(log_dir())
+            return OFFLINE_COMMANDS[args.command](args, out)
     except Exception as exc:  # noqa: BLE001 - the one presenter: a sentence, or the bug funnel
         return present_error(exc, args.command)
     raise AssertionError(f"no handler for the command {args.command!r}")

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,17 +37,27 @@ from tests.support.sandbox import (
 
 CLI_TIMEOUT = 60.0
 FINAL = ("approved", "declined", "cancelled", "timed_out")
-MANAGER_PIN = "2580"  # refunds and voids ask for it; run_cli types it on stdin
+# The owner cli_env gives a lane: refunds and voids name them (AS_OWNER), and run_cli
+# types their PIN on stdin.
+OWNER = "Olga"
+OWNER_PIN = "246810"
+AS_OWNER = ["--as", OWNER]
+MANAGER_PIN = OWNER_PIN  # the name before named staff (issue 12)
 
 
 # -- running the CLI ----------------------------------------------------------------------
 
 
 def cli_env(
-    url: str, base: Path, *, flow: str = "payment_intent", **overrides: str | None
+    url: str,
+    base: Path,
+    *,
+    flow: str = "payment_intent",
+    owner: bool = True,
+    **overrides: str | None,
 ) -> dict[str, str]:
     """The environment of a `pos-app` lane on the sandbox at `url`, files under `base`,
-    with MANAGER_PIN set as the lane's manager PIN.
+    with OWNER (PIN OWNER_PIN) as the lane's owner unless `owner` is False (a fresh lane).
 
     An override of None removes that variable.
     """
@@ -68,16 +79,20 @@ def cli_env(
             env.pop(name, None)
         else:
             env[name] = value
-    set_manager_pin(Path(env["POS_DATA_DIR"]), MANAGER_PIN)
+    if owner:
+        add_owner(Path(env["POS_DATA_DIR"]), OWNER, OWNER_PIN)
     return env
 
 
-def set_manager_pin(data_dir: Path, pin: str) -> None:
-    """Set the first manager PIN in the audit log under `data_dir` (a cheap scrypt cost)."""
+def add_owner(data_dir: Path, name: str, pin: str) -> str:
+    """Make `name` the owner of the lane whose files are in `data_dir` (a cheap scrypt
+    cost, no keyring); the recovery code."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     with SqliteAuditLog(data_dir / "audit.sqlite3") as audit:
         manager = ManagerService(audit, audit, lane="test", scrypt=FAST_SCRYPT)
-        if not manager.has_pin():
-            assert manager.set_pin(None, pin).ok
+        code = manager.create_owner(name, pin)
+        manager.sign_out()
+        return code
 
 
 def run_cli(
@@ -85,13 +100,16 @@ def run_cli(
     env: dict[str, str],
     timeout: float = CLI_TIMEOUT,
     *,
-    pin: str = MANAGER_PIN,
+    pin: str = OWNER_PIN,
+    stdin: Sequence[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """`pos-app ARGS`, to completion; `pin` on stdin for refunds and voids."""
+    """`pos-app ARGS`, to completion, with standard input: the lines `stdin` (PINs, one a
+    line), else `pin` (the `--as` person's, for refunds and voids)."""
+    lines = [pin] if stdin is None else list(stdin)
     return subprocess.run(
         [sys.executable, "-m", "pos_app", *args],
         env=env,
-        input=pin + "\n",
+        input="".join(line + "\n" for line in lines),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -14,9 +14,18 @@ from typing import Any
 
 import pytest
 
-from pos_app.services.manager import ManagerService
+from pos_app.cli_staff import NO_STAFF_TEXT
+from pos_app.services.audit_log import AuditEntry, AuditQuery
 from pos_app.storage.audit import SqliteAuditLog
-from tests.integration.cli_support import MANAGER_PIN, cli_env, popen_cli, run_cli, stderr_until
+from tests.integration.cli_support import (
+    AS_OWNER,
+    OWNER,
+    OWNER_PIN,
+    cli_env,
+    popen_cli,
+    run_cli,
+    stderr_until,
+)
 from tests.support.sandbox import CLIENT_SECRET, SandboxHandle, wait_until
 
 FLOWS = ["payment_intent", "checkout"]
@@ -253,7 +262,7 @@ def test_refund_to_card(sandbox: SandboxHandle, tmp_path: Path, flow: str) -> No
     env = cli_env(sandbox.url, tmp_path, flow=flow)
     sale = charge(env, "20.00")
     result = run_cli(
-        ["refund", sale[ID_KEYS[flow]], "--to-card", "--amount", "5.00", "--json"], env
+        ["refund", *AS_OWNER, sale[ID_KEYS[flow]], "--to-card", "--amount", "5.00", "--json"], env
     )
     assert result.returncode == 0, result.stderr
     data = one_json(result)
@@ -274,13 +283,15 @@ def test_refund_above_refundable_exits_3_and_sends_nothing(
     sale = charge(env, "20.00")
     assert (
         run_cli(
-            ["refund", sale["payment_intent_id"], "--to-card", "--amount", "15.00"], env
+            ["refund", *AS_OWNER, sale["payment_intent_id"], "--to-card", "--amount", "15.00"], env
         ).returncode
         == 0
     )
     before = refund_posts(sandbox)
     for where in (["--to-card"], ["--terminal", "trm_side"]):
-        result = run_cli(["refund", sale["payment_intent_id"], *where, "--amount", "5.01"], env)
+        result = run_cli(
+            ["refund", *AS_OWNER, sale["payment_intent_id"], *where, "--amount", "5.01"], env
+        )
         assert result.returncode == 3, result.stderr
         err = lines(result.stderr)
         assert len(err) == 1, result.stderr
@@ -290,53 +301,88 @@ def test_refund_above_refundable_exits_3_and_sends_nothing(
     assert sandbox.stats()["objects"]["refund"] == 1
 
 
-def test_refunds_and_voids_need_the_manager_pin_and_are_audited(
+def audit_entries(env: dict[str, str]) -> list[AuditEntry]:
+    """Every entry of the lane's audit log, oldest first (read from the file)."""
+    with SqliteAuditLog(Path(env["POS_DATA_DIR"]) / "audit.sqlite3") as audit:
+        return list(reversed(audit.entries(AuditQuery(limit=10_000))))
+
+
+def test_refunds_and_voids_need_an_approvers_pin_and_are_audited(
+    sandbox: SandboxHandle, env: dict[str, str]
+) -> None:
+    sale = charge(env, "20.00")
+    refund = ["refund", *AS_OWNER, sale["payment_id"], "--to-card", "--amount", "1.00"]
+    for tries_left, args in ((9, refund), (8, ["void", *AS_OWNER, sale["payment_id"]])):
+        wrong = run_cli(args, env, pin="135792")
+        assert wrong.returncode == 3, wrong.stderr
+        assert lines(wrong.stderr) == [
+            f"pos-app: wrong PIN for {OWNER} ({tries_left} tries left); nothing was sent"
+        ]
+    assert refund_posts(sandbox) == {}
+    assert sandbox.stats()["objects"]["refund"] == 0
+    before = len(audit_entries(env))
+
+    assert run_cli(refund, env).returncode == 0
+    entries = audit_entries(env)
+    failed = [e for e in entries[:before] if e.action == "pin_failed"]
+    assert [e.outcome for e in failed] == ["wrong", "wrong"]
+    refunds = [e for e in entries[before:] if e.action == "refund"]
+    assert [(e.outcome, e.subject) for e in refunds] == [
+        ("requested", sale["payment_id"]),
+        ("approved", sale["payment_id"]),
+    ]
+    assert all(json.loads(e.detail)["approved_by"] == OWNER for e in refunds)
+    check = run_cli(["audit", "verify"], env)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_refund_and_void_name_the_approver_with_as(
     sandbox: SandboxHandle, env: dict[str, str]
 ) -> None:
     sale = charge(env, "20.00")
     refund = ["refund", sale["payment_id"], "--to-card", "--amount", "1.00"]
     for args in (refund, ["void", sale["payment_id"]]):
-        wrong = run_cli(args, env, pin="1111")
-        assert wrong.returncode == 3, wrong.stderr
-        assert len(lines(wrong.stderr)) == 1
-        assert "wrong manager PIN" in wrong.stderr
-        assert "nothing was sent" in wrong.stderr
+        result = run_cli(args, env)
+        assert result.returncode == 3, result.stderr
+        assert "--as NAME" in result.stderr
+        assert len(lines(result.stderr)) == 1
+    assert (
+        run_cli(
+            ["staff", "add", "Ann", "--role", "cashier", *AS_OWNER], env, stdin=[OWNER_PIN, "1357"]
+        ).returncode
+        == 0
+    )
+    cashier = run_cli([*refund, "--as", "Ann"], env, pin="1357")
+    assert cashier.returncode == 3, cashier.stderr
+    assert "Ann" in cashier.stderr
     assert refund_posts(sandbox) == {}
-    assert sandbox.stats()["objects"]["refund"] == 0
-
-    assert run_cli(refund, env).returncode == 0
-    with SqliteAuditLog(Path(env["POS_DATA_DIR"]) / "audit.sqlite3") as audit:
-        manager = ManagerService(audit, audit, lane="test")
-        assert manager.sign_in(MANAGER_PIN).ok
-        actions = [(e.action, e.outcome) for e in reversed(manager.audit_entries())]
-        assert actions[:7] == [
-            ("pin_set", "ok"),
-            ("pin_failed", "wrong"),  # the refund
-            ("pin_failed", "wrong"),  # the void
-            ("sign_in", "ok"),
-            ("refund", "requested"),
-            ("refund", "approved"),
-            ("sign_out", "ok"),
-        ]
-        assert manager.verify_audit().ok
 
 
-def test_refund_without_a_manager_pin_set_is_refused(
+def test_refund_on_a_lane_with_no_staff_says_how_to_add_the_owner(
     sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
-    env = cli_env(sandbox.url, tmp_path)
+    env = cli_env(sandbox.url, tmp_path, owner=False)
     sale = charge(env, "20.00")
-    (Path(env["POS_DATA_DIR"]) / "audit.sqlite3").unlink()
-    result = run_cli(["refund", sale["payment_id"], "--to-card"], env)
+    result = run_cli(["refund", *AS_OWNER, sale["payment_id"], "--to-card"], env)
     assert result.returncode == 3
-    assert "no manager PIN is set yet" in result.stderr
+    assert lines(result.stderr) == [f"pos-app: {NO_STAFF_TEXT}"]
+    assert "pos-app staff add NAME --role owner" in result.stderr
     assert refund_posts(sandbox) == {}
 
 
 def test_refund_on_the_terminal(sandbox: SandboxHandle, env: dict[str, str]) -> None:
     sale = charge(env, "20.00")
     result = run_cli(
-        ["refund", sale["payment_intent_id"], "--terminal", "trm_side", "--amount", "1.00"], env
+        [
+            "refund",
+            *AS_OWNER,
+            sale["payment_intent_id"],
+            "--terminal",
+            "trm_side",
+            "--amount",
+            "1.00",
+        ],
+        env,
     )
     assert result.returncode == 0, result.stderr
     assert lines(result.stdout)[-1].startswith("Approved")
@@ -359,14 +405,14 @@ def test_charge_on_the_manual_terminal_then_refund_all(
     assert proc.returncode == 0, err
     sale = json.loads(out)
     assert (sale["card_brand"], sale["card_last4"]) == ("Mastercard", "4444")
-    result = run_cli(["refund", sale["payment_id"], "--to-card", "--json"], env)
+    result = run_cli(["refund", *AS_OWNER, sale["payment_id"], "--to-card", "--json"], env)
     assert result.returncode == 0, result.stderr
     assert one_json(result)["amount"] == 750  # default: everything refundable
 
 
 def test_void_then_void_again(sandbox: SandboxHandle, env: dict[str, str]) -> None:
     sale = charge(env, "20.00")
-    result = run_cli(["void", sale["payment_id"], "--json"], env)
+    result = run_cli(["void", *AS_OWNER, sale["payment_id"], "--json"], env)
     assert result.returncode == 0, result.stderr
     data = one_json(result)
     assert (data["kind"], data["status"], data["amount"]) == ("void", "approved", 2000)
@@ -374,7 +420,7 @@ def test_void_then_void_again(sandbox: SandboxHandle, env: dict[str, str]) -> No
     voids = api_requests(sandbox).get("POST /v1/payments/{id}/void", 0)
     # A second void is refused before anything is sent: the payment is no longer
     # approved. The engine treats that as bad input (exit 3), not as a decline (1).
-    again = run_cli(["void", sale["payment_id"]], env)
+    again = run_cli(["void", *AS_OWNER, sale["payment_id"]], env)
     assert again.returncode == 3, again.stderr
     err = lines(again.stderr)
     assert len(err) == 1, again.stderr
@@ -413,7 +459,16 @@ def test_history_json_one_object_per_operation(env: dict[str, str]) -> None:
     approved = charge(env, "10.00")
     declined = run_cli(["charge", "10.91", "--terminal", "trm_side", "--json"], env)
     refund = run_cli(
-        ["refund", approved["payment_intent_id"], "--to-card", "--amount", "2.00", "--json"], env
+        [
+            "refund",
+            *AS_OWNER,
+            approved["payment_intent_id"],
+            "--to-card",
+            "--amount",
+            "2.00",
+            "--json",
+        ],
+        env,
     )
     assert (declined.returncode, refund.returncode) == (1, 0)
     result = run_cli(["history", "--json"], env)
@@ -435,6 +490,49 @@ def test_history_json_one_object_per_operation(env: dict[str, str]) -> None:
     assert human.returncode == 0
     assert len(lines(human.stdout)) == 3
     assert approved["payment_intent_id"] in human.stdout
+
+
+def test_history_shows_who_served_and_who_approved_each_operation(
+    sandbox: SandboxHandle, env: dict[str, str]
+) -> None:
+    added = run_cli(
+        ["staff", "add", "Ann", "--role", "cashier", *AS_OWNER], env, stdin=[OWNER_PIN, "1357"]
+    )
+    assert added.returncode == 0, added.stderr
+    wrong = run_cli(["charge", "10.00", "--terminal", "trm_side", "--as", "Ann"], env, pin="9753")
+    assert wrong.returncode == 3, wrong.stderr
+    assert "wrong PIN for Ann" in wrong.stderr
+    assert sandbox.stats()["objects"]["payment_intent"] == 0
+    sold = run_cli(
+        ["charge", "10.00", "--terminal", "trm_side", "--json", "--as", "ann"], env, pin="1357"
+    )
+    assert sold.returncode == 0, sold.stderr
+    sale = one_json(sold)
+    assert sale["served_by"] == "Ann"  # as stored, whatever the case typed
+    nobody = charge(env, "3.00")  # no --as: nobody named, as before named staff
+    refund = run_cli(
+        ["refund", *AS_OWNER, sale["payment_id"], "--to-card", "--amount", "2.00", "--json"], env
+    )
+    assert refund.returncode == 0, refund.stderr
+    refunded = one_json(refund)
+
+    def who(*args: str) -> dict[str, tuple[str | None, str | None]]:
+        result = run_cli(["history", "--json", *args], env)
+        assert result.returncode == 0, result.stderr
+        rows = [json.loads(line) for line in lines(result.stdout)]
+        return {r["operation_id"]: (r["served_by"], r["approved_by"]) for r in rows}
+
+    assert who() == {
+        sale["operation_id"]: ("Ann", None),
+        nobody["operation_id"]: (None, None),
+        refunded["operation_id"]: (OWNER, OWNER),
+    }
+    assert who("--person", "ANN") == {sale["operation_id"]: ("Ann", None)}
+    assert who("--person", OWNER) == {refunded["operation_id"]: (OWNER, OWNER)}
+    rows = lines(run_cli(["history"], env).stdout)
+    assert len(rows) == 3
+    assert rows[0].endswith(OWNER)  # the refund, newest first
+    assert rows[2].endswith("Ann")  # the first charge
 
 
 def test_history_since_the_future_is_empty(env: dict[str, str]) -> None:
@@ -477,7 +575,9 @@ def test_unknown_terminal_is_bad_input_exit_3_naming_the_id(
     assert sandbox.stats()["objects"]["payment_intent"] == 0
 
 
-@pytest.mark.parametrize("command", [["refund", "pi_nope", "--to-card"], ["void", "py_nope"]])
+@pytest.mark.parametrize(
+    "command", [["refund", *AS_OWNER, "pi_nope", "--to-card"], ["void", *AS_OWNER, "py_nope"]]
+)
 def test_unknown_payment_exits_3_in_one_line(env: dict[str, str], command: list[str]) -> None:
     result = run_cli(command, env)
     assert result.returncode == 3
@@ -491,7 +591,7 @@ def test_terminal_refund_needs_the_payment_intent_flow(
 ) -> None:
     env = cli_env(sandbox.url, tmp_path, flow="checkout")
     sale = charge(env, "20.00")
-    result = run_cli(["refund", sale["checkout_id"], "--terminal", "trm_side"], env)
+    result = run_cli(["refund", *AS_OWNER, sale["checkout_id"], "--terminal", "trm_side"], env)
     assert result.returncode == 3
     err = lines(result.stderr)
     assert len(err) == 1, result.stderr

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from pos_app.storage.journal import SqliteJournal
-from tests.integration.cli_support import cli_env, journal_path, popen_cli, run_cli
+from tests.integration.cli_support import AS_OWNER, cli_env, journal_path, popen_cli, run_cli
 from tests.support.fault_proxy import (
     HTML_502,
     FaultProxy,
@@ -169,7 +169,9 @@ def test_refund_to_card_whose_answer_is_lost_is_one_refund(
     )
     status = 503 if answer == "503" else 502
     proxy.add(Rewrite("POST", "/v1/payments/*/refunds", status, body, kind, forward=True))
-    result = run_cli(["refund", sale["payment_id"], "--to-card", "--amount", "0.30", "--json"], env)
+    result = run_cli(
+        ["refund", *AS_OWNER, sale["payment_id"], "--to-card", "--amount", "0.30", "--json"], env
+    )
     assert result.returncode == 0, result.stderr
     data = outcome(result)
     assert (data["status"], data["amount"]) == ("approved", 30)
@@ -185,7 +187,16 @@ def test_refund_on_the_terminal_whose_answer_is_lost_is_one_refund(
     sale = outcome(run_cli(["charge", "20.00", "--terminal", "trm_side", "--json"], env))
     proxy.add(Rewrite("POST", "/v1/terminals/refund", 502, HTML_502, "text/html", forward=True))
     result = run_cli(
-        ["refund", sale["payment_intent_id"], "--terminal", "trm_side", "--amount", "1.00"], env
+        [
+            "refund",
+            *AS_OWNER,
+            sale["payment_intent_id"],
+            "--terminal",
+            "trm_side",
+            "--amount",
+            "1.00",
+        ],
+        env,
     )
     assert result.returncode == 0, result.stderr
     assert "retrying: JustiFi answered HTTP 502" in result.stderr
