@@ -22,7 +22,7 @@ from tests.support.gui import wait_until
 from tests.support.sandbox import SandboxHandle
 from tests.support.window import WindowLane, open_window
 
-PIN = "2580"
+PIN = "735190"  # an owner's PIN has 6 digits at least
 APOLOGY = window_text.BUG_APOLOGY.format(path="the log")
 
 
@@ -38,7 +38,7 @@ async def funnelled_window(
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put back after the test
     async with open_window(sandbox.url, tmp_path, qtbot, manager_tools=True) as w:
         assert w.manager is not None
-        assert w.manager.set_pin(None, PIN).ok  # signs the manager in
+        w.manager.create_owner("Olga", PIN)  # signs the owner in
         tools = w.window.tools
         assert tools is not None
         uninstall = install_bug_funnel(w.window)
