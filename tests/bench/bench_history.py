@@ -171,6 +171,7 @@ def run_bench(rows: int, runs: int) -> dict[str, Any]:
                 "person + one day": lambda: journal.history(
                     HistoryQuery(person="Bea", since=day, until=day + timedelta(days=1))
                 ),
+                "people() (person filter's list)": journal.people,
                 "find_by_justifi_id": lambda: journal.find_by_justifi_id(paid.payment_id or ""),
                 "unfinished()": journal.unfinished,
             }
