@@ -13,6 +13,9 @@ are in `pos_app.storage.audit_chain`).
 - Unkeyed (no keyring): plain SHA-256. Someone with the file can rewrite the
   chain and every hash after it; a head printed earlier (`head().short`, on
   every end-of-day report) then no longer appears: `verify(head=...)` says so.
+- What the key cannot show: the keyring does not list the chains it keyed, so
+  a file whose `chain_id` was replaced and whose chain was rewritten plain
+  reads as a lane keyed for the first time. The printed head finds that too.
 - `lane_state` (one row) keeps the head as the app last wrote it, so deleting
   the newest entries shows, the `chain_id` and the owner's recovery hash.
 - `staff` holds each person's salted scrypt PIN hash (a CHECK refuses anything
