@@ -389,6 +389,11 @@ async def history_journal(journal: SqliteJournal) -> SqliteJournal:
         pytest.param(HistoryQuery(person="Bob"), "", id="person-none"),
         pytest.param(HistoryQuery(person=""), "fedcba", id="person-empty"),
         pytest.param(HistoryQuery(person="Zoë", kinds=("refund",)), "d", id="person+kind"),
+        pytest.param(HistoryQuery(person="ann", text="BAGEL"), "b", id="person+text"),
+        pytest.param(HistoryQuery(person="ann", text="re_d"), "d", id="person+text-id"),
+        pytest.param(
+            HistoryQuery(person="zoë", since=T0 + timedelta(minutes=1)), "d", id="person+since"
+        ),
         pytest.param(
             HistoryQuery(amount_cents=500, statuses=("approved",)), "da", id="amount+status"
         ),
