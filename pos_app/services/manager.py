@@ -22,13 +22,11 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol, overload
 
 from pos_app.domain.pin import (
     IDLE_TIMEOUT,
     PRODUCTION_SCRYPT,
     LockPolicy,
-    LockState,
     ManagerSession,
     ScryptParams,
 )
@@ -58,7 +56,6 @@ __all__ = [
     "ManagerRequiredError",
     "ManagerService",
     "ManagerStatus",
-    "PinStore",
     "SignInResult",
     "SignInStatus",
 ]
@@ -70,27 +67,6 @@ _EXPORT_FORMATS = ("csv", "json")
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class PinStore(Protocol):
-    """The single manager PIN's store before issue 12 (kept for old imports; the lead
-    removes it): staff now live in a `StaffStore`."""
-
-    def load_pin_hash(self) -> str | None:
-        """The stored hash, or None if no PIN was ever set."""
-        ...
-
-    def replace_pin_hash(self, expected: str | None, new: str) -> bool:
-        """Store `new` if the stored hash is still `expected`."""
-        ...
-
-    def load_lock(self) -> LockState:
-        """The wrong-try count and lock."""
-        ...
-
-    def update_lock(self, change: Callable[[LockState], LockState]) -> LockState:
-        """Apply `change` to the stored lock state atomically."""
-        ...
 
 
 class ManagerService(StaffService):
@@ -210,22 +186,16 @@ class ManagerService(StaffService):
 
     # -- approvals --------------------------------------------------------------------
 
-    def authorize(self, name: str, pin: str | None = None, *, need_approver: bool = True) -> Person:
+    def authorize(self, name: str, pin: str, *, need_approver: bool = True) -> Person:
         """Sign `name` in with `pin` for one command (the CLI's `--as NAME`), or raise
         `ManagerRequiredError` with the sentence why not (unknown, disabled, not a
         manager, locked until 14:05, "wrong PIN for Ann (1 try left); nothing was sent").
-
-        `authorize(pin)` with one argument is the old PIN-alone form (kept until the
-        CLI moves; the lead removes it).
         """
-        who: str | None = name
-        if pin is None:
-            who, pin = None, name
         result = self._check(
-            who, pin, purpose="authorize", success=AuditAction.SIGN_IN, need_approver=need_approver
+            name, pin, purpose="authorize", success=AuditAction.SIGN_IN, need_approver=need_approver
         )
         if not result.ok or result.person is None:
-            raise self._refusal(result, who)
+            raise self._refusal(result, name)
         self._start(result.person)
         return result.person
 
@@ -239,34 +209,6 @@ class ManagerService(StaffService):
         if not result.ok or result.person is None:
             raise self._refusal(result, name, "; nothing was approved")
         return result.person
-
-    # -- compatibility (until the window and the CLI move; the lead removes these) ----
-
-    def has_pin(self) -> bool:
-        """Old name of `has_staff`."""
-        return self.has_staff()
-
-    @overload
-    def set_pin(self, name: None, new: str) -> SignInResult: ...
-
-    @overload
-    def set_pin(
-        self, name: str, new: str, *, old: str | None = None, by: Person | None = None
-    ) -> None: ...
-
-    def set_pin(
-        self, name: str | None, new: str, *, old: str | None = None, by: Person | None = None
-    ) -> SignInResult | None:
-        """Change a PIN (see `StaffService.set_pin`). `set_pin(None, new)` is the old first
-        PIN: an owner named "Manager" (the name a migrated lane's PIN gets)."""
-        if name is not None:
-            super().set_pin(name, new, old=old, by=by)
-            return None
-        if self.has_staff():
-            return SignInResult(SignInStatus.PIN_ALREADY_SET)
-        self.create_owner("Manager", new)
-        tries = self.policy.max_tries
-        return SignInResult(SignInStatus.SIGNED_IN, tries, max_tries=tries, person=self.current())
 
     # -- audit --------------------------------------------------------------------------
 

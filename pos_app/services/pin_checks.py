@@ -155,7 +155,6 @@ class SignInStatus(StrEnum):
     AMBIGUOUS = "ambiguous"  # the PIN alone matched several people: choose your name
     NO_STAFF = "no_staff"  # nobody works here yet: the owner is set up first
     NOT_APPROVER = "not_approver"  # a cashier where a manager or owner is needed
-    PIN_ALREADY_SET = "pin_already_set"  # the owner was set up on another lane meanwhile
     NO_PIN = "no_staff"  # old name of NO_STAFF (an alias; the lead removes it)
 
 
