@@ -671,3 +671,55 @@ def test_check_and_export_need_no_session(
     with pytest.raises(ValueError, match="csv or json"):
         shop.export_audit(tmp_path / "audit.xml", fmt="xml")
     assert shop.audit_head().seq == len(trail(store))
+
+
+def test_a_head_taken_earlier_is_checked_against_the_chain(
+    shop: ManagerService, store: Store
+) -> None:
+    earlier = shop.audit_head()
+    shop.sign_in(CASHIER_PIN, "Cat")
+    check = shop.check_audit(earlier.short)
+    assert check.ok
+    assert check.head is not None
+    assert check.head.seq > earlier.seq
+    bogus = shop.check_audit(f"{earlier.seq}:{'0' * 20}")
+    assert not bogus.ok
+    entry = last(store, AuditAction.AUDIT_CHECK)
+    assert (entry.outcome, json.loads(entry.detail)["head_given"]) == (
+        "broken",
+        f"{earlier.seq}:{'0' * 20}",
+    )
+
+
+def test_check_pin_signs_nobody_in_but_counts_and_audits(
+    shop: ManagerService, store: Store
+) -> None:
+    result = shop.check_pin("Max", MANAGER_PIN)
+    assert result.ok
+    assert shop.current() is None
+    entry = last(store, AuditAction.SIGN_IN)
+    assert (entry.subject, entry.outcome) == ("Max", "checked")
+    assert shop.check_pin("Max", WRONG).tries_left == 9
+    assert person(shop, "Max").failed_tries == 1
+
+
+def test_a_locked_approver_is_named_as_locked(shop: ManagerService) -> None:
+    assert shop.sign_in(CASHIER_PIN, "Cat").ok
+    for _ in range(10):
+        shop.sign_in(WRONG, "Max")  # a wrong PIN does not end Cat's session
+    assert shop.current() == person(shop, "Cat")
+    with pytest.raises(ManagerRequiredError, match="PIN entry for Max is locked until") as caught:
+        shop.approve(MANAGER_PIN, "Max")
+    assert caught.value.locked_until == T0 + timedelta(minutes=30)
+
+
+def test_without_a_recovery_code_recovery_says_so(shop: ManagerService, audit_file: Path) -> None:
+    with sqlite3.connect(audit_file) as raw:  # as on a lane migrated from one manager PIN
+        raw.execute("UPDATE lane_state SET recovery_hash = NULL")
+    with pytest.raises(NotPermittedError, match="No recovery code was set"):
+        shop.recover_owner("7KQ2-M9XD-3F0T-R81C", "918273")
+
+
+def test_the_old_status_names_still_read(shop: ManagerService) -> None:
+    assert ManagerStatus.NO_PIN is ManagerStatus.NO_STAFF  # aliases until the lead removes them
+    assert SignInStatus.NO_PIN is SignInStatus.NO_STAFF
