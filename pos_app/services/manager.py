@@ -42,14 +42,15 @@ from pos_app.services.audit_log import (
     KeyStatus,
     StaffStore,
 )
-from pos_app.services.pin_checks import (
-    NOBODY,
+from pos_app.services.pin_checks import NOBODY
+from pos_app.services.refunds import RefundRequest
+from pos_app.services.sign_in import (
     ManagerRequiredError,
     ManagerStatus,
     SignInResult,
     SignInStatus,
+    refusal,
 )
-from pos_app.services.refunds import RefundRequest
 from pos_app.services.staff import StaffService
 
 __all__ = [
@@ -145,7 +146,7 @@ class ManagerService(StaffService):
             status = ManagerStatus.SIGNED_OUT if self.has_staff() else ManagerStatus.NO_STAFF
             raise ManagerRequiredError(status)
         if not person.can_approve:
-            raise self._refusal(SignInResult(SignInStatus.NOT_APPROVER, person=person), None)
+            raise refusal(SignInResult(SignInStatus.NOT_APPROVER, person=person), None)
         self.touch()
         return person
 
@@ -195,7 +196,7 @@ class ManagerService(StaffService):
             name, pin, purpose="authorize", success=AuditAction.SIGN_IN, need_approver=need_approver
         )
         if not result.ok or result.person is None:
-            raise self._refusal(result, name)
+            raise refusal(result, name)
         self._start(result.person)
         return result.person
 
@@ -207,7 +208,7 @@ class ManagerService(StaffService):
             name, pin, purpose="approve", success=AuditAction.APPROVAL, need_approver=True
         )
         if not result.ok or result.person is None:
-            raise self._refusal(result, name, "; nothing was approved")
+            raise refusal(result, name, "; nothing was approved")
         return result.person
 
     # -- audit --------------------------------------------------------------------------

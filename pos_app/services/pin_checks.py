@@ -1,9 +1,10 @@
-"""Every check of a staff PIN, and the sentences that say why one was refused.
+"""Every check of a staff PIN: per person, by the PIN alone, and what each one writes.
 
 `PinChecks` is the base of `StaffService` (`pos_app.services.staff`) and
 `ManagerService` (`pos_app.services.manager`): it reads the staff rows from a
 `StaffStore`, checks a PIN against them and writes what happened, a wrong try
 together with the row's new count (one transaction, committed to by the chain).
+What a check came to and the sentences for a refusal are `pos_app.services.sign_in`'s.
 
 Rules worth knowing:
 
@@ -27,21 +28,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Final
 
-from pos_app.domain.errors import NotPermittedError, UnavailableError
+from pos_app.domain.errors import UnavailableError
 from pos_app.domain.pin import (
-    PIN_MESSAGES,
     PRODUCTION_SCRYPT,
     AttemptKind,
     LockPolicy,
     LockState,
     PepperMissingError,
     PinHashError,
-    PinProblem,
     ScryptParams,
     hash_pin,
     needs_rehash,
@@ -60,17 +58,9 @@ from pos_app.services.audit_log import (
     StaffStore,
     check_detail,
 )
+from pos_app.services.sign_in import SignInResult, SignInStatus
 
-__all__ = [
-    "NOBODY",
-    "NOTHING_SENT",
-    "ManagerRequiredError",
-    "ManagerStatus",
-    "PinChecks",
-    "SignInResult",
-    "SignInStatus",
-    "person_of",
-]
+__all__ = ["NOBODY", "PinChecks", "person_of"]
 
 log = logging.getLogger("pos_app.services.pin_checks")
 
@@ -86,93 +76,6 @@ PEPPER_MISSING_TEXT: Final = (
     " be checked here. The owner can reset PINs with the recovery code."
 )
 BUSY_TEXT: Final = "Other tills are changing the staff list right now: try again."
-
-
-# Why a PIN check refused (ManagerRequiredError's sentences; the CLI prints them after
-# "pos-app: ", the window shows them as they are).
-NO_STAFF_TEXT: Final = (
-    "nobody works on this lane yet: set up the owner first (the till asks at its first"
-    " start; or pos-app staff add NAME --role owner)"
-)
-SIGN_IN_TEXT: Final = "a manager must sign in first"
-NOT_APPROVER_TEXT: Final = "{name} is not a manager: a manager or the owner must approve this"
-NOT_APPROVER_ALONE_TEXT: Final = (
-    "that PIN is not a manager's: a manager or the owner must approve this"
-)
-REFUSED_UNKNOWN_TEXT: Final = "nobody called {name} works on this lane"
-REFUSED_DISABLED_TEXT: Final = "{name} is disabled on this lane"
-REFUSED_LOCKED_TEXT: Final = "PIN entry for {name} is locked until {until} after too many tries"
-REFUSED_LANE_LOCKED_TEXT: Final = "PIN entry is locked until {until} after too many tries"
-REFUSED_AMBIGUOUS_TEXT: Final = "that PIN alone is not enough here: give your name too"
-REFUSED_WRONG_TEXT: Final = "wrong PIN for {name} ({left} left){done}"
-REFUSED_WRONG_ALONE_TEXT: Final = "wrong PIN ({left} left){done}"
-NOTHING_SENT: Final = "; nothing was sent"
-
-
-class ManagerStatus(StrEnum):
-    """Where the lane stands with its approvers."""
-
-    NO_STAFF = "no_staff"  # nobody works here yet: the owner is set up first
-    SIGNED_OUT = "signed_out"
-    LOCKED = "locked"
-    SIGNED_IN = "signed_in"  # a manager or owner is signed in
-    NOT_APPROVER = "not_approver"  # a cashier is signed in
-    NO_PIN = "no_staff"  # old name of NO_STAFF (an alias; the lead removes it)
-
-
-class ManagerRequiredError(NotPermittedError):
-    """An approver was needed and is not there; `message` says why (nobody set up, nobody
-    signed in, a cashier, an unknown or disabled name, a lock, a wrong PIN)."""
-
-    def __init__(
-        self,
-        status: ManagerStatus,
-        locked_until: datetime | None = None,
-        message: str | None = None,
-    ) -> None:
-        super().__init__(message or _required_text(status, locked_until))
-        self.status = status
-        self.locked_until = locked_until
-
-
-def _required_text(status: ManagerStatus, locked_until: datetime | None) -> str:
-    if status is ManagerStatus.NO_STAFF:
-        return NO_STAFF_TEXT
-    if status is ManagerStatus.LOCKED and locked_until is not None:
-        return REFUSED_LANE_LOCKED_TEXT.format(until=hhmm(locked_until))
-    return SIGN_IN_TEXT
-
-
-class SignInStatus(StrEnum):
-    """What one PIN entry came to."""
-
-    SIGNED_IN = "signed_in"  # the PIN is right (and, for sign_in, the session started)
-    WRONG = "wrong"
-    LOCKED = "locked"
-    INVALID = "invalid"  # not 4 to 8 digits: no try used
-    UNKNOWN = "unknown"  # no such active person
-    DISABLED = "disabled"
-    AMBIGUOUS = "ambiguous"  # the PIN alone matched several people: choose your name
-    NO_STAFF = "no_staff"  # nobody works here yet: the owner is set up first
-    NOT_APPROVER = "not_approver"  # a cashier where a manager or owner is needed
-    NO_PIN = "no_staff"  # old name of NO_STAFF (an alias; the lead removes it)
-
-
-@dataclass(frozen=True)
-class SignInResult:
-    """The outcome of a PIN check; never carries the PIN."""
-
-    status: SignInStatus
-    tries_left: int | None = None
-    locked_until: datetime | None = None
-    problem: PinProblem | None = None
-    max_tries: int | None = None
-    person: Person | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the PIN was right (and the person may go on)."""
-        return self.status is SignInStatus.SIGNED_IN
 
 
 def person_of(record: StaffRecord) -> Person:
@@ -195,11 +98,6 @@ def _utc_now() -> datetime:
 
 def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
-
-
-def hhmm(moment: datetime) -> str:
-    """A lock's end as a person reads it: local time, hours and minutes."""
-    return moment.astimezone().strftime("%H:%M")
 
 
 class PinChecks:
@@ -452,43 +350,6 @@ class PinChecks:
                 raise
             raise UnavailableError(PEPPER_MISSING_TEXT) from None
 
-    @staticmethod
-    def _refusal(
-        result: SignInResult, name: str | None, done: str = NOTHING_SENT
-    ) -> ManagerRequiredError:
-        """The error saying why a PIN check refused (`name` None: the PIN alone)."""
-        who = name if result.person is None else result.person.name
-        status = result.status
-        if status is SignInStatus.NO_STAFF:
-            return ManagerRequiredError(ManagerStatus.NO_STAFF)
-        if status is SignInStatus.LOCKED and result.locked_until is not None:
-            until = hhmm(result.locked_until)
-            text = (
-                REFUSED_LANE_LOCKED_TEXT.format(until=until)
-                if who is None
-                else REFUSED_LOCKED_TEXT.format(name=who, until=until)
-            )
-            return ManagerRequiredError(ManagerStatus.LOCKED, result.locked_until, text)
-        if status is SignInStatus.INVALID and result.problem is not None:
-            text = PIN_MESSAGES[result.problem]
-        elif status is SignInStatus.UNKNOWN:
-            text = REFUSED_UNKNOWN_TEXT.format(name=who)
-        elif status is SignInStatus.DISABLED:
-            text = REFUSED_DISABLED_TEXT.format(name=who)
-        elif status is SignInStatus.NOT_APPROVER:
-            text = NOT_APPROVER_ALONE_TEXT if who is None else NOT_APPROVER_TEXT.format(name=who)
-            return ManagerRequiredError(ManagerStatus.NOT_APPROVER, message=text)
-        elif status is SignInStatus.AMBIGUOUS:
-            text = REFUSED_AMBIGUOUS_TEXT
-        else:
-            left = tries_text(result.tries_left or 0)
-            text = (
-                REFUSED_WRONG_ALONE_TEXT.format(left=left, done=done)
-                if who is None
-                else REFUSED_WRONG_TEXT.format(name=who, left=left, done=done)
-            )
-        return ManagerRequiredError(ManagerStatus.SIGNED_OUT, message=text)
-
     def _entry(
         self,
         now: datetime,
@@ -523,8 +384,3 @@ class PinChecks:
 
 def _counts(entry: AuditEntry) -> bool:
     return entry.outcome == "wrong"
-
-
-def tries_text(left: int) -> str:
-    """ "1 try" or "3 tries", as a sentence says it."""
-    return "1 try" if left == 1 else f"{left} tries"

@@ -38,14 +38,8 @@ from pos_app.domain.staff import (
     verify_recovery_code,
 )
 from pos_app.services.audit_log import AuditAction, StaffRecord
-from pos_app.services.pin_checks import (
-    BUSY_TEXT,
-    RACE_TRIES,
-    PinChecks,
-    hhmm,
-    person_of,
-    tries_text,
-)
+from pos_app.services.pin_checks import BUSY_TEXT, RACE_TRIES, PinChecks, person_of
+from pos_app.services.sign_in import hhmm, refusal, tries_text
 
 __all__ = ["StaffService"]
 
@@ -167,7 +161,7 @@ class StaffService(PinChecks):
                 raise InvalidInputError(OLD_PIN_NEEDED_TEXT)
             result = self._check_named(record.name, old, purpose="change_pin", commit=False)
             if not result.ok:
-                raise self._refusal(result, record.name, "; the PIN was not changed")
+                raise refusal(result, record.name, "; the PIN was not changed")
             who = record.name
         else:
             self._may_manage(actor, role, f"set the PIN of {record.name}")
