@@ -81,6 +81,7 @@ class ManagerTools(QObject):
         self.settings_dialog: SettingsDialog | None = None
         self.staff_dialog: StaffDialog | None = None
         self.refund_approver: Person | None = None  # who approved the refund under way
+        self.visiting: Person | None = None  # a manager signed in for the screens only
         self.session = TillSession(manager, window, idle_check_ms=idle_check_ms)
         self.buttons = [
             self._button(text.HISTORY, "historyButton", self.open_history),
@@ -110,9 +111,35 @@ class ManagerTools(QObject):
         return person.name if person is not None else None
 
     async def _ensure_manager(self, parent: QWidget | None = None) -> bool:
+        """A manager or owner signed in for a manager's screen. One who signed in over
+        someone else's till (a cashier's, or nobody's) is visiting: closing the last
+        manager's screen signs them out again, so the till's next sales are not
+        recorded under their name."""
         from pos_app.ui.pin_dialog import ensure_manager
 
-        return await ensure_manager(self.manager, parent or self.window)
+        before = self.manager.current()
+        allowed = await ensure_manager(self.manager, parent or self.window)
+        if allowed and (before is None or not before.can_approve):
+            self.visiting = self.manager.current()
+        return allowed
+
+    def _end_visit(self) -> None:
+        """The visiting manager's screens are all closed: sign them out, and ask who is
+        working (once the till asks at all)."""
+        screens = (
+            self.history_window,
+            self.audit_dialog,
+            self.report_dialog,
+            self.settings_dialog,
+            self.staff_dialog,
+        )
+        visitor = self.visiting
+        if visitor is None or any(screen is not None for screen in screens):
+            return
+        self.visiting = None
+        if self.manager.current() == visitor:
+            self.manager.sign_out()
+            self.session.signed_out(staff_text.VISIT_ENDED.format(name=visitor.name))
 
     async def _approval(self, what: str, parent: QWidget | None = None) -> Person | None:
         from pos_app.ui.approval import ask_approval
@@ -183,11 +210,12 @@ class ManagerTools(QObject):
         finally:
             self.settings_dialog = None
             dialog.deleteLater()
-        if result is None:
-            return
-        changed = ",".join(sorted(str(field.value) for field in result.changed))
-        self.manager.record(AuditAction.SETTINGS_CHANGE, detail={"fields": changed})
-        self.message.emit(text.SETTINGS_RESTART if result.restart_needed else text.SETTINGS_SAVED)
+        if result is not None:
+            changed = ",".join(sorted(str(field.value) for field in result.changed))
+            self.manager.record(AuditAction.SETTINGS_CHANGE, detail={"fields": changed})
+            done = text.SETTINGS_RESTART if result.restart_needed else text.SETTINGS_SAVED
+            self.message.emit(done)
+        self._end_visit()
 
     def _on_settings_change_pin_requested(self) -> None:
         from pos_app.ui.pin_dialog import PinDialog, PinMode
@@ -259,21 +287,25 @@ class ManagerTools(QObject):
         if self.report_dialog is not None:
             self.report_dialog.deleteLater()
             self.report_dialog = None
+        self._end_visit()
 
     def _on_history_window_finished(self, _result: int) -> None:
         if self.history_window is not None:
             self.history_window.deleteLater()
             self.history_window = None
+        self._end_visit()
 
     def _on_staff_dialog_finished(self, _result: int) -> None:
         if self.staff_dialog is not None:
             self.staff_dialog.deleteLater()
             self.staff_dialog = None
+        self._end_visit()
 
     def _on_audit_dialog_finished(self, _result: int) -> None:
         if self.audit_dialog is not None:
             self.audit_dialog.deleteLater()
             self.audit_dialog = None
+        self._end_visit()
 
     def close(self) -> None:
         """Close the manager's screens (the till is closing)."""

@@ -19,6 +19,7 @@ was through a sign-out and the next sign-in.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -42,6 +43,9 @@ _ACTIVITY: Final = frozenset(
         QEvent.Type.TouchBegin,
     }
 )
+
+
+_TOUCH_EVERY_S: Final = 1.0
 
 
 def person_text(person: Person | None) -> tuple[str, str]:
@@ -72,6 +76,7 @@ class TillSession(QObject):
         self.slot = TaskSlot(self, "sign-in")
         self._asking = False  # after start(): a signed-out till asks who is working
         self._person = service.current()
+        self._touched = -_TOUCH_EVERY_S  # monotonic time of the last touch()
         self._idle_timer = QTimer(self)
         self._idle_timer.setInterval(idle_check_ms)
         self._idle_timer.timeout.connect(self.check_idle)
@@ -105,6 +110,13 @@ class TillSession(QObject):
         self.service.sign_out()
         self._follow(None)
         self.ask()
+
+    def signed_out(self, prompt: str | None = None) -> None:
+        """The person was signed out by the till itself (a visiting manager's screens
+        closed): show nobody and, after `start()`, ask who is working (`prompt` says why)."""
+        self._follow(self.service.current())
+        if self._person is None and self._asking:
+            self.ask(prompt)
 
     def check_idle(self) -> None:
         """One look at the service (the timer makes one every `idle_check_ms`): a person
@@ -155,7 +167,11 @@ class TillSession(QObject):
             self.person_changed.emit(person)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """A key, click or touch anywhere keeps the person signed in."""
+        """A key, click or touch anywhere keeps the person signed in (told to the service
+        at most once a second: a scanner's burst is one activity)."""
         if event.type() in _ACTIVITY and self._person is not None:
-            self.service.touch()
+            now = time.monotonic()
+            if now - self._touched >= _TOUCH_EVERY_S:
+                self._touched = now
+                self.service.touch()
         return False

@@ -164,11 +164,18 @@ async def test_history_and_end_of_day_need_a_manager_signed_in(
         await type_pin(qtbot, PIN)
         history = await wait_until(lambda: find("historyWindow"))
         await wait_until(lambda: history.model.rowCount() == 1)
+        assert manager.current() is not None
         history.reject()
+        # The owner signed in over Bob's till for the history only: closing it signs
+        # them out, so the till's next sale is not recorded under their name.
+        await wait_until(lambda: manager.current() is None)
 
+        assert manager.sign_in(OWNER_PIN, OWNER).ok  # the owner works this till now
         click(qtbot, w.window.findChild(QWidget, "endOfDayButton"))  # signed in: no PIN
         report = await wait_until(lambda: find("endOfDayDialog"))
         report.reject()
+        await wait_until(lambda: w.window.tools and w.window.tools.report_dialog is None)
+        assert manager.current() is not None  # not a visit: the owner stays
         actions = [e.action for e in manager.audit_entries(AuditQuery())]
         assert "pin_failed" in actions
 
@@ -191,7 +198,10 @@ async def test_settings_are_saved_behind_the_pin_and_audited_without_values(
         await wait_until(lambda: "Settings saved" in w.window.status_line.text())
         saved = (tmp_path / "config" / "settings.toml").read_text()
         assert "Corner Coffee" in saved
+        assert manager.current() is None  # the visit ended with the screen
+        assert manager.sign_in(OWNER_PIN).ok
         [entry] = manager.audit_entries(AuditQuery(actions=("settings_change",)))
+        assert entry.who == OWNER
         assert "receipt_header" in entry.detail
         assert "Corner Coffee" not in entry.detail  # which fields, never their values
 

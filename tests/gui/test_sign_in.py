@@ -154,6 +154,21 @@ async def test_activity_keeps_the_person_signed_in_and_idle_signs_them_out(
     session.close()
 
 
+async def test_a_sign_out_by_the_till_asks_who_is_working_and_says_why(
+    qtbot: QtBot, service: ManagerService
+) -> None:
+    _window, session = till(qtbot, service)
+    assert service.sign_in(MANAGER_PIN, MANAGER).ok
+    session.start()
+    service.sign_out()  # as a visiting manager's last screen closing does
+    session.signed_out("Carla was signed out.")
+    dialog = await wait_until(lambda: session.dialog)
+    assert isinstance(dialog, PinDialog)
+    assert dialog.prompt_label.text() == "Carla was signed out."
+    assert session.person is None
+    session.close()
+
+
 async def test_a_short_real_idle_timeout_signs_out_and_asks_again(
     qtbot: QtBot, log: SqliteAuditLog
 ) -> None:

@@ -61,6 +61,7 @@ SWITCH_PERSON: Final = "Switch person"
 SWITCH_PERSON_NAME: Final = "Switch person: sign out and let someone else sign in"
 SIGNED_OUT_IDLE: Final = "{name} was signed out after {minutes} minutes without activity."
 STAFF_BUTTON: Final = "Staff..."
+VISIT_ENDED: Final = "{name} was signed out with the manager's screens closed. Who is working?"
 
 ROLES: Final[dict[StaffRole, str]] = {
     StaffRole.CASHIER: "Cashier",
