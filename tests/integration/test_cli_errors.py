@@ -41,6 +41,8 @@ async def planted_lane(*_args, **_kwargs):
 
 if sys.argv[1] == "history":
     cli.cmd_history = planted
+elif sys.argv[1] in cli.OFFLINE_COMMANDS:
+    cli.OFFLINE_COMMANDS[sys.argv[1]] = planted
 else:
     cli.LANE_COMMANDS[sys.argv[1]] = planted_lane
 sys.exit(cli.main(sys.argv[1:]))
@@ -68,8 +70,8 @@ def log_text(env: dict[str, str]) -> str:
 
 @pytest.mark.parametrize(
     "args",
-    [["history"], ["history", "--json"], ["terminals"]],
-    ids=["history", "history-json", "lane-command"],
+    [["history"], ["history", "--json"], ["terminals"], ["staff", "list"], ["audit", "verify"]],
+    ids=["history", "history-json", "lane-command", "staff", "audit"],
 )
 def test_a_bug_in_a_command_exits_4_naming_the_log_that_holds_the_traceback(
     sandbox: SandboxHandle, tmp_path: Path, args: list[str]
@@ -110,7 +112,7 @@ def test_an_error_a_person_may_read_is_one_line_with_its_code(
         (InvalidInputError("that amount is too large"), cli.EXIT_BAD_INPUT),
         (ConfigurationError("no JustiFi credentials"), cli.EXIT_BAD_INPUT),
         (NotPermittedError("a manager must sign in first"), cli.EXIT_BAD_INPUT),
-        (ManagerRequiredError(ManagerStatus.NO_PIN), cli.EXIT_BAD_INPUT),
+        (ManagerRequiredError(ManagerStatus.NO_STAFF), cli.EXIT_BAD_INPUT),
         (UnavailableError("the journal is busy"), cli.EXIT_UNRESOLVED),
         (KeyringUnavailableError("no keyring here"), cli.EXIT_UNRESOLVED),
     ],
