@@ -324,7 +324,11 @@ class PinChecks:
         wrong = [
             entry.at
             for entry in self._audit.entries(query)
-            if entry.lane == self.lane and entry.subject is None and _counts(entry)
+            # Strictly inside the window: a try exactly one lockout ago no longer counts.
+            if entry.at > since
+            and entry.lane == self.lane
+            and entry.subject is None
+            and _counts(entry)
         ]
         left = max(self.policy.max_tries - len(wrong), 0)
         if left > 0:

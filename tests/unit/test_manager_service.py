@@ -309,7 +309,10 @@ def test_wrong_pins_alone_lock_the_lane_not_a_person(shop: ManagerService, clock
     # ... but nobody's own count moved: with a name it works.
     assert person(shop, "Max").failed_tries == 0
     assert shop.sign_in(MANAGER_PIN, "Max").ok
-    clock.advance(minutes=30)
+    clock.advance(minutes=29, seconds=59)
+    assert shop.locked_until() == T0 + timedelta(minutes=30)
+    clock.advance(seconds=1)
+    assert (shop.locked_until(), shop.tries_left()) == (None, 10)
     shop.sign_out()
     assert shop.sign_in(MANAGER_PIN).ok
 
