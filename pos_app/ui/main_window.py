@@ -287,11 +287,18 @@ class MainWindow(QMainWindow):
     def _on_session_person_changed(self, person: object) -> None:
         from pos_app.domain.staff import Person  # loaded with the engine
         from pos_app.ui.sign_in import person_text
+        from pos_app.ui.text import staff as staff_text
 
+        someone = person if isinstance(person, Person) else None
         if self.person_label is not None:
-            label, accessible = person_text(person if isinstance(person, Person) else None)
+            label, accessible = person_text(someone)
             self.person_label.setText(label)
             self.person_label.setAccessibleName(accessible)
+        if self.switch_person_button is not None:  # nobody yet: the same button signs in
+            switch = staff_text.SWITCH_PERSON if someone else staff_text.SIGN_IN_BUTTON
+            self.switch_person_button.setText(switch)
+            name = staff_text.SWITCH_PERSON_NAME if someone else staff_text.SIGN_IN_BUTTON
+            self.switch_person_button.setAccessibleName(name)
 
     def _lay_out(self) -> None:
         top = self._top = QHBoxLayout()

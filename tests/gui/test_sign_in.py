@@ -199,12 +199,14 @@ async def test_the_window_shows_who_and_a_sale_survives_switching_person(
         assert window.person_label is not None
         assert window.switch_person_button is not None
         assert window.person_label.text() == "Nobody signed in"
+        assert window.switch_person_button.text() == "Sign in"
         manager.create_owner(OWNER, OWNER_PIN)
         owner = manager.current()
         assert owner is not None
         manager.add_person(CASHIER, StaffRole.CASHIER, CASHIER_PIN, by=owner)
         await wait_until(lambda: window.person_label.text() == f"{OWNER} (Owner)")
         assert window.switch_person_button.isVisible()
+        assert window.switch_person_button.text() == "Switch person"
         assert window.switch_person_button.height() >= 44
         assert window.switch_person_button.accessibleName() == (
             "Switch person: sign out and let someone else sign in"
