@@ -156,20 +156,21 @@ class StaffService(PinChecks):
         role = StaffRole(record.role)
         check_staff_pin(new, role)  # first: a typo in the new PIN costs no try
         actor = None if by is None else self._actor(by)
-        if actor is None or actor.id == record.id:
+        own = actor is None or actor.id == record.id
+        if actor is not None and not own:
+            self._may_manage(actor, role, f"set the PIN of {record.name}")
+            who = actor.name
+        else:
             if old is None:
                 raise InvalidInputError(OLD_PIN_NEEDED_TEXT)
             result = self._check_named(record.name, old, purpose="change_pin", commit=False)
             if not result.ok:
                 raise refusal(result, record.name, "; the PIN was not changed")
             who = record.name
-        else:
-            self._may_manage(actor, role, f"set the PIN of {record.name}")
-            who = actor.name
         pin_hash = self._hash(new)
 
         def change(current: StaffRecord) -> StaffRecord:
-            if who == current.name:  # the right old PIN cleared any count
+            if own:  # the right old PIN cleared any count
                 return replace(current, pin_hash=pin_hash, failed_tries=0, locked_until=None)
             return replace(current, pin_hash=pin_hash)
 
