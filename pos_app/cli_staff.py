@@ -141,9 +141,8 @@ def authorized(
 
     with manager_service(settings) as manager:
         try:
-            person = authorize(
-                manager, name, reader or PinReader(), action=action, need_approver=need_approver
-            )
+            reader = reader or PinReader(order="the PIN of the person --as names")
+            person = authorize(manager, name, reader, action=action, need_approver=need_approver)
             yield manager, person
         finally:
             manager.sign_out()  # the command is over: so is their session (audited)

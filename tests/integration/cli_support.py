@@ -42,7 +42,6 @@ FINAL = ("approved", "declined", "cancelled", "timed_out")
 OWNER = "Olga"
 OWNER_PIN = "246810"
 AS_OWNER = ["--as", OWNER]
-MANAGER_PIN = OWNER_PIN  # the name before named staff (issue 12)
 
 
 # -- running the CLI ----------------------------------------------------------------------

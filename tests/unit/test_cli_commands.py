@@ -435,3 +435,15 @@ def test_a_head_that_is_not_one_is_bad_input_and_other_value_errors_stay_bugs() 
     with pytest.raises(ValueError, match="a head") as raised:
         audit_command(Refusing(), "verify")
     assert not isinstance(raised.value, InvalidInputError)
+
+
+def test_a_refund_with_nothing_on_standard_input_says_which_pin_is_missing() -> None:
+    fake = FakeStaff([OLGA])
+    reader = PinReader(io.StringIO(""), order="the PIN of the person --as names")
+    with pytest.raises(InvalidInputError) as raised:
+        cli_staff.authorize(fake, "Olga", reader, action="a refund")  # type: ignore[arg-type]
+    assert raised.value.message == (
+        "standard input ended before the PIN of Olga; give one a line, in this order:"
+        " the PIN of the person --as names"
+    )
+    assert fake.calls == []
