@@ -299,7 +299,12 @@ def open_manager_services(lane: Lane, audit_file: Path | None = None) -> Manager
         history = HistoryService(
             lane.journal, remote, lane.service.payment_details, manager=manager
         )
-        reports = ReportService(lane.journal, remote, ReportSettings(currency=settings.currency))
+        reports = ReportService(
+            lane.journal,
+            remote,
+            ReportSettings(currency=settings.currency),
+            audit_head=lambda: manager.audit_head().short,
+        )
         demo = (
             DemoAccount(lane.sandbox_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT)
             if lane.demo and lane.sandbox_url

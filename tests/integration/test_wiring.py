@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -100,9 +101,13 @@ async def test_a_demo_lane_runs_on_its_sandbox_child_with_the_manager_services(
         assert "trm_front" in {t.id for t in terminals}
         with wiring.manager_services(lane, lane_folders / "audit.sqlite3") as services:
             assert services.manager.lane == settings.lane
-            assert services.manager.status() is ManagerStatus.NO_PIN
+            assert services.manager.status() is ManagerStatus.NO_STAFF
             assert services.settings.can_test(SettingsForm(demo=True))  # the demo account
             assert services.receipts.journal is lane.journal
+            # Every end-of-day report carries the audit chain's head, so paper anchors it.
+            services.manager.create_owner("Olga", "735190")
+            report = await services.reports.day_report(date.today())
+            assert report.audit_head == services.manager.audit_head().short
             audit = services.audit
         with pytest.raises(Exception, match="closed"):
             audit.entries(AuditQuery())
