@@ -1,9 +1,16 @@
-"""The first start of a lane with nobody on its staff: the owner's name, PIN and recovery code.
+"""The first start of a lane with nobody on its staff: the owner's name, PIN and recovery code;
+and the way back from a forgotten owner's PIN.
 
-Three pages, one after the other: the owner's name; the PIN, twice, on the
-keypad; then the recovery code `ManagerService.create_owner` returns, shown
-once in large type until "I have written it down". The owner is signed in
-at the end. Nothing is kept on the screen once it closes.
+Set-up: three pages, one after the other: the owner's name; the PIN, twice,
+on the keypad; then the recovery code `ManagerService.create_owner` returns,
+shown once in large type until "I have written it down". The owner is
+signed in at the end.
+
+Recovery (`recover=True`, from the sign-in): the recovery code written down
+at the set-up, the owner's new PIN twice (`ManagerService.recover_owner`),
+then the NEW code shown once the same way: the old one stops working.
+
+Nothing is kept on the screen once it closes.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from pos_app.domain.staff import (
     check_staff_name,
     check_staff_pin,
     min_pin_digits,
+    normalize_recovery_code,
 )
 from pos_app.services.manager import ManagerService
 from pos_app.ui.controls import MIN_TOUCH, touch_button
@@ -41,7 +49,7 @@ from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import manager as pin_text
 from pos_app.ui.text import staff as text
 
-__all__ = ["OwnerSetupDialog", "set_up_owner"]
+__all__ = ["OwnerSetupDialog", "recover_owner", "set_up_owner"]
 
 _ENTER_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
 
@@ -49,18 +57,25 @@ _ENTER_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
 class OwnerSetupDialog(QDialog):
     """Sets up a lane's first person, its owner: name, PIN twice, recovery code.
 
-    Escape does nothing (the till needs its owner); `force_close()` closes it when
-    the till closes. `page` is "name", "pin", "repeat" or "code"."""
+    Escape does nothing in the set-up (the till needs its owner) nor once a code is
+    shown; `force_close()` closes it when the till closes. `page` is "name" (the
+    recovery code, when recovering), "pin", "repeat" or "code"."""
 
-    def __init__(self, service: ManagerService, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: ManagerService, parent: QWidget | None = None, *, recover: bool = False
+    ) -> None:
         super().__init__(parent)
-        self.setObjectName("ownerSetupDialog")
-        self.setWindowTitle(text.SETUP_TITLE)
-        self.setAccessibleName(text.SETUP_TITLE)
+        self.recovering = recover
+        self.setObjectName("ownerRecoveryDialog" if recover else "ownerSetupDialog")
+        self.setProperty("ownerSetup", True)  # the style sheet's selector for both
+        title = text.RECOVER_TITLE if recover else text.SETUP_TITLE
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setStyleSheet(style_sheet("owner_setup"))
         self._service = service
         self._name = ""
+        self._code = ""  # the recovery code typed (recovering)
         self._first_pin = ""
         self._closing = False
         self.person: Person | None = None
@@ -98,12 +113,17 @@ class OwnerSetupDialog(QDialog):
         page = QWidget(self)
         column = QVBoxLayout(page)
         column.setContentsMargins(0, 0, 0, 0)
-        label = QLabel(text.SETUP_NAME_LABEL, page)
+        caption = text.RECOVER_CODE_LABEL if self.recovering else text.SETUP_NAME_LABEL
+        label = QLabel(caption, page)
         self.name_edit = QLineEdit(page)
         self.name_edit.setObjectName("setupNameEdit")
-        self.name_edit.setAccessibleName(text.SETUP_NAME_LABEL.replace("&", ""))
-        self.name_edit.setPlaceholderText(text.SETUP_NAME_PLACEHOLDER)
-        self.name_edit.setMaxLength(NAME_MAX_CHARS)
+        self.name_edit.setAccessibleName(caption.replace("&", ""))
+        if self.recovering:
+            self.name_edit.setPlaceholderText(text.RECOVER_CODE_PLACEHOLDER)
+            self.name_edit.setMaxLength(32)
+        else:
+            self.name_edit.setPlaceholderText(text.SETUP_NAME_PLACEHOLDER)
+            self.name_edit.setMaxLength(NAME_MAX_CHARS)
         self.name_edit.setMinimumHeight(MIN_TOUCH)
         label.setBuddy(self.name_edit)
         self.name_edit.textChanged.connect(self._on_pad_text_changed)
@@ -173,11 +193,22 @@ class OwnerSetupDialog(QDialog):
             "repeat": text.SETUP_SAVE,
             "code": text.SETUP_WRITTEN,
         }
+        if self.recovering:
+            prompts.update(
+                name=text.RECOVER_PROMPT,
+                pin=text.RECOVER_PIN_PROMPT.format(digits=digits),
+                code=text.RECOVER_NEW_CODE_PROMPT,
+            )
+            buttons.update(repeat=text.RECOVER_SAVE)
         self.prompt_label.setText(prompts[page])
         self.prompt_label.setAccessibleName(prompts[page])
         self.next_button.setText(buttons[page])
         self.next_button.setAccessibleName(buttons[page])
-        self.back_button.setVisible(page in ("pin", "repeat"))
+        first_page = self.recovering and page == "name"  # Back is Cancel there
+        self.back_button.setVisible(page in ("pin", "repeat") or first_page)
+        back = text.CANCEL if first_page else text.SETUP_BACK
+        self.back_button.setText(back)
+        self.back_button.setAccessibleName(back)
         self.pages.setCurrentIndex({"name": 0, "pin": 1, "repeat": 1, "code": 2}[page])
         self.pad.clear()
         if page == "name":
@@ -217,6 +248,15 @@ class OwnerSetupDialog(QDialog):
             self._finish()
 
     def _take_name(self) -> None:
+        if self.recovering:
+            if normalize_recovery_code(self.name_edit.text()) is None:
+                self._say(text.RECOVER_CODE_SHAPE)
+                return
+            self._code = self.name_edit.text()
+            self.name_edit.clear()
+            self._say("")
+            self._show("pin")
+            return
         try:
             self._name = check_staff_name(self.name_edit.text())
         except UserFacingError as exc:
@@ -245,9 +285,13 @@ class OwnerSetupDialog(QDialog):
             self._say(pin_text.PIN_PROBLEMS[PinProblem.MISMATCH])
             return
         try:
-            code = self._service.create_owner(self._name, pin)
+            if self.recovering:
+                code, self._code = self._service.recover_owner(self._code, pin), ""
+            else:
+                code = self._service.create_owner(self._name, pin)
         except UserFacingError as exc:
-            self._show("pin")
+            self._code = ""
+            self._show("name" if self.recovering else "pin")
             self._say(text.sentence(exc.message))
             return
         self.person = self._service.current()
@@ -265,13 +309,16 @@ class OwnerSetupDialog(QDialog):
     # -- asking and closing -------------------------------------------------------------
 
     async def ask(self) -> bool:
-        """Open it (never exec) and wait: True once the owner is set up and signed in."""
+        """Open it (never exec) and wait: True once the owner is set up and signed in (or,
+        recovering, once the new PIN and code are set)."""
         QTimer.singleShot(0, self.name_edit.setFocus)
-        return accepted(await finished_result(self)) and self.person is not None
+        done = accepted(await finished_result(self))
+        return done and (self.recovering or self.person is not None)
 
     def reject(self) -> None:
-        """Escape does nothing here: the till needs its owner (and the code read)."""
-        if self._closing:
+        """Escape: only a recovery not yet done may be left; the set-up needs its owner,
+        and a code on the screen must be read."""
+        if self._closing or (self.recovering and self._page != "code"):
             super().reject()
 
     def force_close(self) -> None:
@@ -289,6 +336,9 @@ class OwnerSetupDialog(QDialog):
         super().keyPressEvent(event)
 
     def _on_back_button_clicked(self) -> None:
+        if self.recovering and self._page == "name":
+            self.reject()
+            return
         self._first_pin = ""
         self._say("")
         self._show("name" if self._page == "pin" else "pin")
@@ -298,6 +348,7 @@ class OwnerSetupDialog(QDialog):
 
     def _on_finished(self, _result: int) -> None:
         self._first_pin = ""
+        self._code = ""
         self.pad.clear()
         self.code_label.clear()
 
@@ -307,5 +358,15 @@ async def set_up_owner(service: ManagerService, parent: QWidget | None = None) -
     dialog = OwnerSetupDialog(service, parent)
     try:
         return dialog.person if await dialog.ask() else None
+    finally:
+        dialog.deleteLater()
+
+
+async def recover_owner(service: ManagerService, parent: QWidget | None = None) -> bool:
+    """The owner's way back from a forgotten PIN, over `parent`: True once the new PIN is
+    set (and the new recovery code was shown)."""
+    dialog = OwnerSetupDialog(service, parent, recover=True)
+    try:
+        return await dialog.ask()
     finally:
         dialog.deleteLater()

@@ -46,7 +46,7 @@ from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.people_list import PeopleList
 from pos_app.ui.pin_pad import PinPad
 from pos_app.ui.style import style_sheet
-from pos_app.ui.tasks import accepted, finished_result
+from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import manager as text
 from pos_app.ui.text import staff as staff_text
 
@@ -160,10 +160,15 @@ class PinDialog(QDialog):
         row.setSpacing(18)
         row.setContentsMargins(20, 18, 20, 18)
         self.people_list: PeopleList | None = None
+        self.recover_button: QPushButton | None = None
         if people:
             self.people_list = PeopleList(people, self)
             self.people_list.chosen.connect(self._on_people_list_chosen)
-            row.addWidget(self.people_list, 1)
+            column = QVBoxLayout()
+            column.addWidget(self.people_list, 1)
+            if self.mode is PinMode.SIGN_IN:
+                column.addWidget(self._build_recover_button())
+            row.addLayout(column, 1)
         layout = QVBoxLayout()
         layout.setSpacing(12)
         row.addLayout(layout)
@@ -194,6 +199,19 @@ class PinDialog(QDialog):
         self.pad.add_below_field(self.message_label)
         layout.addWidget(self.pad)
         layout.addLayout(self._build_buttons())
+
+    def _build_recover_button(self) -> QPushButton:
+        """The owner's way back from a forgotten PIN (the recovery code), at the sign-in."""
+        button = QPushButton(staff_text.RECOVER_BUTTON, self)
+        button.setObjectName("recoverOwnerButton")
+        button.setAccessibleName(staff_text.RECOVER_BUTTON_NAME)
+        button.setMinimumHeight(MIN_TOUCH)
+        button.setAutoDefault(False)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(self._on_recover_button_clicked)
+        self.recover_button = button
+        self._recovery = TaskSlot(self, "owner recovery")
+        return button
 
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -469,6 +487,20 @@ class PinDialog(QDialog):
         until = person.locked_until if person is not None else None
         self._apply_lock(until, person.name if person is not None else None)
         self.pin_edit.setFocus()
+
+    def _on_recover_button_clicked(self) -> None:
+        self._recovery.start_if_idle(self.recover_owner())
+
+    async def recover_owner(self) -> bool:
+        """The owner's PIN reset with the recovery code, over this dialog; then the owner
+        signs in here with the new PIN."""
+        from pos_app.ui.owner_setup import recover_owner
+
+        done = await recover_owner(self._service, self)
+        if done:
+            self._say(staff_text.RECOVERED)
+            self.pin_edit.setFocus()
+        return done
 
     def _on_lock_timer_timeout(self) -> None:
         until = self._locked_until

@@ -1,4 +1,5 @@
-"""The first start of a lane with nobody: the owner's name, PIN twice, the recovery code once."""
+"""The first start of a lane with nobody: the owner's name, PIN twice, the recovery code once;
+and the owner's way back from a forgotten PIN with that code."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from pos_app.services.manager import ManagerService
 from pos_app.storage.audit import SqliteAuditLog
 from pos_app.ui.approval import ask_approval
 from pos_app.ui.owner_setup import OwnerSetupDialog
-from pos_app.ui.pin_dialog import ensure_manager
+from pos_app.ui.pin_dialog import PinDialog, PinMode, ensure_manager
 from tests.support.gui import wait_until
 from tests.support.manager import Clock
-from tests.support.staff_screens import OWNER, OWNER_PIN, staff_service
+from tests.support.staff_screens import OWNER, OWNER_PIN, add_staff, staff_service
 
 
 @pytest.fixture
@@ -149,5 +150,71 @@ async def test_a_managers_tool_or_an_approval_on_a_lane_with_nobody_sets_up_the_
 def shown_setup() -> OwnerSetupDialog | None:
     for widget in QApplication.topLevelWidgets():
         if isinstance(widget, OwnerSetupDialog) and widget.isVisible():
+            return widget
+    return None
+
+
+async def test_a_forgotten_owners_pin_is_reset_from_the_sign_in_with_the_recovery_code(
+    qtbot: QtBot, service: ManagerService
+) -> None:
+    code = add_staff(service)
+    sign_in = PinDialog(service, mode=PinMode.SIGN_IN, cancellable=False)
+    qtbot.addWidget(sign_in)
+    asking = asyncio.ensure_future(sign_in.ask())
+    await wait_until(sign_in.isVisible)
+    assert sign_in.recover_button is not None
+    assert sign_in.recover_button.height() >= 44
+    sign_in.recover_button.click()
+    dialog = await wait_until(shown_recovery)
+    assert dialog.windowTitle() == "Reset the owner's PIN"
+    dialog.name_edit.setText("not a code")
+    dialog.submit()
+    assert dialog.message_label.text().startswith("A recovery code has 16 letters and digits")
+    wrong = "0000-0000-0000-0000"
+    for attempt in (wrong, code.lower().replace("-", " ")):  # case and spaces forgiven
+        dialog.name_edit.setText(attempt)
+        dialog.submit()
+        assert dialog.name_edit.text() == ""  # the code does not stay in the field
+        for _ in range(2):
+            tap(dialog, "864213")
+            dialog.submit()
+        if attempt == wrong:
+            assert dialog.page == "name"
+            assert "9" in dialog.message_label.text()  # tries left before the lane locks
+    assert dialog.page == "code"
+    new_code = dialog.code_label.text()
+    assert normalize_recovery_code(new_code) is not None
+    assert new_code != code
+    dialog.next_button.click()
+    await wait_until(lambda: sign_in.message)  # the recovery closed (and was deleted)
+    assert shown_recovery() is None
+    assert sign_in.message == "The owner's PIN is reset: the owner signs in with the new PIN."
+    sign_in.choose(OWNER)
+    for digit in "864213":
+        sign_in.digit_buttons[digit].click()
+    sign_in.ok_button.click()
+    assert await asking is True
+    current = service.current()
+    assert current is not None
+    assert current.name == OWNER
+
+
+async def test_the_recovery_can_be_left_before_anything_changed(
+    qtbot: QtBot, service: ManagerService
+) -> None:
+    add_staff(service)
+    dialog = OwnerSetupDialog(service, recover=True)
+    qtbot.addWidget(dialog)
+    asking = asyncio.ensure_future(dialog.ask())
+    await wait_until(dialog.isVisible)
+    assert dialog.back_button.text() == "Cancel"
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert await asking is False
+    assert service.sign_in(OWNER_PIN, OWNER).ok  # nothing changed
+
+
+def shown_recovery() -> OwnerSetupDialog | None:
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, OwnerSetupDialog) and widget.isVisible() and widget.recovering:
             return widget
     return None

@@ -295,8 +295,8 @@ async def test_every_control_is_named_and_big_enough_to_touch(
     ask = asyncio.ensure_future(dialog.ask())
     await wait_until(dialog.isVisible)
     buttons = dialog.findChildren(QAbstractButton)
-    # ten digits, clear, backspace, cancel, sign in, three names
-    assert len(buttons) == 17
+    # ten digits, clear, backspace, cancel, sign in, three names, the owner's way back
+    assert len(buttons) == 18
     for button in buttons:
         assert button.accessibleName(), button.objectName()
         assert button.width() >= 44

@@ -89,6 +89,25 @@ SETUP_CODE_PROMPT: Final = (
 )
 SETUP_CODE_NAME: Final = "Recovery code {code}"
 SETUP_WRITTEN: Final = "I have written it down"
+RECOVER_TITLE: Final = "Reset the owner's PIN"
+RECOVER_BUTTON: Final = "Owner's PIN forgotten?"
+RECOVER_BUTTON_NAME: Final = "Owner's PIN forgotten: reset it with the recovery code"
+RECOVER_PROMPT: Final = (
+    "Enter the recovery code written down when this till was set up. It sets a new PIN"
+    " for the owner."
+)
+RECOVER_CODE_LABEL: Final = "Recovery &code"
+RECOVER_CODE_PLACEHOLDER: Final = "7KQ2-M9XD-3FHT-R8WC"
+RECOVER_CODE_SHAPE: Final = (
+    "A recovery code has 16 letters and digits in 4 groups, like 7KQ2-M9XD-3FHT-R8WC."
+)
+RECOVERED: Final = "The owner's PIN is reset: the owner signs in with the new PIN."
+RECOVER_PIN_PROMPT: Final = "The owner's new PIN: {digits} to 8 digits."
+RECOVER_SAVE: Final = "Set the new PIN"
+RECOVER_NEW_CODE_PROMPT: Final = (
+    "The owner's new recovery code: the old one no longer works. Write it down now and"
+    " keep it away from the till; it is shown only this once."
+)
 SETUP_ALREADY: Final = "Someone set up this till on another lane meanwhile. Sign in instead."
 
 # -- staff management ------------------------------------------------------------------
