@@ -6,7 +6,8 @@ Empty cart, cart with items, waiting, approved, declined, unresolved, refund,
 and the virtual-terminal window; then the staff and the manager's screens:
 the owner's set-up and recovery code, the sign-in, the till with who is signed
 in, a manager's approval at a cashier's till, a manager's sign-in, history,
-refund from the history, receipt, end of day, audit log, settings and staff.
+refund from the history, receipt, end of day, audit log, settings and staff,
+and the owner's PIN recovery.
 Dialogs are painted over the window the way the cashier sees them.
 """
 
@@ -238,6 +239,12 @@ async def render_manager(out: Path, url: str) -> list[Path]:
             sign_in.choose("Bob Marsh")
             await asyncio.sleep(0.2)
             save("18-sign-in", composite(window, sign_in))
+            sign_in.recover_button.click()  # the owner's way back from a forgotten PIN
+            recovery = await wait_until(lambda: find("ownerRecoveryDialog"))
+            await asyncio.sleep(0.2)
+            save("22-owner-recovery", composite(window, recovery))
+            recovery.reject()
+            await wait_until(lambda: find("ownerRecoveryDialog") is None)
             for digit in "2580":
                 sign_in.pad.type_digit(digit)
             sign_in.submit()
