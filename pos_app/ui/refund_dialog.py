@@ -1,7 +1,9 @@
 """Asks how to refund one past sale: amount, on a terminal / to the card / void, reason.
 
-The dialog only asks. The window then runs the service call and follows it
-with a `PaymentDialog`, so a refund looks and behaves like a charge.
+It names the manager or owner who approved the refund (`approved_by`), so the
+cashier sees whose approval goes into the journal with it. The dialog only
+asks. The window then runs the service call and follows it with a
+`PaymentDialog`, so a refund looks and behaves like a charge.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import payment as text
+from pos_app.ui.text import staff as staff_text
 
 VOID_WINDOW = timedelta(minutes=25)
 
@@ -71,6 +74,7 @@ class RefundDialog(QDialog):
         current_terminal_id: str | None = None,
         terminal_refunds: bool = True,
         now: Callable[[], datetime] = _aware_now,
+        approved_by: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("refundDialog")
@@ -82,6 +86,7 @@ class RefundDialog(QDialog):
         self._terminal_refunds = terminal_refunds
         self._voidable = can_void(payment, now())
         self._request: RefundRequest | None = None
+        self._approved_by = approved_by
         self._build(terminals, current_terminal_id or payment.terminal_id)
         self._choose_initial_mode()
         self._update()
@@ -100,6 +105,11 @@ class RefundDialog(QDialog):
             paid_text = text.REFUND_PAID_AT.format(amount=paid, card=card, when=when)
         else:
             paid_text = text.REFUND_PAID.format(amount=paid, card=card)
+        self.approved_label = self._label(
+            "refundApprovedLabel", staff_text.APPROVED_BY.format(name=self._approved_by)
+        )
+        self.approved_label.setVisible(self._approved_by is not None)
+        layout.addWidget(self.approved_label)
         self.paid_label = self._label("refundPaidLabel", paid_text)
         layout.addWidget(self.paid_label)
         refundable = (

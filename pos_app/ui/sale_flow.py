@@ -261,6 +261,7 @@ class SaleFlow(QObject):
                 self._terminals(),
                 parent=parent,
                 terminal_refunds=self.service.terminal_refunds,
+                approved_by=who.approved_by,
             )
             request = await dialog.ask()
             dialog.deleteLater()

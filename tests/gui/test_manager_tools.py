@@ -109,6 +109,9 @@ async def test_a_refund_at_a_cashiers_till_is_approved_by_the_owner_and_says_who
         assert approval.windowTitle() == "Manager approval"
         await sign_in_when_asked(qtbot)  # the owner's PIN alone
         dialog = await wait_until(lambda: find("refundDialog"))
+        approved = dialog.findChild(QWidget, "refundApprovedLabel")
+        assert approved.isVisible()
+        assert approved.text() == f"Approved by {OWNER}"
         to_card = dialog.findChild(QWidget, "refundToCardRadio")
         # on its label, as a person does (the row is wider than the radio's text)
         qtbot.mouseClick(to_card, Qt.MouseButton.LeftButton, pos=QPoint(12, to_card.height() // 2))

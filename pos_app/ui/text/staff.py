@@ -25,6 +25,7 @@ APPROVE_TITLE: Final = "Manager approval"
 APPROVE_PROMPT: Final = "{what} needs a manager or owner. Tap your name, then your PIN."
 APPROVE_PROMPT_NAMED: Final = "{name}: enter your PIN to approve. {what}."
 APPROVE_BUTTON: Final = "Approve"
+APPROVED_BY: Final = "Approved by {name}"
 
 #: What is being approved, as the approval dialog names it.
 APPROVALS: Final[dict[str, str]] = {
