@@ -402,6 +402,10 @@ async def _till(report: _Report, *, fast: bool):  # type: ignore[no-untyped-def]
     try:
         async with open_lane(settings, demo=True) as lane:
             window, control = build_window(lane)
+            assert window.tools is not None
+            # The till's owner, signed in as the shop's first start leaves them: sales
+            # are served by them, and refunds need no one else's approval.
+            window.tools.manager.create_owner("Soak", MANAGER_PIN)
             try:
                 window.show()
                 if window.virtual_terminal is not None:
@@ -516,7 +520,8 @@ def _final(state: object) -> str | None:
 
 
 async def _refund_last_sale(window: MainWindow) -> None:
-    """Refund last sale -> the manager PIN (set up the first time) -> confirm -> Done."""
+    """Refund last sale -> (the owner's PIN, if the idle time signed them out) -> confirm
+    -> Done."""
     from PySide6.QtWidgets import QDialog, QPushButton
 
     _click(window, QPushButton, "refundLastButton")
@@ -527,7 +532,6 @@ async def _refund_last_sale(window: MainWindow) -> None:
             for digit in MANAGER_PIN:
                 _click(pin, QPushButton, f"pinKey{digit}")
             _click(pin, QPushButton, "pinOkButton")
-            # Set up asks twice; each step clears the field.
             await _wait(partial(_pin_step_taken, pin), "the PIN dialog took no PIN")
         refund = _visible(window, QDialog, "refundDialog")
         if refund is None:
