@@ -57,7 +57,6 @@ class ManagerStatus(StrEnum):
     LOCKED = "locked"
     SIGNED_IN = "signed_in"  # a manager or owner is signed in
     NOT_APPROVER = "not_approver"  # a cashier is signed in
-    NO_PIN = "no_staff"  # old name of NO_STAFF (an alias; the lead removes it)
 
 
 class ManagerRequiredError(NotPermittedError):
@@ -95,7 +94,6 @@ class SignInStatus(StrEnum):
     AMBIGUOUS = "ambiguous"  # the PIN alone matched several people: choose your name
     NO_STAFF = "no_staff"  # nobody works here yet: the owner is set up first
     NOT_APPROVER = "not_approver"  # a cashier where a manager or owner is needed
-    NO_PIN = "no_staff"  # old name of NO_STAFF (an alias; the lead removes it)
 
 
 @dataclass(frozen=True)

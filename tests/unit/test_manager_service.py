@@ -721,8 +721,3 @@ def test_without_a_recovery_code_recovery_says_so(shop: ManagerService, audit_fi
         raw.execute("UPDATE lane_state SET recovery_hash = NULL")
     with pytest.raises(NotPermittedError, match="No recovery code was set"):
         shop.recover_owner("7KQ2-M9XD-3F0T-R81C", "918273")
-
-
-def test_the_old_status_names_still_read(shop: ManagerService) -> None:
-    assert ManagerStatus.NO_PIN is ManagerStatus.NO_STAFF  # aliases until the lead removes them
-    assert SignInStatus.NO_PIN is SignInStatus.NO_STAFF

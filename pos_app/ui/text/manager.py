@@ -35,7 +35,6 @@ WRONG_PIN_LAST: Final = "Wrong PIN, 1 try left"
 LOCKED: Final = "Locked until {time} after {tries} wrong tries"
 UNLOCKED: Final = "You can enter the PIN again."
 PIN_ALREADY_SET: Final = "A manager PIN was set on another till meanwhile. Sign in with that PIN."
-NO_PIN_YET: Final = "No manager PIN is set yet. Choose one first."
 
 #: The sentences `PinError` carries, so the dialog and the services say the same.
 PIN_PROBLEMS: Final[Mapping[PinProblem, str]] = PIN_MESSAGES
