@@ -138,6 +138,15 @@ class ManagerService(StaffService):
         """When the session ends without activity, if one is open."""
         return None if self._session is None else self._session.expires_at
 
+    def set_idle_timeout(self, idle_timeout: timedelta) -> None:
+        """A new idle sign-out time (the settings were saved): every session from now on
+        gets it, and so does the open one, counted from its last activity."""
+        if idle_timeout <= timedelta(0):
+            raise ValueError("the idle timeout must be positive")
+        self.idle_timeout = idle_timeout
+        if self._session is not None:
+            self._session.idle_timeout = idle_timeout
+
     def require_manager(self) -> Person:
         """The signed-in person if they approve (activity: the idle countdown restarts);
         else `ManagerRequiredError` saying why."""
