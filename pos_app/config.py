@@ -52,6 +52,7 @@ from pos_app.domain.errors import ConfigurationError
 from pos_app.domain.settings_rules import (
     ANSWER_GRACE_SECONDS,
     DEFAULT_API_URL,
+    DEFAULT_IDLE_SIGN_OUT_MINUTES,
     DEFAULT_MAX_AMOUNT_CENTS,
     DEFAULT_PAYMENT_FLOW,
     DEVICE_TIMEOUT_SECONDS,
@@ -313,6 +314,11 @@ class Settings(BaseSettings):
         le=MAX_SECONDS,
         validation_alias=AliasChoices("POS_ANSWER_GRACE", "answer_grace"),
     )
+    # The person signed in at the till is signed out after this many minutes idle.
+    idle_sign_out_minutes: int = Field(
+        DEFAULT_IDLE_SIGN_OUT_MINUTES,
+        validation_alias=AliasChoices("POS_IDLE_SIGN_OUT_MINUTES", "idle_sign_out_minutes"),
+    )
 
     @field_validator("api_url")
     @classmethod
@@ -334,6 +340,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return (value.strip() or None) if value is not None else None
+
+    @field_validator("idle_sign_out_minutes", mode="before")
+    @classmethod
+    def _idle_is_a_number(cls, value: object) -> object:
+        if isinstance(value, bool):  # TOML's `true` is not 1 minute
+            raise ValueError(rules.IDLE_NOT_A_NUMBER)  # noqa: TRY004 - pydantic wants ValueError
+        return value
+
+    @field_validator("idle_sign_out_minutes")
+    @classmethod
+    def _idle_minutes(cls, value: int) -> int:
+        if problem := rules.idle_minutes_problem(value):
+            raise ValueError(problem)
+        return value
 
     @field_validator("receipt_header")
     @classmethod

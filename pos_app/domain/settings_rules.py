@@ -12,6 +12,8 @@ Rules worth knowing:
 - The API URL is https, or plain http only on this computer (a local sandbox).
 - Only JustiFi's own host with a client id that is not a test one (test_...)
   is LIVE; every other URL is TEST, whatever the credentials.
+- The idle sign-out time is whole minutes, 1 to 480 (a working day): the
+  person signed in at the till is signed out after that long without activity.
 - Ids typed in the dialog must look like JustiFi's (acc_..., trm_..., no
   spaces). The settings file and the environment are not held to those
   formats: a kiosk's environment may name ids the dialog never sees.
@@ -31,9 +33,12 @@ __all__ = [
     "ANSWER_GRACE_SECONDS",
     "CURRENCIES",
     "DEFAULT_API_URL",
+    "DEFAULT_IDLE_SIGN_OUT_MINUTES",
     "DEFAULT_MAX_AMOUNT_CENTS",
     "DEFAULT_PAYMENT_FLOW",
     "DEVICE_TIMEOUT_SECONDS",
+    "IDLE_SIGN_OUT_MAX_MINUTES",
+    "IDLE_SIGN_OUT_MIN_MINUTES",
     "LANE_MAX_LENGTH",
     "LOCAL_HTTP_PREFIXES",
     "MAX_SECONDS",
@@ -51,10 +56,12 @@ __all__ = [
     "environment",
     "header_lines",
     "header_problem",
+    "idle_minutes_problem",
     "is_justifi_host",
     "lane_problem",
     "normalise_header",
     "normalise_url",
+    "parse_idle_minutes",
     "parse_tax_percent",
     "payment_flow_problem",
     "secret_problem",
@@ -97,6 +104,11 @@ DEVICE_TIMEOUT_SECONDS: Final = 90.0
 ANSWER_GRACE_SECONDS: Final = 30.0
 #: The longest either deadline may be set to.
 MAX_SECONDS: Final = 600.0
+#: The person signed in at the till is signed out after this many idle minutes.
+DEFAULT_IDLE_SIGN_OUT_MINUTES: Final = 15
+IDLE_SIGN_OUT_MIN_MINUTES: Final = 1
+#: A working day: longer, and a till left alone keeps someone signed in overnight.
+IDLE_SIGN_OUT_MAX_MINUTES: Final = 480
 
 _WHITESPACE: Final = re.compile(r"\s")
 
@@ -122,6 +134,11 @@ TERMINAL_FORMAT: Final = "A terminal id starts with trm_ and has no spaces; or l
 TAX_NOT_A_NUMBER: Final = "Enter the tax rate in percent, such as 8.25 (0 for none)."
 TAX_OUT_OF_RANGE: Final = "The tax rate is a percentage from 0 to 100."
 TAX_TOO_PRECISE: Final = "Use at most two decimals, such as 8.25."
+IDLE_NOT_A_NUMBER: Final = "Enter whole minutes, such as 15."
+IDLE_OUT_OF_RANGE: Final = (
+    f"The idle sign-out time is {IDLE_SIGN_OUT_MIN_MINUTES} to {IDLE_SIGN_OUT_MAX_MINUTES}"
+    f" minutes ({IDLE_SIGN_OUT_MAX_MINUTES // 60} hours at most)."
+)
 HEADER_TOO_MANY_LINES: Final = f"The receipt header has at most {RECEIPT_HEADER_MAX_LINES} lines."
 HEADER_LINE_TOO_LONG: Final = (
     f"Line {{line}} of the receipt header is longer than {RECEIPT_HEADER_MAX_WIDTH} characters."
@@ -232,6 +249,28 @@ def parse_tax_percent(text: str) -> tuple[int | None, str]:
     if not 0 <= bps <= TAX_MAX_BPS:
         return None, TAX_OUT_OF_RANGE
     return int(bps), ""
+
+
+# -- the idle sign-out ----------------------------------------------------------------------
+
+
+def idle_minutes_problem(minutes: int) -> str:
+    """What is wrong with an idle sign-out time in whole minutes, or ""."""
+    if not IDLE_SIGN_OUT_MIN_MINUTES <= minutes <= IDLE_SIGN_OUT_MAX_MINUTES:
+        return IDLE_OUT_OF_RANGE
+    return ""
+
+
+def parse_idle_minutes(text: str) -> tuple[int | None, str]:
+    """An idle sign-out time typed in minutes ("15", " 30 ") as an int, or None and why."""
+    cleaned = text.strip()
+    if not cleaned.isascii() or not cleaned.isdigit():
+        return None, IDLE_NOT_A_NUMBER
+    if len(cleaned.lstrip("0")) > len(str(IDLE_SIGN_OUT_MAX_MINUTES)):
+        return None, IDLE_OUT_OF_RANGE  # no int() of a pasted page of digits
+    minutes = int(cleaned)
+    problem = idle_minutes_problem(minutes)
+    return (None, problem) if problem else (minutes, "")
 
 
 # -- the receipt header ---------------------------------------------------------------------

@@ -30,6 +30,7 @@ class SettingsValues:
     default_terminal: str | None
     tax_rate_bps: int
     receipt_header: str
+    idle_sign_out_minutes: int
 
     def as_mapping(self) -> dict[str, object]:
         """Field name to value, as the settings store takes them."""

@@ -354,6 +354,7 @@ class FakeStore:
             "default_terminal": None,
             "tax_rate_bps": 0,
             "receipt_header": "",
+            "idle_sign_out_minutes": 15,
             **values,
         }
         self.saved: list[dict[str, object]] = []
@@ -429,6 +430,7 @@ def test_a_good_form_validates_to_the_values_the_file_keeps(settings_file: Path)
         default_terminal="trm_1",
         tax_rate_bps=825,
         receipt_header="Corner Shop\n12 Main St",
+        idle_sign_out_minutes=15,
     )
     assert SECRET not in repr(validation)
     assert SECRET not in repr(GOOD)
@@ -464,6 +466,8 @@ def test_a_good_form_validates_to_the_values_the_file_keeps(settings_file: Path)
             SettingsField.RECEIPT_HEADER,
             "Line 2 of the receipt header is longer than 48 characters.",
         ),
+        ({"idle_sign_out_minutes": "0"}, SettingsField.IDLE_SIGN_OUT, rules.IDLE_OUT_OF_RANGE),
+        ({"idle_sign_out_minutes": "1.5"}, SettingsField.IDLE_SIGN_OUT, rules.IDLE_NOT_A_NUMBER),
     ],
 )
 def test_each_field_says_what_to_fix(
@@ -489,6 +493,7 @@ def test_demo_mode_ignores_the_account_fields_and_keeps_them_in_the_file(
             "default_terminal": None,
             "tax_rate_bps": 0,
             "receipt_header": "",
+            "idle_sign_out_minutes": 15,
         }
     ]
     assert result.values.client_id == "test_old"

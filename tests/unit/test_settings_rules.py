@@ -160,6 +160,34 @@ def test_basis_points_read_as_percent_and_back(bps: int, percent: str) -> None:
     assert rules.parse_tax_percent(percent) == (bps, "")
 
 
+@pytest.mark.parametrize(
+    ("typed", "minutes", "problem"),
+    [
+        ("15", 15, ""),
+        (" 30 ", 30, ""),
+        ("1", 1, ""),
+        ("480", 480, ""),
+        ("0480", 480, ""),
+        ("0", None, rules.IDLE_OUT_OF_RANGE),
+        ("481", None, rules.IDLE_OUT_OF_RANGE),
+        ("9" * 5000, None, rules.IDLE_OUT_OF_RANGE),  # a paste too long for int()
+        ("-5", None, rules.IDLE_NOT_A_NUMBER),
+        ("+5", None, rules.IDLE_NOT_A_NUMBER),
+        ("1.5", None, rules.IDLE_NOT_A_NUMBER),
+        ("15 min", None, rules.IDLE_NOT_A_NUMBER),
+        ("\u0661\u0665", None, rules.IDLE_NOT_A_NUMBER),  # Arabic-Indic digits
+        ("", None, rules.IDLE_NOT_A_NUMBER),
+    ],
+)
+def test_the_idle_sign_out_time_is_whole_minutes_from_1_to_480(
+    typed: str, minutes: int | None, problem: str
+) -> None:
+    assert rules.parse_idle_minutes(typed) == (minutes, problem)
+    assert rules.IDLE_OUT_OF_RANGE == (
+        "The idle sign-out time is 1 to 480 minutes (8 hours at most)."
+    )
+
+
 def test_the_editable_fields_are_the_values_the_file_store_keeps() -> None:
     assert SettingsFileStore.EDITABLE == EDITABLE_FIELDS
     assert set(EDITABLE_FIELDS) <= set(Settings.model_fields)
@@ -187,6 +215,8 @@ def test_the_file_takes_the_flows_and_currencies_the_rules_name() -> None:
         (SettingsField.LANE, "L" * 65, rules.LANE_TOO_LONG),
         (SettingsField.LANE, "  ", rules.LANE_MISSING),
         (SettingsField.RECEIPT_HEADER, "a\n" * 9, rules.HEADER_TOO_MANY_LINES),
+        (SettingsField.IDLE_SIGN_OUT, "0", rules.IDLE_OUT_OF_RANGE),
+        (SettingsField.IDLE_SIGN_OUT, "481", rules.IDLE_OUT_OF_RANGE),
     ],
 )
 def test_the_file_and_the_dialog_refuse_with_the_same_sentence(

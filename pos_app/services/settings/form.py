@@ -49,6 +49,7 @@ class SettingsField(StrEnum):
     DEFAULT_TERMINAL = "default_terminal"
     TAX_RATE = "tax_rate_bps"
     RECEIPT_HEADER = "receipt_header"
+    IDLE_SIGN_OUT = "idle_sign_out_minutes"
 
 
 #: What a JustiFi connection needs; ignored (and kept as they were) in demo mode.
@@ -91,6 +92,7 @@ class SettingsForm:
     default_terminal: str = ""
     tax_rate_percent: str = "0"
     receipt_header: str = ""
+    idle_sign_out_minutes: str = str(rules.DEFAULT_IDLE_SIGN_OUT_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,9 @@ def validate_form(
     _note(problems, SettingsField.TAX_RATE, tax_problem)
     header = rules.header_lines(form.receipt_header)
     _note(problems, SettingsField.RECEIPT_HEADER, rules.header_problem(header))
-    if problems or tax_bps is None:
+    idle_minutes, idle_problem = rules.parse_idle_minutes(form.idle_sign_out_minutes)
+    _note(problems, SettingsField.IDLE_SIGN_OUT, idle_problem)
+    if problems or tax_bps is None or idle_minutes is None:
         return Validation(None, problems)
     api_url, client_id, sub_account = connection or (
         saved.api_url,
@@ -215,5 +219,6 @@ def validate_form(
         default_terminal=terminal or None,
         tax_rate_bps=tax_bps,
         receipt_header="\n".join(header),
+        idle_sign_out_minutes=idle_minutes,
     )
     return Validation(values, {})

@@ -8,10 +8,15 @@ never in what the store is asked to save, never in a log line or a repr.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Final
 
-from pos_app.domain.settings_rules import DEFAULT_PAYMENT_FLOW, bps_to_percent
+from pos_app.domain.settings_rules import (
+    DEFAULT_IDLE_SIGN_OUT_MINUTES,
+    DEFAULT_PAYMENT_FLOW,
+    bps_to_percent,
+)
 from pos_app.domain.settings_values import SettingsValues
 from pos_app.services.settings.connection_report import ConnectionProblem, ConnectionReport
 from pos_app.services.settings.form import (
@@ -42,6 +47,10 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _whole(value: object, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
 class SettingsService:
     """Loads, checks and saves the lane's settings; tests the JustiFi connection.
 
@@ -51,6 +60,8 @@ class SettingsService:
         checker: the JustiFi connection test.
         demo_account: the running demo sandbox, if the app runs one (tests the
             connection in demo mode).
+        on_saved: told the settings in force after every save, so the running lane
+            takes up what needs no restart (the idle sign-out time).
     """
 
     def __init__(
@@ -60,11 +71,13 @@ class SettingsService:
         checker: ConnectionChecker,
         *,
         demo_account: DemoAccount | None = None,
+        on_saved: Callable[[SettingsValues], None] | None = None,
     ) -> None:
         self._store = store
         self._secrets = secrets
         self._checker = checker
         self._demo_account = demo_account
+        self._on_saved = on_saved
         self._stored_cache: dict[str, bool] = {}
         self._keyring: tuple[bool, str, str] | None = None
         self._saved = self._load_values()
@@ -75,7 +88,6 @@ class SettingsService:
         raw = self._store.load()
         client_id = _text(raw.get("client_id")) or None
         demo = raw.get("demo")
-        tax = raw.get("tax_rate_bps")
         return SettingsValues(
             demo=bool(demo) if demo is not None else not client_id,
             api_url=_text(raw.get("api_url")),
@@ -84,8 +96,11 @@ class SettingsService:
             payment_flow=_text(raw.get("payment_flow")) or DEFAULT_PAYMENT_FLOW,
             lane=_text(raw.get("lane")),
             default_terminal=_text(raw.get("default_terminal")) or None,
-            tax_rate_bps=tax if isinstance(tax, int) and not isinstance(tax, bool) else 0,
+            tax_rate_bps=_whole(raw.get("tax_rate_bps"), 0),
             receipt_header=_text(raw.get("receipt_header")),
+            idle_sign_out_minutes=_whole(
+                raw.get("idle_sign_out_minutes"), DEFAULT_IDLE_SIGN_OUT_MINUTES
+            ),
         )
 
     @property
@@ -106,6 +121,7 @@ class SettingsService:
             default_terminal=values.default_terminal or "",
             tax_rate_percent=bps_to_percent(values.tax_rate_bps),
             receipt_header=values.receipt_header,
+            idle_sign_out_minutes=str(values.idle_sign_out_minutes),
         )
 
     def locked_fields(self) -> frozenset[SettingsField]:
@@ -193,6 +209,8 @@ class SettingsService:
         log.info(
             "settings saved; changed: %s", ", ".join(sorted(f.value for f in changed)) or "nothing"
         )
+        if self._on_saved is not None:
+            self._on_saved(self._saved)
         return SaveResult(self._saved, changed, restart)
 
     def _store_secret(self, client_id: str, secret: str) -> bool:
