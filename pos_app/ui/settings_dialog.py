@@ -160,6 +160,7 @@ class SettingsDialog(SettingsFormWidgets):
             self.sub_account_edit,
             self.lane_edit,
             self.tax_rate_edit,
+            self.idle_minutes_edit,
         ):
             edit.textChanged.connect(self._on_any_text_changed)
         self.client_id_edit.editingFinished.connect(self._on_client_id_edit_editing_finished)

@@ -151,6 +151,22 @@ class SettingsFormWidgets(QDialog):
         self._rows.add(
             form, text.TAX_LABEL, tax_row, SettingsField.TAX_RATE, buddy=self.tax_rate_edit
         )
+        self.idle_minutes_edit = line_edit(self, "idleMinutesEdit", text.IDLE_NAME)
+        self.idle_minutes_edit.setAccessibleDescription(text.IDLE_HELP)
+        self.idle_minutes_edit.setToolTip(text.IDLE_HELP)
+        self.idle_minutes_edit.setMaximumWidth(120)
+        self.idle_minutes_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        idle_row = QHBoxLayout()
+        idle_row.addWidget(self.idle_minutes_edit)
+        idle_row.addWidget(QLabel(text.IDLE_SUFFIX, self))
+        idle_row.addStretch(1)
+        self._rows.add(
+            form,
+            text.IDLE_LABEL,
+            idle_row,
+            SettingsField.IDLE_SIGN_OUT,
+            buddy=self.idle_minutes_edit,
+        )
         self.receipt_header_edit = QPlainTextEdit(self)
         self.receipt_header_edit.setObjectName("receiptHeaderEdit")
         self.receipt_header_edit.setAccessibleName(text.HEADER_LABEL)
@@ -212,6 +228,7 @@ class SettingsFormWidgets(QDialog):
         self.lane_edit.setText(form.lane)
         self._set_terminals([], form.default_terminal)
         self.tax_rate_edit.setText(form.tax_rate_percent)
+        self.idle_minutes_edit.setText(form.idle_sign_out_minutes)
         self.receipt_header_edit.setPlainText(form.receipt_header)
 
     def _set_terminals(self, terminals: list[TerminalSummary], chosen: str) -> None:
@@ -241,6 +258,7 @@ class SettingsFormWidgets(QDialog):
             default_terminal=str(self.terminal_combo.currentData() or ""),
             tax_rate_percent=self.tax_rate_edit.text(),
             receipt_header=self.receipt_header_edit.toPlainText(),
+            idle_sign_out_minutes=self.idle_minutes_edit.text(),
         )
 
     # -- look ------------------------------------------------------------------------------------
@@ -257,6 +275,7 @@ class SettingsFormWidgets(QDialog):
             SettingsField.DEFAULT_TERMINAL: [self.terminal_combo],
             SettingsField.TAX_RATE: [self.tax_rate_edit],
             SettingsField.RECEIPT_HEADER: [self.receipt_header_edit],
+            SettingsField.IDLE_SIGN_OUT: [self.idle_minutes_edit],
         }
         for key in fields:
             for widget in widgets.get(key, []):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from pos_app.config import SettingsFileStore, load_settings, save_settings
+from pos_app.domain import settings_rules as rules
 from pos_app.justifi.connection import check_connection
 from pos_app.secrets import KeyringSecretStore, store_client_secret
 from pos_app.services.settings import (
@@ -27,7 +28,9 @@ from pos_app.services.settings import (
     ConnectionReport,
     DemoAccount,
     SaveResult,
+    SettingsField,
     SettingsService,
+    SettingsValues,
 )
 from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.settings_dialog import SettingsDialog
@@ -171,6 +174,58 @@ async def test_each_field_is_checked_as_typed_and_save_waits(
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
     assert await ask is None
     assert file_text(settings_file) is None
+
+
+async def test_the_idle_sign_out_time_is_checked_as_typed_saved_and_told(
+    qtbot: QtBot, settings_file: Path
+) -> None:
+    told: list[SettingsValues] = []
+    service = SettingsService(
+        SettingsFileStore(), KeyringSecretStore(), check_connection, on_saved=told.append
+    )
+    dialog = SettingsDialog(service)
+    qtbot.addWidget(dialog)
+    ask = await opened(dialog)
+    edit = dialog.idle_minutes_edit
+    assert edit.text() == "15"
+    assert edit.isEnabled()
+    assert edit.height() >= MIN_TOUCH
+    hint = dialog.findChild(QWidget, "idle_sign_out_minutesHint")
+    assert hint is not None
+    for typed, problem in (("0", rules.IDLE_OUT_OF_RANGE), ("20 min", rules.IDLE_NOT_A_NUMBER)):
+        edit.setText(typed)
+        assert hint.isVisible()
+        assert hint.text() == problem  # type: ignore[attr-defined]
+        assert not dialog.save_button.isEnabled()
+    edit.setText("20")
+    assert not hint.isVisible()
+    assert dialog.save_button.isEnabled()
+
+    dialog.save_button.click()
+    result = await ask
+    assert result is not None
+    assert result.changed == {SettingsField.IDLE_SIGN_OUT}
+    assert not result.restart_needed
+    text = file_text(settings_file)
+    assert text is not None
+    assert tomllib.loads(text)["idle_sign_out_minutes"] == 20
+    assert [values.idle_sign_out_minutes for values in told] == [20]
+
+
+async def test_set_by_the_environment_the_idle_time_is_shown_not_editable(
+    qtbot: QtBot, settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POS_IDLE_SIGN_OUT_MINUTES", "5")
+    dialog = make_dialog(qtbot)
+    ask = await opened(dialog)
+    assert dialog.idle_minutes_edit.text() == "5"
+    assert not dialog.idle_minutes_edit.isEnabled()
+    assert dialog.idle_minutes_edit.toolTip() == settings_text.LOCKED_TIP
+    dialog.save_button.click()
+    assert await ask is not None
+    text = file_text(settings_file)
+    assert text is not None
+    assert "idle_sign_out_minutes" not in tomllib.loads(text)
 
 
 async def test_a_wrong_secret_is_explained_and_never_shown(

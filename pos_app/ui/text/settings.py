@@ -53,6 +53,12 @@ TERMINAL_TIP: Final = "Test the connection to list this account's terminals."
 TAX_LABEL: Final = "Tax rate"
 TAX_NAME: Final = "Tax rate in percent"
 TAX_SUFFIX: Final = "%"
+IDLE_LABEL: Final = "Sign out after"
+IDLE_NAME: Final = "Minutes idle before the till signs its person out"
+IDLE_SUFFIX: Final = "minutes idle"
+IDLE_HELP: Final = (
+    "Whoever is signed in at the till is signed out after this long without a touch or a key."
+)
 HEADER_LABEL: Final = "Receipt header"
 HEADER_PLACEHOLDER: Final = "Shop name\nStreet, town\nPhone"
 HEADER_HELP: Final = (
