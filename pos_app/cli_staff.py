@@ -2,7 +2,9 @@
 
 A lane with no screen does all of it here: the first owner (who gets the
 recovery code, shown once), more people, disabling, PIN changes, unlocking,
-and the owner's way back from a forgotten PIN. `--as NAME` names who
+the owner's way back from a forgotten PIN, and a new recovery code (a lane
+migrated from the old single manager PIN has none until an owner makes one:
+`staff list` says so). `--as NAME` names who
 authorises a command (an owner or a manager); refunds, voids and charges in
 `pos_app.cli` use the same `authorized` check.
 
@@ -50,6 +52,15 @@ RECOVERY_CODE_NOTE: Final = (
     " shown again."
 )
 APPROVER: Final = "a manager or owner"
+RECOVERY_SET_TEXT: Final = (
+    "Recovery code: set (it resets the owner's PIN: `pos-app staff recover-owner`)."
+)
+RECOVERY_NONE_TEXT: Final = (
+    "Recovery code: none yet, so a forgotten owner's PIN cannot be reset. An owner makes"
+    " one with `pos-app staff recovery-code --as NAME` (their PIN on standard input)."
+)
+OLD_CODE_GONE_TEXT: Final = "The old recovery code no longer works."
+FIRST_CODE_TEXT: Final = "This lane had no recovery code until now."
 
 
 class PinReader:
@@ -189,6 +200,14 @@ def add_commands(commands: Any) -> None:
     unlock.add_argument("name")
     _as(unlock, "the owner who unlocks", required=True)
 
+    recovery_code = sub.add_parser(
+        "recovery-code",
+        help="make a new recovery code (an owner; the old one stops working)",
+        description="Print a new recovery code once: it resets the owner's PIN when it is"
+        " forgotten. The old code, if any, stops working. The owner's PIN on standard input.",
+    )
+    _as(recovery_code, "the owner who makes it", required=True)
+
     sub.add_parser(
         "recover-owner",
         help="reset the owner's forgotten PIN with the recovery code",
@@ -211,9 +230,23 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 
     with manager_service(load_settings()) as manager:
         try:
-            return COMMANDS[args.staff_command](args, manager, PinReader(), out)
+            code = COMMANDS[args.staff_command](args, manager, PinReader(), out)
+            remind_recovery_code(manager, args.staff_command, sys.stderr)
+            return code
         finally:
             manager.sign_out()  # whoever `--as` (or the new owner) signed in, audited
+
+
+def remind_recovery_code(manager: ManagerService, command: str, err: TextIO) -> bool:
+    """After an owner's command on a lane without a recovery code (a lane migrated from
+    the old manager PIN), one line on stderr saying how to make one. Whether it did."""
+    if command in ("recovery-code", "list"):  # those say it on standard output
+        return False
+    person = manager.current()  # the `--as` person, signed in for the command
+    if person is None or person.role is not StaffRole.OWNER or manager.has_recovery_code():
+        return False
+    _say(err, RECOVERY_NONE_TEXT)
+    return True
 
 
 def cmd_add(
@@ -240,9 +273,10 @@ def cmd_list(
 ) -> int:
     people = manager.people(include_disabled=True)
     now = datetime.now(UTC)
+    has_code = bool(people) and manager.has_recovery_code()
     if args.json:
         for person in people:
-            _say(out, json.dumps(person_json(person, now)))
+            _say(out, json.dumps(person_json(person, now, has_recovery_code=has_code)))
         return 0
     if not people:
         _say(out, NO_STAFF_TEXT[0].upper() + NO_STAFF_TEXT[1:] + ".")
@@ -251,6 +285,7 @@ def cmd_list(
     _say(out, f"{'Name':<{width}}  {'Role':<8} State")
     for person in people:
         _say(out, f"{person.name:<{width}}  {person.role.value:<8} {state_text(person, now)}")
+    _say(out, "", RECOVERY_SET_TEXT if has_code else RECOVERY_NONE_TEXT)
     return 0
 
 
@@ -299,6 +334,21 @@ def cmd_unlock(
     return 0
 
 
+def cmd_recovery_code(
+    args: argparse.Namespace, manager: ManagerService, reader: PinReader, out: TextIO
+) -> int:
+    by = authorize(manager, args.as_name, reader, action="a new recovery code")
+    had_code = manager.has_recovery_code()
+    code = manager.reset_recovery_code(by=by)  # an owner only: the service refuses others
+    _say(
+        out,
+        f"New recovery code: {code}",
+        OLD_CODE_GONE_TEXT if had_code else FIRST_CODE_TEXT,
+        RECOVERY_CODE_NOTE,
+    )
+    return 0
+
+
 def cmd_recover_owner(
     args: argparse.Namespace, manager: ManagerService, reader: PinReader, out: TextIO
 ) -> int:
@@ -325,6 +375,7 @@ COMMANDS: Final[
     "enable": cmd_enable,
     "set-pin": cmd_set_pin,
     "unlock": cmd_unlock,
+    "recovery-code": cmd_recovery_code,
     "recover-owner": cmd_recover_owner,
 }
 
@@ -332,8 +383,9 @@ COMMANDS: Final[
 # -- output ---------------------------------------------------------------------------------
 
 
-def person_json(person: Person, now: datetime) -> dict[str, Any]:
-    """The JSON object of one person in `staff list --json` (never a PIN or its hash)."""
+def person_json(person: Person, now: datetime, *, has_recovery_code: bool) -> dict[str, Any]:
+    """The JSON object of one person in `staff list --json` (never a PIN or its hash);
+    `lane_has_recovery_code` is the lane's, on every line (a script reads any one)."""
     locked = _locked_until(person, now)
     return {
         "name": person.name,
@@ -342,6 +394,7 @@ def person_json(person: Person, now: datetime) -> dict[str, Any]:
         "can_approve": person.can_approve,
         "failed_tries": person.failed_tries,
         "locked_until": locked.astimezone(UTC).isoformat() if locked else None,
+        "lane_has_recovery_code": has_recovery_code,
     }
 
 

@@ -13,14 +13,20 @@ import json
 import os
 import pty
 import re
+import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pos_app.domain.pin import hash_pin
+from pos_app.storage.audit import GENESIS_HASH, entry_hash
+from pos_app.storage.audit_schema import MIGRATED_OWNER, V1_STATEMENTS
 from tests.integration.cli_support import CLI_TIMEOUT, cli_env, run_cli, stderr_until
+from tests.support.manager import FAST_SCRYPT
 
 NO_JUSTIFI = "http://127.0.0.1:9"  # staff commands never talk to JustiFi
 OWNER, OWNER_PIN = "Olga", "246810"
@@ -100,6 +106,7 @@ def test_a_fresh_lane_adds_its_owner_and_shows_the_recovery_code_once(
             "can_approve": True,
             "failed_tries": 0,
             "locked_until": None,
+            "lane_has_recovery_code": True,
         }
     }
     assert OWNER_PIN not in out + "".join(p.read_text() for p in (tmp_path / "logs").rglob("*"))
@@ -161,7 +168,8 @@ def test_the_owner_adds_people_with_as_and_a_manager_adds_cashiers_only(
     }
     listed = lines(ok(staff(env, "list")))
     assert listed[0].split() == ["Name", "Role", "State"]
-    assert [line.split() for line in listed[1:]] == [
+    assert listed[-1].startswith("Recovery code: set")
+    assert [line.split() for line in listed[1:-1]] == [
         ["Ann", "cashier", "active"],
         ["Max", "manager", "active"],
         [OWNER, "owner", "active"],
@@ -277,6 +285,95 @@ def test_recover_owner_with_the_code_resets_the_pin_and_gives_a_new_code(
     refused(staff(env, "add", "Ann", "--role", "cashier", "--as", OWNER, stdin=[OWNER_PIN, "1357"]))
     ok(staff(env, "add", "Ann", "--role", "cashier", "--as", OWNER, stdin=["975313", "1357"]))
     ok(staff(env, "recover-owner", stdin=[found[0], "864213"]))
+
+
+# -- a lane migrated from the old single manager PIN ------------------------------------------
+
+OLD_PIN = "2580"  # the old manager PIN had 4 digits
+
+
+def migrated_lane(env: dict[str, str]) -> None:
+    """The lane's audit file as the single-PIN version left it (schema v1, built by its own
+    statements): one refund entry and the manager PIN. The next command migrates it to an
+    owner named "Manager" with that PIN, and no recovery code."""
+    data = Path(env["POS_DATA_DIR"])
+    data.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(data / "audit.sqlite3", isolation_level=None)
+    try:
+        for statement in V1_STATEMENTS:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        at = datetime(2025, 3, 14, 9, 0, tzinfo=UTC).isoformat(timespec="microseconds")
+        fields = (1, at, "manager", "1", "refund", "op_1", '{"amount_cents":100}', "approved")
+        digest = entry_hash(*fields, GENESIS_HASH)
+        conn.execute(
+            "INSERT INTO audit_entries VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (*fields, GENESIS_HASH, digest),
+        )
+        conn.execute(
+            "UPDATE manager_state SET pin_hash = ?, head_seq = 1, head_hash = ?",
+            (hash_pin(OLD_PIN, FAST_SCRYPT), digest),
+        )
+    finally:
+        conn.close()
+
+
+def test_a_migrated_lane_says_it_has_no_recovery_code_until_the_owner_makes_one(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    migrated_lane(env)
+    listed = lines(ok(staff(env, "list")))
+    assert listed[1].split() == [MIGRATED_OWNER, "owner", "active"]
+    assert listed[-1].startswith("Recovery code: none yet")
+    assert "pos-app staff recovery-code --as NAME" in listed[-1]
+    assert people(env)[MIGRATED_OWNER]["lane_has_recovery_code"] is False
+    # nothing to recover with yet
+    assert "No recovery code" in refused(staff(env, "recover-owner", stdin=["0000", "975313"]))
+    # an owner's other commands remind them, on stderr
+    added = staff(
+        env, "add", "Max", "--role", "manager", "--as", MIGRATED_OWNER, stdin=[OLD_PIN, "864209"]
+    )
+    assert ok(added) == "Added Max (manager).\n"
+    assert "Recovery code: none yet" in added.stderr
+    # a manager may not make one; a wrong owner's PIN makes none and says the tries left
+    said = refused(staff(env, "recovery-code", "--as", "Max", stdin=["864209"]))
+    assert "Max may not" in said
+    said = refused(staff(env, "recovery-code", "--as", MIGRATED_OWNER, stdin=["9753"]))
+    assert "wrong PIN for Manager (9 tries left)" in said
+    assert people(env)["Max"]["lane_has_recovery_code"] is False
+
+    out = ok(staff(env, "recovery-code", "--as", MIGRATED_OWNER, stdin=[OLD_PIN]))
+    code = re.findall(CODE.pattern.replace("Recovery code", "New recovery code"), out, re.M)
+    assert len(code) == 1, out
+    assert out.count(code[0]) == 1
+    assert "This lane had no recovery code until now." in out
+    assert "Write this recovery code down" in out
+    assert OLD_PIN not in out
+    assert lines(ok(staff(env, "list")))[-1].startswith("Recovery code: set")
+    assert people(env)["Max"]["lane_has_recovery_code"] is True
+    assert code[0] not in ok(staff(env, "list")) + ok(staff(env, "list", "--json"))
+    reminded = staff(env, "unlock", "Max", "--as", MIGRATED_OWNER, stdin=[OLD_PIN])
+    assert ok(reminded).startswith("Max is unlocked")
+    assert reminded.stderr == ""  # the lane has its code now
+
+    # a second new code replaces the first: the first one no longer recovers
+    out = ok(staff(env, "recovery-code", "--as", MIGRATED_OWNER, stdin=[OLD_PIN]))
+    assert "The old recovery code no longer works." in out
+    second = re.findall(CODE.pattern.replace("Recovery code", "New recovery code"), out, re.M)
+    assert len(second) == 1
+    assert second[0] != code[0]
+    assert "not the recovery code" in refused(
+        staff(env, "recover-owner", stdin=[code[0], "975313"])
+    )
+    ok(staff(env, "recover-owner", stdin=[second[0], "975313"]))
+    ok(staff(env, "unlock", "Max", "--as", MIGRATED_OWNER, stdin=["975313"]))
+    set_by = [
+        (who, subject)
+        for action, who, subject in audit_actions(env, tmp_path)
+        if action == "recovery_code_set"
+    ]
+    assert set_by == [(MIGRATED_OWNER, None)] * 3  # two made, one on recovery
+    assert ok(run_cli(["audit", "verify"], env)).startswith("Intact: ")
 
 
 # -- at a terminal ---------------------------------------------------------------------------

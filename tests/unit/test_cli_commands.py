@@ -43,6 +43,8 @@ class FakeStaff:
     staff: list[Person] = field(default_factory=list)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     check: AuditCheck | None = None
+    recovery_code: bool = True
+    signed_in: Person | None = None
 
     def has_staff(self) -> bool:
         return bool(self.staff)
@@ -57,6 +59,17 @@ class FakeStaff:
 
     def sign_out(self) -> None:
         self.calls.append(("sign_out",))
+
+    def current(self) -> Person | None:
+        return self.signed_in
+
+    def has_recovery_code(self) -> bool:
+        return self.recovery_code
+
+    def reset_recovery_code(self, *, by: Person) -> str:
+        self.calls.append(("reset_recovery_code", by.name))
+        self.recovery_code = True
+        return "NEWC-ODE0-0000-0002"
 
     def authorize(self, name: str, pin: str, *, need_approver: bool = True) -> Person:
         self.calls.append(("authorize", name, pin, need_approver))
@@ -278,7 +291,8 @@ def test_staff_list_shows_role_and_state_and_json_never_a_hash() -> None:
     fake = FakeStaff([OLGA, ANN, locked, unlocked, gone])
     out = staff_command(fake, ["list"]).splitlines()
     assert out[0].split() == ["Name", "Role", "State"]
-    rows = {line.split()[0]: line.split()[1:] for line in out[1:]}
+    rows = {line.split()[0]: line.split()[1:] for line in out[1:6]}
+    assert out[6:] == ["", cli_staff.RECOVERY_SET_TEXT]
     assert rows["Olga"] == ["owner", "active"]
     assert rows["Bea"][:3] == ["manager", "locked", "until"]
     assert rows["Cid"] == ["cashier", "active"]  # the lock is over
@@ -292,11 +306,77 @@ def test_staff_list_shows_role_and_state_and_json_never_a_hash() -> None:
         "can_approve",
         "failed_tries",
         "locked_until",
+        "lane_has_recovery_code",
     }
     by_name = {o["name"]: o for o in objects}
     assert by_name["Bea"]["locked_until"] == (NOW + timedelta(minutes=30)).isoformat()
     assert by_name["Cid"]["locked_until"] is None
     assert (by_name["Dee"]["active"], by_name["Olga"]["can_approve"]) == (False, True)
+
+
+def test_recovery_code_reads_the_owners_pin_and_prints_a_new_code_once() -> None:
+    fake = FakeStaff([OLGA, ANN])
+    out = staff_command(fake, ["recovery-code", "--as", "olga"], "246810\n")
+    assert fake.calls == [
+        ("authorize", "olga", "246810", True),
+        ("reset_recovery_code", "Olga"),
+    ]
+    assert out.count("NEWC-ODE0-0000-0002") == 1
+    assert "New recovery code: NEWC-ODE0-0000-0002" in out
+    assert "The old recovery code no longer works." in out
+    assert cli_staff.RECOVERY_CODE_NOTE in out  # the same sentence as the first owner's
+
+
+def test_recovery_code_on_a_lane_without_one_says_there_was_none() -> None:
+    fake = FakeStaff([OLGA], recovery_code=False)
+    out = staff_command(fake, ["recovery-code", "--as", "Olga"], "246810\n")
+    assert "This lane had no recovery code until now." in out
+    assert "no longer works" not in out
+
+
+def test_recovery_code_needs_as_and_reads_nothing_without_staff() -> None:
+    with pytest.raises(SystemExit) as raised:
+        parse("staff", "recovery-code")
+    assert raised.value.code == 2
+    fake = FakeStaff()
+    with pytest.raises(NotPermittedError, match="staff add NAME --role owner"):
+        staff_command(fake, ["recovery-code", "--as", "Olga"], "246810\n")
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("has_code", [True, False])
+def test_staff_list_says_whether_the_lane_has_a_recovery_code(has_code: bool) -> None:
+    fake = FakeStaff([OLGA, ANN], recovery_code=has_code)
+    out = staff_command(fake, ["list"])
+    last = out.splitlines()[-1]
+    if has_code:
+        assert last == cli_staff.RECOVERY_SET_TEXT
+    else:
+        assert last == cli_staff.RECOVERY_NONE_TEXT
+        assert "pos-app staff recovery-code --as NAME" in last
+    objects = [json.loads(line) for line in staff_command(fake, ["list", "--json"]).splitlines()]
+    assert [o["lane_has_recovery_code"] for o in objects] == [has_code, has_code]
+
+
+@pytest.mark.parametrize(
+    ("signed_in", "has_code", "command", "reminded"),
+    [
+        (OLGA, False, "add", True),
+        (OLGA, False, "unlock", True),
+        (OLGA, True, "add", False),  # the lane has its code
+        (ANN, False, "set-pin", False),  # not an owner: nothing to do about it
+        (None, False, "set-pin", False),  # your own PIN: nobody signed in
+        (OLGA, False, "recovery-code", False),  # it just made one
+        (OLGA, False, "list", False),  # says it on standard output
+    ],
+)
+def test_an_owner_is_reminded_on_stderr_when_the_lane_has_no_recovery_code(
+    signed_in: Person | None, has_code: bool, command: str, reminded: bool
+) -> None:
+    fake = FakeStaff([OLGA, ANN], recovery_code=has_code, signed_in=signed_in)
+    err = io.StringIO()
+    assert cli_staff.remind_recovery_code(fake, command, err) is reminded  # type: ignore[arg-type]
+    assert err.getvalue() == (cli_staff.RECOVERY_NONE_TEXT + "\n" if reminded else "")
 
 
 def test_staff_list_on_an_empty_lane_says_how_to_start() -> None:
