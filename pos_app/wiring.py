@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -231,7 +232,18 @@ def manager_service(settings: Settings, audit_file: Path | None = None) -> Itera
     from pos_app.services.manager import ManagerService
 
     with open_audit_log(settings, audit_file) as audit:
-        yield ManagerService(audit, audit, lane=settings.lane)
+        yield ManagerService(
+            audit,
+            audit,
+            lane=settings.lane,
+            idle_timeout=idle_timeout(settings.idle_sign_out_minutes),
+        )
+
+
+def idle_timeout(minutes: int) -> timedelta:
+    """How long the till's person stays signed in without activity: the setting
+    `idle_sign_out_minutes`, as the staff service takes it."""
+    return timedelta(minutes=minutes)
 
 
 def _account(settings: Settings) -> tuple[str, str | None]:
@@ -289,12 +301,17 @@ def open_manager_services(lane: Lane, audit_file: Path | None = None) -> Manager
     from pos_app.services.history import HistoryService
     from pos_app.services.manager import ManagerService
     from pos_app.services.reports import ReceiptService, ReportService, ReportSettings
-    from pos_app.services.settings import DemoAccount, SettingsService
+    from pos_app.services.settings import DemoAccount, SettingsService, SettingsValues
 
     settings = lane.settings
     audit = open_audit_log(settings, audit_file)
     try:
-        manager = ManagerService(audit, audit, lane=settings.lane)
+        manager = ManagerService(
+            audit,
+            audit,
+            lane=settings.lane,
+            idle_timeout=idle_timeout(settings.idle_sign_out_minutes),
+        )
         remote = JustifiPaymentsSource(lane.client) if lane.client is not None else None
         history = HistoryService(
             lane.journal, remote, lane.service.payment_details, manager=manager
@@ -310,8 +327,17 @@ def open_manager_services(lane: Lane, audit_file: Path | None = None) -> Manager
             if lane.demo and lane.sandbox_url
             else None
         )
+
+        def take_up(saved: SettingsValues) -> None:
+            # A new idle sign-out time applies at once: no restart for it.
+            manager.set_idle_timeout(idle_timeout(saved.idle_sign_out_minutes))
+
         setup = SettingsService(
-            SettingsFileStore(), KeyringSecretStore(), check_connection, demo_account=demo
+            SettingsFileStore(),
+            KeyringSecretStore(),
+            check_connection,
+            demo_account=demo,
+            on_saved=take_up,
         )
         receipts = ReceiptService(
             lane.journal, settings.receipt_header.splitlines(), currency=settings.currency

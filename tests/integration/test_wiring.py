@@ -9,18 +9,21 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from pos_app import wiring
-from pos_app.config import load_settings
+from pos_app.config import load_settings, save_settings
 from pos_app.sandbox.remote import SandboxProcess, launch_sandbox
 from pos_app.services.audit_log import AuditQuery
 from pos_app.services.manager import ManagerStatus
 from pos_app.services.settings import SettingsForm
+from tests.support.lanes import lane as engine_lane
 from tests.support.memory_keyring import isolate_settings
+from tests.support.sandbox import SandboxHandle
 
 # A frame is 16 ms; a loaded 2-core machine adds its own jitter. Reading the URL with a
 # blocking read would hold the loop for the child's whole start (about a second).
@@ -113,6 +116,34 @@ async def test_a_demo_lane_runs_on_its_sandbox_child_with_the_manager_services(
             audit.entries(AuditQuery())
 
     assert launched[0].process.poll() is not None  # stopped with the lane
+
+
+async def test_the_staff_service_signs_out_after_the_set_idle_time_and_takes_a_new_one_up(
+    lane_folders: Path, sandbox: SandboxHandle
+) -> None:
+    save_settings({"idle_sign_out_minutes": 7})
+    settings = load_settings()
+    audit_file = lane_folders / "audit.sqlite3"
+    async with engine_lane(sandbox.url, lane_folders / "journal.sqlite3") as engine:
+        lane = wiring.Lane(settings, engine.service, engine.journal, False, None, engine.reports)
+        with wiring.manager_services(lane, audit_file) as services:
+            manager = services.manager
+            assert manager.idle_timeout == timedelta(minutes=7)
+            manager.create_owner("Olga", "735190")  # signed in
+            expires = manager.session_expires_at
+            assert expires is not None
+            assert timedelta(minutes=6) < expires - manager.now() <= timedelta(minutes=7)
+
+            form = replace(services.settings.current(), idle_sign_out_minutes="3")
+            assert not services.settings.save(form).restart_needed
+
+            assert manager.idle_timeout == timedelta(minutes=3)
+            expires = manager.session_expires_at
+            assert expires is not None
+            assert expires - manager.now() <= timedelta(minutes=3)  # the open session too
+    # The command line's staff service reads the same setting.
+    with wiring.manager_service(load_settings(), audit_file) as cli:
+        assert cli.idle_timeout == timedelta(minutes=3)
 
 
 def test_importing_the_wiring_loads_no_qt_no_engine_and_no_settings_model() -> None:
