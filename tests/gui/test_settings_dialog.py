@@ -360,6 +360,7 @@ async def test_change_pin_only_asks(qtbot: QtBot, settings_file: Path) -> None:
     dialog = make_dialog(qtbot)
     asked: list[bool] = []
     dialog.change_pin_requested.connect(lambda: asked.append(True))
+    assert dialog.change_pin_button.text() == "Change my PIN…"  # each person has their own
     dialog.change_pin_button.click()
     assert asked == [True]
     assert file_text(settings_file) is None

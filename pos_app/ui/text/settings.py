@@ -78,7 +78,7 @@ TEST_BROKE: Final = "The test itself failed in this app; the details are in the 
 STATUS_NAME: Final = "Connection test result"
 
 # -- buttons and notes -------------------------------------------------------------------------
-CHANGE_PIN_BUTTON: Final = "Change manager PIN…"
+CHANGE_PIN_BUTTON: Final = "Change my PIN…"  # the signed-in person's own
 CANCEL_BUTTON: Final = "Cancel"
 SAVE_BUTTON: Final = "Save"
 SAVE_DISABLED_WHY: Final = "Fix the fields marked in red to save."
