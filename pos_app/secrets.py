@@ -252,11 +252,17 @@ class KeyringSecretStore:
 
 #: The keyring service under which each audit chain's secret is kept (user: the chain id).
 CHAIN_SERVICE = "pos-app/audit"
+#: The keyring service remembering which chain this computer keyed each audit file as
+#: (user: the file's id, a hash of where it is; password: the chain id, not a secret).
+#: A service of its own, so no chain id written into a file can name one of these.
+CHAIN_FILE_SERVICE = "pos-app/audit-file"
 _CHAIN_SECRET_BYTES = 32
+_CHAIN_ID_MAX = 64
 
 
 class KeyringChainKeys:
-    """The OS keyring as the audit log's `ChainKeys` port.
+    """The OS keyring as the audit log's `ChainKeys` port: each chain's secret, and which
+    chain this computer keyed each audit file as.
 
     Judged like the client secret's keyring: the fail and null backends and the
     `keyrings.alt` ones mean "no keyring" (a key kept as plain text next to the
@@ -305,10 +311,52 @@ class KeyringChainKeys:
         log.info("the audit chain %s is keyed with a key kept in the keyring", chain_id)
         return secret
 
+    def keyed_chain(self, file_id: str) -> str | None:
+        """The chain id this computer keyed the audit file as, or None when the keyring
+        remembers none (or cannot be read)."""
+        from keyring.errors import KeyringError
+
+        _check_file_id(file_id)
+        try:
+            stored = _usable_backend().get_password(CHAIN_FILE_SERVICE, file_id)
+        except (KeyringUnavailableError, KeyringError) as exc:
+            log.info("the audit file's chain cannot be read: %s", type(exc).__name__)
+            return None
+        if stored is None:
+            return None
+        chain_id = stored.strip()
+        if not chain_id or len(chain_id) > _CHAIN_ID_MAX or not chain_id.isprintable():
+            log.warning("the keyring holds something unreadable as an audit file's chain")
+            return None
+        return chain_id
+
+    def remember_keyed_chain(self, file_id: str, chain_id: str) -> bool:
+        """Remember the chain this computer keyed the audit file as (replacing what was
+        remembered); False without a usable keyring or when it did not keep it."""
+        from keyring.errors import KeyringError
+
+        _check_file_id(file_id)
+        _check_chain_id(chain_id)
+        try:
+            _usable_backend().set_password(CHAIN_FILE_SERVICE, file_id, chain_id)
+        except (KeyringUnavailableError, KeyringError) as exc:
+            log.info("the audit file's chain cannot be remembered: %s", type(exc).__name__)
+            return False
+        if self.keyed_chain(file_id) != chain_id:
+            log.warning("the keyring did not keep which chain the audit file was keyed as")
+            return False
+        log.info("the audit file %s is remembered as keyed as chain %s", file_id, chain_id)
+        return True
+
 
 def _check_chain_id(chain_id: str) -> None:
     if not chain_id or not chain_id.strip():
         raise ValueError("a chain id is required to find its key")
+
+
+def _check_file_id(file_id: str) -> None:
+    if not file_id or not file_id.strip():
+        raise ValueError("a file id is required to find its chain")
 
 
 def _decode_chain_secret(stored: str | None) -> bytes | None:

@@ -198,7 +198,9 @@ class StaffRecord:
 
 
 class ChainKeys(Protocol):
-    """Where a chain's secret lives (the OS keyring in the app)."""
+    """Where a chain's secret lives (the OS keyring in the app), and which chain this
+    computer keyed each audit file as (`file_id`: the log's name for the file, made
+    from where the file is, never from what it holds)."""
 
     def available(self) -> bool:
         """Whether a usable keyring exists here."""
@@ -210,6 +212,16 @@ class ChainKeys(Protocol):
 
     def create(self, chain_id: str) -> bytes | None:
         """Make and keep a new secret for the chain; None when there is no keyring."""
+        ...
+
+    def keyed_chain(self, file_id: str) -> str | None:
+        """The chain id this computer last keyed the audit file `file_id` with (see
+        `remember_keyed_chain`), or None when nothing is remembered for it here."""
+        ...
+
+    def remember_keyed_chain(self, file_id: str, chain_id: str) -> bool:
+        """Remember that this computer keyed the audit file `file_id` as `chain_id` (it
+        replaces what was remembered); False when the keyring could not keep it."""
         ...
 
 

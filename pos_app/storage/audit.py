@@ -13,9 +13,20 @@ are in `pos_app.storage.audit_chain`).
 - Unkeyed (no keyring): plain SHA-256. Someone with the file can rewrite the
   chain and every hash after it; a head printed earlier (`head().short`, on
   every end-of-day report) then no longer appears: `verify(head=...)` says so.
-- What the key cannot show: the keyring does not list the chains it keyed, so
-  a file whose `chain_id` was replaced and whose chain was rewritten plain
-  reads as a lane keyed for the first time. The printed head finds that too.
+- Which chain this file is: the keyring also remembers, per audit file, the
+  chain this computer keyed it as (`ChainKeys.keyed_chain`, under a hash of
+  the file's resolved path: `audit_chain.file_id`). A file that now names
+  another chain (its `chain_id` replaced, the keyed part rewritten plain and
+  its CHAIN_KEYED dropped, or another file put in its place) is left as found
+  at open, never keyed afresh, and fails `verify()` naming both chains. A
+  re-keying made here (the keyring lost the key) moves what is remembered.
+- What stays out of reach: a file this computer remembers nothing of (a new
+  lane, a keyring that lost everything, a file moved to another computer or to
+  another folder) is trusted on first use, as before; a rewrite made before
+  that reads as a lane keyed for the first time. The printed head finds it.
+  The path, not an id kept in the file, names the file in the keyring because
+  whoever holds the file can rewrite anything in it; the cost is that a moved
+  folder starts afresh (its chain key is still found, so it stays KEYED).
 - `lane_state` (one row) keeps the head as the app last wrote it, so deleting
   the newest entries shows, the `chain_id` and the owner's recovery hash.
 - `staff` holds each person's salted scrypt PIN hash (a CHECK refuses anything
@@ -31,6 +42,7 @@ before the method returns (WAL, `synchronous=FULL`); writes wait for the lock
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
 import sqlite3
@@ -63,9 +75,11 @@ from pos_app.storage.audit_chain import (
     derive_pepper,
     entry_hash,
     entry_mac,
+    file_id,
     head_not_found,
     parse_head,
     recovery_commitment,
+    replaced_break,
     staff_commitment,
     state_break,
 )
@@ -169,6 +183,8 @@ class SqliteAuditLog(SqliteFile):
         self._clock = clock
         self._secrets: dict[str, bytes | None] = {}
         self._keyring = False
+        self._file_id: str | None = None  # this file's name in the keyring
+        self._remembered: str | None = None  # the chain this computer keyed the file as
         super().__init__(path, write_deadline=write_deadline)
 
     def _create(self, path: Path) -> None:
@@ -177,15 +193,22 @@ class SqliteAuditLog(SqliteFile):
     def _prepare(self) -> None:
         self._migrate()
         self._keyring = self._keys is not None and self._keys.available()
-        if not self._keyring:
+        if not self._keyring or self._keys is None:
             return
+        if self.path != ":memory:":
+            self._file_id = file_id(self.path)
+            self._remembered = self._keys.keyed_chain(self._file_id)
         # The keyring is asked outside a write transaction: a keyed log opens without
         # taking the write lock, and a keyring slow to answer holds up no other lane.
         with self._lock:
             chain_id = self._chain_id(self._conn)
+            if self._replaced(self._conn, chain_id) is not None:
+                return  # not the chain this computer keyed: left as found, verify() says so
         if self._secret(chain_id) is None:  # not keyed yet, or this keyring lost the key
             with self._write() as conn:
-                self._key_the_chain(conn)
+                chain_id = self._key_the_chain(conn)
+        if self._secret(chain_id) is not None and self._remembered != chain_id:
+            self._remember(chain_id)  # after the keying committed, or keyed before this
 
     def _migrate(self) -> None:
         """Bring the schema up to date; an up-to-date file opens without the write lock."""
@@ -224,22 +247,63 @@ class SqliteAuditLog(SqliteFile):
     def _chain_id(conn: sqlite3.Connection) -> str:
         return str(conn.execute("SELECT chain_id FROM lane_state WHERE id = 1").fetchone()[0])
 
-    def _key_the_chain(self, conn: sqlite3.Connection) -> None:
-        """Make the chain keyed from here on, if it is not yet (or its key is lost).
+    def _remember(self, chain_id: str) -> None:
+        """Have the keyring remember that this computer keyed this file as `chain_id`."""
+        if self._keys is not None and self._file_id is not None:
+            self._keys.remember_keyed_chain(self._file_id, chain_id)
+            # Even if the keyring failed to keep it: the next open asks it again, and a
+            # re-keying made here is recognised by its signature (`_rekeyed_here`).
+            self._remembered = chain_id
 
-        A chain already keyed with this lane's key is left alone. A key in the
-        keyring for a chain with no CHAIN_KEYED entry is never "healed" with a new
-        entry: that is what deleting the keyed entries looks like, and `verify()`
-        reports it.
+    def _replaced(self, conn: sqlite3.Connection, chain_id: str) -> str | None:
+        """The chain this computer keyed this file as, when the file now names another
+        that is not a re-keying of it made here; None when nothing says so."""
+        if self._keys is None or self._file_id is None or self._remembered in (None, chain_id):
+            return None
+        # Another lane of this computer may have re-keyed the file since: ask again.
+        self._remembered = self._keys.keyed_chain(self._file_id)
+        remembered = self._remembered
+        if remembered is None or remembered == chain_id:
+            return None
+        return None if self._rekeyed_here(conn, chain_id, remembered) else remembered
+
+    def _rekeyed_here(self, conn: sqlite3.Connection, chain_id: str, replaced: str) -> bool:
+        """Whether the file holds the entry that re-keyed `replaced` as `chain_id`, signed
+        with a key this keyring holds: a re-keying made here whose keyring record was lost
+        (the app stopped between the two). Nobody else can write that entry."""
+        secret = self._secret(chain_id)
+        if secret is None:
+            return False
+        mac_key = derive_mac_key(secret)
+        rows = conn.execute(
+            f"{_SELECT} WHERE action = ? AND mac = ?", (AuditAction.CHAIN_KEYED.value, MAC_HMAC)
+        )
+        return any(
+            chain_id_of(row[6]) == chain_id
+            and chain_id_of(row[6], "replaces") == replaced
+            and hmac.compare_digest(entry_mac(mac_key, *row[:9]), str(row[9]))
+            for row in rows
+        )
+
+    def _key_the_chain(self, conn: sqlite3.Connection) -> str:
+        """Make the chain keyed from here on, if it is not yet (or its key is lost); the
+        chain id in force after.
+
+        A chain already keyed with this lane's key is left alone. A chain with no
+        CHAIN_KEYED entry whose key this keyring holds, or that it remembers keying
+        this file as, is never "healed" with a new entry: that is what deleting the
+        keyed entries looks like, and `verify()` reports it.
         """
         assert self._keys is not None
         chain_id = self._chain_id(conn)
         if self._secret(chain_id) is not None:
-            return
+            return chain_id
         keyed = conn.execute(
             "SELECT count(*) FROM audit_entries WHERE action = ? AND mac = ?",
             (AuditAction.CHAIN_KEYED.value, MAC_HMAC),
         ).fetchone()[0]
+        if not keyed and self._remembered == chain_id:
+            return chain_id
         replaces: str | None = None
         if keyed:  # keyed with a key this keyring lost: a new chain id, a new segment
             replaces = chain_id
@@ -247,7 +311,7 @@ class SqliteAuditLog(SqliteFile):
         secret = self._keys.create(chain_id)
         if secret is None:
             self._keyring = False
-            return
+            return chain_id
         self._secrets[chain_id] = secret
         conn.execute("UPDATE lane_state SET chain_id = ? WHERE id = 1", (chain_id,))
         detail: dict[str, DetailValue] = {"chain_id": chain_id}
@@ -265,21 +329,30 @@ class SqliteAuditLog(SqliteFile):
                 outcome="ok",
             ),
         )
+        return chain_id
 
     def pepper(self) -> bytes | None:
-        """The PIN pepper, derived from this lane's chain key; None without one."""
+        """The PIN pepper, derived from this lane's chain key; None without one. When
+        the file names another chain than the one this computer keyed it as, the key
+        of the one it keyed (the PINs were peppered with it)."""
         with self._lock:
-            secret = self._secret(self._chain_id(self._conn))
+            chain_id = self._chain_id(self._conn)
+            chain_id = self._replaced(self._conn, chain_id) or chain_id
+            secret = self._secret(chain_id)
         return None if secret is None else derive_pepper(secret)
 
     def key_status(self) -> KeyStatus:
-        """KEYED when this computer holds the key of every keyed part of the chain."""
+        """KEYED when this computer holds the key of every keyed part of the chain (and
+        the file names the chain this computer keyed it as)."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT detail FROM audit_entries WHERE action = ? AND mac = ?",
                 (AuditAction.CHAIN_KEYED.value, MAC_HMAC),
             ).fetchall()
-            own = self._secret(self._chain_id(self._conn))
+            chain_id = self._chain_id(self._conn)
+            if self._replaced(self._conn, chain_id) is not None:
+                return KeyStatus.KEY_MISSING
+            own = self._secret(chain_id)
         if not rows:
             return KeyStatus.KEYED if own is not None else KeyStatus.NO_KEYRING
         ids = [chain_id_of(row[0]) for row in rows]
@@ -364,8 +437,9 @@ class SqliteAuditLog(SqliteFile):
             head_seq, head_hash = conn.execute(
                 "SELECT head_seq, head_hash FROM lane_state WHERE id = 1"
             ).fetchone()
-            own_secret = self._secret(self._chain_id(conn))
             own_id = self._chain_id(conn)
+            own_secret = self._secret(own_id)
+            replaced = self._replaced(conn, own_id)
             found = None
             if wanted is not None:
                 found = self._find_head(conn, wanted.seq, wanted.prefix)
@@ -373,13 +447,14 @@ class SqliteAuditLog(SqliteFile):
             staff = [state_from_row(row) for row in rows]
             recovery = conn.execute("SELECT recovery_hash FROM lane_state WHERE id = 1")
             recovery_hash = recovery.fetchone()[0]
-        status = self._status(walk, own_secret)
+        status = KeyStatus.KEY_MISSING if replaced else self._status(walk, own_secret)
         current = AuditHead(seq=walk.last_seq, hash=walk.last_hash)
 
         found_break = (
-            walk.broken
+            (None if replaced is None else replaced_break(replaced, own_id))
+            or walk.broken
             or walk.head_break(head_seq, head_hash)
-            or walk.keying_break(own_id, own_secret is not None)
+            or walk.keying_break(own_id, own_secret is not None, self._remembered == own_id)
             or (
                 None
                 if wanted is None or found is True

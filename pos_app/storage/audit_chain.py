@@ -17,6 +17,10 @@ Rules worth knowing:
   entry per person is what the stored row must still equal.
 - Without the key nobody can write a keyed entry; without a keyring, the chain
   is plain SHA-256 and only a head kept elsewhere (printed) shows a rewrite.
+- The keyring also remembers which chain this computer keyed each audit file as
+  (named by `file_id`, a hash of its path): a file naming another chain is
+  `replaced_break`, unless a CHAIN_KEYED entry signed with a key this keyring
+  holds says the new chain replaces the remembered one (a re-keying made here).
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Final
 
 from pos_app.services.audit_log import AuditAction, AuditBreak, DetailValue
@@ -44,10 +50,12 @@ __all__ = [
     "derive_pepper",
     "entry_hash",
     "entry_mac",
+    "file_id",
     "head_not_found",
     "parse_head",
     "recovery_commitment",
     "recovery_problem",
+    "replaced_break",
     "staff_commitment",
     "state_break",
     "state_problem",
@@ -62,6 +70,7 @@ _MAC_KEY_LABEL: Final = b"pos-app audit entry mac v1"
 _PEPPER_LABEL: Final = b"pos-app pin pepper v1"
 _PIN_DIGEST_LABEL: Final = b"pos-app staff pin hash\x00"
 _RECOVERY_DIGEST_LABEL: Final = b"pos-app recovery hash\x00"
+_FILE_ID_LABEL: Final = b"pos-app audit file\x00"
 MIN_HEAD_HEX: Final = 12
 _HEAD_PATTERN: Final = re.compile(r"^(?:(\d+):)?([0-9a-f]+)$")
 
@@ -352,16 +361,18 @@ class ChainWalk:
             return seq, AuditBreak.HEAD_MISMATCH, f"entry {seq} is not the last entry the app wrote"
         return None
 
-    def keying_break(self, own_id: str, own_key_kept: bool) -> Break | None:
-        """A downgrade: the keyring keeps this lane's key, yet no entry was keyed with it."""
-        if own_key_kept and own_id not in self.keyed_ids:
-            return (
-                None,
-                AuditBreak.NOT_KEYED,
-                "this computer's keyring holds the log's key but no entry is signed with it:"
-                " the entry that keyed the log and those after it were deleted or rewritten",
-            )
-        return None
+    def keying_break(self, own_id: str, own_key_kept: bool, keyed_here: bool) -> Break | None:
+        """A downgrade: this computer keyed the file's chain id (its keyring keeps the
+        key, or remembers keying this file as that chain), yet no entry was keyed with it."""
+        if own_id in self.keyed_ids or not (own_key_kept or keyed_here):
+            return None
+        holds = "holds the log's key" if own_key_kept else "remembers keying this log"
+        return (
+            None,
+            AuditBreak.NOT_KEYED,
+            f"this computer's keyring {holds} but no entry is signed with it:"
+            " the entry that keyed the log and those after it were deleted or rewritten",
+        )
 
     def _start_segment(self, seq: int, detail: str) -> None:
         chain_id = chain_id_of(detail)
@@ -392,13 +403,33 @@ class ChainWalk:
         return False
 
 
-def chain_id_of(detail: str) -> str | None:
-    """The chain id a CHAIN_KEYED entry's detail names, or None if it names none."""
+def replaced_break(remembered: str, now: str) -> Break:
+    """The file names another chain than the one this computer keyed it as."""
+    return (
+        None,
+        AuditBreak.NOT_KEYED,
+        f"this computer keyed this audit log as chain {remembered}; the file now says {now}:"
+        " the log was replaced or rewritten",
+    )
+
+
+def file_id(path: str) -> str:
+    """The audit file's name in the keyring (`ChainKeys.keyed_chain`): a hash of where the
+    file is (resolved; case-folded where the system folds case), never of anything in it,
+    since whoever holds the file can rewrite all of that, a chain id or an id of its own."""
+    where = os.path.normcase(str(Path(path).resolve()))
+    digest = hashlib.sha256(_FILE_ID_LABEL + where.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:32]
+
+
+def chain_id_of(detail: str, key: str = "chain_id") -> str | None:
+    """The chain id a CHAIN_KEYED entry's detail names (`key`: "replaces" for the one it
+    took over from), or None if it names none."""
     try:
         values = json.loads(detail)
     except ValueError:
         return None
-    chain_id = values.get("chain_id") if isinstance(values, dict) else None
+    chain_id = values.get(key) if isinstance(values, dict) else None
     return chain_id if isinstance(chain_id, str) and chain_id else None
 
 

@@ -77,13 +77,16 @@ class FileKeyring(KeyringBackend):
 class MemoryChainKeys:
     """The audit log's `ChainKeys` port in memory.
 
-    `present=False` is a computer without a keyring; `forget(chain_id)` (or
-    `forget_all()`) is a keyring that lost a key; `secrets` shows what is kept.
+    `present=False` is a computer without a keyring; `forget(chain_id)` is a keyring
+    that lost one key, `forget_all()` one that lost everything (the keys and what it
+    remembered of each file). `secrets` and `files` (file id -> chain id) show what
+    is kept.
     """
 
     def __init__(self, *, present: bool = True) -> None:
         self.present = present
         self.secrets: dict[str, bytes] = {}
+        self.files: dict[str, str] = {}
         self.loads = 0
 
     def available(self) -> bool:
@@ -98,8 +101,18 @@ class MemoryChainKeys:
             return None
         return self.secrets.setdefault(chain_id, secrets.token_bytes(32))
 
+    def keyed_chain(self, file_id: str) -> str | None:
+        return self.files.get(file_id) if self.present else None
+
+    def remember_keyed_chain(self, file_id: str, chain_id: str) -> bool:
+        if not self.present:
+            return False
+        self.files[file_id] = chain_id
+        return True
+
     def forget(self, chain_id: str) -> None:
         self.secrets.pop(chain_id, None)
 
     def forget_all(self) -> None:
         self.secrets.clear()
+        self.files.clear()

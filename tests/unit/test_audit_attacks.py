@@ -25,6 +25,7 @@ from pos_app.services.audit_log import (
     AuditAction,
     AuditBreak,
     AuditCheck,
+    AuditQuery,
     KeyStatus,
     NewAuditEntry,
     StaffRecord,
@@ -369,19 +370,271 @@ def test_deleting_the_keyed_entry_and_all_after_it_is_found_while_the_keyring_ha
             assert log.head().seq == keyed - 1
 
 
-def test_a_rewrite_under_a_new_chain_id_is_found_by_the_printed_head(keyed_shop: Shop) -> None:
-    """The keyring cannot say which chain ids this computer keyed, so a file whose chain
-    id was replaced and whose chain was rewritten plain looks like a lane keyed for the
-    first time. The head printed on paper is what finds it (a known limit; see the
-    module docstring of pos_app.storage.audit)."""
+# -- a replaced chain id: the keyring remembers which chain this computer keyed the file as --
 
-    def drop_keying(rows: list[Row]) -> list[Row]:
-        return set_amount(keyed_shop.refund_seq - 1, 1)(
-            [row for row in rows if row[4] != AuditAction.CHAIN_KEYED]
-        )
 
-    rewrite(keyed_shop.path, drop_keying, attacker_sha256, "sha256")
+def chain_id(path: Path) -> str:
+    with sqlite3.connect(path) as conn:
+        return str(conn.execute("SELECT chain_id FROM lane_state").fetchone()[0])
+
+
+def set_chain_id(path: Path, new: str) -> None:
+    with sql(path) as conn:
+        conn.execute("UPDATE lane_state SET chain_id = ?", (new,))
+
+
+def replaced(before: str, now: str) -> str:
+    return (
+        f"this computer keyed this audit log as chain {before}; the file now says {now}:"
+        " the log was replaced or rewritten"
+    )
+
+
+def drop_keying_and_edit(seq: int) -> Callable[[list[Row]], list[Row]]:
+    """Drop the CHAIN_KEYED entry (the chain then reads as never keyed) and set the
+    amount of the refund that was entry `seq`, one place earlier once it is gone."""
+
+    def change(rows: list[Row]) -> list[Row]:
+        kept = [row for row in rows if row[4] != AuditAction.CHAIN_KEYED]
+        return set_amount(seq - 1, 1)(kept)
+
+    return change
+
+
+@pytest.mark.parametrize("reopened", [True, False], ids=["reopened", "while_running"])
+def test_a_replaced_chain_id_with_the_chain_rewritten_plain_is_found(
+    keyed_shop: Shop, reopened: bool
+) -> None:
+    """The attack the keyring alone could not see: a fresh chain id, the whole chain
+    rewritten as plain SHA-256 without its CHAIN_KEYED entry, the head moved. The file
+    then reads as a lane never keyed; what the keyring remembers of this file says
+    otherwise."""
+    assert keyed_shop.keys is not None
+    keyed_as = chain_id(keyed_shop.path)
+    swapped = secrets.token_hex(16)
+    running = None if reopened else keyed_shop.open()  # the app, open across the attack
+    try:
+        rewrite(
+            keyed_shop.path, drop_keying_and_edit(keyed_shop.refund_seq), attacker_sha256,
+            "sha256",
+        )  # fmt: skip
+        set_chain_id(keyed_shop.path, swapped)
+        with sqlite3.connect(keyed_shop.path) as conn:
+            written = conn.execute("SELECT head_seq, head_hash FROM lane_state").fetchone()
+        for _ in range(2):  # opening again does not key the swapped chain: still found
+            log = running or keyed_shop.open()
+            try:
+                head = log.head()
+                check = log.verify()
+                assert_found(check, AuditBreak.NOT_KEYED, replaced(keyed_as, swapped))
+                assert check.broken_seq is None
+                assert check.key_status is KeyStatus.KEY_MISSING
+                assert log.key_status() is KeyStatus.KEY_MISSING
+            finally:
+                if running is None:
+                    log.close()
+            assert (head.seq, head.hash) == written  # nothing was written at open
+    finally:
+        if running is not None:
+            running.close()
+    assert chain_id(keyed_shop.path) == swapped
+    assert swapped not in keyed_shop.keys.secrets  # no key was made for it
+    assert list(keyed_shop.keys.files.values()) == [keyed_as]  # the memory is not moved
+
+
+def test_a_replaced_chain_id_is_found_even_with_the_keyed_entries_left_in(
+    keyed_shop: Shop,
+) -> None:
+    """Only the chain id swapped: the keyed entries stay and cannot be checked under the
+    new id, which without the memory read as a keyring that lost the key."""
+    keyed_as, swapped = chain_id(keyed_shop.path), secrets.token_hex(16)
+    set_chain_id(keyed_shop.path, swapped)
+    check = keyed_shop.verify()
+    assert_found(check, AuditBreak.NOT_KEYED, replaced(keyed_as, swapped))
+    with keyed_shop.open() as log:
+        assert log.count(AuditQuery(actions=(AuditAction.CHAIN_KEYED,))) == 1  # no re-keying
+
+
+@pytest.mark.parametrize("new_chain", ["fresh", "another_lanes"])
+def test_a_forged_re_keying_is_not_taken_for_one_made_here(
+    keyed_shop: Shop, tmp_path: Path, new_chain: str
+) -> None:
+    """A re-keying made here moves what the keyring remembers. A forged one (a CHAIN_KEYED
+    entry naming a new chain that `replaces` this one, marked signed but not with the new
+    chain's key, and the tail rewritten under it) is not one, even when the chain it names
+    is one whose key this keyring holds (another lane's)."""
+    assert keyed_shop.keys is not None
+    keyed_as, forged_id = chain_id(keyed_shop.path), secrets.token_hex(16)
+    if new_chain == "another_lanes":
+        forged_id = chain_id(make_shop(tmp_path / "two", keyed_shop.keys).path)
+    forged = attacker_hmac(secrets.token_bytes(32))
+
+    def take_over(rows: list[Row]) -> list[Row]:
+        keying = [*rows[0]]
+        keying[4] = AuditAction.CHAIN_KEYED.value
+        keying[6] = json.dumps({"chain_id": forged_id, "replaces": keyed_as}, sort_keys=True)
+        return [*rows[:2], keying, *set_amount(keyed_shop.refund_seq, 1)(rows)[2:]]
+
+    columns = "seq, at, who, lane, action, subject, detail, outcome, prev_hash, hash, mac"
     with sql(keyed_shop.path) as conn:
-        conn.execute("UPDATE lane_state SET chain_id = ?", (secrets.token_hex(16),))
-    check = keyed_shop.verify(head=keyed_shop.head_before)
+        rows = [list(r) for r in conn.execute(f"SELECT {columns} FROM audit_entries ORDER BY seq")]
+    rows = take_over(rows)
+    with sql(keyed_shop.path) as conn:  # the first two entries keep their true signatures
+        conn.execute("DELETE FROM audit_entries WHERE seq > 2")
+        prev = str(rows[1][9])
+        for number, row in enumerate(rows[2:], start=3):
+            row[0], row[8], row[10] = number, prev, "hmac-sha256"
+            row[9] = prev = forged(row)
+            conn.execute(
+                f"INSERT INTO audit_entries ({columns}) VALUES ({','.join('?' * 11)})", row
+            )
+        conn.execute("UPDATE lane_state SET head_seq = ?, head_hash = ?", (len(rows), prev))
+    set_chain_id(keyed_shop.path, forged_id)
+    check = keyed_shop.verify()
+    assert_found(check, AuditBreak.NOT_KEYED, replaced(keyed_as, forged_id))
+
+
+def test_another_lanes_file_put_in_place_of_this_one_is_found(tmp_path: Path) -> None:
+    """Two lanes on one computer, one keyring: each file is remembered as its own chain,
+    so lane 2's file (signed, intact, with its own key) copied over lane 1's is found."""
+    keys = MemoryChainKeys()
+    one, two = make_shop(tmp_path / "one", keys), make_shop(tmp_path / "two", keys)
+    assert len(keys.files) == 2
+    assert one.verify().ok
+    assert two.verify().ok
+    first, second = chain_id(one.path), chain_id(two.path)
+    assert first != second
+    one.path.write_bytes(two.path.read_bytes())
+    assert_found(one.verify(), AuditBreak.NOT_KEYED, replaced(first, second))
+    assert two.verify().ok
+
+
+def test_a_rewrite_under_a_new_chain_id_is_also_found_by_the_printed_head(
+    keyed_shop: Shop,
+) -> None:
+    """On a computer that remembers nothing of this file (a new one, or a keyring that
+    lost everything) the swapped file reads as a lane keyed for the first time: only the
+    head printed on paper finds the rewrite there."""
+    rewrite(keyed_shop.path, drop_keying_and_edit(keyed_shop.refund_seq), attacker_sha256, "sha256")
+    set_chain_id(keyed_shop.path, secrets.token_hex(16))
+    elsewhere = replace(keyed_shop, keys=MemoryChainKeys())
+    assert elsewhere.verify().ok
+    check = elsewhere.verify(head=keyed_shop.head_before)
     assert_found(check, AuditBreak.HEAD_NOT_FOUND, keyed_shop.head_before)
+
+
+def test_a_plain_rewrite_after_the_key_was_deleted_from_the_keyring_is_found(
+    keyed_shop: Shop,
+) -> None:
+    """The chain id kept, the key deleted from the keyring, the chain rewritten plain
+    without its CHAIN_KEYED entry: this computer remembers keying this file as that
+    chain, so the file is not keyed afresh as a new lane's would be."""
+    assert keyed_shop.keys is not None
+    keyed_as = chain_id(keyed_shop.path)
+    rewrite(keyed_shop.path, drop_keying_and_edit(keyed_shop.refund_seq), attacker_sha256, "sha256")
+    keyed_shop.keys.forget(keyed_as)
+    for _ in range(2):
+        check = keyed_shop.verify()
+        assert_found(check, AuditBreak.NOT_KEYED, "remembers keying this log", "no entry is signed")
+    assert chain_id(keyed_shop.path) == keyed_as
+    assert keyed_as not in keyed_shop.keys.secrets
+
+
+# -- ...while what a shop really does stays intact ----------------------------------------
+
+
+def test_a_new_lane_keys_itself_and_remembers_its_chain(tmp_path: Path) -> None:
+    keys = MemoryChainKeys()
+    path = tmp_path / "audit.sqlite3"
+    with SqliteAuditLog(path, keys, lane="1") as log:
+        assert log.key_status() is KeyStatus.KEYED
+        assert log.count(AuditQuery(actions=(AuditAction.CHAIN_KEYED,))) == 1
+    assert list(keys.files.values()) == [chain_id(path)]
+    assert chain_id(path) in keys.secrets
+    with SqliteAuditLog(path, keys, lane="1") as log:
+        assert log.verify().ok
+
+
+def test_a_keyring_that_lost_everything_starts_a_new_keyed_part_as_before(
+    keyed_shop: Shop,
+) -> None:
+    assert keyed_shop.keys is not None
+    first = chain_id(keyed_shop.path)
+    keyed_shop.keys.forget_all()
+    for _ in range(2):
+        check = keyed_shop.verify()
+        assert (check.ok, check.key_status) == (True, KeyStatus.KEY_MISSING), check
+    second = chain_id(keyed_shop.path)
+    assert second != first
+    assert list(keyed_shop.keys.files.values()) == [second]
+
+
+def test_a_keyring_that_lost_only_the_key_moves_what_it_remembers(keyed_shop: Shop) -> None:
+    assert keyed_shop.keys is not None
+    first = chain_id(keyed_shop.path)
+    keyed_shop.keys.forget(first)
+    with keyed_shop.open() as log:
+        rekeyed = log.entries(AuditQuery(actions=(AuditAction.CHAIN_KEYED,), limit=1))[0]
+        assert json.loads(rekeyed.detail)["replaces"] == first
+        assert log.verify().ok
+    second = chain_id(keyed_shop.path)
+    assert list(keyed_shop.keys.files.values()) == [second]
+    assert keyed_shop.verify().ok  # and again, opened anew
+
+
+def test_a_re_keying_whose_memory_was_not_kept_is_recognised_and_remembered(
+    keyed_shop: Shop,
+) -> None:
+    """The app stopped after the re-keying entry was written and before the keyring noted
+    the new chain: the entry is signed with a key this keyring holds, so it is one made
+    here, not a replaced file."""
+    keys = keyed_shop.keys
+    assert keys is not None
+    first = chain_id(keyed_shop.path)
+    keys.forget(first)
+    with keyed_shop.open() as log:
+        second = chain_id(keyed_shop.path)
+        (file_id,) = keys.files
+        keys.files[file_id] = first  # as if the keyring had not been told yet
+        assert log.verify().ok  # the running app: ok
+    assert keyed_shop.verify().ok  # reopened: ok, and remembered now
+    assert keys.files == {file_id: second}
+
+
+def test_a_lane_keyed_before_files_were_remembered_is_remembered_when_opened(
+    keyed_shop: Shop,
+) -> None:
+    assert keyed_shop.keys is not None
+    keyed_shop.keys.files.clear()  # an older app kept only the key
+    assert keyed_shop.verify().ok
+    assert list(keyed_shop.keys.files.values()) == [chain_id(keyed_shop.path)]
+
+
+def test_a_file_moved_to_a_new_computer_is_key_missing_as_before(
+    keyed_shop: Shop, tmp_path: Path
+) -> None:
+    assert keyed_shop.keys is not None
+    remembered_there = dict(keyed_shop.keys.files)
+    moved = tmp_path / "new_computer" / "audit.sqlite3"
+    moved.parent.mkdir()
+    moved.write_bytes(keyed_shop.path.read_bytes())
+    here = Shop(moved, MemoryChainKeys(), keyed_shop.head_before, keyed_shop.refund_seq)
+    check = here.verify()
+    assert (check.ok, check.key_status) == (True, KeyStatus.KEY_MISSING), check
+    assert here.keys is not None
+    assert list(here.keys.files.values()) == [chain_id(moved)]  # its new keyed part
+    assert keyed_shop.keys.files == remembered_there
+    assert keyed_shop.verify().ok  # the original, on the first computer
+
+
+def test_a_folder_moved_on_the_same_computer_stays_keyed(keyed_shop: Shop, tmp_path: Path) -> None:
+    """The memory is per path: at a new path nothing is remembered yet, the chain's key is
+    still in the keyring, so the lane stays KEYED and the new path is remembered."""
+    assert keyed_shop.keys is not None
+    moved = tmp_path / "moved" / "audit.sqlite3"
+    moved.parent.mkdir()
+    keyed_shop.path.rename(moved)
+    here = replace(keyed_shop, path=moved)
+    check = here.verify()
+    assert (check.ok, check.key_status) == (True, KeyStatus.KEYED), check
+    assert list(keyed_shop.keys.files.values()) == [chain_id(moved)] * 2
