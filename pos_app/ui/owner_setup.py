@@ -10,6 +10,11 @@ Recovery (`recover=True`, from the sign-in): the recovery code written down
 at the set-up, the owner's new PIN twice (`ManagerService.recover_owner`),
 then the NEW code shown once the same way: the old one stops working.
 
+A new code (`new_code_by=owner`, from Staff... or offered after an owner's
+sign-in on a lane that has none, e.g. one migrated from the old single
+manager PIN): a confirmation, then the code
+(`ManagerService.reset_recovery_code`) shown once the same way.
+
 Nothing is kept on the screen once it closes.
 """
 
@@ -49,7 +54,7 @@ from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import manager as pin_text
 from pos_app.ui.text import staff as text
 
-__all__ = ["OwnerSetupDialog", "recover_owner", "set_up_owner"]
+__all__ = ["OwnerSetupDialog", "make_recovery_code", "recover_owner", "set_up_owner"]
 
 _ENTER_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
 
@@ -59,16 +64,31 @@ class OwnerSetupDialog(QDialog):
 
     Escape does nothing in the set-up (the till needs its owner) nor once a code is
     shown; `force_close()` closes it when the till closes. `page` is "name" (the
-    recovery code, when recovering), "pin", "repeat" or "code"."""
+    recovery code, when recovering), "pin", "repeat", "confirm" (a new code for
+    `new_code_by`, `offer`: offered after their sign-in) or "code"."""
 
     def __init__(
-        self, service: ManagerService, parent: QWidget | None = None, *, recover: bool = False
+        self,
+        service: ManagerService,
+        parent: QWidget | None = None,
+        *,
+        recover: bool = False,
+        new_code_by: Person | None = None,
+        offer: bool = False,
     ) -> None:
         super().__init__(parent)
         self.recovering = recover
-        self.setObjectName("ownerRecoveryDialog" if recover else "ownerSetupDialog")
-        self.setProperty("ownerSetup", True)  # the style sheet's selector for both
-        title = text.RECOVER_TITLE if recover else text.SETUP_TITLE
+        self.new_code_by = new_code_by
+        self.offer = offer
+        self._had_code = new_code_by is not None and service.has_recovery_code()
+        if new_code_by is not None:
+            name, title = "newRecoveryCodeDialog", text.NEW_CODE_TITLE
+        elif recover:
+            name, title = "ownerRecoveryDialog", text.RECOVER_TITLE
+        else:
+            name, title = "ownerSetupDialog", text.SETUP_TITLE
+        self.setObjectName(name)
+        self.setProperty("ownerSetup", True)  # the style sheet's selector for all three
         self.setWindowTitle(title)
         self.setAccessibleName(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
@@ -90,9 +110,15 @@ class OwnerSetupDialog(QDialog):
         self.prompt_label.setMinimumWidth(420)
         layout.addWidget(self.prompt_label)
         self.pages = QStackedWidget(self)
-        self.pages.addWidget(self._build_name_page())
+        self.name_page = self._build_name_page()
+        self.pages.addWidget(self.name_page)
         self.pages.addWidget(self._build_pin_page())
         self.pages.addWidget(self._build_code_page())
+        self.pages.addWidget(QWidget(self))  # "confirm": the prompt says it all
+        if new_code_by is not None:  # no name nor keypad: size to the prompt and the code
+            ignored = QSizePolicy.Policy.Ignored
+            for unused in (self.name_page, self.pad):
+                unused.setSizePolicy(ignored, ignored)
         layout.addWidget(self.pages)
         self.message_label = QLabel(self)
         self.message_label.setObjectName("setupMessageLabel")
@@ -105,7 +131,7 @@ class OwnerSetupDialog(QDialog):
         layout.addWidget(self.message_label)
         layout.addLayout(self._build_buttons())
         self.finished.connect(self._on_finished)
-        self._show("name")
+        self._show("name" if new_code_by is None else "confirm")
 
     # -- building -----------------------------------------------------------------------
 
@@ -175,8 +201,25 @@ class OwnerSetupDialog(QDialog):
 
     @property
     def page(self) -> str:
-        """The page shown: "name", "pin", "repeat" or "code"."""
+        """The page shown: "name", "pin", "repeat", "confirm" or "code"."""
         return self._page
+
+    @property
+    def _leavable(self) -> bool:
+        """Whether Escape may close it now: a recovery or a new code not yet made; never
+        the set-up (the till needs its owner), never a code on the screen."""
+        return self._mode != "setup" and self._page != "code"
+
+    @property
+    def _first_page(self) -> bool:
+        """A recovery's or a new code's first page, where Back is Cancel."""
+        return self._page == {"recover": "name", "new_code": "confirm"}.get(self._mode)
+
+    @property
+    def _mode(self) -> str:
+        if self.new_code_by is not None:
+            return "new_code"
+        return "recover" if self.recovering else "setup"
 
     def _show(self, page: str) -> None:
         self._page = page
@@ -193,29 +236,40 @@ class OwnerSetupDialog(QDialog):
             "repeat": text.SETUP_SAVE,
             "code": text.SETUP_WRITTEN,
         }
-        if self.recovering:
+        if self._mode == "recover":
             prompts.update(
                 name=text.RECOVER_PROMPT,
                 pin=text.RECOVER_PIN_PROMPT.format(digits=digits),
                 code=text.RECOVER_NEW_CODE_PROMPT,
             )
             buttons.update(repeat=text.RECOVER_SAVE)
+        elif self.new_code_by is not None:
+            prompts.update(confirm=self._confirm_prompt(self.new_code_by))
+            if self._had_code:
+                prompts.update(code=text.NEW_CODE_PROMPT)
+            buttons.update(confirm=text.NEW_CODE_MAKE)
         self.prompt_label.setText(prompts[page])
         self.prompt_label.setAccessibleName(prompts[page])
         self.next_button.setText(buttons[page])
         self.next_button.setAccessibleName(buttons[page])
-        first_page = self.recovering and page == "name"  # Back is Cancel there
+        first_page = self._first_page  # Back is Cancel there
         self.back_button.setVisible(page in ("pin", "repeat") or first_page)
-        back = text.CANCEL if first_page else text.SETUP_BACK
+        back = (text.OFFER_LATER if self.offer else text.CANCEL) if first_page else text.SETUP_BACK
         self.back_button.setText(back)
         self.back_button.setAccessibleName(back)
-        self.pages.setCurrentIndex({"name": 0, "pin": 1, "repeat": 1, "code": 2}[page])
+        index = {"name": 0, "pin": 1, "repeat": 1, "code": 2, "confirm": 3}[page]
+        self.pages.setCurrentIndex(index)
         self.pad.clear()
         if page == "name":
             self.name_edit.setFocus()
-        elif page != "code":
+        elif page in ("pin", "repeat"):
             self.pad.pin_edit.setFocus()
         self._update_next()
+
+    def _confirm_prompt(self, by: Person) -> str:
+        if self.offer:
+            return text.OFFER_PROMPT.format(name=by.name)
+        return text.NEW_CODE_CONFIRM if self._had_code else text.NEW_CODE_CONFIRM_FIRST
 
     def _update_next(self) -> None:
         enabled = True
@@ -244,6 +298,8 @@ class OwnerSetupDialog(QDialog):
             self._take_pin()
         elif page == "repeat":
             self._take_repeat()
+        elif page == "confirm":
+            self._make_code()
         else:
             self._finish()
 
@@ -295,6 +351,20 @@ class OwnerSetupDialog(QDialog):
             self._say(text.sentence(exc.message))
             return
         self.person = self._service.current()
+        self._reveal(code)
+
+    def _make_code(self) -> None:
+        if self.new_code_by is None:
+            return
+        try:
+            code = self._service.reset_recovery_code(by=self.new_code_by)
+        except UserFacingError as exc:  # no longer an owner, turned off meanwhile
+            self._say(text.sentence(exc.message))
+            return
+        self._reveal(code)
+
+    def _reveal(self, code: str) -> None:
+        """The code, once, in large type until "I have written it down"."""
         self.code_label.setText(code)
         self.code_label.setAccessibleName(text.SETUP_CODE_NAME.format(code=" ".join(code)))
         self.recovery_code_shown = True
@@ -310,15 +380,16 @@ class OwnerSetupDialog(QDialog):
 
     async def ask(self) -> bool:
         """Open it (never exec) and wait: True once the owner is set up and signed in (or,
-        recovering, once the new PIN and code are set)."""
-        QTimer.singleShot(0, self.name_edit.setFocus)
+        recovering, once the new PIN and code are set; or once the new code was shown)."""
+        first = self.next_button if self.new_code_by is not None else self.name_edit
+        QTimer.singleShot(0, first.setFocus)
         done = accepted(await finished_result(self))
-        return done and (self.recovering or self.person is not None)
+        return done and (self._mode != "setup" or self.person is not None)
 
     def reject(self) -> None:
-        """Escape: only a recovery not yet done may be left; the set-up needs its owner,
-        and a code on the screen must be read."""
-        if self._closing or (self.recovering and self._page != "code"):
+        """Escape: only a recovery or a new code not yet made may be left; the set-up
+        needs its owner, and a code on the screen must be read."""
+        if self._closing or self._leavable:
             super().reject()
 
     def force_close(self) -> None:
@@ -336,7 +407,7 @@ class OwnerSetupDialog(QDialog):
         super().keyPressEvent(event)
 
     def _on_back_button_clicked(self) -> None:
-        if self.recovering and self._page == "name":
+        if self._first_page:
             self.reject()
             return
         self._first_pin = ""
@@ -358,6 +429,19 @@ async def set_up_owner(service: ManagerService, parent: QWidget | None = None) -
     dialog = OwnerSetupDialog(service, parent)
     try:
         return dialog.person if await dialog.ask() else None
+    finally:
+        dialog.deleteLater()
+
+
+async def make_recovery_code(
+    service: ManagerService, by: Person, parent: QWidget | None = None, *, offer: bool = False
+) -> bool:
+    """A new recovery code made by the owner `by` over `parent`: a confirmation (`offer`:
+    worded as the offer after their sign-in, "Not now" to leave), then the code shown once.
+    True once it was made and shown."""
+    dialog = OwnerSetupDialog(service, parent, new_code_by=by, offer=offer)
+    try:
+        return await dialog.ask()
     finally:
         dialog.deleteLater()
 

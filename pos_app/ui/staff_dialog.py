@@ -6,6 +6,11 @@ whether they are locked out. Add, turn off or on, reset a PIN and unlock
 refusal (a manager adding a manager, turning off the last owner) shows the
 service's own sentence under the list. New PINs are typed on the keypad
 (`PinDialog` in NEW_PIN mode), twice.
+
+An owner also makes a new recovery code here ("New recovery code...": a
+confirmation, then the code shown once by the owner set-up's own dialog); on a
+lane that has none (one migrated from the old single manager PIN) the owner
+reads "No recovery code yet" above the buttons.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from pos_app.domain.staff import (
 from pos_app.services.manager import ManagerService
 from pos_app.ui.controls import MIN_TOUCH, touch_button
 from pos_app.ui.manager_screen import ManagerScreen
+from pos_app.ui.owner_setup import make_recovery_code
 from pos_app.ui.pin_dialog import PinDialog, PinMode
 from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.tasks import TaskSlot, accepted, finished_result
@@ -135,6 +141,7 @@ class StaffDialog(ManagerScreen):
         self.resize(760, 520)
         self.slot = TaskSlot(self, "staff action")
         self.people: list[Person] = []
+        self._has_code = True  # read with the people (refresh)
         self._build()
         self.reauthenticated.connect(self.refresh)
         self.refresh()
@@ -166,6 +173,18 @@ class StaffDialog(ManagerScreen):
         self.status_label.setWordWrap(True)
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.status_label)
+        recovery = QHBoxLayout()
+        self.recovery_label = QLabel(text.NO_CODE_YET, self)
+        self.recovery_label.setObjectName("staffRecoveryLabel")
+        self.recovery_label.setWordWrap(True)
+        self.recovery_label.setAccessibleName(text.NO_CODE_YET)
+        self.recovery_button = self._button(
+            "staffRecoveryCodeButton", text.NEW_CODE_BUTTON, self._new_code
+        )
+        self.recovery_button.setAccessibleName(text.NEW_CODE_BUTTON_NAME)
+        recovery.addWidget(self.recovery_label, 1)
+        recovery.addWidget(self.recovery_button)
+        layout.addLayout(recovery)
         row = QHBoxLayout()
         self.add_button = self._button("staffAddButton", text.ADD_BUTTON, self._add)
         self.toggle_button = self._button("staffToggleButton", text.DISABLE_BUTTON, self._toggle)
@@ -207,6 +226,7 @@ class StaffDialog(ManagerScreen):
         """Read the staff again and keep the chosen person chosen."""
         chosen = self.selected
         self.people = self.service.people(include_disabled=True)
+        self._has_code = self.service.has_recovery_code()
         now = self.service.now()
         self.table.setRowCount(len(self.people))
         for row, person in enumerate(self.people):
@@ -246,6 +266,8 @@ class StaffDialog(ManagerScreen):
         locked = chosen is not None and _locked_text(chosen, self.service.now()) != ""
         self.unlock_button.setVisible(owner)
         self.unlock_button.setEnabled(owner and locked)
+        self.recovery_button.setVisible(owner)
+        self.recovery_label.setVisible(owner and not self._has_code)
 
     def _say(self, message: str, state: str = "info") -> None:
         self.status_label.setText(message)
@@ -377,3 +399,17 @@ class StaffDialog(ManagerScreen):
         self._act(
             lambda: text.UNLOCKED_DONE.format(name=self.service.unlock(chosen.name, by=by).name)
         )
+
+    def _new_code(self) -> None:
+        self.slot.start_if_idle(self.new_recovery_code())
+
+    async def new_recovery_code(self) -> bool:
+        """A new recovery code by the signed-in owner: confirmed, then shown once."""
+        by = self.by
+        if by is None or by.role is not StaffRole.OWNER:
+            return False
+        made = await make_recovery_code(self.service, by, self)
+        self.refresh()
+        if made:
+            self._say(text.NEW_CODE_DONE, "ok")
+        return made

@@ -19,7 +19,7 @@ from pos_app.ui.owner_setup import OwnerSetupDialog
 from pos_app.ui.pin_dialog import PinDialog, PinMode, ensure_manager
 from tests.support.gui import wait_until
 from tests.support.manager import Clock
-from tests.support.staff_screens import OWNER, OWNER_PIN, add_staff, staff_service
+from tests.support.staff_screens import MANAGER, OWNER, OWNER_PIN, add_staff, staff_service
 
 
 @pytest.fixture
@@ -218,3 +218,23 @@ def shown_recovery() -> OwnerSetupDialog | None:
         if isinstance(widget, OwnerSetupDialog) and widget.isVisible() and widget.recovering:
             return widget
     return None
+
+
+async def test_a_new_code_is_confirmed_first_and_refused_to_a_manager_with_the_reason(
+    qtbot: QtBot, service: ManagerService
+) -> None:
+    add_staff(service)
+    manager = service.person(MANAGER)
+    assert manager is not None
+    dialog = OwnerSetupDialog(service, new_code_by=manager)
+    qtbot.addWidget(dialog)
+    asking = asyncio.ensure_future(dialog.ask())
+    await wait_until(dialog.isVisible)
+    assert dialog.page == "confirm"
+    assert dialog.prompt_label.text().startswith("Make a new recovery code?")  # one exists
+    dialog.submit()
+    assert dialog.page == "confirm"  # the service said no: nothing to show
+    assert dialog.message_label.text() == f"{MANAGER} may not do that: ask the owner."
+    assert dialog.code_label.text() == ""
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing made yet: it may be left
+    assert await asking is False

@@ -13,20 +13,15 @@ import json
 import os
 import pty
 import re
-import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pos_app.domain.pin import hash_pin
-from pos_app.storage.audit import GENESIS_HASH, entry_hash
-from pos_app.storage.audit_schema import MIGRATED_OWNER, V1_STATEMENTS
 from tests.integration.cli_support import CLI_TIMEOUT, cli_env, run_cli, stderr_until
-from tests.support.manager import FAST_SCRYPT
+from tests.support.migrated_lane import MIGRATED_OWNER, OLD_PIN, v1_audit_file
 
 NO_JUSTIFI = "http://127.0.0.1:9"  # staff commands never talk to JustiFi
 OWNER, OWNER_PIN = "Olga", "246810"
@@ -289,39 +284,11 @@ def test_recover_owner_with_the_code_resets_the_pin_and_gives_a_new_code(
 
 # -- a lane migrated from the old single manager PIN ------------------------------------------
 
-OLD_PIN = "2580"  # the old manager PIN had 4 digits
-
-
-def migrated_lane(env: dict[str, str]) -> None:
-    """The lane's audit file as the single-PIN version left it (schema v1, built by its own
-    statements): one refund entry and the manager PIN. The next command migrates it to an
-    owner named "Manager" with that PIN, and no recovery code."""
-    data = Path(env["POS_DATA_DIR"])
-    data.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(data / "audit.sqlite3", isolation_level=None)
-    try:
-        for statement in V1_STATEMENTS:
-            conn.execute(statement)
-        conn.execute("PRAGMA user_version = 1")
-        at = datetime(2025, 3, 14, 9, 0, tzinfo=UTC).isoformat(timespec="microseconds")
-        fields = (1, at, "manager", "1", "refund", "op_1", '{"amount_cents":100}', "approved")
-        digest = entry_hash(*fields, GENESIS_HASH)
-        conn.execute(
-            "INSERT INTO audit_entries VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (*fields, GENESIS_HASH, digest),
-        )
-        conn.execute(
-            "UPDATE manager_state SET pin_hash = ?, head_seq = 1, head_hash = ?",
-            (hash_pin(OLD_PIN, FAST_SCRYPT), digest),
-        )
-    finally:
-        conn.close()
-
 
 def test_a_migrated_lane_says_it_has_no_recovery_code_until_the_owner_makes_one(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    migrated_lane(env)
+    v1_audit_file(Path(env["POS_DATA_DIR"]) / "audit.sqlite3")
     listed = lines(ok(staff(env, "list")))
     assert listed[1].split() == [MIGRATED_OWNER, "owner", "active"]
     assert listed[-1].startswith("Recovery code: none yet")

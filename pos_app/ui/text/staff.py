@@ -111,6 +111,28 @@ RECOVER_NEW_CODE_PROMPT: Final = (
 )
 SETUP_ALREADY: Final = "Someone set up this till on another lane meanwhile. Sign in instead."
 
+# -- a new recovery code (Staff..., or offered after an owner's sign-in) ---------------------
+
+NEW_CODE_TITLE: Final = "New recovery code"
+NEW_CODE_CONFIRM: Final = (
+    "Make a new recovery code? The code written down now stops working: only the new one"
+    " will reset the owner's PIN. Have paper ready: it is shown only once."
+)
+NEW_CODE_CONFIRM_FIRST: Final = (
+    "This till has no recovery code yet, so a forgotten owner's PIN cannot be reset. Make"
+    " one now and have paper ready: it is shown only once."
+)
+NEW_CODE_MAKE: Final = "Make the code"
+NEW_CODE_PROMPT: Final = (
+    "The new recovery code: the old one no longer works. Write it down now and keep it"
+    " away from the till; it is shown only this once."
+)
+OFFER_PROMPT: Final = (
+    "{name}, this till has no recovery code yet: if your PIN is forgotten, nothing can"
+    " reset it. Make one now (have paper ready), or later from Staff..."
+)
+OFFER_LATER: Final = "Not now"
+
 # -- staff management ------------------------------------------------------------------
 
 STAFF_TITLE: Final = "Staff"
@@ -131,6 +153,12 @@ ENABLE_BUTTON: Final = "Turn on"
 RESET_PIN_BUTTON: Final = "Reset PIN..."
 OWN_PIN_BUTTON: Final = "Change my PIN..."
 UNLOCK_BUTTON: Final = "Unlock"
+NEW_CODE_BUTTON: Final = "New recovery code..."
+NEW_CODE_BUTTON_NAME: Final = "New recovery code: replaces the code that resets the owner's PIN"
+NO_CODE_YET: Final = (
+    "No recovery code yet: a forgotten owner's PIN cannot be reset. Make one and write it down."
+)
+NEW_CODE_DONE: Final = "A new recovery code was made: only the one written down just now works."
 CLOSE_BUTTON: Final = "Close"
 
 ADD_TITLE: Final = "Add a person"
