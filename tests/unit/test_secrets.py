@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 
 from pos_app import secrets
 from pos_app.secrets import (
+    CHAIN_FILE_SERVICE,
     CHAIN_SERVICE,
     NO_KEYRING_MESSAGE,
     KeyringChainKeys,
@@ -26,6 +28,7 @@ from pos_app.secrets import (
     read_stored_secret,
     store_client_secret,
 )
+from pos_app.storage.audit import SqliteAuditLog
 from tests.support.file_keyring import BACKEND_NAME as FILE_BACKEND_NAME
 from tests.support.file_keyring import FILE_ENV
 from tests.support.memory_keyring import (
@@ -269,3 +272,59 @@ def test_the_file_keyring_keeps_a_chain_key_across_processes(tmp_path: Path) -> 
     assert CHAIN_SERVICE in (tmp_path / "keyring.json").read_text(encoding="utf-8")
     (tmp_path / "keyring.json").unlink()  # the keyring lost it
     assert run() == "key_missing True 2"  # a new keyed part; the first cannot be checked
+    assert CHAIN_FILE_SERVICE in (tmp_path / "keyring.json").read_text(encoding="utf-8")
+    with sqlite3.connect(audit) as conn:  # another chain id written into the file
+        conn.execute("UPDATE lane_state SET chain_id = ?", ("f" * 32,))
+    assert run() == "key_missing False 2"  # found, and not keyed afresh
+
+
+FILE_ID = "00112233445566778899aabbccddeeff"
+
+
+def test_the_keyring_remembers_which_chain_each_audit_file_was_keyed_as() -> None:
+    keys = KeyringChainKeys()
+    assert keys.keyed_chain(FILE_ID) is None
+    assert keys.remember_keyed_chain(FILE_ID, CHAIN_ID)
+    assert keys.keyed_chain(FILE_ID) == CHAIN_ID
+    assert keys.keyed_chain("another file") is None
+    other = "fedcba9876543210fedcba9876543210"
+    assert keys.remember_keyed_chain(FILE_ID, other)  # a re-keying moves it
+    assert keys.keyed_chain(FILE_ID) == other
+    # A service of its own: no chain id written into a file can name this record.
+    assert MemoryKeyring.passwords == {(CHAIN_FILE_SERVICE, FILE_ID): other}
+    assert keys.load(FILE_ID) is None
+
+
+@pytest.mark.parametrize("stored", ["", "   ", "x" * 65, "abc\x00def"])
+def test_an_unreadable_file_record_reads_as_nothing_remembered(stored: str) -> None:
+    MemoryKeyring.passwords[(CHAIN_FILE_SERVICE, FILE_ID)] = stored
+    assert KeyringChainKeys().keyed_chain(FILE_ID) is None
+
+
+@pytest.mark.parametrize(
+    "backend",
+    ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring", LOCKED_BACKEND_NAME],
+)
+def test_no_usable_keyring_remembers_no_file(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", backend)
+    keys = KeyringChainKeys()
+    assert not keys.remember_keyed_chain(FILE_ID, CHAIN_ID)
+    assert keys.keyed_chain(FILE_ID) is None
+
+
+def test_a_swapped_chain_id_is_found_through_the_os_keyring(tmp_path: Path) -> None:
+    """The audit log on the real provider: the file is remembered as its chain, and a
+    file naming another chain fails the check naming both."""
+    path = tmp_path / "audit.sqlite3"
+    with SqliteAuditLog(path, KeyringChainKeys()) as log:
+        assert log.verify().ok
+    keyed_as = next(v for (service, _), v in MemoryKeyring.passwords.items()
+                    if service == CHAIN_FILE_SERVICE)  # fmt: skip
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE lane_state SET chain_id = ?", ("e" * 32,))
+    with SqliteAuditLog(path, KeyringChainKeys()) as log:
+        check = log.verify()
+    assert not check.ok
+    assert f"keyed this audit log as chain {keyed_as}; the file now says {'e' * 32}" in (
+        check.message
+    )
