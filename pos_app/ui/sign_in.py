@@ -15,6 +15,11 @@
 
 Every screen is a dialog over the window: a sale on the screen stays as it
 was through a sign-out and the next sign-in.
+
+An owner who signs in here on a lane without a recovery code (one migrated
+from the old single manager PIN) is offered to make one, once per session,
+right after the sign-in and only when no other dialog (a payment) is open:
+"Not now" dismisses it, and Staff... still says so.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import TYPE_CHECKING, Final
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
-from pos_app.domain.staff import Person
+from pos_app.domain.staff import Person, StaffRole
 from pos_app.services.manager import ManagerService
 from pos_app.ui.pin_dialog import PinDialog, PinMode
 from pos_app.ui.tasks import TaskSlot
@@ -73,6 +78,8 @@ class TillSession(QObject):
         self.service = service
         self.window = window
         self.dialog: PinDialog | OwnerSetupDialog | None = None
+        self.offer: OwnerSetupDialog | None = None  # the recovery code offer, while open
+        self._offered = False  # in this person's session
         self.slot = TaskSlot(self, "sign-in")
         self._asking = False  # after start(): a signed-out till asks who is working
         self._person = service.current()
@@ -139,8 +146,9 @@ class TillSession(QObject):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
-        if self.dialog is not None:
-            self.dialog.force_close()
+        for dialog in (self.dialog, self.offer):
+            if dialog is not None:
+                dialog.force_close()
         self.slot.cancel()
 
     async def _ask(self, prompt: str | None) -> None:
@@ -160,9 +168,32 @@ class TillSession(QObject):
             self.dialog = None
             dialog.deleteLater()
         self._follow(self.service.current())
+        await self.offer_recovery_code()
+
+    async def offer_recovery_code(self) -> bool:
+        """Offer the signed-in owner to make the lane's missing recovery code: once per
+        session, and not while another dialog (a payment) is open. True once made."""
+        person = self._person
+        if person is None or person.role is not StaffRole.OWNER or self._offered:
+            return False
+        if QApplication.activeModalWidget() is not None or self.service.has_recovery_code():
+            return False
+        from pos_app.ui.owner_setup import OwnerSetupDialog
+
+        self._offered = True
+        offer = self.offer = OwnerSetupDialog(
+            self.service, self.window, new_code_by=person, offer=True
+        )
+        try:
+            return await offer.ask()
+        finally:
+            self.offer = None
+            offer.deleteLater()
 
     def _follow(self, person: Person | None) -> None:
         if person != self._person:
+            if person is None or self._person is None or person.id != self._person.id:
+                self._offered = False  # a new session: a new offer
             self._person = person
             self.person_changed.emit(person)
 

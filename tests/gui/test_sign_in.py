@@ -3,6 +3,7 @@ sign-out, and the name on every charge and refund (the window against the real s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from pos_app.domain.staff import StaffRole
@@ -23,6 +24,7 @@ from pos_app.ui.pin_dialog import PinDialog, PinMode
 from pos_app.ui.sign_in import TillSession
 from tests.support.gui import wait_until
 from tests.support.manager import FAST_SCRYPT, Clock
+from tests.support.migrated_lane import MIGRATED_OWNER, OLD_PIN, v1_audit_file
 from tests.support.sandbox import SandboxHandle
 from tests.support.staff_screens import (
     CASHIER,
@@ -230,3 +232,95 @@ async def test_the_window_shows_who_and_a_sale_survives_switching_person(
         await task
         [sale] = w.lane.journal.history(HistoryQuery(kinds=("charge",)))
         assert sale.served_by == CASHIER  # the name goes with the sale into the journal
+
+
+# -- the recovery code offer (a lane migrated from the old manager PIN) -----------------------
+
+
+@pytest.fixture
+def migrated(tmp_path: Path, clock: Clock) -> Iterator[ManagerService]:
+    """A lane migrated from the old single manager PIN: its owner "Manager", no recovery
+    code; Bob, a cashier, added since."""
+    with SqliteAuditLog(v1_audit_file(tmp_path / "audit.sqlite3")) as audit:
+        service = staff_service(audit, clock)
+        assert service.sign_in(OLD_PIN, MIGRATED_OWNER).ok
+        owner = service.current()
+        assert owner is not None
+        service.add_person(CASHIER, StaffRole.CASHIER, CASHIER_PIN, by=owner)
+        service.sign_out()
+        yield service
+
+
+async def signed_in_and_settled(session: TillSession, name: str, pin: str) -> None:
+    """`name` signs in; the sign-in's task (and any offer it makes) has run up to its end
+    or to the offer shown."""
+    await sign_in(session, name, pin)
+    await wait_until(lambda: session.offer is not None or not session.slot.running)
+
+
+async def test_an_owner_without_a_recovery_code_is_offered_one_once_per_session(
+    qtbot: QtBot, migrated: ManagerService
+) -> None:
+    _window, session = till(qtbot, migrated)
+    session.start()
+    await signed_in_and_settled(session, MIGRATED_OWNER, OLD_PIN)
+    offer = await wait_until(lambda: session.offer)
+    await wait_until(offer.isVisible)
+    assert offer.objectName() == "newRecoveryCodeDialog"
+    assert offer.prompt_label.text().startswith(
+        f"{MIGRATED_OWNER}, this till has no recovery code yet"
+    )
+    assert offer.back_button.text() == "Not now"
+    offer.back_button.click()  # dismissed: nothing made, and not offered again this session
+    await wait_until(lambda: session.offer is None and not session.slot.running)
+    assert not migrated.has_recovery_code()
+    assert await session.offer_recovery_code() is False
+    assert session.offer is None
+
+    session.switch_person()  # a new session: offered again, and this time made
+    await signed_in_and_settled(session, MIGRATED_OWNER, OLD_PIN)
+    offer = await wait_until(lambda: session.offer)
+    await wait_until(offer.isVisible)
+    offer.next_button.click()
+    assert offer.page == "code"
+    code = offer.code_label.text()
+    offer.next_button.click()  # I have written it down
+    await wait_until(lambda: session.offer is None and not session.slot.running)
+    assert migrated.has_recovery_code()
+
+    session.switch_person()  # the lane has its code: no offer
+    await signed_in_and_settled(session, MIGRATED_OWNER, OLD_PIN)
+    assert session.offer is None
+    assert session.person is not None
+    session.close()
+    migrated.sign_out()
+    assert migrated.recover_owner(code, "975313")
+
+
+async def test_a_cashier_is_not_offered_and_nor_is_an_owner_over_an_open_dialog(
+    qtbot: QtBot, migrated: ManagerService
+) -> None:
+    window, session = till(qtbot, migrated)
+    session.start()
+    await signed_in_and_settled(session, CASHIER, CASHIER_PIN)
+    assert session.offer is None
+    assert session.person is not None
+    assert session.person.name == CASHIER
+
+    busy = QDialog(window)  # a payment on the screen, say
+    busy.setWindowModality(Qt.WindowModality.WindowModal)
+    busy.open()
+    await wait_until(lambda: QApplication.activeModalWidget() is busy)
+    assert migrated.sign_in(OLD_PIN, MIGRATED_OWNER).ok
+    session.check_idle()  # the till follows the service: the owner now
+    assert session.person is not None
+    assert session.person.name == MIGRATED_OWNER
+    assert await session.offer_recovery_code() is False  # not over the payment
+    busy.reject()
+    await wait_until(lambda: QApplication.activeModalWidget() is None)
+    offering = asyncio.ensure_future(session.offer_recovery_code())
+    offer = await wait_until(lambda: session.offer)
+    offer.back_button.click()
+    assert await offering is False
+    assert not migrated.has_recovery_code()
+    session.close()
