@@ -7,7 +7,8 @@ and the virtual-terminal window; then the staff and the manager's screens:
 the owner's set-up and recovery code, the sign-in, the till with who is signed
 in, a manager's approval at a cashier's till, a manager's sign-in, history,
 refund from the history, receipt, end of day, audit log, settings and staff,
-and the owner's PIN recovery.
+and the owner's PIN recovery; last, a lane migrated from the old manager PIN:
+staff without a recovery code, and the offer after the owner's sign-in.
 Dialogs are painted over the window the way the cashier sees them.
 """
 
@@ -327,6 +328,44 @@ async def render_manager(out: Path, url: str) -> list[Path]:
     return written
 
 
+async def render_migrated(out: Path) -> list[Path]:
+    """A lane migrated from the old single manager PIN (no JustiFi needed): Staff... says
+    it has no recovery code, and the offer the owner gets after signing in."""
+    from pos_app.domain.staff import StaffRole
+    from pos_app.storage.audit import SqliteAuditLog
+    from pos_app.ui.owner_setup import OwnerSetupDialog
+    from pos_app.ui.staff_dialog import StaffDialog
+    from tests.support.manager import Clock
+    from tests.support.migrated_lane import MIGRATED_OWNER, OLD_PIN, v1_audit_file
+    from tests.support.staff_screens import staff_service
+
+    written: list[Path] = []
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        SqliteAuditLog(v1_audit_file(Path(tmp) / "audit.sqlite3")) as audit,
+    ):
+        service = staff_service(audit, Clock())
+        assert service.sign_in(OLD_PIN, MIGRATED_OWNER).ok
+        owner = service.current()
+        assert owner is not None
+        service.add_person("Bob Marsh", StaffRole.CASHIER, "2580", by=owner)
+        staff = StaffDialog(service)
+        staff.show()
+        await wait_until(staff.isVisible)
+        await asyncio.sleep(0.3)
+        written.append(out / "23-staff-no-recovery-code.png")
+        staff.grab().save(str(written[-1]))
+        staff.reject()
+        offer = OwnerSetupDialog(service, new_code_by=owner, offer=True)
+        offer.show()
+        await wait_until(offer.isVisible)
+        await asyncio.sleep(0.2)
+        written.append(out / "24-recovery-code-offer.png")
+        offer.grab().save(str(written[-1]))
+        offer.force_close()
+    return written
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -338,6 +377,7 @@ def main() -> int:
     ):
         written = runner.run(render(out, url))
         written += runner.run(render_manager(out, url))
+        written += runner.run(render_migrated(out))
     for path in written:
         print(path)
     return 0
