@@ -296,6 +296,8 @@ class SqliteAuditLog(SqliteFile):
         """
         assert self._keys is not None
         chain_id = self._chain_id(conn)
+        # Asked again under the write lock: another lane may have keyed the file since.
+        self._secrets.pop(chain_id, None)
         if self._secret(chain_id) is not None:
             return chain_id
         keyed = conn.execute(

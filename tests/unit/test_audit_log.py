@@ -541,6 +541,37 @@ def test_a_keyring_that_lost_the_key_starts_a_new_keyed_part(path: Path) -> None
         assert "the signatures of 3 entries could not be checked" in check.message
 
 
+def test_two_lanes_opening_a_file_not_keyed_yet_at_once_key_it_once(path: Path) -> None:
+    """Lane B asks the keyring for the chain's key (none yet); before it takes the write
+    lock, lane A opens and keys the file. B must find A's key, not start a second keyed
+    part as if the keyring had lost it."""
+    keys = MemoryChainKeys()
+    with SqliteAuditLog(path) as audit:  # the file exists, not keyed yet
+        fill(audit, 1)
+
+    class Racing(MemoryChainKeys):
+        def load(self, chain_id: str) -> bytes | None:
+            found = keys.load(chain_id)
+            if found is None and not keys.secrets:
+                SqliteAuditLog(path, keys).close()  # lane A, in between
+            return found
+
+        def create(self, chain_id: str) -> bytes | None:
+            return keys.create(chain_id)
+
+        def keyed_chain(self, file_id: str) -> str | None:
+            return keys.keyed_chain(file_id)
+
+        def remember_keyed_chain(self, file_id: str, chain_id: str) -> bool:
+            return keys.remember_keyed_chain(file_id, chain_id)
+
+    with SqliteAuditLog(path, Racing()) as audit:  # lane B
+        assert audit.count(AuditQuery(actions=(AuditAction.CHAIN_KEYED,))) == 1
+        assert audit.key_status() is KeyStatus.KEYED
+        assert audit.verify().ok
+    assert len(keys.secrets) == 1
+
+
 # -- the head ----------------------------------------------------------------------------------
 
 
