@@ -448,11 +448,17 @@ def test_a_replaced_chain_id_is_found_even_with_the_keyed_entries_left_in(
     """Only the chain id swapped: the keyed entries stay and cannot be checked under the
     new id, which without the memory read as a keyring that lost the key."""
     keyed_as, swapped = chain_id(keyed_shop.path), secrets.token_hex(16)
+    with keyed_shop.open() as log:
+        pepper = log.pepper()
+    assert pepper is not None
     set_chain_id(keyed_shop.path, swapped)
     check = keyed_shop.verify()
     assert_found(check, AuditBreak.NOT_KEYED, replaced(keyed_as, swapped))
     with keyed_shop.open() as log:
         assert log.count(AuditQuery(actions=(AuditAction.CHAIN_KEYED,))) == 1  # no re-keying
+        # The PINs were peppered with this computer's key for the lane, not the file's
+        # claim: people can still sign in to look into it.
+        assert log.pepper() == pepper
 
 
 @pytest.mark.parametrize("new_chain", ["fresh", "another_lanes"])
