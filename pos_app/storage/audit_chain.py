@@ -73,6 +73,8 @@ _RECOVERY_DIGEST_LABEL: Final = b"pos-app recovery hash\x00"
 _FILE_ID_LABEL: Final = b"pos-app audit file\x00"
 MIN_HEAD_HEX: Final = 12
 _HEAD_PATTERN: Final = re.compile(r"^(?:(\d+):)?([0-9a-f]+)$")
+_CHAIN_ID_PATTERN: Final = re.compile(r"^[0-9a-f]{16,64}\Z")
+_SHOWN_MAX: Final = 40
 
 # Detail keys of a state commitment (never a secret: the PIN hash only as a digest).
 STATE_STAFF: Final = "state.staff"
@@ -404,11 +406,13 @@ class ChainWalk:
 
 
 def replaced_break(remembered: str, now: str) -> Break:
-    """The file names another chain than the one this computer keyed it as."""
+    """The file names another chain than the one this computer keyed it as. The file's
+    chain id is whatever was written into it: shown as is only when it looks like one."""
+    shown = now if _CHAIN_ID_PATTERN.match(now) else ascii(now[:_SHOWN_MAX])
     return (
         None,
         AuditBreak.NOT_KEYED,
-        f"this computer keyed this audit log as chain {remembered}; the file now says {now}:"
+        f"this computer keyed this audit log as chain {remembered}; the file now says {shown}:"
         " the log was replaced or rewritten",
     )
 

@@ -461,6 +461,16 @@ def test_a_replaced_chain_id_is_found_even_with_the_keyed_entries_left_in(
         assert log.pepper() == pepper
 
 
+def test_a_chain_id_that_is_not_one_is_not_echoed_as_written(keyed_shop: Shop) -> None:
+    keyed_as = chain_id(keyed_shop.path)
+    set_chain_id(keyed_shop.path, "\x1b[2J; the log is intact. " * 4)
+    check = keyed_shop.verify()
+    assert_found(check, AuditBreak.NOT_KEYED, f"keyed this audit log as chain {keyed_as};")
+    assert "\x1b" not in check.message
+    said = "the file now says '\\x1b[2J; the log is intact. \\x1b[2J; the log i':"
+    assert said in check.message
+
+
 @pytest.mark.parametrize("new_chain", ["fresh", "another_lanes"])
 def test_a_forged_re_keying_is_not_taken_for_one_made_here(
     keyed_shop: Shop, tmp_path: Path, new_chain: str
