@@ -275,10 +275,12 @@ class KeyringChainKeys:
         return keyring_status().available
 
     def load(self, chain_id: str) -> bytes | None:
-        """The chain's 32-byte secret, or None when the keyring does not keep it."""
+        """The chain's 32-byte secret, or None when the keyring does not keep it (a
+        blank chain id, as an edited file may hold, names none)."""
         from keyring.errors import KeyringError
 
-        _check_chain_id(chain_id)
+        if not chain_id.strip():
+            return None
         try:
             stored = _usable_backend().get_password(CHAIN_SERVICE, chain_id)
         except (KeyringUnavailableError, KeyringError) as exc:
@@ -295,6 +297,7 @@ class KeyringChainKeys:
 
         from keyring.errors import KeyringError
 
+        _check_chain_id(chain_id)
         existing = self.load(chain_id)
         if existing is not None:
             return existing

@@ -77,6 +77,7 @@ from pos_app.storage.audit_chain import (
     entry_mac,
     file_id,
     head_not_found,
+    is_chain_id,
     parse_head,
     recovery_commitment,
     replaced_break,
@@ -309,6 +310,8 @@ class SqliteAuditLog(SqliteFile):
         replaces: str | None = None
         if keyed:  # keyed with a key this keyring lost: a new chain id, a new segment
             replaces = chain_id
+            chain_id = os.urandom(16).hex()
+        elif not is_chain_id(chain_id):  # not one this app wrote: no keyring user for it
             chain_id = os.urandom(16).hex()
         secret = self._keys.create(chain_id)
         if secret is None:

@@ -52,6 +52,7 @@ __all__ = [
     "entry_mac",
     "file_id",
     "head_not_found",
+    "is_chain_id",
     "parse_head",
     "recovery_commitment",
     "recovery_problem",
@@ -408,13 +409,18 @@ class ChainWalk:
 def replaced_break(remembered: str, now: str) -> Break:
     """The file names another chain than the one this computer keyed it as. The file's
     chain id is whatever was written into it: shown as is only when it looks like one."""
-    shown = now if _CHAIN_ID_PATTERN.match(now) else ascii(now[:_SHOWN_MAX])
+    shown = now if is_chain_id(now) else ascii(now[:_SHOWN_MAX])
     return (
         None,
         AuditBreak.NOT_KEYED,
         f"this computer keyed this audit log as chain {remembered}; the file now says {shown}:"
         " the log was replaced or rewritten",
     )
+
+
+def is_chain_id(text: str) -> bool:
+    """Whether a file's chain id is one this app writes (16 to 64 lowercase hex digits)."""
+    return _CHAIN_ID_PATTERN.match(text) is not None
 
 
 def file_id(path: str) -> str:

@@ -471,6 +471,19 @@ def test_a_chain_id_that_is_not_one_is_not_echoed_as_written(keyed_shop: Shop) -
     assert said in check.message
 
 
+def test_a_chain_id_that_is_not_one_is_replaced_at_the_first_keying(plain_shop: Shop) -> None:
+    """A lane that ran without a keyring, its chain id edited to blanks (which name no
+    keyring entry), keyed on a computer that remembers nothing of it: keyed under a
+    fresh chain id, and intact."""
+    set_chain_id(plain_shop.path, " " * 16)
+    keys = MemoryChainKeys()
+    check = replace(plain_shop, keys=keys).verify()
+    assert (check.ok, check.key_status) == (True, KeyStatus.KEYED), check
+    fresh = chain_id(plain_shop.path)
+    assert fresh.strip()
+    assert list(keys.files.values()) == [fresh]
+
+
 @pytest.mark.parametrize("new_chain", ["fresh", "another_lanes"])
 def test_a_forged_re_keying_is_not_taken_for_one_made_here(
     keyed_shop: Shop, tmp_path: Path, new_chain: str
