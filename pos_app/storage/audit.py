@@ -15,11 +15,12 @@ are in `pos_app.storage.audit_chain`).
   every end-of-day report) then no longer appears: `verify(head=...)` says so.
 - Which chain this file is: the keyring also remembers, per audit file, the
   chain this computer keyed it as (`ChainKeys.keyed_chain`, under a hash of
-  the file's resolved path: `audit_chain.file_id`). A file that now names
-  another chain (its `chain_id` replaced, the keyed part rewritten plain and
-  its CHAIN_KEYED dropped, or another file put in its place) is left as found
-  at open, never keyed afresh, and fails `verify()` naming both chains. A
-  re-keying made here (the keyring lost the key) moves what is remembered.
+  the file's resolved path; the rules are in `pos_app.storage.audit_keyring`).
+  A file that now names another chain (its `chain_id` replaced, the keyed
+  part rewritten plain and its CHAIN_KEYED dropped, or another file put in
+  its place) is left as found at open, never keyed afresh, and fails
+  `verify()` naming both chains. A re-keying made here (the keyring lost the
+  key) moves what is remembered.
 - What stays out of reach: a file this computer remembers nothing of (a new
   lane, a keyring that lost everything, a file moved to another computer or to
   another folder) is trusted on first use, as before; a rewrite made before
@@ -42,7 +43,6 @@ before the method returns (WAL, `synchronous=FULL`); writes wait for the lock
 
 from __future__ import annotations
 
-import hmac
 import json
 import os
 import sqlite3
@@ -75,7 +75,6 @@ from pos_app.storage.audit_chain import (
     derive_pepper,
     entry_hash,
     entry_mac,
-    file_id,
     head_not_found,
     is_chain_id,
     parse_head,
@@ -85,6 +84,7 @@ from pos_app.storage.audit_chain import (
     state_break,
 )
 from pos_app.storage.audit_export import EXPORT_COLUMNS, to_target, write_csv, write_json
+from pos_app.storage.audit_keyring import FileKeys
 from pos_app.storage.audit_schema import (
     MIGRATED_OWNER,
     MIGRATIONS,
@@ -179,13 +179,9 @@ class SqliteAuditLog(SqliteFile):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         write_deadline: float = BUSY_TIMEOUT_S,
     ) -> None:
-        self._keys = keys
+        self._keys = FileKeys(keys)
         self._lane = lane
         self._clock = clock
-        self._secrets: dict[str, bytes | None] = {}
-        self._keyring = False
-        self._file_id: str | None = None  # this file's name in the keyring
-        self._remembered: str | None = None  # the chain this computer keyed the file as
         super().__init__(path, write_deadline=write_deadline)
 
     def _create(self, path: Path) -> None:
@@ -193,23 +189,21 @@ class SqliteAuditLog(SqliteFile):
 
     def _prepare(self) -> None:
         self._migrate()
-        self._keyring = self._keys is not None and self._keys.available()
-        if not self._keyring or self._keys is None:
+        keys = self._keys
+        keys.open(self.path)
+        if not keys.usable:
             return
-        if self.path != ":memory:":
-            self._file_id = file_id(self.path)
-            self._remembered = self._keys.keyed_chain(self._file_id)
         # The keyring is asked outside a write transaction: a keyed log opens without
         # taking the write lock, and a keyring slow to answer holds up no other lane.
         with self._lock:
             chain_id = self._chain_id(self._conn)
-            if self._replaced(self._conn, chain_id) is not None:
+            if keys.replaced(self._conn, chain_id) is not None:
                 return  # not the chain this computer keyed: left as found, verify() says so
-        if self._secret(chain_id) is None:  # not keyed yet, or this keyring lost the key
+        if keys.secret(chain_id) is None:  # not keyed yet, or this keyring lost the key
             with self._write() as conn:
                 chain_id = self._key_the_chain(conn)
-        if self._secret(chain_id) is not None and self._remembered != chain_id:
-            self._remember(chain_id)  # after the keying committed, or keyed before this
+        if keys.secret(chain_id) is not None and keys.remembered != chain_id:
+            keys.remember(chain_id)  # after the keying committed, or keyed before this
 
     def _migrate(self) -> None:
         """Bring the schema up to date; an up-to-date file opens without the write lock."""
@@ -236,55 +230,9 @@ class SqliteAuditLog(SqliteFile):
 
     # -- keys ---------------------------------------------------------------------------
 
-    def _secret(self, chain_id: str) -> bytes | None:
-        """The keyring's secret for a chain id (asked once per id and log)."""
-        if not self._keyring or self._keys is None:
-            return None
-        if chain_id not in self._secrets:
-            self._secrets[chain_id] = self._keys.load(chain_id)
-        return self._secrets[chain_id]
-
     @staticmethod
     def _chain_id(conn: sqlite3.Connection) -> str:
         return str(conn.execute("SELECT chain_id FROM lane_state WHERE id = 1").fetchone()[0])
-
-    def _remember(self, chain_id: str) -> None:
-        """Have the keyring remember that this computer keyed this file as `chain_id`."""
-        if self._keys is not None and self._file_id is not None:
-            self._keys.remember_keyed_chain(self._file_id, chain_id)
-            # Even if the keyring failed to keep it: the next open asks it again, and a
-            # re-keying made here is recognised by its signature (`_rekeyed_here`).
-            self._remembered = chain_id
-
-    def _replaced(self, conn: sqlite3.Connection, chain_id: str) -> str | None:
-        """The chain this computer keyed this file as, when the file now names another
-        that is not a re-keying of it made here; None when nothing says so."""
-        if self._keys is None or self._file_id is None or self._remembered in (None, chain_id):
-            return None
-        # Another lane of this computer may have re-keyed the file since: ask again.
-        self._remembered = self._keys.keyed_chain(self._file_id)
-        remembered = self._remembered
-        if remembered is None or remembered == chain_id:
-            return None
-        return None if self._rekeyed_here(conn, chain_id, remembered) else remembered
-
-    def _rekeyed_here(self, conn: sqlite3.Connection, chain_id: str, replaced: str) -> bool:
-        """Whether the file holds the entry that re-keyed `replaced` as `chain_id`, signed
-        with a key this keyring holds: a re-keying made here whose keyring record was lost
-        (the app stopped between the two). Nobody else can write that entry."""
-        secret = self._secret(chain_id)
-        if secret is None:
-            return False
-        mac_key = derive_mac_key(secret)
-        rows = conn.execute(
-            f"{_SELECT} WHERE action = ? AND mac = ?", (AuditAction.CHAIN_KEYED.value, MAC_HMAC)
-        )
-        return any(
-            chain_id_of(row[6]) == chain_id
-            and chain_id_of(row[6], "replaces") == replaced
-            and hmac.compare_digest(entry_mac(mac_key, *row[:9]), str(row[9]))
-            for row in rows
-        )
 
     def _key_the_chain(self, conn: sqlite3.Connection) -> str:
         """Make the chain keyed from here on, if it is not yet (or its key is lost); the
@@ -295,17 +243,15 @@ class SqliteAuditLog(SqliteFile):
         this file as, is never "healed" with a new entry: that is what deleting the
         keyed entries looks like, and `verify()` reports it.
         """
-        assert self._keys is not None
         chain_id = self._chain_id(conn)
         # Asked again under the write lock: another lane may have keyed the file since.
-        self._secrets.pop(chain_id, None)
-        if self._secret(chain_id) is not None:
+        if self._keys.ask_again(chain_id) is not None:
             return chain_id
         keyed = conn.execute(
             "SELECT count(*) FROM audit_entries WHERE action = ? AND mac = ?",
             (AuditAction.CHAIN_KEYED.value, MAC_HMAC),
         ).fetchone()[0]
-        if not keyed and self._remembered == chain_id:
+        if not keyed and self._keys.remembered == chain_id:
             return chain_id
         replaces: str | None = None
         if keyed:  # keyed with a key this keyring lost: a new chain id, a new segment
@@ -313,11 +259,8 @@ class SqliteAuditLog(SqliteFile):
             chain_id = os.urandom(16).hex()
         elif not is_chain_id(chain_id):  # not one this app wrote: no keyring user for it
             chain_id = os.urandom(16).hex()
-        secret = self._keys.create(chain_id)
-        if secret is None:
-            self._keyring = False
+        if self._keys.create(chain_id) is None:
             return chain_id
-        self._secrets[chain_id] = secret
         conn.execute("UPDATE lane_state SET chain_id = ? WHERE id = 1", (chain_id,))
         detail: dict[str, DetailValue] = {"chain_id": chain_id}
         if replaces is not None:
@@ -342,8 +285,8 @@ class SqliteAuditLog(SqliteFile):
         of the one it keyed (the PINs were peppered with it)."""
         with self._lock:
             chain_id = self._chain_id(self._conn)
-            chain_id = self._replaced(self._conn, chain_id) or chain_id
-            secret = self._secret(chain_id)
+            chain_id = self._keys.replaced(self._conn, chain_id) or chain_id
+            secret = self._keys.secret(chain_id)
         return None if secret is None else derive_pepper(secret)
 
     def key_status(self) -> KeyStatus:
@@ -355,13 +298,13 @@ class SqliteAuditLog(SqliteFile):
                 (AuditAction.CHAIN_KEYED.value, MAC_HMAC),
             ).fetchall()
             chain_id = self._chain_id(self._conn)
-            if self._replaced(self._conn, chain_id) is not None:
+            if self._keys.replaced(self._conn, chain_id) is not None:
                 return KeyStatus.KEY_MISSING
-            own = self._secret(chain_id)
+            own = self._keys.secret(chain_id)
         if not rows:
             return KeyStatus.KEYED if own is not None else KeyStatus.NO_KEYRING
         ids = [chain_id_of(row[0]) for row in rows]
-        if own is None or any(i is None or self._secret(i) is None for i in ids):
+        if own is None or any(i is None or self._keys.secret(i) is None for i in ids):
             return KeyStatus.KEY_MISSING
         return KeyStatus.KEYED
 
@@ -378,7 +321,7 @@ class SqliteAuditLog(SqliteFile):
         at = iso(entry.at)
         seq, prev_hash = self._next_link(conn)
         fields = (seq, at, entry.who, entry.lane, entry.action, entry.subject, detail)
-        secret = self._secret(self._chain_id(conn))
+        secret = self._keys.secret(self._chain_id(conn))
         if secret is None:
             mac, seal = MAC_SHA256, entry_hash(*fields, entry.outcome, prev_hash)
         else:
@@ -435,7 +378,7 @@ class SqliteAuditLog(SqliteFile):
         or ok. A malformed `head` raises ValueError before anything is read."""
         wanted = None if head is None else parse_head(head)
         with self._lock, self._snapshot() as conn:
-            walk = ChainWalk(key_for=self._secret)
+            walk = ChainWalk(key_for=self._keys.secret)
             for row in conn.execute(f"{_SELECT} ORDER BY seq"):
                 if not walk.feed(row):
                     break
@@ -443,8 +386,8 @@ class SqliteAuditLog(SqliteFile):
                 "SELECT head_seq, head_hash FROM lane_state WHERE id = 1"
             ).fetchone()
             own_id = self._chain_id(conn)
-            own_secret = self._secret(own_id)
-            replaced = self._replaced(conn, own_id)
+            own_secret = self._keys.secret(own_id)
+            replaced = self._keys.replaced(conn, own_id)
             found = None
             if wanted is not None:
                 found = self._find_head(conn, wanted.seq, wanted.prefix)
@@ -459,7 +402,7 @@ class SqliteAuditLog(SqliteFile):
             (None if replaced is None else replaced_break(replaced, own_id))
             or walk.broken
             or walk.head_break(head_seq, head_hash)
-            or walk.keying_break(own_id, own_secret is not None, self._remembered == own_id)
+            or walk.keying_break(own_id, own_secret is not None, self._keys.remembered == own_id)
             or (
                 None
                 if wanted is None or found is True
