@@ -62,12 +62,8 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_verify(args: argparse.Namespace, manager: ManagerService, out: TextIO) -> int:
     try:
         check = manager.check_audit(args.head)
-    except ValueError as exc:
-        if args.head is None:
-            raise
-        # The storage refuses a head it cannot read before reading anything; what was
-        # typed on the command line is bad input, not a bug.
-        raise InvalidInputError(f"--head: {exc}") from exc
+    except InvalidInputError as exc:  # a head that is not one: nothing was read
+        raise InvalidInputError(f"--head: {exc.message}") from exc
     if args.json:
         _say(out, json.dumps(check_json(check)))
     else:

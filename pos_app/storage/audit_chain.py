@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from pos_app.domain.errors import InvalidInputError
 from pos_app.services.audit_log import AuditAction, AuditBreak, DetailValue
 
 __all__ = [
@@ -259,10 +260,11 @@ class HeadRef:
 
 
 def parse_head(text: str) -> HeadRef:
-    """`412:3f7a...` or a hash (prefix) of at least 12 hex digits; ValueError otherwise."""
+    """`412:3f7a...` or a hash (prefix) of at least 12 hex digits; InvalidInputError (a
+    ValueError) otherwise, saying what a head looks like."""
     match = _HEAD_PATTERN.match(text.strip().lower())
     if match is None or len(match.group(2)) < MIN_HEAD_HEX or len(match.group(2)) > 64:
-        raise ValueError(
+        raise InvalidInputError(
             f"a head is the entry number and hash printed on a report (like 412:3f7a9c0b1d2e),"
             f" or at least {MIN_HEAD_HEX} hex digits of the hash"
         )

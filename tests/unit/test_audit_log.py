@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pos_app.domain.errors import InvalidInputError
 from pos_app.services.audit_log import (
     AuditAction,
     AuditBreak,
@@ -609,7 +610,7 @@ def test_a_head_that_is_not_in_the_chain_is_reported(audit: SqliteAuditLog) -> N
 
 @pytest.mark.parametrize("given", ["", "3", "3:abc", "xyz" * 5, "3:" + "g" * 20, "a" * 65])
 def test_a_malformed_head_is_refused_with_a_sentence(audit: SqliteAuditLog, given: str) -> None:
-    with pytest.raises(ValueError, match="at least 12 hex digits"):
+    with pytest.raises(InvalidInputError, match="at least 12 hex digits"):
         audit.verify(head=given)
 
 

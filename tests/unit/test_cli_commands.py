@@ -508,12 +508,17 @@ def test_export_to_a_file_that_cannot_be_written_is_bad_input(tmp_path: Path) ->
 def test_a_head_that_is_not_one_is_bad_input_and_other_value_errors_stay_bugs() -> None:
     class Refusing(FakeStaff):
         def check_audit(self, head: str | None = None) -> AuditCheck:
-            raise ValueError("a head is the entry number and hash printed on a report")
+            raise InvalidInputError("a head is the entry number and hash printed on a report")
 
     with pytest.raises(InvalidInputError, match=r"^--head: a head is the entry number"):
         audit_command(Refusing(), "verify", "--head", "nonsense")
-    with pytest.raises(ValueError, match="a head") as raised:
-        audit_command(Refusing(), "verify")
+
+    class Broken(FakeStaff):
+        def check_audit(self, head: str | None = None) -> AuditCheck:
+            raise ValueError("a bug")
+
+    with pytest.raises(ValueError, match="a bug") as raised:
+        audit_command(Broken(), "verify", "--head", "nonsense")
     assert not isinstance(raised.value, InvalidInputError)
 
 
