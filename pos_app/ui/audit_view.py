@@ -74,7 +74,7 @@ class AuditLogDialog(ManagerScreen):
 
     `choose_path` asks where to export (tests pass their own); the default is
     `ask_export_path`. Open it with `open()` (or `show()`) after the manager
-    signed in; idle for 15 minutes, it asks for the PIN again.
+    signed in; idle past the sign-out time, it asks for the PIN again.
     """
 
     def __init__(

@@ -55,7 +55,7 @@ DEFAULT_DAYS = 30  # JustiFi's list is asked for this many days back unless date
 class HistoryWindow(ManagerScreen):
     """Sales of this lane (and JustiFi's others), searchable, with refund and reprint.
 
-    A manager screen: after 15 idle minutes it asks for the PIN again."""
+    A manager screen: idle past the sign-out time, it asks for the PIN again."""
 
     refund_requested = Signal(object)  # HistoryRow
     reprint_requested = Signal(object)  # HistoryRow
