@@ -4,10 +4,8 @@ approvals at a cashier's till, new PINs, and the manager screens' idle re-sign-i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
@@ -28,27 +26,7 @@ from tests.support.staff_screens import (
     OWNER,
     OWNER_PIN,
     WRONG,
-    add_staff,
-    staff_service,
 )
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def log() -> Iterator[SqliteAuditLog]:
-    with SqliteAuditLog(":memory:") as audit:
-        yield audit
-
-
-@pytest.fixture
-def service(log: SqliteAuditLog, clock: Clock) -> ManagerService:
-    service = staff_service(log, clock)
-    add_staff(service)
-    return service
 
 
 def make(qtbot: QtBot, service: ManagerService, **kwargs: object) -> PinDialog:

@@ -39,24 +39,6 @@ from tests.support.staff_screens import (
 from tests.support.window import open_window
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def log() -> Iterator[SqliteAuditLog]:
-    with SqliteAuditLog(":memory:") as audit:
-        yield audit
-
-
-@pytest.fixture
-def service(log: SqliteAuditLog, clock: Clock) -> ManagerService:
-    service = staff_service(log, clock)
-    add_staff(service)
-    return service
-
-
 def till(qtbot: QtBot, service: ManagerService) -> tuple[QWidget, TillSession]:
     window = QWidget()
     qtbot.addWidget(window)

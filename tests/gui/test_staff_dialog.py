@@ -31,27 +31,8 @@ from tests.support.staff_screens import (
     OWNER,
     OWNER_PIN,
     WRONG,
-    add_staff,
     staff_service,
 )
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def log() -> Iterator[SqliteAuditLog]:
-    with SqliteAuditLog(":memory:") as audit:
-        yield audit
-
-
-@pytest.fixture
-def service(log: SqliteAuditLog, clock: Clock) -> ManagerService:
-    service = staff_service(log, clock)
-    add_staff(service)
-    return service
 
 
 def make(qtbot: QtBot, service: ManagerService, name: str, pin: str) -> StaffDialog:
