@@ -14,7 +14,11 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_API", "pyside6")
 
+from pos_app.services.manager import ManagerService
+from pos_app.storage.audit import SqliteAuditLog
+from tests.support.manager import Clock
 from tests.support.sandbox import SandboxHandle, sandbox_process
+from tests.support.staff_screens import add_staff, staff_service
 
 GUI_TESTS = Path(__file__).parent / "gui"
 
@@ -63,3 +67,27 @@ def sandbox(sandbox_url: str) -> Iterator[SandboxHandle]:
 def pytest_configure(config: Any) -> None:
     """Nothing in a test run may touch the real user folders or keyring."""
     os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+
+
+# -- a lane's staff (staff screens and services) --------------------------------------------
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The staff service's clock, stepped by the test."""
+    return Clock()
+
+
+@pytest.fixture
+def log() -> Iterator[SqliteAuditLog]:
+    """An audit log in memory."""
+    with SqliteAuditLog(":memory:") as audit:
+        yield audit
+
+
+@pytest.fixture
+def service(log: SqliteAuditLog, clock: Clock) -> ManagerService:
+    """A staff service with an owner, a manager and a cashier (tests.support.staff_screens)."""
+    service = staff_service(log, clock)
+    add_staff(service)
+    return service

@@ -9,11 +9,6 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QGuiApplication
 
-from pos_app.services.manager import ManagerService
-from pos_app.storage.audit import SqliteAuditLog
-from tests.support.manager import Clock
-from tests.support.staff_screens import add_staff, staff_service
-
 
 @pytest.fixture(autouse=True)
 def _keep_running_when_a_window_closes() -> Iterator[None]:
@@ -35,27 +30,3 @@ async def loop_errors() -> AsyncIterator[list[dict[str, Any]]]:
     loop.set_exception_handler(lambda _loop, context: seen.append(context))
     yield seen
     loop.set_exception_handler(previous)
-
-
-# -- a lane's staff (the staff screens' tests) --------------------------------------------
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """The staff service's clock, stepped by the test."""
-    return Clock()
-
-
-@pytest.fixture
-def log() -> Iterator[SqliteAuditLog]:
-    """An audit log in memory."""
-    with SqliteAuditLog(":memory:") as audit:
-        yield audit
-
-
-@pytest.fixture
-def service(log: SqliteAuditLog, clock: Clock) -> ManagerService:
-    """A staff service with an owner, a manager and a cashier (tests.support.staff_screens)."""
-    service = staff_service(log, clock)
-    add_staff(service)
-    return service

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ from pos_app.services.settings import (
 from pos_app.storage.audit import SqliteAuditLog
 from tests.support.manager import T0, Clock
 from tests.support.memory_keyring import isolate_settings
-from tests.support.staff_screens import CASHIER, CASHIER_PIN, add_staff, staff_service
+from tests.support.staff_screens import CASHIER, CASHIER_PIN
 
 ENV = "POS_IDLE_SIGN_OUT_MINUTES"
 
@@ -181,50 +180,32 @@ def test_set_by_the_environment_it_is_locked_and_not_written(
 # -- the staff service takes a new time up at once ------------------------------------------
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def log() -> Iterator[SqliteAuditLog]:
-    with SqliteAuditLog(":memory:") as audit:
-        yield audit
-
-
-@pytest.fixture
-def staff(log: SqliteAuditLog, clock: Clock) -> ManagerService:
-    service = staff_service(log, clock)
-    add_staff(service)
-    return service
-
-
 def test_a_shorter_time_ends_the_open_session_counted_from_its_last_activity(
-    staff: ManagerService, log: SqliteAuditLog, clock: Clock
+    service: ManagerService, log: SqliteAuditLog, clock: Clock
 ) -> None:
-    assert staff.sign_in(CASHIER_PIN, CASHIER).ok
-    assert staff.session_expires_at == T0 + timedelta(minutes=15)
+    assert service.sign_in(CASHIER_PIN, CASHIER).ok
+    assert service.session_expires_at == T0 + timedelta(minutes=15)
     clock.advance(minutes=3)
 
-    staff.set_idle_timeout(timedelta(minutes=5))
+    service.set_idle_timeout(timedelta(minutes=5))
 
-    assert staff.session_expires_at == T0 + timedelta(minutes=5)
+    assert service.session_expires_at == T0 + timedelta(minutes=5)
     clock.advance(minutes=1, seconds=59)
-    assert staff.current() is not None
+    assert service.current() is not None
     clock.advance(seconds=1)
-    assert staff.current() is None
+    assert service.current() is None
     newest = log.entries(AuditQuery(actions=(AuditAction.SIGN_OUT,), limit=1))
     assert [(e.who, json.loads(e.detail)["reason"]) for e in newest] == [(CASHIER, "idle")]
 
 
 def test_the_next_sign_in_and_a_longer_time_get_the_new_value(
-    staff: ManagerService, clock: Clock
+    service: ManagerService, clock: Clock
 ) -> None:
-    staff.set_idle_timeout(timedelta(minutes=60))
-    assert staff.sign_in(CASHIER_PIN, CASHIER).ok
-    assert staff.session_expires_at == clock.now + timedelta(minutes=60)
+    service.set_idle_timeout(timedelta(minutes=60))
+    assert service.sign_in(CASHIER_PIN, CASHIER).ok
+    assert service.session_expires_at == clock.now + timedelta(minutes=60)
     clock.advance(minutes=59)
-    assert staff.current() is not None
+    assert service.current() is not None
     with pytest.raises(ValueError, match="positive"):
-        staff.set_idle_timeout(timedelta(0))
-    assert staff.idle_timeout == timedelta(minutes=60)
+        service.set_idle_timeout(timedelta(0))
+    assert service.idle_timeout == timedelta(minutes=60)
