@@ -12,6 +12,11 @@ printer's width) is turned into ESC/POS bytes by python-escpos's in-memory
 python-escpos is imported only when a receipt is printed, so the app runs
 without it; `escpos_installed()` says whether it is there and
 `INSTALL_COMMAND` how to add it.
+
+The cash drawer hangs on the receipt printer: `EscposDrawer` opens it with the
+ESC/POS pulse (`drawer_pulse_bytes`), delivered exactly as a receipt is. The
+pulse is raw bytes, so opening the drawer does not need python-escpos on a
+network printer.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ from pos_app.domain.errors import UnavailableError
 
 __all__ = [
     "INSTALL_COMMAND",
+    "EscposDrawer",
     "EscposPrinter",
     "EscposTarget",
     "PrinterError",
     "ThermalPrinter",
+    "drawer_pulse_bytes",
     "escpos_bytes",
     "escpos_installed",
 ]
@@ -42,6 +49,10 @@ log = logging.getLogger("pos_app.printing.escpos")
 INSTALL_COMMAND: Final = 'pip install "pos-app[escpos]"'
 TARGET_KINDS: Final = ("network", "usb", "serial", "file")
 DEFAULT_PORT: Final = 9100
+# ESC p m t1 t2: pulse drawer pin m (0: connector pin 2) on for t1 x 2 ms, off for t2 x 2 ms.
+_DRAWER_PULSE: Final = (0x1B, ord("p"))
+_PULSE_ON: Final = 25  # 50 ms: long enough for every drawer solenoid we know of
+_PULSE_OFF: Final = 250  # 500 ms before the printer takes the next command
 
 
 class PrinterError(UnavailableError):
@@ -175,7 +186,11 @@ class EscposPrinter:
 
     async def print_text(self, text: str) -> None:
         """Print the text and cut; PrinterError when the printer cannot be reached."""
-        data = self._encode(text)
+        await self.send_bytes(self._encode(text))
+
+    async def send_bytes(self, data: bytes) -> None:
+        """Deliver ESC/POS bytes as they are (a receipt, a drawer pulse); PrinterError when
+        the printer cannot be reached."""
         try:
             if self.target.kind == "network":
                 await self._send_network(data)
@@ -211,6 +226,45 @@ class EscposPrinter:
                 device.close()
             except Exception:  # closing a device that never opened
                 log.debug("closing printer %s failed", self.target.describe(), exc_info=True)
+
+
+def drawer_pulse_bytes(pin: int = 0) -> bytes:
+    """ESC p 0 25 250: the pulse that opens the drawer on the printer's drawer port
+    (`pin` 0 is connector pin 2, the usual one; 1 is pin 5)."""
+    if pin not in (0, 1):
+        raise ValueError("the drawer pin is 0 (connector pin 2) or 1 (pin 5)")
+    return bytes((*_DRAWER_PULSE, pin, _PULSE_ON, _PULSE_OFF))
+
+
+class EscposDrawer:
+    """A cash drawer (`services.drawer.CashDrawer`) on the receipt printer's drawer port.
+
+    The pulse goes the way the printer's receipts go (`EscposPrinter.send_bytes`), so
+    a printer that prints opens the drawer. `open` raises `PrinterError` when the
+    printer could not be reached; the caller tells the cashier to use the key.
+    """
+
+    def __init__(
+        self,
+        target: EscposTarget,
+        *,
+        pin: int = 0,
+        timeout: float = 5.0,
+        open_device: Callable[[EscposTarget], Any] | None = None,
+    ) -> None:
+        self.target = target
+        self._pulse = drawer_pulse_bytes(pin)
+        self._printer = EscposPrinter(target, timeout=timeout, open_device=open_device)
+
+    @property
+    def kind(self) -> str:
+        """Always "printer"."""
+        return "printer"
+
+    async def open(self, reason: str) -> None:
+        """Send the pulse; `PrinterError` when the printer could not be reached."""
+        log.info("opening the cash drawer (%s)", reason)
+        await self._printer.send_bytes(self._pulse)
 
 
 def _open_device(target: EscposTarget) -> Any:

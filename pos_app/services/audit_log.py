@@ -74,6 +74,14 @@ class AuditAction(StrEnum):
     APPROVAL = "approval"  # a manager approving one action at someone else's till
     CHAIN_KEYED = "chain_keyed"  # the first entry written with the chain's key
     STAFF_MIGRATED = "staff_migrated"  # schema v1's single manager PIN became an owner
+    SHIFT_OPENED = "shift_opened"  # a shift started with its float counted
+    SHIFT_CLOSED = "shift_closed"  # the drawer counted at close, with over/short
+    NO_SALE = "no_sale"  # the drawer opened without a sale (with the reason)
+    PAID_IN = "paid_in"  # cash put into the drawer
+    PAID_OUT = "paid_out"  # cash taken out of the drawer
+    CASH_REFUND = "cash_refund"  # cash given back for a sale's cash part
+    SALE_CANCELLED = "sale_cancelled"  # a partly paid sale given up, paid parts given back
+    DISCOUNT = "discount"  # a sale rung up with a discount (and who approved it)
 
 
 @dataclass(frozen=True)

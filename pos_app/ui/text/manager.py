@@ -101,6 +101,14 @@ ACTIONS: Final[dict[str, str]] = {
     AuditAction.APPROVAL: "Approval",
     AuditAction.CHAIN_KEYED: "Log keyed",
     AuditAction.STAFF_MIGRATED: "Manager PIN moved to staff",
+    AuditAction.SHIFT_OPENED: "Shift opened",
+    AuditAction.SHIFT_CLOSED: "Shift closed",
+    AuditAction.NO_SALE: "No sale",
+    AuditAction.PAID_IN: "Paid in",
+    AuditAction.PAID_OUT: "Paid out",
+    AuditAction.CASH_REFUND: "Cash refund",
+    AuditAction.SALE_CANCELLED: "Sale cancelled",
+    AuditAction.DISCOUNT: "Discount",
 }
 
 CHECK_BUTTON: Final = "Check integrity"
