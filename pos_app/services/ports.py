@@ -19,6 +19,7 @@ from pos_app.domain.errors import (
     UnavailableError,
 )
 from pos_app.domain.payment_flow import PaymentKind, PaymentState
+from pos_app.domain.tickets import CashMovement, Shift, Ticket, TicketStatus
 
 
 class Readiness(StrEnum):
@@ -275,6 +276,8 @@ class Operation:
     decline_message: str | None = None
     served_by: str | None = None  # the person working the till (None before named staff)
     approved_by: str | None = None  # refunds and voids: the manager or owner who approved
+    ticket_id: str | None = None  # the sale (ticket) this card part pays or gives back
+    shift_id: str | None = None  # the shift it belongs to; None: the day's (no shift open)
     created_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
     updated_at: datetime = field(default_factory=lambda: datetime.now().astimezone())
 
@@ -347,4 +350,90 @@ class Journal(Protocol):
     def people(self) -> list[str]:
         """Every name that served or approved an operation, in its latest spelling,
         sorted case-insensitively (the history's person filter offers them)."""
+        ...
+
+
+class TicketStore(Protocol):
+    """Sales (tickets), shifts and the drawer's cash movements, kept in the journal's file.
+
+    `pos_app.storage` implements it (the journal's `SqliteJournal`). Writes are
+    coroutines, each one transaction; reads are plain calls. Datetimes come back
+    aware, in UTC. Cash movements are append-only.
+    """
+
+    async def add_ticket(self, ticket: Ticket) -> None:
+        """Record a new ticket with its lines."""
+        ...
+
+    async def set_ticket_status(
+        self,
+        ticket_id: str,
+        status: TicketStatus,
+        *,
+        at: datetime,
+        cancelled_by: str | None = None,
+    ) -> None:
+        """Move a ticket to `status`, keeping who approved a cancel."""
+        ...
+
+    async def add_cash_movement(
+        self, movement: CashMovement, *, complete_ticket: bool = False
+    ) -> None:
+        """Append a movement; with `complete_ticket`, set its ticket COMPLETE in the same
+        transaction (both are written or neither)."""
+        ...
+
+    async def add_shift(self, shift: Shift) -> None:
+        """Record an opened shift; InvalidInputError if the lane has one open already."""
+        ...
+
+    async def close_shift(self, shift: Shift) -> None:
+        """Save a shift's close: closed_at/by, counted, expected and the count."""
+        ...
+
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        """One ticket with its lines."""
+        ...
+
+    def open_tickets(self) -> list[Ticket]:
+        """Tickets still OPEN, oldest first."""
+        ...
+
+    def tickets_between(self, since: datetime, until: datetime) -> list[Ticket]:
+        """Tickets created in [since, until), oldest first."""
+        ...
+
+    def shift_tickets(self, shift_id: str) -> list[Ticket]:
+        """The tickets of one shift, oldest first."""
+        ...
+
+    def current_shift(self, lane: str) -> Shift | None:
+        """The lane's open shift, if any."""
+        ...
+
+    def shift(self, shift_id: str) -> Shift | None:
+        """One shift."""
+        ...
+
+    def recent_shifts(self, lane: str, limit: int = 20) -> list[Shift]:
+        """The lane's shifts, newest first."""
+        ...
+
+    def cash_movements(
+        self,
+        *,
+        shift_id: str | None = None,
+        ticket_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[CashMovement]:
+        """Cash movements matching every filter given, oldest first."""
+        ...
+
+    def ticket_operations(self, ticket_id: str) -> list[Operation]:
+        """The journal's operations of one ticket, oldest first."""
+        ...
+
+    def shift_operations(self, shift_id: str) -> list[Operation]:
+        """The journal's operations of one shift, oldest first."""
         ...

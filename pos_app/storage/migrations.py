@@ -128,7 +128,111 @@ _V3_PEOPLE = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1_TABLES, _V2_HISTORY, _V3_PEOPLE)
+_V4_TICKETS = Migration(
+    version=4,
+    summary="sales paid in parts (tickets), shifts and the drawer's cash movements",
+    statements=(
+        # A card part names its sale and the shift it belongs to (None: the day's).
+        "ALTER TABLE operations ADD COLUMN ticket_id TEXT",
+        "ALTER TABLE operations ADD COLUMN shift_id TEXT",
+        # Partial: most operations journaled before tickets have neither.
+        "CREATE INDEX ix_operations_ticket ON operations (ticket_id, created_ms)"
+        " WHERE ticket_id IS NOT NULL",
+        "CREATE INDEX ix_operations_shift ON operations (shift_id, created_ms)"
+        " WHERE shift_id IS NOT NULL",
+        """
+        CREATE TABLE shifts (
+            id            TEXT PRIMARY KEY,
+            lane          TEXT NOT NULL,
+            opened_at     TEXT NOT NULL,
+            opened_ms     INTEGER NOT NULL,
+            opened_by     TEXT,
+            float_cents   INTEGER NOT NULL CHECK (float_cents >= 0),
+            float_count   TEXT,
+            closed_at     TEXT,
+            closed_ms     INTEGER,
+            closed_by     TEXT,
+            counted_cents INTEGER CHECK (counted_cents IS NULL OR counted_cents >= 0),
+            expected_cents INTEGER,
+            count         TEXT
+        )
+        """,
+        # At most one open shift per lane, even with two processes on one file.
+        "CREATE UNIQUE INDEX ix_shifts_open_lane ON shifts (lane) WHERE closed_at IS NULL",
+        "CREATE INDEX ix_shifts_lane ON shifts (lane, opened_ms)",
+        """
+        CREATE TABLE tickets (
+            id                   TEXT PRIMARY KEY,
+            lane                 TEXT NOT NULL,
+            status               TEXT NOT NULL
+                CHECK (status IN ('open', 'complete', 'cancelled')),
+            subtotal_cents       INTEGER NOT NULL,
+            sale_discount_cents  INTEGER NOT NULL DEFAULT 0 CHECK (sale_discount_cents >= 0),
+            sale_discount_reason TEXT,
+            tax_cents            INTEGER NOT NULL,
+            total_cents          INTEGER NOT NULL CHECK (total_cents >= 0),
+            served_by            TEXT,
+            discount_approved_by TEXT,
+            cancelled_by         TEXT,
+            shift_id             TEXT REFERENCES shifts (id),
+            description          TEXT,
+            created_at           TEXT NOT NULL,
+            created_ms           INTEGER NOT NULL,
+            updated_at           TEXT NOT NULL,
+            updated_ms           INTEGER NOT NULL
+        )
+        """,
+        # Start-up resumes the open tickets: a few rows among every sale ever made.
+        "CREATE INDEX ix_tickets_open ON tickets (created_ms) WHERE status = 'open'",
+        "CREATE INDEX ix_tickets_shift ON tickets (shift_id, created_ms)",
+        "CREATE INDEX ix_tickets_created ON tickets (created_ms)",
+        """
+        CREATE TABLE ticket_lines (
+            ticket_id        TEXT NOT NULL REFERENCES tickets (id),
+            line_no          INTEGER NOT NULL,
+            name             TEXT NOT NULL,
+            item_code        TEXT,
+            quantity         INTEGER NOT NULL,
+            unit_price_cents INTEGER NOT NULL,
+            discount_cents   INTEGER NOT NULL DEFAULT 0 CHECK (discount_cents >= 0),
+            discount_reason  TEXT,
+            PRIMARY KEY (ticket_id, line_no)
+        ) WITHOUT ROWID
+        """,
+        """
+        CREATE TABLE cash_movements (
+            id             TEXT PRIMARY KEY,
+            shift_id       TEXT NOT NULL REFERENCES shifts (id),
+            kind           TEXT NOT NULL CHECK (kind IN
+                ('sale', 'refund', 'cancel_return', 'paid_in', 'paid_out', 'no_sale')),
+            amount_cents   INTEGER NOT NULL CHECK (amount_cents >= 0),
+            at             TEXT NOT NULL,
+            at_ms          INTEGER NOT NULL,
+            person         TEXT,
+            reason         TEXT,
+            ticket_id      TEXT REFERENCES tickets (id),
+            tendered_cents INTEGER,
+            change_cents   INTEGER,
+            approved_by    TEXT
+        )
+        """,
+        "CREATE INDEX ix_cash_shift ON cash_movements (shift_id, at_ms)",
+        "CREATE INDEX ix_cash_ticket ON cash_movements (ticket_id, at_ms)"
+        " WHERE ticket_id IS NOT NULL",
+        "CREATE INDEX ix_cash_at ON cash_movements (at_ms)",
+        # The drawer's record is evidence, like the event log: refuse edits here too.
+        """
+        CREATE TRIGGER cash_movements_no_update BEFORE UPDATE ON cash_movements
+        BEGIN SELECT RAISE(ABORT, 'cash_movements is append-only'); END
+        """,
+        """
+        CREATE TRIGGER cash_movements_no_delete BEFORE DELETE ON cash_movements
+        BEGIN SELECT RAISE(ABORT, 'cash_movements is append-only'); END
+        """,
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1_TABLES, _V2_HISTORY, _V3_PEOPLE, _V4_TICKETS)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
