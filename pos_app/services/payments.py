@@ -158,10 +158,14 @@ class PaymentService:
         *,
         cancel: asyncio.Event | None = None,
         served_by: str | None = None,
+        ticket_id: str | None = None,
+        shift_id: str | None = None,
     ) -> PaymentRun:
         """Charge on a terminal; iterate the run for every state up to a final one.
 
         `served_by`: the person working the till, journaled with the operation.
+        `ticket_id`: the sale this charge is a card part of; `shift_id`: the open shift
+        (None: the charge belongs to the day). Both are journaled with the operation.
         """
         operation = self._new_operation(
             PaymentKind.CHARGE,
@@ -169,6 +173,8 @@ class PaymentService:
             terminal_id,
             description=description,
             served_by=served_by,
+            ticket_id=ticket_id,
+            shift_id=shift_id,
         )
         run = Run(
             self, operation, initial_state(PaymentKind.CHARGE, amount_cents, terminal_id), cancel
@@ -290,10 +296,13 @@ class PaymentService:
         cancel: asyncio.Event | None = None,
         served_by: str | None = None,
         approved_by: str | None = None,
+        shift_id: str | None = None,
     ) -> PaymentRun:
         """Refund with the card on the terminal (the customer taps again).
 
-        `served_by` works the till; `approved_by` is the manager or owner who approved.
+        `served_by` works the till; `approved_by` is the manager or owner who approved;
+        `shift_id` the open shift (None: the day's). The refund carries its charge's
+        `ticket_id` when the charge is in this journal.
         """
         if not self.gateway.flow.supports_terminal_refunds:
             raise InvalidRequestError(
@@ -308,6 +317,7 @@ class PaymentService:
             refund_mode="terminal",
             served_by=served_by,
             approved_by=approved_by,
+            shift_id=shift_id,
         )
         run = Run(self, op, initial_state(PaymentKind.REFUND, amount_cents, terminal_id), cancel)
         return await self._start(run, self._terminal_refund_steps(run, payment))
@@ -341,8 +351,10 @@ class PaymentService:
         *,
         served_by: str | None = None,
         approved_by: str | None = None,
+        shift_id: str | None = None,
     ) -> PaymentRun:
-        """Refund to the original card, no terminal involved (who as for `refund_on_terminal`)."""
+        """Refund to the original card, no terminal involved (who, shift and ticket as for
+        `refund_on_terminal`)."""
         self.check_refund(payment, amount_cents)
         op = self._new_operation(
             PaymentKind.REFUND,
@@ -353,6 +365,7 @@ class PaymentService:
             reason=reason,
             served_by=served_by,
             approved_by=approved_by,
+            shift_id=shift_id,
         )
         return await self._direct(
             op, lambda: self.gateway.refund_to_card(payment, amount_cents, reason, op.create_key)
@@ -364,8 +377,10 @@ class PaymentService:
         *,
         served_by: str | None = None,
         approved_by: str | None = None,
+        shift_id: str | None = None,
     ) -> PaymentRun:
-        """Void a payment (JustiFi allows it within 25 minutes; who as for refunds)."""
+        """Void a payment (JustiFi allows it within 25 minutes; who, shift and ticket as
+        for refunds)."""
         if payment.status != "succeeded":
             raise InvalidRequestError("Only an approved payment with no refunds can be voided.")
         op = self._new_operation(
@@ -375,6 +390,7 @@ class PaymentService:
             payment=payment,
             served_by=served_by,
             approved_by=approved_by,
+            shift_id=shift_id,
         )
         return await self._direct(op, lambda: self.gateway.void(payment, op.create_key))
 
@@ -414,6 +430,8 @@ class PaymentService:
         reason: str | None = None,
         served_by: str | None = None,
         approved_by: str | None = None,
+        ticket_id: str | None = None,
+        shift_id: str | None = None,
     ) -> Operation:
         original = None
         if payment is not None:
@@ -442,6 +460,9 @@ class PaymentService:
             card_last4=payment.card_last4 if payment else None,
             served_by=_name_or_none(served_by),
             approved_by=_name_or_none(approved_by),
+            # A refund or void gives back (part of) its charge's ticket.
+            ticket_id=ticket_id if original is None else original.ticket_id,
+            shift_id=shift_id,
         )
 
     async def _check_terminal(self, run: Run, terminal_id: str) -> Steps:
