@@ -4,7 +4,8 @@ One panel per sandbox terminal (`ui.terminal_panel`) shows what the device's
 screen shows (`ui.terminal_screen`) and lets a person act as the customer (tap
 a test card, decline, press X) or unplug the terminal. The window polls the
 sandbox's control API through an injected client (`TerminalControl`) while it
-is shown; the ui layer never talks HTTP itself.
+is shown; the ui layer never talks HTTP itself. Below them, the demo's cash
+drawer (`ui.virtual_drawer`) shows when the till opens it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.terminal_panel import TerminalPanel
 from pos_app.ui.terminal_screen import sandbox_epoch
 from pos_app.ui.text import virtual_terminal as text
+from pos_app.ui.virtual_drawer import VirtualDrawer
 
 __all__ = ["ControlFailure", "TerminalControl", "VirtualTerminalWindow"]
 
@@ -120,9 +122,11 @@ class VirtualTerminalWindow(QWidget):
         self.status_label.setAccessibleName(text.WINDOW_TITLE)
         self.status_label.setWordWrap(True)
         self.status_label.setMinimumHeight(28)
+        self.drawer = VirtualDrawer(self)  # the demo's cash drawer, given to the till
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.drawer)
         layout.addWidget(self.status_label)
         self.resize(960, 820)
 
