@@ -1,7 +1,18 @@
-"""The sale being rung up: cart lines, subtotal, tax and total; and the item catalog.
+"""The sale being rung up: cart lines, discounts, subtotal, tax and total; and the item catalog.
 
 A Cart is an immutable value: every operation returns a new Cart, so the GUI
 can keep the previous one for undo and tests can replay any sequence.
+
+The figures, in the order a receipt prints them:
+- gross: quantity times unit price over all lines;
+- subtotal: the lines after their own discounts;
+- sale discount: the sale's own discount, taken off the subtotal;
+- tax: on the subtotal less the sale discount;
+- total: subtotal - sale discount + tax, so gross - every discount + tax.
+
+Rounding, stated once: percent discounts and tax are rounded half up to the
+cent (`discount.percent_of`); a discount never takes more than what it
+applies to. Without discounts every figure is what it always was.
 """
 
 from __future__ import annotations
@@ -11,13 +22,23 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
+from pos_app.domain.discount import (
+    BPS_PER_UNIT,
+    Discount,
+    DiscountError,
+    DiscountKind,
+    percent_of,
+)
 from pos_app.domain.errors import ConfigurationError
 from pos_app.domain.money import AmountError, Money, parse_amount
 from pos_app.domain.settings_rules import TAX_MAX_BPS
+from pos_app.domain.tickets import TicketLine
 
 __all__ = [
     "AMOUNT_LINE_NAME",
+    "LINE_DISCOUNT_TOO_BIG",
     "MAX_QUANTITY",
+    "SALE_DISCOUNT_TOO_BIG",
     "Cart",
     "CartLine",
     "Catalog",
@@ -28,8 +49,9 @@ __all__ = [
 # Name of the line a typed amount becomes (cashier-facing).
 AMOUNT_LINE_NAME: Final = "Amount"
 MAX_QUANTITY: Final = 9_999
-# Basis points: 10_000 is 100 %.
-_BPS_PER_UNIT: Final = 10_000
+# Cashier-facing: an amount discount larger than what it is taken off.
+LINE_DISCOUNT_TOO_BIG: Final = "The discount is more than the line's {amount}."
+SALE_DISCOUNT_TOO_BIG: Final = "The discount is more than the sale's {amount}."
 
 
 def _check_int(value: object, what: str) -> int:
@@ -54,6 +76,7 @@ class CartLine:
     name: str
     quantity: int
     unit_price_cents: int
+    discount: Discount | None = None
 
     def __post_init__(self) -> None:
         _check_quantity(self.quantity)
@@ -75,14 +98,26 @@ class CartLine:
         """Quantity times unit price."""
         return Money(self.total_cents)
 
+    @property
+    def discount_cents(self) -> int:
+        """What the line's discount takes off its total (0 without one)."""
+        return self.discount.off(self.total_cents) if self.discount is not None else 0
+
+    @property
+    def net_cents(self) -> int:
+        """The line's total after its discount."""
+        return self.total_cents - self.discount_cents
+
 
 @dataclass(frozen=True, slots=True)
 class Cart:
-    """An immutable cart of lines with a tax rate in basis points (825 = 8.25 %)."""
+    """An immutable cart of lines with a tax rate in basis points (825 = 8.25 %) and,
+    optionally, a discount on the whole sale."""
 
     lines: tuple[CartLine, ...] = ()
     tax_rate_bps: int = 0
     next_line_id: int = field(default=1, repr=False)
+    discount: Discount | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= _check_int(self.tax_rate_bps, "tax rate") <= TAX_MAX_BPS:
@@ -101,21 +136,64 @@ class Cart:
         return sum(line.quantity for line in self.lines)
 
     @property
-    def subtotal(self) -> Money:
-        """Sum of quantity times unit price over all lines, before tax."""
+    def gross(self) -> Money:
+        """Sum of quantity times unit price over all lines, before any discount."""
         return Money(sum(line.total_cents for line in self.lines))
 
     @property
+    def subtotal(self) -> Money:
+        """Sum of the lines after their own discounts, before the sale's discount and tax."""
+        return Money(sum(line.net_cents for line in self.lines))
+
+    @property
+    def sale_discount(self) -> Money:
+        """What the sale's own discount takes off the subtotal (0 without one)."""
+        if self.discount is None:
+            return Money(0)
+        return Money(self.discount.off(self.subtotal.cents))
+
+    @property
+    def discount_total(self) -> Money:
+        """Every discount: the lines' and the sale's."""
+        lines = sum(line.discount_cents for line in self.lines)
+        return Money(lines) + self.sale_discount
+
+    @property
+    def taxable(self) -> Money:
+        """What the tax is computed on: the subtotal less the sale's discount."""
+        return self.subtotal - self.sale_discount
+
+    @property
     def tax(self) -> Money:
-        """Tax on the subtotal, rounded half-up to the cent."""
-        # Integer half-up: both factors are non-negative, so floor((x + 0.5)) is exact.
-        scaled = self.subtotal.cents * self.tax_rate_bps
-        return Money((scaled + _BPS_PER_UNIT // 2) // _BPS_PER_UNIT)
+        """Tax on the subtotal after every discount, rounded half up to the cent."""
+        return Money(percent_of(self.taxable.cents, self.tax_rate_bps))
 
     @property
     def total(self) -> Money:
-        """Subtotal plus tax: the amount to charge."""
-        return self.subtotal + self.tax
+        """Subtotal less the sale's discount, plus tax: the amount to charge."""
+        return self.taxable + self.tax
+
+    def needs_approval(self, limit_bps: int) -> bool:
+        """True when the discounts take more than `limit_bps` of the gross (1_000 is 10 %):
+        a manager approves them. A cart without a discount never needs it.
+
+        Compared exactly, not against the limit rounded to the cent: $2.00 off $19.99
+        is over 10 % (10.005 %), though 10 % of $19.99 rounds to $2.00."""
+        return self.discount_total.cents * BPS_PER_UNIT > self.gross.cents * limit_bps
+
+    def ticket_lines(self) -> tuple[TicketLine, ...]:
+        """The lines as the sale's ticket keeps them, with what each discount took off."""
+        return tuple(
+            TicketLine(
+                name=line.name,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                item_code=line.item_code,
+                discount_cents=line.discount_cents,
+                discount_reason=line.discount.reason if line.discount is not None else None,
+            )
+            for line in self.lines
+        )
 
     def line(self, line_id: int) -> CartLine:
         """Return the line with `line_id`; KeyError if there is none."""
@@ -164,13 +242,31 @@ class Cart:
         return self.set_quantity(line_id, self.line(line_id).quantity - 1)
 
     def remove(self, line_id: int) -> Cart:
-        """Remove a line. KeyError for an unknown line."""
+        """Remove a line. KeyError for an unknown line. The sale's discount goes with the
+        last line, so it never waits in an empty cart for the next customer."""
         self.line(line_id)
-        return replace(self, lines=tuple(line for line in self.lines if line.line_id != line_id))
+        lines = tuple(line for line in self.lines if line.line_id != line_id)
+        return replace(self, lines=lines, discount=self.discount if lines else None)
 
     def clear(self) -> Cart:
-        """Remove every line, keeping the tax rate."""
-        return replace(self, lines=())
+        """Remove every line and the sale's discount, keeping the tax rate."""
+        return replace(self, lines=(), discount=None)
+
+    def with_line_discount(self, line_id: int, discount: Discount | None) -> Cart:
+        """Give a line a discount (None takes it away). KeyError for an unknown line;
+        DiscountError for an amount larger than the line. The discount stays with the
+        line when its quantity changes (an amount then never takes more than the line)."""
+        line = self.line(line_id)
+        if discount is not None:
+            _check_fits(discount, line.total_cents, LINE_DISCOUNT_TOO_BIG)
+        return self._replace_line(replace(line, discount=discount))
+
+    def with_discount(self, discount: Discount | None) -> Cart:
+        """Give the sale a discount on its subtotal (None takes it away). DiscountError
+        for an amount larger than the subtotal."""
+        if discount is not None:
+            _check_fits(discount, self.subtotal.cents, SALE_DISCOUNT_TOO_BIG)
+        return replace(self, discount=discount)
 
     def with_tax_rate(self, tax_rate_bps: int) -> Cart:
         """Return this cart with another tax rate."""
@@ -179,6 +275,11 @@ class Cart:
     def _replace_line(self, new_line: CartLine) -> Cart:
         lines = tuple(new_line if line.line_id == new_line.line_id else line for line in self.lines)
         return replace(self, lines=lines)
+
+
+def _check_fits(discount: Discount, cents: int, sentence: str) -> None:
+    if discount.kind is DiscountKind.AMOUNT and discount.value > cents:
+        raise DiscountError(sentence.format(amount=Money(cents).format()))
 
 
 @dataclass(frozen=True, slots=True)
