@@ -120,7 +120,7 @@ class SaleFlow(QObject):
         """Whether a payment, refund or recovery is under way."""
         return self._paying or self.recovering
 
-    def _start_exclusive(
+    def start_exclusive(
         self, work: Coroutine[Any, Any, PaymentState | None]
     ) -> asyncio.Task[PaymentState | None] | None:
         """Run one payment or refund at a time; None (and `work` dropped) while one runs.
@@ -175,7 +175,7 @@ class SaleFlow(QObject):
 
     def start_charge(self, request: SaleRequest) -> asyncio.Task[PaymentState | None] | None:
         """Charge in the payment slot; None while another payment runs."""
-        return self._start_exclusive(self._charge(request))
+        return self.start_exclusive(self._charge(request))
 
     async def _charge(self, request: SaleRequest) -> PaymentState | None:
         terminal_id = request.terminal_id
@@ -188,7 +188,7 @@ class SaleFlow(QObject):
                 cancel=cancel,
                 served_by=self.served_by(),
             )
-            final, choice = await self._follow(run, cancel, terminal_id, text.CHARGE_TITLE)
+            final, choice = await self.follow(run, cancel, terminal_id, text.CHARGE_TITLE)
             if choice.kind == PaymentChoice.RETRY and choice.terminal_id:
                 terminal_id = choice.terminal_id
                 continue
@@ -196,7 +196,7 @@ class SaleFlow(QObject):
                 self.sale_completed.emit(final)
             return final
 
-    async def _follow(
+    async def follow(
         self,
         run: PaymentRun,
         cancel: asyncio.Event | None,
@@ -204,6 +204,8 @@ class SaleFlow(QObject):
         title: str,
         parent: QWidget | None = None,
     ) -> tuple[PaymentState, PaymentChoice]:
+        """Follow `run` in the payment dialog until it ends and the cashier chose what next
+        (the window's dialog, reused; another `parent` gets its own)."""
         operation_id = run.operation.id
 
         async def check_again() -> PaymentState | None:
@@ -251,7 +253,7 @@ class SaleFlow(QObject):
         final_state)` frame a refund that was sent (for the audit log). `served_by` and
         `approved_by` are journaled with it."""
         who = _Who(served_by, approved_by)
-        return self._start_exclusive(self._refund(payment_ref, parent or self._parent, who))
+        return self.start_exclusive(self._refund(payment_ref, parent or self._parent, who))
 
     async def _refund(self, payment_ref: str, parent: QWidget, who: _Who) -> PaymentState | None:
         try:
@@ -290,7 +292,7 @@ class SaleFlow(QObject):
                     served_by=who.served_by,
                     approved_by=who.approved_by,
                 )
-            final, _ = await self._follow(
+            final, _ = await self.follow(
                 run, cancel, request.terminal_id, text.REFUND_TITLE, parent
             )
             self.refund_finished.emit(payment.payment_id, request, final)

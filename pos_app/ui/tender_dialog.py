@@ -198,10 +198,12 @@ class TenderDialog(QDialog):
         if self.tendered_cents > 0:
             self.accept()
 
-    async def ask(self, due_cents: int) -> int | None:
+    async def ask(self, due_cents: int, *, tendered_cents: int | None = None) -> int | None:
         """Open for `due_cents` and wait: the cents handed over, or None if the cashier
-        went back to the sale."""
+        went back to the sale. `tendered_cents` presets what was handed over."""
         self.prepare(due_cents)
+        if tendered_cents:
+            self.set_tendered(tendered_cents)
         result = await finished_result(self)
         return self.tendered_cents if accepted(result) else None
 
