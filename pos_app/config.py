@@ -52,6 +52,7 @@ from pos_app.domain.errors import ConfigurationError
 from pos_app.domain.settings_rules import (
     ANSWER_GRACE_SECONDS,
     DEFAULT_API_URL,
+    DEFAULT_DISCOUNT_APPROVAL_PERCENT,
     DEFAULT_IDLE_SIGN_OUT_MINUTES,
     DEFAULT_MAX_AMOUNT_CENTS,
     DEFAULT_PAYMENT_FLOW,
@@ -319,6 +320,15 @@ class Settings(BaseSettings):
         DEFAULT_IDLE_SIGN_OUT_MINUTES,
         validation_alias=AliasChoices("POS_IDLE_SIGN_OUT_MINUTES", "idle_sign_out_minutes"),
     )
+    # A sale whose discounts take off more than this share of its gross needs a manager.
+    discount_approval_percent: int = Field(
+        DEFAULT_DISCOUNT_APPROVAL_PERCENT,
+        validation_alias=AliasChoices("POS_DISCOUNT_APPROVAL_PERCENT", "discount_approval_percent"),
+    )
+    # The ESC/POS receipt printer, which also opens the cash drawer ("" for none).
+    receipt_printer: str = Field(
+        "", validation_alias=AliasChoices("POS_RECEIPT_PRINTER", "receipt_printer")
+    )
 
     @field_validator("api_url")
     @classmethod
@@ -355,6 +365,28 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return value
 
+    @field_validator("discount_approval_percent", mode="before")
+    @classmethod
+    def _discount_limit_is_a_number(cls, value: object) -> object:
+        if isinstance(value, bool):  # TOML's `true` is not 1 %
+            raise ValueError(rules.DISCOUNT_LIMIT_NOT_A_NUMBER)  # noqa: TRY004 - as above
+        return value
+
+    @field_validator("discount_approval_percent")
+    @classmethod
+    def _discount_limit(cls, value: int) -> int:
+        if problem := rules.discount_percent_problem(value):
+            raise ValueError(problem)
+        return value
+
+    @field_validator("receipt_printer")
+    @classmethod
+    def _receipt_printer(cls, value: str) -> str:
+        spec = rules.normalise_receipt_printer(value)
+        if problem := rules.receipt_printer_problem(spec):
+            raise ValueError(problem)
+        return spec
+
     @field_validator("receipt_header")
     @classmethod
     def _header(cls, value: str) -> str:
@@ -383,6 +415,11 @@ class Settings(BaseSettings):
     def is_demo(self) -> bool:
         """Demo mode: as chosen (`demo`), else automatic: no client id means demo."""
         return self.demo if self.demo is not None else not self.has_credentials
+
+    @property
+    def discount_approval_bps(self) -> int:
+        """The discount limit in basis points, as `Cart.needs_approval` takes it."""
+        return rules.discount_limit_bps(self.discount_approval_percent)
 
     @property
     def is_justifi_host(self) -> bool:

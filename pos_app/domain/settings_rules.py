@@ -14,6 +14,16 @@ Rules worth knowing:
   is LIVE; every other URL is TEST, whatever the credentials.
 - The idle sign-out time is whole minutes, 1 to 480 (a working day): the
   person signed in at the till is signed out after that long without activity.
+- The discount limit is a whole percent, 0 to 100 (10 unless set): a sale whose
+  discounts (its lines' and its own together) take off more than that share of
+  its gross needs a manager's approval. 0 means every discount does; 100 means
+  none does, since no discount can take off more than the sale.
+- The receipt printer (which also opens the cash drawer) is empty for none, or
+  `network:HOST[:PORT]`, `usb:VENDOR:PRODUCT` (hex ids), `serial:DEVICE` or
+  `file:PATH`: the forms `pos_app.printing.escpos.EscposTarget.parse` reads.
+  This rule is a little stricter than that parser (no spaces in a host, ids of
+  1 to 4 hex digits, a port when a colon says one follows), so the dialog
+  refuses what would only fail at the first receipt.
 - Ids typed in the dialog must look like JustiFi's (acc_..., trm_..., no
   spaces). The settings file and the environment are not held to those
   formats: a kiosk's environment may name ids the dialog never sees.
@@ -33,10 +43,12 @@ __all__ = [
     "ANSWER_GRACE_SECONDS",
     "CURRENCIES",
     "DEFAULT_API_URL",
+    "DEFAULT_DISCOUNT_APPROVAL_PERCENT",
     "DEFAULT_IDLE_SIGN_OUT_MINUTES",
     "DEFAULT_MAX_AMOUNT_CENTS",
     "DEFAULT_PAYMENT_FLOW",
     "DEVICE_TIMEOUT_SECONDS",
+    "DISCOUNT_APPROVAL_MAX_PERCENT",
     "IDLE_SIGN_OUT_MAX_MINUTES",
     "IDLE_SIGN_OUT_MIN_MINUTES",
     "LANE_MAX_LENGTH",
@@ -45,6 +57,7 @@ __all__ = [
     "MIN_MAX_AMOUNT_CENTS",
     "PAYMENT_FLOWS",
     "POLL_INTERVAL_MAX",
+    "PRINTER_KINDS",
     "RECEIPT_HEADER_MAX_LINES",
     "RECEIPT_HEADER_MAX_WIDTH",
     "TAX_MAX_BPS",
@@ -53,6 +66,8 @@ __all__ = [
     "PaymentFlowName",
     "bps_to_percent",
     "client_id_problem",
+    "discount_limit_bps",
+    "discount_percent_problem",
     "environment",
     "header_lines",
     "header_problem",
@@ -60,10 +75,13 @@ __all__ = [
     "is_justifi_host",
     "lane_problem",
     "normalise_header",
+    "normalise_receipt_printer",
     "normalise_url",
+    "parse_discount_percent",
     "parse_idle_minutes",
     "parse_tax_percent",
     "payment_flow_problem",
+    "receipt_printer_problem",
     "secret_problem",
     "sub_account_problem",
     "terminal_problem",
@@ -109,6 +127,13 @@ DEFAULT_IDLE_SIGN_OUT_MINUTES: Final = 15
 IDLE_SIGN_OUT_MIN_MINUTES: Final = 1
 #: A working day: longer, and a till left alone keeps someone signed in overnight.
 IDLE_SIGN_OUT_MAX_MINUTES: Final = 480
+#: A discount over this share of a sale's gross needs a manager, unless set otherwise.
+DEFAULT_DISCOUNT_APPROVAL_PERCENT: Final = 10
+DISCOUNT_APPROVAL_MAX_PERCENT: Final = 100
+#: How a receipt printer (and the cash drawer on it) is reached; see `receipt_printer_problem`.
+PRINTER_KINDS: Final = ("network", "usb", "serial", "file")
+_USB_ID: Final = re.compile(r"[0-9A-Fa-f]{1,4}")
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 _WHITESPACE: Final = re.compile(r"\s")
 
@@ -139,6 +164,24 @@ IDLE_OUT_OF_RANGE: Final = (
     f"The idle sign-out time is {IDLE_SIGN_OUT_MIN_MINUTES} to {IDLE_SIGN_OUT_MAX_MINUTES}"
     f" minutes ({IDLE_SIGN_OUT_MAX_MINUTES // 60} hours at most)."
 )
+DISCOUNT_LIMIT_NOT_A_NUMBER: Final = "Enter a whole percent, such as 10."
+DISCOUNT_LIMIT_OUT_OF_RANGE: Final = (
+    f"The discount limit is a whole percent from 0 to {DISCOUNT_APPROVAL_MAX_PERCENT}"
+    " (0: every discount needs a manager)."
+)
+PRINTER_KIND_UNKNOWN: Final = (
+    "Start with network:, usb:, serial: or file:, such as network:192.168.1.50;"
+    " or leave it empty for no printer."
+)
+PRINTER_ADDRESS_MISSING: Final = (
+    "Say where the printer is after the colon, such as network:192.168.1.50."
+)
+PRINTER_HOST_SPACES: Final = "A network printer's address has no spaces, such as 192.168.1.50."
+PRINTER_PORT: Final = "The port after the address is a number from 1 to 65535, such as :9100."
+PRINTER_USB_IDS: Final = (
+    "A USB printer is usb: and its vendor and product ids in hex, such as usb:04b8:0202."
+)
+PRINTER_CONTROL_CHARACTERS: Final = "The printer's device path has a character it cannot have."
 HEADER_TOO_MANY_LINES: Final = f"The receipt header has at most {RECEIPT_HEADER_MAX_LINES} lines."
 HEADER_LINE_TOO_LONG: Final = (
     f"Line {{line}} of the receipt header is longer than {RECEIPT_HEADER_MAX_WIDTH} characters."
@@ -271,6 +314,83 @@ def parse_idle_minutes(text: str) -> tuple[int | None, str]:
     minutes = int(cleaned)
     problem = idle_minutes_problem(minutes)
     return (None, problem) if problem else (minutes, "")
+
+
+# -- discounts ---------------------------------------------------------------------------------
+
+
+def discount_percent_problem(percent: int) -> str:
+    """What is wrong with a discount limit in whole percent, or ""."""
+    if not 0 <= percent <= DISCOUNT_APPROVAL_MAX_PERCENT:
+        return DISCOUNT_LIMIT_OUT_OF_RANGE
+    return ""
+
+
+def parse_discount_percent(text: str) -> tuple[int | None, str]:
+    """A discount limit typed in whole percent ("10", " 15 %") as an int, or None and why."""
+    cleaned = text.strip().removesuffix("%").strip()
+    if cleaned.startswith("-") and cleaned[1:].isascii() and cleaned[1:].isdigit():
+        return None, DISCOUNT_LIMIT_OUT_OF_RANGE
+    if not cleaned.isascii() or not cleaned.isdigit():
+        return None, DISCOUNT_LIMIT_NOT_A_NUMBER
+    if len(cleaned.lstrip("0")) > len(str(DISCOUNT_APPROVAL_MAX_PERCENT)):
+        return None, DISCOUNT_LIMIT_OUT_OF_RANGE  # no int() of a pasted page of digits
+    percent = int(cleaned)
+    problem = discount_percent_problem(percent)
+    return (None, problem) if problem else (percent, "")
+
+
+def discount_limit_bps(percent: int) -> int:
+    """The discount limit in basis points, as `Cart.needs_approval` takes it (10 -> 1000)."""
+    return percent * 100
+
+
+# -- the receipt printer ---------------------------------------------------------------------
+
+
+def normalise_receipt_printer(spec: str) -> str:
+    """The printer as kept: its kind in lower case, no spaces around the kind or what
+    follows it ("" for none): " Network: 10.0.0.5 " -> "network:10.0.0.5"."""
+    spec = spec.strip()
+    kind, colon, rest = spec.partition(":")
+    return f"{kind.strip().lower()}:{rest.strip()}" if colon else spec
+
+
+def receipt_printer_problem(spec: str) -> str:
+    """What is wrong with a (normalised) receipt printer, or "" (empty: no printer).
+
+    The forms are `EscposTarget.parse`'s (see the module's rules); what passes here
+    that parser reads as the same printer.
+    """
+    if not spec:
+        return ""
+    kind, colon, rest = spec.partition(":")
+    if not colon or kind not in PRINTER_KINDS:
+        return PRINTER_KIND_UNKNOWN
+    if not rest.strip():
+        return PRINTER_ADDRESS_MISSING
+    if kind == "network":
+        return _network_problem(rest)
+    if kind == "usb":
+        vendor, _, product = rest.partition(":")
+        ids_ok = _USB_ID.fullmatch(vendor) and _USB_ID.fullmatch(product)
+        return "" if ids_ok else PRINTER_USB_IDS
+    # serial and file: a device path (spaces allowed: a Windows path may have them).
+    return PRINTER_CONTROL_CHARACTERS if _CONTROL.search(rest) else ""
+
+
+def _network_problem(rest: str) -> str:
+    # As EscposTarget.parse: one colon splits host and port; more (an IPv6 address) do not.
+    host, port = rest.rsplit(":", 1) if rest.count(":") == 1 else (rest, None)
+    if not host:
+        return PRINTER_ADDRESS_MISSING
+    if _WHITESPACE.search(host):
+        return PRINTER_HOST_SPACES
+    if port is not None and not (
+        port.isascii() and port.isdigit() and len(port) <= 5 and 0 < int(port) < 65536
+    ):
+        return PRINTER_PORT
+    return ""
 
 
 # -- the receipt header ---------------------------------------------------------------------

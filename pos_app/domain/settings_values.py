@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Final
 
+from pos_app.domain.settings_rules import DEFAULT_DISCOUNT_APPROVAL_PERCENT, discount_limit_bps
+
 __all__ = ["EDITABLE_FIELDS", "SettingsValues"]
 
 
@@ -31,6 +33,13 @@ class SettingsValues:
     tax_rate_bps: int
     receipt_header: str
     idle_sign_out_minutes: int
+    discount_approval_percent: int = DEFAULT_DISCOUNT_APPROVAL_PERCENT
+    receipt_printer: str = ""  # "" for none; else as `settings_rules.receipt_printer_problem`
+
+    @property
+    def discount_approval_bps(self) -> int:
+        """The discount limit in basis points, as `Cart.needs_approval` takes it."""
+        return discount_limit_bps(self.discount_approval_percent)
 
     def as_mapping(self) -> dict[str, object]:
         """Field name to value, as the settings store takes them."""

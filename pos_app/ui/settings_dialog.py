@@ -161,6 +161,8 @@ class SettingsDialog(SettingsFormWidgets):
             self.lane_edit,
             self.tax_rate_edit,
             self.idle_minutes_edit,
+            self.discount_limit_edit,
+            self.receipt_printer_edit,
         ):
             edit.textChanged.connect(self._on_any_text_changed)
         self.client_id_edit.editingFinished.connect(self._on_client_id_edit_editing_finished)

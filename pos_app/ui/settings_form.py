@@ -62,6 +62,7 @@ class SettingsFormWidgets(QDialog):
         right = QVBoxLayout()
         right.addWidget(self._build_lane())
         right.addWidget(self._build_flow())
+        right.addWidget(self._build_printer())
         right.addStretch(1)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
@@ -167,6 +168,22 @@ class SettingsFormWidgets(QDialog):
             SettingsField.IDLE_SIGN_OUT,
             buddy=self.idle_minutes_edit,
         )
+        self.discount_limit_edit = line_edit(self, "discountLimitEdit", text.DISCOUNT_LIMIT_NAME)
+        self.discount_limit_edit.setAccessibleDescription(text.DISCOUNT_LIMIT_HELP)
+        self.discount_limit_edit.setToolTip(text.DISCOUNT_LIMIT_HELP)
+        self.discount_limit_edit.setMaximumWidth(120)
+        self.discount_limit_edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+        discount_row = QHBoxLayout()
+        discount_row.addWidget(self.discount_limit_edit)
+        discount_row.addWidget(QLabel(text.DISCOUNT_LIMIT_SUFFIX, self))
+        discount_row.addStretch(1)
+        self._rows.add(
+            form,
+            text.DISCOUNT_LIMIT_LABEL,
+            discount_row,
+            SettingsField.DISCOUNT_APPROVAL,
+            buddy=self.discount_limit_edit,
+        )
         self.receipt_header_edit = QPlainTextEdit(self)
         self.receipt_header_edit.setObjectName("receiptHeaderEdit")
         self.receipt_header_edit.setAccessibleName(text.HEADER_LABEL)
@@ -183,6 +200,21 @@ class SettingsFormWidgets(QDialog):
             self.receipt_header_edit,
             SettingsField.RECEIPT_HEADER,
             notes=(label(self, "receiptHeaderHelp", text.HEADER_HELP, role="help"),),
+        )
+        return group
+
+    def _build_printer(self) -> QGroupBox:
+        group, form = self._rows.group(text.PRINTER_GROUP, "printerGroup")
+        self.receipt_printer_edit = line_edit(
+            self, "receiptPrinterEdit", text.PRINTER_LABEL, text.PRINTER_PLACEHOLDER
+        )
+        self.receipt_printer_edit.setAccessibleDescription(text.PRINTER_HELP)
+        self._rows.add(
+            form,
+            text.PRINTER_LABEL,
+            self.receipt_printer_edit,
+            SettingsField.RECEIPT_PRINTER,
+            notes=(label(self, "receiptPrinterHelp", text.PRINTER_HELP, role="help"),),
         )
         return group
 
@@ -229,6 +261,8 @@ class SettingsFormWidgets(QDialog):
         self._set_terminals([], form.default_terminal)
         self.tax_rate_edit.setText(form.tax_rate_percent)
         self.idle_minutes_edit.setText(form.idle_sign_out_minutes)
+        self.discount_limit_edit.setText(form.discount_approval_percent)
+        self.receipt_printer_edit.setText(form.receipt_printer)
         self.receipt_header_edit.setPlainText(form.receipt_header)
 
     def _set_terminals(self, terminals: list[TerminalSummary], chosen: str) -> None:
@@ -259,6 +293,8 @@ class SettingsFormWidgets(QDialog):
             tax_rate_percent=self.tax_rate_edit.text(),
             receipt_header=self.receipt_header_edit.toPlainText(),
             idle_sign_out_minutes=self.idle_minutes_edit.text(),
+            discount_approval_percent=self.discount_limit_edit.text(),
+            receipt_printer=self.receipt_printer_edit.text(),
         )
 
     # -- look ------------------------------------------------------------------------------------
@@ -276,6 +312,8 @@ class SettingsFormWidgets(QDialog):
             SettingsField.TAX_RATE: [self.tax_rate_edit],
             SettingsField.RECEIPT_HEADER: [self.receipt_header_edit],
             SettingsField.IDLE_SIGN_OUT: [self.idle_minutes_edit],
+            SettingsField.DISCOUNT_APPROVAL: [self.discount_limit_edit],
+            SettingsField.RECEIPT_PRINTER: [self.receipt_printer_edit],
         }
         for key in fields:
             for widget in widgets.get(key, []):

@@ -385,3 +385,73 @@ async def test_every_control_is_named_and_big_enough_to_touch(
         assert control.height() >= MIN_TOUCH, control.objectName()
     dialog.reject()
     assert await ask is None
+
+
+async def test_the_discount_limit_and_the_printer_are_checked_as_typed_and_saved(
+    qtbot: QtBot, settings_file: Path
+) -> None:
+    told: list[SettingsValues] = []
+    service = SettingsService(
+        SettingsFileStore(), KeyringSecretStore(), check_connection, on_saved=told.append
+    )
+    dialog = SettingsDialog(service)
+    qtbot.addWidget(dialog)
+    ask = await opened(dialog)
+    limit, printer = dialog.discount_limit_edit, dialog.receipt_printer_edit
+    assert (limit.text(), printer.text()) == ("10", "")
+    assert limit.height() >= MIN_TOUCH
+    assert printer.height() >= MIN_TOUCH
+    limit_hint = dialog.findChild(QWidget, "discount_approval_percentHint")
+    printer_hint = dialog.findChild(QWidget, "receipt_printerHint")
+    assert limit_hint is not None
+    assert printer_hint is not None
+    for edit, hint, typed, problem in (
+        (limit, limit_hint, "101", rules.DISCOUNT_LIMIT_OUT_OF_RANGE),
+        (limit, limit_hint, "12.5", rules.DISCOUNT_LIMIT_NOT_A_NUMBER),
+        (printer, printer_hint, "192.168.1.50", rules.PRINTER_KIND_UNKNOWN),
+        (printer, printer_hint, "usb:04b8", rules.PRINTER_USB_IDS),
+    ):
+        edit.setText(typed)
+        assert hint.isVisible()
+        assert hint.text() == problem  # type: ignore[attr-defined]
+        assert not dialog.save_button.isEnabled()
+    limit.setText("25")
+    printer.setText("Network:192.168.1.50:9100")
+    assert not limit_hint.isVisible()
+    assert not printer_hint.isVisible()
+    assert dialog.save_button.isEnabled()
+
+    dialog.save_button.click()
+    result = await ask
+    assert result is not None
+    assert result.changed == {SettingsField.DISCOUNT_APPROVAL, SettingsField.RECEIPT_PRINTER}
+    assert result.restart_needed  # the printer (and its drawer) is wired at start
+    text = file_text(settings_file)
+    assert text is not None
+    stored = tomllib.loads(text)
+    assert (stored["discount_approval_percent"], stored["receipt_printer"]) == (
+        25,
+        "network:192.168.1.50:9100",
+    )
+    assert [values.discount_approval_percent for values in told] == [25]
+
+
+async def test_set_by_the_environment_the_limit_and_printer_are_shown_not_editable(
+    qtbot: QtBot, settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POS_DISCOUNT_APPROVAL_PERCENT", "5")
+    monkeypatch.setenv("POS_RECEIPT_PRINTER", "usb:04b8:0202")
+    dialog = make_dialog(qtbot)
+    ask = await opened(dialog)
+    for edit, shown in (
+        (dialog.discount_limit_edit, "5"),
+        (dialog.receipt_printer_edit, "usb:04b8:0202"),
+    ):
+        assert edit.text() == shown
+        assert not edit.isEnabled()
+        assert edit.toolTip() == settings_text.LOCKED_TIP
+    dialog.save_button.click()
+    assert await ask is not None
+    text = file_text(settings_file)
+    assert text is not None
+    assert {"discount_approval_percent", "receipt_printer"}.isdisjoint(tomllib.loads(text))

@@ -355,6 +355,8 @@ class FakeStore:
             "tax_rate_bps": 0,
             "receipt_header": "",
             "idle_sign_out_minutes": 15,
+            "discount_approval_percent": 10,
+            "receipt_printer": "",
             **values,
         }
         self.saved: list[dict[str, object]] = []
@@ -431,6 +433,8 @@ def test_a_good_form_validates_to_the_values_the_file_keeps(settings_file: Path)
         tax_rate_bps=825,
         receipt_header="Corner Shop\n12 Main St",
         idle_sign_out_minutes=15,
+        discount_approval_percent=10,
+        receipt_printer="",
     )
     assert SECRET not in repr(validation)
     assert SECRET not in repr(GOOD)
@@ -494,6 +498,8 @@ def test_demo_mode_ignores_the_account_fields_and_keeps_them_in_the_file(
             "tax_rate_bps": 0,
             "receipt_header": "",
             "idle_sign_out_minutes": 15,
+            "discount_approval_percent": 10,
+            "receipt_printer": "",
         }
     ]
     assert result.values.client_id == "test_old"

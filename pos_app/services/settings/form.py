@@ -50,6 +50,8 @@ class SettingsField(StrEnum):
     TAX_RATE = "tax_rate_bps"
     RECEIPT_HEADER = "receipt_header"
     IDLE_SIGN_OUT = "idle_sign_out_minutes"
+    DISCOUNT_APPROVAL = "discount_approval_percent"
+    RECEIPT_PRINTER = "receipt_printer"
 
 
 #: What a JustiFi connection needs; ignored (and kept as they were) in demo mode.
@@ -61,7 +63,8 @@ CONNECTION_FIELDS: Final = frozenset(
         SettingsField.SUB_ACCOUNT,
     }
 )
-#: Fields the running lane wired at start: changing them takes a restart.
+#: Fields the running lane wired at start: changing them takes a restart. (The receipt
+#: printer is one: the cash drawer on it is wired when the lane starts.)
 RESTART_FIELDS: Final = frozenset(
     {
         SettingsField.DEMO,
@@ -70,6 +73,7 @@ RESTART_FIELDS: Final = frozenset(
         SettingsField.SUB_ACCOUNT,
         SettingsField.PAYMENT_FLOW,
         SettingsField.LANE,
+        SettingsField.RECEIPT_PRINTER,
     }
 )
 
@@ -93,6 +97,8 @@ class SettingsForm:
     tax_rate_percent: str = "0"
     receipt_header: str = ""
     idle_sign_out_minutes: str = str(rules.DEFAULT_IDLE_SIGN_OUT_MINUTES)
+    discount_approval_percent: str = str(rules.DEFAULT_DISCOUNT_APPROVAL_PERCENT)
+    receipt_printer: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,7 +208,13 @@ def validate_form(
     _note(problems, SettingsField.RECEIPT_HEADER, rules.header_problem(header))
     idle_minutes, idle_problem = rules.parse_idle_minutes(form.idle_sign_out_minutes)
     _note(problems, SettingsField.IDLE_SIGN_OUT, idle_problem)
-    if problems or tax_bps is None or idle_minutes is None:
+    discount_percent, discount_problem = rules.parse_discount_percent(
+        form.discount_approval_percent
+    )
+    _note(problems, SettingsField.DISCOUNT_APPROVAL, discount_problem)
+    printer = rules.normalise_receipt_printer(form.receipt_printer)
+    _note(problems, SettingsField.RECEIPT_PRINTER, rules.receipt_printer_problem(printer))
+    if problems or tax_bps is None or idle_minutes is None or discount_percent is None:
         return Validation(None, problems)
     api_url, client_id, sub_account = connection or (
         saved.api_url,
@@ -220,5 +232,7 @@ def validate_form(
         tax_rate_bps=tax_bps,
         receipt_header="\n".join(header),
         idle_sign_out_minutes=idle_minutes,
+        discount_approval_percent=discount_percent,
+        receipt_printer=printer,
     )
     return Validation(values, {})

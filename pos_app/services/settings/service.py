@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Final
 
 from pos_app.domain.settings_rules import (
+    DEFAULT_DISCOUNT_APPROVAL_PERCENT,
     DEFAULT_IDLE_SIGN_OUT_MINUTES,
     DEFAULT_PAYMENT_FLOW,
     bps_to_percent,
@@ -61,7 +62,7 @@ class SettingsService:
         demo_account: the running demo sandbox, if the app runs one (tests the
             connection in demo mode).
         on_saved: told the settings in force after every save, so the running lane
-            takes up what needs no restart (the idle sign-out time).
+            takes up what needs no restart (the idle sign-out time, the discount limit).
     """
 
     def __init__(
@@ -101,6 +102,10 @@ class SettingsService:
             idle_sign_out_minutes=_whole(
                 raw.get("idle_sign_out_minutes"), DEFAULT_IDLE_SIGN_OUT_MINUTES
             ),
+            discount_approval_percent=_whole(
+                raw.get("discount_approval_percent"), DEFAULT_DISCOUNT_APPROVAL_PERCENT
+            ),
+            receipt_printer=_text(raw.get("receipt_printer")),
         )
 
     @property
@@ -122,6 +127,8 @@ class SettingsService:
             tax_rate_percent=bps_to_percent(values.tax_rate_bps),
             receipt_header=values.receipt_header,
             idle_sign_out_minutes=str(values.idle_sign_out_minutes),
+            discount_approval_percent=str(values.discount_approval_percent),
+            receipt_printer=values.receipt_printer,
         )
 
     def locked_fields(self) -> frozenset[SettingsField]:

@@ -59,11 +59,27 @@ IDLE_SUFFIX: Final = "minutes idle"
 IDLE_HELP: Final = (
     "Whoever is signed in at the till is signed out after this long without a touch or a key."
 )
+DISCOUNT_LIMIT_LABEL: Final = "Discounts over"
+DISCOUNT_LIMIT_NAME: Final = "Discount limit in percent of the sale"
+DISCOUNT_LIMIT_SUFFIX: Final = "% of a sale need a manager"
+DISCOUNT_LIMIT_HELP: Final = (
+    "A sale whose discounts take off more than this share need a manager's approval;"
+    " 0: every discount does."
+)
 HEADER_LABEL: Final = "Receipt header"
 HEADER_PLACEHOLDER: Final = "Shop name\nStreet, town\nPhone"
 HEADER_HELP: Final = (
     "Printed at the top of every receipt: up to"
     f" {RECEIPT_HEADER_MAX_LINES} lines of {RECEIPT_HEADER_MAX_WIDTH} characters."
+)
+
+# -- receipt printer and cash drawer ------------------------------------------------------
+PRINTER_GROUP: Final = "Receipt printer and cash drawer"
+PRINTER_LABEL: Final = "Receipt printer"
+PRINTER_PLACEHOLDER: Final = "None (for example network:192.168.1.50)"
+PRINTER_HELP: Final = (
+    "ESC/POS: network:HOST[:PORT], usb:VENDOR:PRODUCT, serial:DEVICE or file:PATH."
+    " Its cash drawer opens for cash; empty: none (open the drawer with its key)."
 )
 
 # -- connection --------------------------------------------------------------------------------
