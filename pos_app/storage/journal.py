@@ -22,13 +22,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from pos_app.domain.payment_flow import PaymentKind, PaymentState, StateName
 from pos_app.services.ports import HistoryQuery, JournalEntry, Operation
 from pos_app.storage.migrations import JournalError, fold, migrate
-from pos_app.storage.sqlite_file import SqliteFile
+from pos_app.storage.stamps import epoch_ms as _epoch_ms
+from pos_app.storage.stamps import from_iso as _from_iso
+from pos_app.storage.stamps import iso as _iso
+from pos_app.storage.tickets import TicketTables
 
 __all__ = ["DONE_STATUSES", "JournalError", "SqliteJournal"]
 
@@ -38,9 +41,6 @@ DONE_STATUSES: Final = frozenset(
     {StateName.APPROVED, StateName.DECLINED, StateName.CANCELLED, StateName.TIMED_OUT}
 )
 _OPEN_STATUSES: Final = tuple(sorted(s.value for s in StateName if s not in DONE_STATUSES))
-
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
-_MS: Final = timedelta(milliseconds=1)
 
 # Operation fields in declaration order; the row has the same columns plus the
 # epoch-ms copies of the two datetimes and the folded description and names.
@@ -77,8 +77,11 @@ _ID_ROWIDS: Final = " UNION ALL ".join(
 _NEWEST_FIRST: Final = "ORDER BY created_ms DESC, rowid DESC"
 
 
-class SqliteJournal(SqliteFile):
+class SqliteJournal(TicketTables):
     """The `Journal` port on SQLite: one connection, committed on every write.
+
+    Also the `TicketStore` port (`TicketTables`): tickets, shifts and cash
+    movements live in the same file, under the same write lock.
 
     `path` is a file (its folder is created) or ":memory:" for tests. Use it as
     a context manager or call `close()`.
@@ -249,6 +252,9 @@ class SqliteJournal(SqliteFile):
         now = datetime.now(UTC)
         conn.execute(_INSERT_EVENT, (operation_id, _iso(now), _epoch_ms(now), status, detail))
 
+    def _operations_where(self, condition: str, params: Sequence[Any]) -> list[Operation]:
+        return self._many(f"{_SELECT} WHERE {condition} ORDER BY created_ms, rowid", params)
+
     def _one(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> Operation | None:
         with self._lock:
             row = self._conn.execute(sql, params).fetchone()
@@ -395,21 +401,3 @@ def _last_four(value: str | None) -> str | None:
         return None
     digits = "".join(ch for ch in value if ch.isascii() and ch.isdigit())
     return digits[-4:] if len(digits) >= 4 else None
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"the journal needs timezone-aware datetimes, got {moment!r}")
-    return moment.astimezone(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return _utc(moment).isoformat(timespec="microseconds")
-
-
-def _epoch_ms(moment: datetime) -> int:
-    return (_utc(moment) - _EPOCH) // _MS
-
-
-def _from_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
