@@ -6,6 +6,14 @@ that was charged. The journal keeps the description (the item names joined)
 but not the cart lines, so a receipt reprinted from the history shows one line
 with the description and the amount.
 
+A sale rung up as a ticket (paid in parts: cash, one card or several) has its
+receipt built from the ticket and its payments (`receipt_from_ticket`): every
+line with its discount, the subtotal (after line discounts), the sale's
+discount, the tax (on the subtotal after every discount, rounded half up to
+the cent, as percent discounts are), the total, each tender part with what it
+paid, the cash handed over and the change. A sale made before tickets existed
+prints as it always did.
+
 `render_text` lays a receipt out in a fixed number of columns (32, 42 and 48
 are the usual thermal printer widths); the same text goes to the thermal
 printer, the on-screen preview, the PDF and the tests.
@@ -16,7 +24,7 @@ Nothing about a card beyond its brand and last four digits is ever held here.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -25,6 +33,8 @@ from typing import Final, Protocol
 from pos_app.domain.cart import Cart
 from pos_app.domain.money import Money
 from pos_app.domain.payment_flow import PaymentKind
+from pos_app.domain.tender import TenderKind, TenderPart, TicketPayments
+from pos_app.domain.tickets import CashMovement, CashMovementKind, Ticket, TicketStatus
 
 __all__ = [
     "MAX_WIDTH",
@@ -35,9 +45,12 @@ __all__ = [
     "ReceiptCopy",
     "ReceiptKind",
     "ReceiptLine",
+    "ReceiptTender",
     "last_four_only",
     "receipt_from_operation",
+    "receipt_from_ticket",
     "render_text",
+    "ticket_payments",
 ]
 
 THERMAL_WIDTHS: Final = (32, 42, 48)
@@ -79,7 +92,13 @@ class JournaledOperation(Protocol):
     @property
     def approved_by(self) -> str | None: ...
     @property
+    def ticket_id(self) -> str | None: ...
+    @property
+    def shift_id(self) -> str | None: ...
+    @property
     def created_at(self) -> datetime: ...
+    @property
+    def original_id(self) -> str | None: ...
 
 
 class ReceiptKind(StrEnum):
@@ -125,6 +144,8 @@ STATUS_WORDS: Final[dict[str, str]] = {
     "cancelled": "CANCELLED",
     "timed_out": "TIMED OUT",
     "unresolved": "UNRESOLVED - CHECK WITH THE STORE",
+    TicketStatus.COMPLETE.value: "PAID",
+    TicketStatus.OPEN.value: "NOT PAID IN FULL",
 }
 IN_PROGRESS_WORD: Final = "IN PROGRESS"
 REFUND_LINE: Final = "Refund: {description}"
@@ -132,6 +153,14 @@ VOID_LINE: Final = "Void: {description}"
 NO_DESCRIPTION: Final = "Sale"
 SUBTOTAL_LABEL: Final = "Subtotal"
 TAX_LABEL: Final = "Tax"
+DISCOUNT_TEXT: Final = "Discount ({reason})"
+DISCOUNT_WORD: Final = "Discount"
+DISCOUNT_APPROVED_BY_LINE: Final = "Discount approved by {name}"
+CASH_TENDER: Final = "Cash"
+TENDERED_LABEL: Final = "Cash handed over"
+CHANGE_LABEL: Final = "Change"
+REFUNDED_LABEL: Final = "Given back"
+BALANCE_DUE_LABEL: Final = "BALANCE DUE"
 LANE_LABEL: Final = "Lane"
 TERMINAL_LABEL: Final = "Terminal"
 SERVED_BY_LINE: Final = "Served by {name}"
@@ -154,6 +183,7 @@ QUANTITY_TEXT: Final = "{quantity} x {unit}"
 CUSTOMER_FOOTER: Final = "Thank you!"
 MERCHANT_FOOTER: Final = "Keep with the day's records"
 DATE_FORMAT: Final = "%Y-%m-%d %H:%M"
+_APPROVED: Final = "approved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +193,22 @@ class ReceiptLine:
     name: str
     quantity: int
     unit_cents: int
-    total_cents: int
+    total_cents: int  # quantity times unit price, before the line's discount
+    discount_cents: int = 0
+    discount_text: str | None = None  # "10% off (damaged box)", "Discount (staff)"
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptTender:
+    """One tender part as printed: its name ("Cash", "Visa **** 4242") and what it paid;
+    a cash part also keeps what was handed over and the change given back."""
+
+    label: str
+    amount_cents: int
+    tendered_cents: int | None = None
+    change_cents: int | None = None
+    refunded_cents: int = 0
+    payment_id: str | None = None
 
 
 def last_four_only(value: str | None) -> str | None:
@@ -205,6 +250,11 @@ class Receipt:
     reason: str | None = None
     served_by: str | None = None
     approved_by: str | None = None  # refunds and voids only
+    discount_cents: int = 0  # the sale's own discount, taken off the subtotal
+    discount_text: str | None = None
+    discount_approved_by: str | None = None  # a manager, for a discount over the limit
+    tenders: tuple[ReceiptTender, ...] = ()  # a ticket's parts; () for a plain card sale
+    balance_cents: int = 0  # still due (a ticket not paid in full)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "card_last4", last_four_only(self.card_last4))
@@ -219,6 +269,11 @@ class Receipt:
         if self.card_last4 is None:
             return self.card_brand
         return CARD_TEXT.format(brand=self.card_brand or UNKNOWN_CARD, last4=self.card_last4)
+
+    @property
+    def change_cents(self) -> int:
+        """The change given back over every cash part."""
+        return sum(tender.change_cents or 0 for tender in self.tenders)
 
 
 def receipt_from_operation(
@@ -242,12 +297,22 @@ def receipt_from_operation(
     lines: tuple[ReceiptLine, ...]
     tax: int | None = None
     subtotal = amount
+    discount, discount_text = 0, None
     if kind is ReceiptKind.SALE and cart is not None and cart.total.cents == amount:
         lines = tuple(
-            ReceiptLine(line.name, line.quantity, line.unit_price_cents, line.total_cents)
+            ReceiptLine(
+                line.name,
+                line.quantity,
+                line.unit_price_cents,
+                line.total_cents,
+                line.discount_cents,
+                line.discount.describe() if line.discount is not None else None,
+            )
             for line in cart.lines
         )
         subtotal, tax = cart.subtotal.cents, cart.tax.cents
+        discount = cart.sale_discount.cents
+        discount_text = cart.discount.describe() if cart.discount is not None else None
     else:
         lines = (ReceiptLine(_line_name(kind, operation.description), 1, amount, amount),)
     return Receipt(
@@ -272,7 +337,166 @@ def receipt_from_operation(
         reason=operation.reason,
         served_by=operation.served_by,
         approved_by=operation.approved_by if kind is not ReceiptKind.SALE else None,
+        discount_cents=discount,
+        discount_text=discount_text,
     )
+
+
+def receipt_from_ticket(
+    ticket: Ticket,
+    payments: TicketPayments,
+    *,
+    header: Sequence[str] = (),
+    copy: ReceiptCopy = ReceiptCopy.CUSTOMER,
+    tz: tzinfo | None = None,
+    currency: str = "usd",
+) -> Receipt:
+    """The receipt of a sale rung up as a ticket, with every tender part that paid it.
+
+    Lines carry their discounts; the subtotal is after line discounts, the sale's
+    discount comes off it, the tax is on what is left (rounded half up to the
+    cent, as percent discounts are), and the total is the ticket's. Each part is
+    printed with what it paid; a cash part also with the cash handed over and
+    the change. `tz` is the store's time zone (default: this computer's).
+    """
+    lines = tuple(
+        ReceiptLine(
+            line.name,
+            line.quantity,
+            line.unit_price_cents,
+            line.gross_cents,
+            line.discount_cents,
+            _discount_text(line.discount_reason) if line.discount_cents else None,
+        )
+        for line in ticket.lines
+    )
+    return Receipt(
+        kind=ReceiptKind.SALE,
+        copy=copy,
+        header=tuple(line.strip() for line in header if line.strip()),
+        lane=ticket.lane,
+        at=ticket.updated_at.astimezone(tz),
+        lines=lines,
+        subtotal_cents=ticket.subtotal_cents,
+        tax_cents=ticket.tax_cents,
+        total_cents=ticket.total_cents,
+        status=ticket.status.value,
+        operation_id=ticket.id,
+        currency=currency,
+        served_by=ticket.served_by,
+        discount_cents=ticket.sale_discount_cents,
+        discount_text=(
+            _discount_text(ticket.sale_discount_reason) if ticket.sale_discount_cents else None
+        ),
+        discount_approved_by=ticket.discount_approved_by if ticket.discount_cents else None,
+        tenders=tuple(_tender(part) for part in payments.parts),
+        balance_cents=payments.balance_cents if ticket.status is TicketStatus.OPEN else 0,
+    )
+
+
+def _discount_text(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    return DISCOUNT_TEXT.format(reason=reason) if reason else DISCOUNT_WORD
+
+
+def _tender(part: TenderPart) -> ReceiptTender:
+    if part.kind is TenderKind.CASH:
+        return ReceiptTender(
+            CASH_TENDER,
+            part.amount_cents,
+            tendered_cents=part.tendered_cents,
+            change_cents=part.change_cents,
+            refunded_cents=part.refunded_cents,
+        )
+    if part.card_last4 is None:
+        label = (part.card_brand or "").strip() or UNKNOWN_CARD
+    else:
+        label = CARD_TEXT.format(brand=part.card_brand or UNKNOWN_CARD, last4=part.card_last4)
+    return ReceiptTender(
+        label,
+        part.amount_cents,
+        refunded_cents=part.refunded_cents,
+        payment_id=part.payment_id,
+    )
+
+
+def ticket_payments(
+    ticket: Ticket,
+    movements: Iterable[CashMovement],
+    operations: Iterable[JournaledOperation],
+) -> TicketPayments:
+    """A ticket's tender parts from its records, oldest first.
+
+    `movements` are the ticket's cash movements: each SALE is a cash part; cash
+    given back (REFUND, CANCEL_RETURN) is what was refunded of the cash parts,
+    oldest part first. `operations` are the journal's operations of the ticket:
+    each approved charge is a card part; an approved refund of it (matched by
+    the charge's operation or payment id) is what was refunded of it, an
+    approved void gives all of it back. Anything else is left out.
+    """
+    mine = [movement for movement in movements if movement.ticket_id in (None, ticket.id)]
+    ops = [op for op in operations if op.status == _APPROVED]
+    given_back: dict[str, int] = {}
+    for op in ops:
+        if op.kind is PaymentKind.CHARGE:
+            continue
+        charge = _charge_of(op, ops)
+        if charge is not None:
+            back = given_back.get(charge.id, 0) + op.amount_cents
+            if op.kind is PaymentKind.VOID:
+                back = charge.amount_cents
+            given_back[charge.id] = min(charge.amount_cents, back)
+    cash_back = sum(
+        movement.amount_cents
+        for movement in mine
+        if movement.kind in (CashMovementKind.REFUND, CashMovementKind.CANCEL_RETURN)
+    )
+    parts: list[TenderPart] = []
+    for movement in sorted(mine, key=lambda movement: movement.at):
+        if movement.kind is not CashMovementKind.SALE:
+            continue
+        refunded = min(cash_back, movement.amount_cents)
+        cash_back -= refunded
+        parts.append(
+            TenderPart(
+                TenderKind.CASH,
+                movement.amount_cents,
+                movement.at,
+                tendered_cents=movement.tendered_cents,
+                change_cents=movement.change_cents,
+                movement_id=movement.id,
+                refunded_cents=refunded,
+            )
+        )
+    for op in ops:
+        if op.kind is PaymentKind.CHARGE:
+            parts.append(
+                TenderPart(
+                    TenderKind.CARD,
+                    op.amount_cents,
+                    op.created_at,
+                    card_brand=op.card_brand,
+                    card_last4=op.card_last4,
+                    operation_id=op.id,
+                    payment_id=op.payment_id,
+                    refunded_cents=given_back.get(op.id, 0),
+                )
+            )
+    parts.sort(key=lambda part: part.at)
+    return TicketPayments(ticket.total_cents, tuple(parts))
+
+
+def _charge_of(
+    op: JournaledOperation, ops: Sequence[JournaledOperation]
+) -> JournaledOperation | None:
+    """The approved charge a refund or void gives back: by operation id, else payment id."""
+    for charge in ops:
+        if charge.kind is PaymentKind.CHARGE and (
+            (op.original_id and charge.id == op.original_id)
+            or (op.payment_id and charge.payment_id == op.payment_id)
+        ):
+            return charge
+    return None
 
 
 def _line_name(kind: ReceiptKind, description: str | None) -> str:
@@ -312,6 +536,8 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
         out.wrapped(SERVED_BY_LINE.format(name=receipt.served_by))
     if receipt.approved_by and receipt.kind is not ReceiptKind.SALE:
         out.wrapped(APPROVED_BY_LINE.format(name=receipt.approved_by))
+    if receipt.discount_approved_by:
+        out.wrapped(DISCOUNT_APPROVED_BY_LINE.format(name=receipt.discount_approved_by))
     out.rule()
     for item in receipt.lines:
         if item.quantity == 1:
@@ -320,12 +546,19 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
             out.wrapped(item.name)
             unit = QUANTITY_TEXT.format(quantity=item.quantity, unit=money(item.unit_cents))
             out.row("  " + unit, money(item.total_cents))
+        if item.discount_cents:
+            out.row("  " + (item.discount_text or DISCOUNT_WORD), money(-item.discount_cents))
     out.rule()
     if receipt.tax_cents is not None:
         out.row(SUBTOTAL_LABEL, money(receipt.subtotal_cents))
+        if receipt.discount_cents:
+            out.row(receipt.discount_text or DISCOUNT_WORD, money(-receipt.discount_cents))
         out.row(TAX_LABEL, money(receipt.tax_cents))
     out.row(TOTAL_LABELS[receipt.kind], money(receipt.total_cents))
     out.rule()
+    if receipt.tenders or receipt.balance_cents:
+        _tenders(out, receipt, money)
+        out.rule()
     card = receipt.card_text
     if card:
         out.wrapped(card)
@@ -340,8 +573,22 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
     return "\n".join(out.lines)
 
 
+def _tenders(out: _Lines, receipt: Receipt, money: Callable[[int], str]) -> None:
+    """Each part with what it paid; cash with what was handed over and the change."""
+    for tender in receipt.tenders:
+        out.row(tender.label, money(tender.amount_cents))
+        if tender.tendered_cents is not None and tender.tendered_cents != tender.amount_cents:
+            out.row("  " + TENDERED_LABEL, money(tender.tendered_cents))
+            out.row("  " + CHANGE_LABEL, money(tender.change_cents or 0))
+        if tender.refunded_cents:
+            out.row("  " + REFUNDED_LABEL, money(-tender.refunded_cents))
+    if receipt.balance_cents:
+        out.row(BALANCE_DUE_LABEL, money(receipt.balance_cents))
+
+
 def _ids(receipt: Receipt) -> list[tuple[str, str]]:
     ids: list[tuple[str, str]] = []
+    ids += [(PAYMENT_LABEL, tender.payment_id) for tender in receipt.tenders if tender.payment_id]
     if receipt.refund_id:
         ids.append((REFUND_ID_LABEL, receipt.refund_id))
     if receipt.payment_id:

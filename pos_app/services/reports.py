@@ -1,8 +1,10 @@
 """Receipts and the end-of-day report, over the journal and JustiFi's list of payments.
 
 `ReceiptService` builds receipts from journaled operations (after an approval,
-or a reprint from the history). `ReportService.day_report` sums a day from the
-journal and reconciles it with the payments JustiFi holds for the same
+or a reprint from the history) and of sales paid in parts (tickets, with their
+cash and card parts from the `TicketStore`). `ReportService.day_report` sums a
+day from the journal, adds the drawer's cash from the ticket store, and
+reconciles the card figures with the payments JustiFi holds for the same
 window, fetched through the `PaymentsSource` port (`pos_app.justifi.payments_list`
 implements it).
 """
@@ -19,8 +21,16 @@ from typing import Final, Protocol
 from pos_app.domain.cart import Cart
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.payment_flow import PaymentKind, PaymentState
-from pos_app.domain.receipt import Receipt, ReceiptCopy, receipt_from_operation
+from pos_app.domain.receipt import (
+    Receipt,
+    ReceiptCopy,
+    receipt_from_operation,
+    receipt_from_ticket,
+    ticket_payments,
+)
 from pos_app.domain.report import DayReport, JustifiPayment, build_day_report, day_window
+from pos_app.domain.tender import TicketPayments
+from pos_app.domain.tickets import CashMovement, Ticket
 from pos_app.services.ports import (
     GatewayConfigError,
     GatewayRefusedError,
@@ -28,6 +38,7 @@ from pos_app.services.ports import (
     HistoryQuery,
     Journal,
     Operation,
+    TicketStore,
 )
 
 __all__ = ["PaymentsSource", "ReceiptService", "ReportService", "ReportSettings"]
@@ -52,7 +63,13 @@ class PaymentsSource(Protocol):
 
 
 class ReceiptService:
-    """Receipts of journaled operations, with the store's header lines."""
+    """Receipts of journaled operations and of sales paid in parts, with the store's
+    header lines.
+
+    `tickets` is where sales (tickets) and their cash parts are kept (the journal
+    itself, on a lane); None on a journal from before tickets: every receipt is
+    then an operation's.
+    """
 
     def __init__(
         self,
@@ -61,11 +78,43 @@ class ReceiptService:
         *,
         tz: tzinfo | None = None,
         currency: str = "usd",
+        tickets: TicketStore | None = None,
     ) -> None:
         self.journal = journal
         self.header = tuple(header)
         self.tz = tz
         self.currency = currency
+        self.tickets = tickets
+
+    def for_ticket(
+        self, ticket_id: str, copy: ReceiptCopy = ReceiptCopy.CUSTOMER
+    ) -> Receipt | None:
+        """The receipt of a sale with every part paid towards it; None for an unknown
+        sale (or without a ticket store)."""
+        store = self.tickets
+        ticket = store.ticket(ticket_id) if store is not None else None
+        if ticket is None:
+            return None
+        return receipt_from_ticket(
+            ticket,
+            self.payments(ticket),
+            header=self.header,
+            copy=copy,
+            tz=self.tz,
+            currency=self.currency,
+        )
+
+    def payments(self, ticket: Ticket) -> TicketPayments:
+        """A sale's parts as the store has them: cash movements and approved card charges,
+        with what has been given back of each."""
+        store = self.tickets
+        if store is None:
+            return TicketPayments(ticket.total_cents)
+        return ticket_payments(
+            ticket,
+            store.cash_movements(ticket_id=ticket.id),
+            store.ticket_operations(ticket.id),
+        )
 
     def for_operation(
         self,
@@ -89,14 +138,25 @@ class ReceiptService:
         copy: ReceiptCopy = ReceiptCopy.CUSTOMER,
         cart: Cart | None = None,
     ) -> Receipt | None:
-        """A reprint from the history; None for an unknown operation."""
+        """A reprint from the history; None for an unknown operation. A card part of a
+        sale paid in parts reprints as the sale's receipt, with every part."""
         operation = self.journal.get(operation_id)
-        return None if operation is None else self.for_operation(operation, copy, cart)
+        return None if operation is None else self._receipt_of(operation, copy, cart)
 
     def after(self, state: PaymentState, cart: Cart | None = None) -> Receipt | None:
-        """The receipt to offer after the payment dialog ended in `state`."""
+        """The receipt to offer after the payment dialog ended in `state` (for a card part
+        of a sale paid in parts: the sale's receipt, with every part so far)."""
         operation = self._operation_of(state)
-        return None if operation is None else self.for_operation(operation, cart=cart)
+        return (
+            None if operation is None else self._receipt_of(operation, ReceiptCopy.CUSTOMER, cart)
+        )
+
+    def _receipt_of(self, operation: Operation, copy: ReceiptCopy, cart: Cart | None) -> Receipt:
+        if operation.kind is PaymentKind.CHARGE and operation.ticket_id:
+            receipt = self.for_ticket(operation.ticket_id, copy)
+            if receipt is not None:
+                return receipt
+        return self.for_operation(operation, copy, cart)
 
     def _operation_of(self, state: PaymentState) -> Operation | None:
         if state.kind is PaymentKind.REFUND and state.refund_id:
@@ -124,10 +184,13 @@ class ReportSettings:
 
 
 class ReportService:
-    """The end-of-day report: the journal's day, reconciled with JustiFi's payments.
+    """The end-of-day report: the journal's day and the drawer's cash, with the card
+    figures reconciled with JustiFi's payments.
 
     `audit_head` gives the audit chain's head to print on every report
     (`AuditHead.short`, e.g. from `ManagerService.audit_head`); None: no line.
+    `tickets` is where the sales and the drawer's cash movements are kept (the
+    journal itself, on a lane); None: the report has no cash figures.
     """
 
     def __init__(
@@ -137,11 +200,13 @@ class ReportService:
         settings: ReportSettings | None = None,
         *,
         audit_head: Callable[[], str | None] | None = None,
+        tickets: TicketStore | None = None,
     ) -> None:
         self.journal = journal
         self.payments = payments
         self.settings = settings or ReportSettings()
         self._audit_head = audit_head
+        self.tickets = tickets
 
     async def day_report(
         self, day: date, lane: str | None = None, *, audit_head: str | None = None
@@ -151,6 +216,8 @@ class ReportService:
         When JustiFi cannot be reached, the report still sums the journal but is
         marked not checked (`justifi_checked` False): nothing is reconciled.
         `audit_head` (else the constructor's provider) is printed on the report.
+        Cash (the drawer's movements, counted in the lane of their shift) never
+        reaches JustiFi: it is summed, not reconciled.
         """
         settings = self.settings
         start, end = day_window(day, settings.tz)
@@ -165,6 +232,7 @@ class ReportService:
                 payments = None
         if payments is not None:
             operations += self._found_by_payment(operations, payments)
+        movements, shift_lanes, tickets = self._cash(start - settings.margin, end + settings.margin)
         return build_day_report(
             day,
             operations,
@@ -173,7 +241,25 @@ class ReportService:
             tz=settings.tz,
             currency=settings.currency,
             audit_head=audit_head if audit_head is not None else self._head(),
+            movements=movements,
+            shift_lanes=shift_lanes,
+            tickets=tickets,
         )
+
+    def _cash(
+        self, since: datetime, until: datetime
+    ) -> tuple[list[CashMovement] | None, dict[str, str], list[Ticket]]:
+        """The drawer's movements in the window, their shifts' lanes, and the sales."""
+        store = self.tickets
+        if store is None:
+            return None, {}, []
+        movements = store.cash_movements(since=since, until=until)
+        lanes: dict[str, str] = {}
+        for shift_id in sorted({movement.shift_id for movement in movements}):
+            shift = store.shift(shift_id)
+            if shift is not None:
+                lanes[shift_id] = shift.lane
+        return movements, lanes, store.tickets_between(since, until)
 
     def _head(self) -> str | None:
         """The provider's audit head; None (no line, logged) when the audit log fails."""

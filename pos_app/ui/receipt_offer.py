@@ -2,7 +2,8 @@
 
 Approval starts a new sale at once (the queue moves); the customer's receipt
 stays one press away: the Receipt button (F9) opens the last one, customer
-and merchant copies, for the printer or a PDF.
+and merchant copies, for the printer or a PDF. A sale paid in parts (cash,
+cards) offers its receipt when it completes, with every part and the change.
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ class ReceiptOffer(QObject):
         if state.name is not StateName.APPROVED:
             return False
         receipt = self.receipts.after(state, cart)
+        if receipt is None:
+            return False
+        self.last = receipt
+        self.button.setEnabled(True)
+        return True
+
+    def offer_ticket(self, ticket_id: str) -> bool:
+        """Keep the receipt of a sale paid in parts (every part, the cash handed over
+        and the change); False for an unknown sale."""
+        receipt = self.receipts.for_ticket(ticket_id)
         if receipt is None:
             return False
         self.last = receipt
