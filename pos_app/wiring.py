@@ -26,11 +26,15 @@ if TYPE_CHECKING:
     from pos_app.justifi.gateway import JustifiGateway
     from pos_app.justifi.http import JustifiHttp
     from pos_app.sandbox.remote import SandboxProcess
+    from pos_app.services.audit_log import AuditAction, DetailValue
+    from pos_app.services.drawer import CashDrawer
     from pos_app.services.history import HistoryService
     from pos_app.services.manager import ManagerService
     from pos_app.services.payments import EngineSettings, PaymentService
     from pos_app.services.reports import ReceiptService, ReportService
+    from pos_app.services.sales import SaleService
     from pos_app.services.settings import SettingsService
+    from pos_app.services.shifts import ShiftService
     from pos_app.storage.audit import SqliteAuditLog
     from pos_app.storage.journal import SqliteJournal
 
@@ -273,8 +277,9 @@ def _secret(settings: Settings, client_id: str) -> str:
 
 @dataclass
 class ManagerServices:
-    """What the manager tools run on: the PIN and audit log, history, end of day, the
-    settings form and receipts. `audit` is the open audit log behind `manager`."""
+    """What the manager tools and the till run on: the PIN and audit log, history, end of
+    day, the settings form, receipts, shifts, sales paid in parts and the cash drawer.
+    `audit` is the open audit log behind `manager`."""
 
     audit: SqliteAuditLog
     manager: ManagerService
@@ -282,17 +287,23 @@ class ManagerServices:
     reports: ReportService
     settings: SettingsService
     receipts: ReceiptService
+    shifts: ShiftService
+    sales: SaleService
+    drawer: CashDrawer
 
     def close(self) -> None:
         """Close the audit log (the only resource held here)."""
         self.audit.close()
 
 
-def open_manager_services(lane: Lane, audit_file: Path | None = None) -> ManagerServices:
+def open_manager_services(
+    lane: Lane, audit_file: Path | None = None, *, drawer: CashDrawer | None = None
+) -> ManagerServices:
     """The manager's services on a wired lane, with the audit log at `audit_file`
-    (default: the data dir's). The audit log is open on return: the caller closes it
-    with `ManagerServices.close()` (the window does when it closes), or uses
-    `manager_services()` as a context manager."""
+    (default: the data dir's) and the cash drawer `drawer` (default: `drawer_for` the
+    settings; the demo passes its virtual drawer). The audit log is open on return: the
+    caller closes it with `ManagerServices.close()` (the window does when it closes), or
+    uses `manager_services()` as a context manager."""
     from pos_app.config import SettingsFileStore
     from pos_app.justifi.connection import check_connection
     from pos_app.justifi.payments_list import JustifiPaymentsSource
@@ -301,7 +312,9 @@ def open_manager_services(lane: Lane, audit_file: Path | None = None) -> Manager
     from pos_app.services.history import HistoryService
     from pos_app.services.manager import ManagerService
     from pos_app.services.reports import ReceiptService, ReportService, ReportSettings
+    from pos_app.services.sales import SaleService
     from pos_app.services.settings import DemoAccount, SettingsService, SettingsValues
+    from pos_app.services.shifts import ShiftService
 
     settings = lane.settings
     audit = open_audit_log(settings, audit_file)
@@ -342,16 +355,45 @@ def open_manager_services(lane: Lane, audit_file: Path | None = None) -> Manager
         receipts = ReceiptService(
             lane.journal, settings.receipt_header.splitlines(), currency=settings.currency
         )
+        cash_drawer = drawer if drawer is not None else drawer_for(settings)
+
+        def record(
+            action: AuditAction, subject: str | None, detail: Mapping[str, DetailValue]
+        ) -> None:
+            manager.record(action, subject, detail)
+
+        shifts = ShiftService(lane.journal, cash_drawer, lane=settings.lane, record=record)
+        sales = SaleService(lane.service, lane.journal, shifts, lane=settings.lane, record=record)
     except BaseException:
         audit.close()
         raise
-    return ManagerServices(audit, manager, history, reports, setup, receipts)
+    return ManagerServices(
+        audit, manager, history, reports, setup, receipts, shifts, sales, cash_drawer
+    )
+
+
+def drawer_for(settings: Settings) -> CashDrawer:
+    """The lane's cash drawer: on the receipt printer (`receipt_printer`, the ESC/POS
+    pulse) when one is set, else none (opened with its key)."""
+    from pos_app.printing.escpos import EscposDrawer, EscposTarget
+    from pos_app.services.drawer import NoDrawer
+
+    spec = settings.receipt_printer.strip()
+    if not spec:
+        return NoDrawer()
+    try:
+        target = EscposTarget.parse(spec)
+    except ValueError as exc:
+        raise UsageError(f"The receipt printer setting cannot be used: {exc}") from None
+    return EscposDrawer(target)
 
 
 @contextlib.contextmanager
-def manager_services(lane: Lane, audit_file: Path | None = None) -> Iterator[ManagerServices]:
+def manager_services(
+    lane: Lane, audit_file: Path | None = None, *, drawer: CashDrawer | None = None
+) -> Iterator[ManagerServices]:
     """`open_manager_services`, closed at the end of the block."""
-    services = open_manager_services(lane, audit_file)
+    services = open_manager_services(lane, audit_file, drawer=drawer)
     try:
         yield services
     finally:
