@@ -1,6 +1,7 @@
 """The end-of-day report: what the journal says a day brought in, checked against JustiFi.
 
-One idea per module: `figures` (the totals per lane, card brand and person),
+One idea per module: `figures` (the totals per lane, card brand and person, the
+cash per lane and the day by tender),
 `reconciliation` (every difference between the journal and JustiFi's
 payments), `day` (`build_day_report`, which puts both together for a local
 day) and `spreadsheet` (`report_csv`). Amounts are integer cents throughout;
@@ -18,9 +19,12 @@ from pos_app.domain.report.figures import (
     NO_NAME,
     UNKNOWN_BRAND,
     BrandTotals,
+    CashSummary,
     LaneSummary,
     PersonSummary,
     Tally,
+    Tender,
+    TenderSummary,
     Totals,
 )
 from pos_app.domain.report.reconciliation import Difference, DifferenceKind, JustifiPayment
@@ -33,6 +37,7 @@ __all__ = [
     "NO_NAME",
     "UNKNOWN_BRAND",
     "BrandTotals",
+    "CashSummary",
     "DayReport",
     "Difference",
     "DifferenceKind",
@@ -40,6 +45,8 @@ __all__ = [
     "LaneSummary",
     "PersonSummary",
     "Tally",
+    "Tender",
+    "TenderSummary",
     "Totals",
     "build_day_report",
     "day_window",

@@ -1,19 +1,23 @@
-"""The day report's figures: approved sales, refunds and voids per lane, card brand and person.
+"""The day report's figures: approved sales, refunds and voids per lane, card brand and person,
+the cash drawer's movements per lane, and the day by tender (cash, card).
 
 Amounts are integer cents; an operation counts once, in its lane and its brand,
 and once for the person who served it (a refund or void also counts as
-approved for whoever approved it).
+approved for whoever approved it). A cash movement counts once, in the lane of
+its shift.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Final
 
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.domain.receipt import JournaledOperation
 from pos_app.domain.report.statuses import APPROVED, NOT_CHARGED
+from pos_app.domain.tickets import CashMovement, CashMovementKind
 
 __all__ = [
     "ALL_BRANDS",
@@ -22,14 +26,20 @@ __all__ = [
     "NO_NAME",
     "UNKNOWN_BRAND",
     "BrandTotals",
+    "CashSummary",
     "LaneSummary",
     "PersonSummary",
     "Tally",
+    "Tender",
+    "TenderSummary",
     "Totals",
+    "cash_summaries",
+    "cash_summary",
     "lane_of",
     "lane_summaries",
     "lane_summary",
     "person_summaries",
+    "tender_summaries",
 ]
 
 # -- words, in one place for translation -----------------------------------------------
@@ -39,6 +49,7 @@ ALL_BRANDS: Final = "All brands"
 NO_LANE: Final = "(no lane)"
 UNKNOWN_BRAND: Final = "Unknown card"
 NO_NAME: Final = "No name"  # operations journaled before named staff, or without a person
+TENDER_NAMES: Final = {"cash": "Cash", "card": "Card", "all": "All tenders"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,4 +217,112 @@ def person_summaries(ops: Sequence[JournaledOperation]) -> tuple[PersonSummary, 
             declined=declined.get(key, 0),
         )
         for key in keys
+    )
+
+
+# -- cash and tenders --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CashSummary:
+    """The cash drawer's movements of one lane (or every lane's, as `ALL_LANES`).
+
+    `sales` are the cash parts of sales (what was kept: change already given),
+    `refunds` the cash given back for refunds, `returned` the cash given back
+    when a partly paid sale was cancelled. `paid_in`/`paid_out` are cash put in
+    or taken out for other reasons; `no_sales` the drawer's openings without a sale.
+    """
+
+    lane: str
+    sales: Tally = field(default_factory=Tally)
+    refunds: Tally = field(default_factory=Tally)
+    returned: Tally = field(default_factory=Tally)
+    paid_in: Tally = field(default_factory=Tally)
+    paid_out: Tally = field(default_factory=Tally)
+    no_sales: int = 0
+
+    @property
+    def net_sales_cents(self) -> int:
+        """Cash sales less cash refunds and returns: what sales left in the drawer."""
+        return self.sales.cents - self.refunds.cents - self.returned.cents
+
+    @property
+    def drawer_cents(self) -> int:
+        """The drawer's change over the day: net cash sales, plus paid in, less paid out
+        (the float is the shift's, not the day's)."""
+        return self.net_sales_cents + self.paid_in.cents - self.paid_out.cents
+
+    @property
+    def totals(self) -> Totals:
+        """The cash as `Totals`: sales, refunds, and the returns of cancelled sales as voids
+        (the cash counterpart of a card part voided when a sale is given up)."""
+        return Totals(self.sales, self.refunds, self.returned)
+
+    def plus(self, movement: CashMovement) -> CashSummary:
+        """This summary with one more movement."""
+        kind, cents = movement.kind, movement.amount_cents
+        if kind is CashMovementKind.SALE:
+            return replace(self, sales=self.sales.plus(cents))
+        if kind is CashMovementKind.REFUND:
+            return replace(self, refunds=self.refunds.plus(cents))
+        if kind is CashMovementKind.CANCEL_RETURN:
+            return replace(self, returned=self.returned.plus(cents))
+        if kind is CashMovementKind.PAID_IN:
+            return replace(self, paid_in=self.paid_in.plus(cents))
+        if kind is CashMovementKind.PAID_OUT:
+            return replace(self, paid_out=self.paid_out.plus(cents))
+        return replace(self, no_sales=self.no_sales + 1)
+
+
+def cash_summary(lane: str, movements: Iterable[CashMovement]) -> CashSummary:
+    """The summary of `movements` under the name `lane`."""
+    summary = CashSummary(lane)
+    for movement in movements:
+        summary = summary.plus(movement)
+    return summary
+
+
+def cash_summaries(
+    movements: Iterable[CashMovement], shift_lanes: Mapping[str, str]
+) -> tuple[CashSummary, ...]:
+    """One cash summary per lane (the lane of each movement's shift), in lane order."""
+    by_lane: dict[str, list[CashMovement]] = {}
+    for movement in movements:
+        lane = shift_lanes.get(movement.shift_id) or NO_LANE
+        by_lane.setdefault(lane, []).append(movement)
+    return tuple(cash_summary(lane, by_lane[lane]) for lane in sorted(by_lane))
+
+
+class Tender(StrEnum):
+    """How a sale was paid, as the report groups it."""
+
+    CASH = "cash"
+    CARD = "card"
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        """The name a report shows."""
+        return TENDER_NAMES[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class TenderSummary:
+    """One tender's day: sales, refunds and voids (for cash: the returns of cancelled sales)."""
+
+    tender: Tender
+    totals: Totals
+
+    @property
+    def net_cents(self) -> int:
+        """Sales less refunds less voids."""
+        return self.totals.net_cents
+
+
+def tender_summaries(card: Totals, cash: CashSummary) -> tuple[TenderSummary, ...]:
+    """Cash, card, and both together."""
+    return (
+        TenderSummary(Tender.CASH, cash.totals),
+        TenderSummary(Tender.CARD, card),
+        TenderSummary(Tender.ALL, cash.totals + card),
     )

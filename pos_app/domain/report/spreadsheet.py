@@ -1,25 +1,31 @@
 """The end-of-day report as CSV, for a spreadsheet.
 
 Four sections, a blank row between them: the header (with the audit head), the
-summary per lane and brand, the totals per person, the differences. Amounts
-are exact decimal strings from cents; text from outside (lane names, people's
-names, ids) never reads as a formula.
+summary per lane and brand, the totals per person, the differences. A report
+with the cash drawer read adds three more after them: the day by tender (cash,
+card, all), the cash per lane, and the sales' discounts, cancellations and
+sales still open. Amounts are exact decimal strings from cents; text from
+outside (lane names, people's names, ids) never reads as a formula.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from typing import Final
+from collections.abc import Iterable
+from typing import Final, Protocol
 
 from pos_app.domain.report.day import DayReport
-from pos_app.domain.report.figures import ALL_BRANDS, ALL_LANES, Totals
+from pos_app.domain.report.figures import ALL_BRANDS, ALL_LANES, CashSummary, Totals
 
 __all__ = [
+    "CASH_COLUMNS",
     "DIFFERENCE_COLUMNS",
     "HEADER_COLUMNS",
     "PERSON_COLUMNS",
+    "SALES_COLUMNS",
     "SUMMARY_COLUMNS",
+    "TENDER_COLUMNS",
     "report_csv",
 ]
 
@@ -72,7 +78,44 @@ HEADER_COLUMNS: Final = (
     "differences",
     "audit_head",
 )
+TENDER_COLUMNS: Final = (
+    "tender",
+    "sales_count",
+    "sales_amount",
+    "refunds_count",
+    "refunds_amount",
+    "voids_count",
+    "voids_amount",
+    "net_amount",
+)
+CASH_COLUMNS: Final = (
+    "lane",
+    "cash_sales_count",
+    "cash_sales_amount",
+    "cash_refunds_count",
+    "cash_refunds_amount",
+    "cash_returned_count",
+    "cash_returned_amount",
+    "paid_in_count",
+    "paid_in_amount",
+    "paid_out_count",
+    "paid_out_amount",
+    "no_sales_count",
+    "net_cash_sales_amount",
+    "drawer_change_amount",
+)
+SALES_COLUMNS: Final = (
+    "discounted_sales_count",
+    "discounts_amount",
+    "cancelled_sales_count",
+    "cancelled_amount",
+    "open_sales_count",
+)
 REPORT_NAME: Final = "end_of_day"
+
+
+class _Writer(Protocol):
+    def writerow(self, row: Iterable[str | int], /) -> object: ...
 
 
 def report_csv(report: DayReport) -> str:
@@ -138,7 +181,49 @@ def report_csv(report: DayReport) -> str:
                 difference.at.isoformat() if difference.at else "",
             )
         )
+    if report.cash_total is not None:
+        _cash_sections(writer, report, report.cash_total)
     return buffer.getvalue()
+
+
+def _cash_sections(writer: _Writer, report: DayReport, total: CashSummary) -> None:
+    """The day by tender, the cash per lane, the sales' discounts and cancellations."""
+    writer.writerow(())
+    writer.writerow(TENDER_COLUMNS)
+    for tender in report.by_tender:
+        writer.writerow((tender.tender.value, *_totals_cells(tender.totals)))
+    writer.writerow(())
+    writer.writerow(CASH_COLUMNS)
+    for cash in (*report.cash, total):
+        writer.writerow(
+            (
+                _cell(cash.lane),
+                cash.sales.count,
+                _decimal(cash.sales.cents),
+                cash.refunds.count,
+                _decimal(cash.refunds.cents),
+                cash.returned.count,
+                _decimal(cash.returned.cents),
+                cash.paid_in.count,
+                _decimal(cash.paid_in.cents),
+                cash.paid_out.count,
+                _decimal(cash.paid_out.cents),
+                cash.no_sales,
+                _decimal(cash.net_sales_cents),
+                _decimal(cash.drawer_cents),
+            )
+        )
+    writer.writerow(())
+    writer.writerow(SALES_COLUMNS)
+    writer.writerow(
+        (
+            report.discounts.count,
+            _decimal(report.discounts.cents),
+            report.cancelled.count,
+            _decimal(report.cancelled.cents),
+            report.open_sales,
+        )
+    )
 
 
 def _summary_row(lane: str, brand: str, totals: Totals) -> tuple[str | int, ...]:
