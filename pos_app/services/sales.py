@@ -378,7 +378,8 @@ class SaleService:
             )
         detail: dict[str, DetailValue] = {
             "person": _name(person),
-            "approved_by": approver,
+            # Nothing paid needs no approval: an unpaid sale given up names nobody.
+            "approved_by": approver if payments.parts else None,
             "total_cents": ticket.total_cents,
             "paid_cents": payments.paid_cents,
             "cash_returned_cents": cash_back,
@@ -395,7 +396,9 @@ class SaleService:
                 lambda tid: self.settle_cancel(tid, approved_by=approver),
             )
         if not runs:
-            ticket = await self.settle_cancel(ticket_id, approved_by=approver)
+            ticket = await self.settle_cancel(
+                ticket_id, approved_by=approver if payments.parts else None
+            )
         return CancelResult(ticket, cash_back, runs, trouble)
 
     async def settle_cancel(self, ticket_id: str, *, approved_by: str | None = None) -> Ticket:
