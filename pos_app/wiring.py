@@ -334,6 +334,7 @@ def open_manager_services(
             remote,
             ReportSettings(currency=settings.currency),
             audit_head=lambda: manager.audit_head().short,
+            tickets=lane.journal,
         )
         demo = (
             DemoAccount(lane.sandbox_url, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_SUB_ACCOUNT)
@@ -353,7 +354,10 @@ def open_manager_services(
             on_saved=take_up,
         )
         receipts = ReceiptService(
-            lane.journal, settings.receipt_header.splitlines(), currency=settings.currency
+            lane.journal,
+            settings.receipt_header.splitlines(),
+            currency=settings.currency,
+            tickets=lane.journal,
         )
         cash_drawer = drawer if drawer is not None else drawer_for(settings)
 

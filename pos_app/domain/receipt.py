@@ -24,7 +24,7 @@ Nothing about a card beyond its brand and last four digits is ever held here.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -34,7 +34,7 @@ from pos_app.domain.cart import Cart
 from pos_app.domain.money import Money
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.domain.tender import TenderKind, TenderPart, TicketPayments
-from pos_app.domain.tickets import CashMovement, CashMovementKind, Ticket, TicketStatus
+from pos_app.domain.tickets import Ticket, TicketStatus
 
 __all__ = [
     "MAX_WIDTH",
@@ -50,7 +50,6 @@ __all__ = [
     "receipt_from_operation",
     "receipt_from_ticket",
     "render_text",
-    "ticket_payments",
 ]
 
 THERMAL_WIDTHS: Final = (32, 42, 48)
@@ -97,8 +96,6 @@ class JournaledOperation(Protocol):
     def shift_id(self) -> str | None: ...
     @property
     def created_at(self) -> datetime: ...
-    @property
-    def original_id(self) -> str | None: ...
 
 
 class ReceiptKind(StrEnum):
@@ -183,7 +180,6 @@ QUANTITY_TEXT: Final = "{quantity} x {unit}"
 CUSTOMER_FOOTER: Final = "Thank you!"
 MERCHANT_FOOTER: Final = "Keep with the day's records"
 DATE_FORMAT: Final = "%Y-%m-%d %H:%M"
-_APPROVED: Final = "approved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,85 +414,6 @@ def _tender(part: TenderPart) -> ReceiptTender:
         refunded_cents=part.refunded_cents,
         payment_id=part.payment_id,
     )
-
-
-def ticket_payments(
-    ticket: Ticket,
-    movements: Iterable[CashMovement],
-    operations: Iterable[JournaledOperation],
-) -> TicketPayments:
-    """A ticket's tender parts from its records, oldest first.
-
-    `movements` are the ticket's cash movements: each SALE is a cash part; cash
-    given back (REFUND, CANCEL_RETURN) is what was refunded of the cash parts,
-    oldest part first. `operations` are the journal's operations of the ticket:
-    each approved charge is a card part; an approved refund of it (matched by
-    the charge's operation or payment id) is what was refunded of it, an
-    approved void gives all of it back. Anything else is left out.
-    """
-    mine = [movement for movement in movements if movement.ticket_id in (None, ticket.id)]
-    ops = [op for op in operations if op.status == _APPROVED]
-    given_back: dict[str, int] = {}
-    for op in ops:
-        if op.kind is PaymentKind.CHARGE:
-            continue
-        charge = _charge_of(op, ops)
-        if charge is not None:
-            back = given_back.get(charge.id, 0) + op.amount_cents
-            if op.kind is PaymentKind.VOID:
-                back = charge.amount_cents
-            given_back[charge.id] = min(charge.amount_cents, back)
-    cash_back = sum(
-        movement.amount_cents
-        for movement in mine
-        if movement.kind in (CashMovementKind.REFUND, CashMovementKind.CANCEL_RETURN)
-    )
-    parts: list[TenderPart] = []
-    for movement in sorted(mine, key=lambda movement: movement.at):
-        if movement.kind is not CashMovementKind.SALE:
-            continue
-        refunded = min(cash_back, movement.amount_cents)
-        cash_back -= refunded
-        parts.append(
-            TenderPart(
-                TenderKind.CASH,
-                movement.amount_cents,
-                movement.at,
-                tendered_cents=movement.tendered_cents,
-                change_cents=movement.change_cents,
-                movement_id=movement.id,
-                refunded_cents=refunded,
-            )
-        )
-    for op in ops:
-        if op.kind is PaymentKind.CHARGE:
-            parts.append(
-                TenderPart(
-                    TenderKind.CARD,
-                    op.amount_cents,
-                    op.created_at,
-                    card_brand=op.card_brand,
-                    card_last4=op.card_last4,
-                    operation_id=op.id,
-                    payment_id=op.payment_id,
-                    refunded_cents=given_back.get(op.id, 0),
-                )
-            )
-    parts.sort(key=lambda part: part.at)
-    return TicketPayments(ticket.total_cents, tuple(parts))
-
-
-def _charge_of(
-    op: JournaledOperation, ops: Sequence[JournaledOperation]
-) -> JournaledOperation | None:
-    """The approved charge a refund or void gives back: by operation id, else payment id."""
-    for charge in ops:
-        if charge.kind is PaymentKind.CHARGE and (
-            (op.original_id and charge.id == op.original_id)
-            or (op.payment_id and charge.payment_id == op.payment_id)
-        ):
-            return charge
-    return None
 
 
 def _line_name(kind: ReceiptKind, description: str | None) -> str:

@@ -26,7 +26,6 @@ from pos_app.domain.receipt import (
     ReceiptCopy,
     receipt_from_operation,
     receipt_from_ticket,
-    ticket_payments,
 )
 from pos_app.domain.report import DayReport, JustifiPayment, build_day_report, day_window
 from pos_app.domain.tender import TicketPayments
@@ -40,6 +39,7 @@ from pos_app.services.ports import (
     Operation,
     TicketStore,
 )
+from pos_app.services.sales import tender_parts
 
 __all__ = ["PaymentsSource", "ReceiptService", "ReportService", "ReportSettings"]
 
@@ -110,7 +110,8 @@ class ReceiptService:
         store = self.tickets
         if store is None:
             return TicketPayments(ticket.total_cents)
-        return ticket_payments(
+        # The sale service's own reading, so a receipt and the till never disagree.
+        return tender_parts(
             ticket,
             store.cash_movements(ticket_id=ticket.id),
             store.ticket_operations(ticket.id),
