@@ -1,0 +1,526 @@
+"""The shift's dialogs: opening with the float, closing with the drawer counted, and cash in,
+cash out or a no-sale with its reason.
+
+Each dialog asks, then hands what was entered to the `submit` coroutine it was
+given (a `ShiftService` call, through `ui.shift_tools.ShiftTools`) and stays
+open while it runs: a sentence the service refuses with (a paid out over the
+cash in the drawer, a sale still open at close) is shown in the dialog, where
+the person can correct it. `ask()` opens the dialog (never exec) and returns
+what `submit` returned, or None when cancelled. While `submit` runs the dialog
+cannot be dismissed: a journal write is not cut in half.
+
+The close is a blind count: the dialog never shows what the till expects;
+the Z report shows it next to the count, with the over/short, once counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Final
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QButtonGroup,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.domain.cash import DENOMINATIONS, DrawerCount, denomination_label
+from pos_app.domain.errors import InvalidInputError, UserFacingError
+from pos_app.domain.money import AmountError, AmountErrorReason, Money, parse_amount
+from pos_app.domain.report.shift import ShiftReport
+from pos_app.domain.tickets import CashMovement, CashMovementKind, Shift
+from pos_app.ui.controls import MIN_TOUCH, touch_button
+from pos_app.ui.style import set_style_state, style_sheet
+from pos_app.ui.tasks import TaskSlot, accepted, finished_result
+from pos_app.ui.text import shift as text
+
+__all__ = [
+    "CashMovementDialog",
+    "DrawerCountEntry",
+    "ShiftCloseDialog",
+    "ShiftOpenDialog",
+]
+
+MAX_PER_DENOMINATION: Final = 9_999
+MAX_REASON_CHARS: Final = 80
+_ROW_HEIGHT: Final = MIN_TOUCH
+_TOTAL_POINT_SIZE: Final = 14
+_HOW_MANY_WIDTH: Final = 2 * MIN_TOUCH + 96
+_AROUND_TABLE: Final = 260  # px of the dialog (and its frame) around the count table
+_MAX_DRAWER_CENTS: Final = 100_000_000  # $1,000,000: a typo, not a drawer
+
+Counted = int | dict[int, int]
+"""A drawer's count: a typed total in cents, or how many of each denomination."""
+
+
+def typed_cents(value: str, *, empty_message: str) -> int:
+    """The cents of an amount typed in a field ("245.10", "$1,000"); "0" is zero.
+
+    InvalidInputError with the sentence to show: `empty_message` when nothing is typed."""
+    if not value.strip():
+        raise InvalidInputError(empty_message)
+    try:
+        return parse_amount(value, minimum_cents=0, maximum_cents=_MAX_DRAWER_CENTS).cents
+    except AmountError as error:
+        if error.reason is AmountErrorReason.ZERO:
+            return 0
+        raise
+
+
+class DrawerCountEntry(QWidget):
+    """The cash in a drawer, typed as a total (`countedTotalEdit`) or counted by note and
+    coin in `countTable` (each row: the note or coin, how many with touch-sized - and +,
+    the line's total). `changed` fires on every change of the count."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None, *, total_label: str) -> None:
+        super().__init__(parent)
+        self.setObjectName("drawerCountEntry")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        modes = QHBoxLayout()
+        self.total_radio = QRadioButton(text.BY_TOTAL_RADIO, self)
+        self.total_radio.setObjectName("countByTotalRadio")
+        self.table_radio = QRadioButton(text.BY_DENOMINATION_RADIO, self)
+        self.table_radio.setObjectName("countByDenominationRadio")
+        self.mode_group = QButtonGroup(self)
+        self.mode_group.setObjectName("countModeGroup")
+        for radio in (self.table_radio, self.total_radio):
+            radio.setMinimumHeight(MIN_TOUCH)
+            radio.setAccessibleDescription(text.HOW_TO_COUNT_NAME)
+            self.mode_group.addButton(radio)
+            modes.addWidget(radio)
+        modes.addStretch(1)
+        self.total_label = QLabel(text.COUNT_TOTAL.format(amount=Money(0).format()), self)
+        self.total_label.setObjectName("countTotalLabel")
+        self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        font = self.total_label.font()
+        font.setPointSize(_TOTAL_POINT_SIZE)
+        font.setBold(True)
+        self.total_label.setFont(font)  # set here, not in the sheet: its width is measured
+        widest = text.COUNT_TOTAL.format(amount=Money(_MAX_DRAWER_CENTS).format())
+        self.total_label.setMinimumWidth(self.total_label.fontMetrics().horizontalAdvance(widest))
+        modes.addWidget(self.total_label)
+        layout.addLayout(modes)
+
+        total_row = QFormLayout()
+        self.total_edit = QLineEdit(self)
+        self.total_edit.setObjectName("countedTotalEdit")
+        self.total_edit.setAccessibleName(total_label)
+        self.total_edit.setPlaceholderText(text.AMOUNT_PLACEHOLDER)
+        self.total_edit.setMinimumHeight(MIN_TOUCH)
+        self.total_edit.textChanged.connect(self.changed)
+        self.total_row_label = QLabel(total_label, self)
+        self.total_row_label.setBuddy(self.total_edit)
+        total_row.addRow(self.total_row_label, self.total_edit)
+        layout.addLayout(total_row)
+
+        self.table = self._count_table()
+        layout.addWidget(self.table, 1)
+
+        self.mode_group.buttonToggled.connect(self._on_mode_group_button_toggled)
+        self.table_radio.setChecked(True)
+
+    def _count_table(self) -> QTableWidget:
+        table = QTableWidget(len(DENOMINATIONS), len(text.COUNT_COLUMNS), self)
+        table.setObjectName("countTable")
+        table.setAccessibleName(text.COUNT_TABLE_NAME)
+        table.setHorizontalHeaderLabels(list(text.COUNT_COLUMNS))
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(_ROW_HEIGHT)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        table.setColumnWidth(1, _HOW_MANY_WIDTH)
+        self.spins: dict[int, QSpinBox] = {}
+        for row, cents in enumerate(DENOMINATIONS):
+            label = denomination_label(cents)
+            name = QTableWidgetItem(label)
+            name.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(row, 0, name)
+            table.setCellWidget(row, 1, self._how_many(table, cents, label))
+            line = QTableWidgetItem(Money(0).format())
+            line.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(row, 2, line)
+        # The whole table when the screen has room for it, else it scrolls.
+        # (The header's height is known once styled: a little room to spare.)
+        full = _ROW_HEIGHT * len(DENOMINATIONS) + header.sizeHint().height() + 16
+        screen = QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().height() - _AROUND_TABLE if screen else full
+        table.setMinimumHeight(max(_ROW_HEIGHT * 4, min(full, room)))
+        return table
+
+    def _how_many(self, table: QTableWidget, cents: int, label: str) -> QWidget:
+        """A row's count: - , the number (typed, or stepped), + ; each a touch target."""
+        cell = QWidget(table)
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        less = touch_button(cell, f"less{cents}", text.LESS_BUTTON)
+        less.setAccessibleName(text.LESS_NAME.format(label=label))
+        less.setFixedWidth(MIN_TOUCH)
+        more = touch_button(cell, f"more{cents}", text.MORE_BUTTON)
+        more.setAccessibleName(text.MORE_NAME.format(label=label))
+        more.setFixedWidth(MIN_TOUCH)
+        spin = QSpinBox(cell)
+        spin.setObjectName(f"count{cents}")
+        spin.setAccessibleName(text.COUNT_ROW_NAME.format(label=label))
+        spin.setRange(0, MAX_PER_DENOMINATION)
+        spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
+        spin.setMinimumHeight(MIN_TOUCH)
+        spin.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        spin.valueChanged.connect(self._on_spin_value_changed)
+        less.clicked.connect(spin.stepDown)
+        more.clicked.connect(spin.stepUp)
+        row.addWidget(less)
+        row.addWidget(spin, 1)
+        row.addWidget(more)
+        self.spins[cents] = spin
+        return cell
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def by_denomination(self) -> bool:
+        """Whether the cash is counted note by note (else as a typed total)."""
+        return self.table_radio.isChecked()
+
+    def set_by_denomination(self, by_denomination: bool) -> None:
+        """Count note by note (True) or type the total (False)."""
+        (self.table_radio if by_denomination else self.total_radio).setChecked(True)
+
+    def set_count(self, cents: int, how_many: int) -> None:
+        """How many of the note or coin of `cents` (counting note by note)."""
+        self.set_by_denomination(True)
+        self.spins[cents].setValue(how_many)
+
+    def counts(self) -> dict[int, int]:
+        """How many of each note and coin, the ones counted only."""
+        return {cents: spin.value() for cents, spin in self.spins.items() if spin.value()}
+
+    def table_total(self) -> int:
+        """The total of the count note by note, in cents."""
+        return DrawerCount(self.counts()).total_cents
+
+    def value(self, *, empty_message: str) -> Counted:
+        """The count: a dict by denomination, or the typed total in cents.
+
+        InvalidInputError: nothing counted (`empty_message`), or a total that is not one."""
+        if self.by_denomination:
+            counts = self.counts()
+            if not counts:
+                raise InvalidInputError(empty_message)
+            return counts
+        return typed_cents(self.total_edit.text(), empty_message=empty_message)
+
+    # -- slots ----------------------------------------------------------------------------
+
+    def _on_mode_group_button_toggled(self, _button: QRadioButton, checked: bool) -> None:
+        if not checked:
+            return  # the other radio's toggle follows
+        by_table = self.by_denomination
+        self.table.setVisible(by_table)
+        self.total_label.setVisible(by_table)
+        self.total_edit.setVisible(not by_table)
+        self.total_row_label.setVisible(not by_table)
+        (self.spins[DENOMINATIONS[0]] if by_table else self.total_edit).setFocus()
+        self.changed.emit()
+
+    def _on_spin_value_changed(self, _value: int) -> None:
+        for row, (cents, spin) in enumerate(self.spins.items()):
+            line = self.table.item(row, 2)
+            if line is not None:
+                line.setText(Money(cents * spin.value()).format())
+        self.total_label.setText(text.COUNT_TOTAL.format(amount=Money(self.table_total()).format()))
+        self.changed.emit()
+
+
+class _SubmitDialog(QDialog):
+    """A dialog that hands what was entered to a coroutine and stays open while it runs;
+    the sentence of a `UserFacingError` it raises is shown in `message_label`."""
+
+    def __init__(self, parent: QWidget | None, name: str, title: str) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setStyleSheet(style_sheet("shift"))
+        self.slot = TaskSlot(self, title)
+        self._busy = False
+        self._result: object = None
+        # Laid out by each dialog under its fields.
+        self.message_label = QLabel("", self)
+        self.message_label.setObjectName("shiftMessageLabel")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.hide()
+
+    def _buttons(self, confirm_label: str, confirm_name: str) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.cancel_button = touch_button(self, "shiftCancelButton", text.CANCEL_BUTTON)
+        self.cancel_button.clicked.connect(self.reject)
+        self.confirm_button: QPushButton = touch_button(self, confirm_name, confirm_label)
+        self.confirm_button.setDefault(True)
+        self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
+        row.addStretch(1)
+        row.addWidget(self.cancel_button)
+        row.addWidget(self.confirm_button)
+        return row
+
+    @property
+    def busy(self) -> bool:
+        """Whether `submit` is running (the dialog cannot be dismissed meanwhile)."""
+        return self._busy
+
+    def show_message(self, message: str, state: str = "refused") -> None:
+        """Show a sentence under the fields (`state`: "refused" or "working")."""
+        self.message_label.setText(message)
+        self.message_label.setAccessibleName(message)
+        self.message_label.setVisible(bool(message))
+        set_style_state(self.message_label, "state", state)
+
+    def _on_fields_changed(self) -> None:
+        if not self._busy:
+            self.show_message("")  # a sentence about the old values goes with them
+
+    def _on_confirm_button_clicked(self) -> None:
+        if self._busy:
+            return
+        try:
+            work = self._work()
+        except UserFacingError as error:
+            self.show_message(error.message)
+            return
+        self.slot.start(self._run(work))
+
+    def _work(self) -> Awaitable[object]:
+        """What the confirm button starts: the submit coroutine with what was entered.
+        A `UserFacingError` here is a sentence about the fields."""
+        raise NotImplementedError
+
+    async def _run(self, work: Awaitable[object]) -> None:
+        self._busy = True
+        self.confirm_button.setEnabled(False)
+        self.cancel_button.setEnabled(False)
+        self.show_message(text.WORKING, "working")
+        try:
+            result = await work
+        except UserFacingError as error:
+            self.show_message(error.message)
+            return
+        finally:
+            self._busy = False
+            self.confirm_button.setEnabled(True)
+            self.cancel_button.setEnabled(True)
+        if result is None:  # the submit step was given up (an approval refused)
+            self.show_message(text.APPROVAL_REFUSED)
+            return
+        self._result = result
+        self.show_message("")
+        self.accept()
+
+    def reject(self) -> None:
+        if not self._busy:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._busy and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class ShiftOpenDialog(_SubmitDialog):
+    """Opens a shift: the float counted as a total or note by note.
+
+    `submit(float_cents, count_or_None)` opens it (`ShiftService.open_shift`);
+    `ask()` returns the new `Shift`, or None when cancelled."""
+
+    def __init__(
+        self,
+        submit: Callable[[int, Mapping[int, int] | None], Awaitable[Shift | None]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, "shiftOpenDialog", text.OPEN_TITLE)
+        self._submit = submit
+        layout = QVBoxLayout(self)
+        intro = QLabel(text.OPEN_INTRO, self)
+        intro.setObjectName("shiftIntroLabel")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.count = DrawerCountEntry(self, total_label=text.FLOAT_LABEL)
+        self.count.changed.connect(self._on_fields_changed)
+        self.count.set_by_denomination(False)  # most shops start from a known float
+        layout.addWidget(self.count, 1)
+        layout.addWidget(self.message_label)
+        layout.addLayout(self._buttons(text.OPEN_BUTTON, "openShiftButton"))
+        self.setMinimumWidth(600)
+
+    def _work(self) -> Awaitable[object]:
+        counted = self.count.value(empty_message=text.COUNT_NEEDED)
+        if isinstance(counted, dict):
+            return self._submit(DrawerCount(counted).total_cents, counted)
+        return self._submit(counted, None)
+
+    async def ask(self) -> Shift | None:
+        """Open the dialog (never exec) and wait: the shift opened, or None."""
+        if not accepted(await finished_result(self)):
+            return None
+        return self._result if isinstance(self._result, Shift) else None
+
+
+class ShiftCloseDialog(_SubmitDialog):
+    """Closes the shift: the drawer counted note by note (`countTable`) or as a total
+    (`countedTotalEdit`). A blind count: what the till expects is not shown here.
+
+    `submit(counted)` closes it (`ShiftService.close_shift`); `ask()` returns the
+    Z report, or None when cancelled."""
+
+    def __init__(
+        self,
+        shift: Shift,
+        submit: Callable[[Counted], Awaitable[ShiftReport | None]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, "shiftCloseDialog", text.CLOSE_TITLE)
+        self._submit = submit
+        layout = QVBoxLayout(self)
+        intro = QLabel(text.CLOSE_INTRO, self)
+        intro.setObjectName("shiftIntroLabel")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        when = shift.opened_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        amount = Money(shift.float_cents).format()
+        opened = (
+            text.CLOSE_OPENED.format(when=when, person=shift.opened_by, amount=amount)
+            if shift.opened_by
+            else text.CLOSE_OPENED_NOBODY.format(when=when, amount=amount)
+        )
+        self.opened_label = QLabel(opened, self)
+        self.opened_label.setObjectName("shiftOpenedLabel")
+        layout.addWidget(self.opened_label)
+        self.count = DrawerCountEntry(self, total_label=text.COUNTED_TOTAL_LABEL)
+        self.count.changed.connect(self._on_fields_changed)
+        layout.addWidget(self.count, 1)
+        layout.addWidget(self.message_label)
+        layout.addLayout(self._buttons(text.CLOSE_BUTTON, "closeShiftButton"))
+        self.setMinimumWidth(600)
+
+    def _work(self) -> Awaitable[object]:
+        return self._submit(self.count.value(empty_message=text.COUNT_NEEDED))
+
+    async def ask(self) -> ShiftReport | None:
+        """Open the dialog (never exec) and wait: the Z report, or None."""
+        if not accepted(await finished_result(self)):
+            return None
+        return self._result if isinstance(self._result, ShiftReport) else None
+
+
+_MOVEMENT_WORDS: Final = {
+    CashMovementKind.PAID_IN: (
+        text.PAID_IN_TITLE,
+        text.PAID_IN_INTRO,
+        text.PAID_IN_BUTTON,
+    ),
+    CashMovementKind.PAID_OUT: (
+        text.PAID_OUT_TITLE,
+        text.PAID_OUT_INTRO,
+        text.PAID_OUT_BUTTON,
+    ),
+    CashMovementKind.NO_SALE: (
+        text.NO_SALE_TITLE,
+        text.NO_SALE_INTRO,
+        text.NO_SALE_BUTTON,
+    ),
+}
+
+
+class CashMovementDialog(_SubmitDialog):
+    """Paid in or paid out (an amount and a reason, both required), or a no-sale (a reason
+    only). `submit(amount_cents, reason)` does it (0 cents for a no-sale); `ask()` returns
+    the `CashMovement`, or None when cancelled."""
+
+    def __init__(
+        self,
+        kind: CashMovementKind,
+        submit: Callable[[int, str], Awaitable[CashMovement | None]],
+        parent: QWidget | None = None,
+    ) -> None:
+        if kind not in _MOVEMENT_WORDS:
+            raise ValueError(f"not a movement a person enters: {kind}")
+        title, intro_text, confirm = _MOVEMENT_WORDS[kind]
+        super().__init__(parent, "cashMovementDialog", title)
+        self.kind = kind
+        self._submit = submit
+        layout = QVBoxLayout(self)
+        intro = QLabel(intro_text, self)
+        intro.setObjectName("shiftIntroLabel")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.amount_edit = QLineEdit(self)
+        self.amount_edit.setObjectName("movementAmountEdit")
+        self.amount_edit.setAccessibleName(text.AMOUNT_LABEL)
+        self.amount_edit.setPlaceholderText(text.AMOUNT_PLACEHOLDER)
+        self.amount_edit.setMinimumHeight(MIN_TOUCH)
+        self.reason_edit = QLineEdit(self)
+        self.reason_edit.setObjectName("movementReasonEdit")
+        self.reason_edit.setAccessibleName(text.REASON_LABEL)
+        self.reason_edit.setPlaceholderText(text.REASON_PLACEHOLDER)
+        self.reason_edit.setMaxLength(MAX_REASON_CHARS)
+        self.reason_edit.setMinimumHeight(MIN_TOUCH)
+        self.amount_edit.textChanged.connect(self._on_fields_changed)
+        self.reason_edit.textChanged.connect(self._on_fields_changed)
+        if kind is not CashMovementKind.NO_SALE:
+            form.addRow(text.AMOUNT_LABEL, self.amount_edit)
+        else:
+            self.amount_edit.hide()
+        form.addRow(text.REASON_LABEL, self.reason_edit)
+        layout.addLayout(form)
+        layout.addWidget(self.message_label)
+        layout.addLayout(self._buttons(confirm, "confirmMovementButton"))
+        self.setMinimumWidth(460)
+        (self.reason_edit if kind is CashMovementKind.NO_SALE else self.amount_edit).setFocus()
+
+    def _work(self) -> Awaitable[object]:
+        cents = 0
+        if self.kind is not CashMovementKind.NO_SALE:
+            cents = typed_cents(self.amount_edit.text(), empty_message=text.ZERO_AMOUNT)
+            if cents <= 0:
+                raise InvalidInputError(text.ZERO_AMOUNT)
+        reason = " ".join(self.reason_edit.text().split())
+        if not reason:
+            raise InvalidInputError(text.REASON_NEEDED)
+        return self._submit(cents, reason)
+
+    async def ask(self) -> CashMovement | None:
+        """Open the dialog (never exec) and wait: the movement, or None."""
+        if not accepted(await finished_result(self)):
+            return None
+        return self._result if isinstance(self._result, CashMovement) else None
