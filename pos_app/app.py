@@ -16,7 +16,8 @@ Start-up runs in two stages so the cashier sees the till at once:
 
 With no JustiFi credentials the window runs in demo mode: the built-in
 sandbox as a child process (its state kept in the user data dir), a DEMO
-badge and the virtual-terminal window. With credentials the badge says TEST
+badge and the virtual-terminal window, whose virtual drawer is the till's
+cash drawer (elsewhere the receipt printer's drawer, or none). With credentials the badge says TEST
 or LIVE.
 """
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from pos_app.domain.cart import Catalog
     from pos_app.justifi.client import JustifiClient
     from pos_app.sandbox.remote import SandboxControl, SandboxProcess
+    from pos_app.services.drawer import CashDrawer
     from pos_app.services.manager import ManagerService
     from pos_app.services.payments import PaymentService
     from pos_app.storage.journal import SqliteJournal
@@ -65,6 +67,7 @@ ENGINE_MODULES = (
     ("qasync",),
     ("pos_app.ui.sale_flow", "pos_app.ui.terminal_picker", "pos_app.ui.receipt_offer"),
     ("pos_app.ui.virtual_terminal", "pos_app.ui.manager_tools"),
+    ("pos_app.ui.till_flow", "pos_app.ui.shift_tools"),
 )
 
 
@@ -283,10 +286,12 @@ def attach_lane(window: MainWindow, lane: Lane) -> SandboxControl | None:
     from pos_app.wiring import open_manager_services
 
     settings = lane.settings
-    services = open_manager_services(lane)
+    control = SandboxControl(lane.sandbox_url) if lane.sandbox_url else None
+    virtual = VirtualTerminalWindow(control) if control is not None else None
+    # Demo mode: the virtual terminals' window shows the drawer opening.
+    services = open_manager_services(lane, drawer=virtual.drawer if virtual is not None else None)
     window.closed.connect(services.close)
     stored = QSettings()
-    control = SandboxControl(lane.sandbox_url) if lane.sandbox_url else None
     window.attach_engine(
         lane.service,
         receipts=services.receipts,
@@ -294,7 +299,7 @@ def attach_lane(window: MainWindow, lane: Lane) -> SandboxControl | None:
         remembered_terminal=str(stored.value("lane/terminal_id", "") or "")
         or settings.default_terminal,
         remember_terminal=lambda terminal_id: stored.setValue("lane/terminal_id", terminal_id),
-        virtual_terminal=VirtualTerminalWindow(control) if control is not None else None,
+        virtual_terminal=virtual,
     )
     add_manager_tools(window, services)
     return control
@@ -303,9 +308,11 @@ def attach_lane(window: MainWindow, lane: Lane) -> SandboxControl | None:
 def add_manager_tools(window: MainWindow, services: ManagerServices) -> None:
     """History, end of day, the audit log, staff and the settings behind a manager's or
     owner's PIN on the till's top bar, and who is signed in (the window's engine is
-    attached). The sign-in itself is asked for by `serve_window`, not here: the tests,
+    attached); then the till's sales as tickets (Cash, Split, the tender panel) and the
+    Shift menu. The sign-in itself is asked for by `serve_window`, not here: the tests,
     the soak and the self-test build windows that sign in by themselves."""
     from pos_app.ui.manager_tools import ManagerTools
+    from pos_app.ui.shift_tools import ShiftTools
 
     tools = ManagerTools(
         window,
@@ -318,6 +325,8 @@ def add_manager_tools(window: MainWindow, services: ManagerServices) -> None:
         lane=services.manager.lane,
     )
     window.add_manager_tools(tools)
+    window.attach_till(services.sales, services.shifts)
+    window.add_shift_tools(ShiftTools(window, services.shifts, services.manager))
 
 
 def _catalog() -> Catalog:
@@ -340,14 +349,16 @@ def attach_manager_tools(
     audit_path: Path,
     *,
     demo_url: str | None = None,
+    drawer: CashDrawer | None = None,
 ) -> ManagerService:
     """The manager tools for a window wired by hand (the GUI tests, the screenshots):
     the lane's manager services from `wiring`, the audit log at `audit_path` (it closes
-    with the window). Returns the ManagerService."""
+    with the window), the cash drawer `drawer` (default: the settings'). Returns the
+    ManagerService."""
     from pos_app.wiring import Lane, open_manager_services
 
     lane = Lane(settings, service, journal, demo_url is not None, demo_url, client)
-    services = open_manager_services(lane, audit_path)
+    services = open_manager_services(lane, audit_path, drawer=drawer)
     window.closed.connect(services.close)
     add_manager_tools(window, services)
     return services.manager

@@ -618,15 +618,13 @@ class MainWindow(QMainWindow):
             self.tender_panel.clear()
         self.update_charge_state()
 
-    def _on_till_sale_completed(self, ticket_id: str, state: object) -> None:
+    def _on_till_sale_completed(self, ticket_id: str, state: PaymentState | None) -> None:
         self._override_cents = None
         offered = False
         if self.receipt_offer is not None:
-            offer_ticket = getattr(self.receipt_offer, "offer_ticket", None)  # helper R1's
-            if offer_ticket is not None:
-                offered = bool(offer_ticket(ticket_id))
-            elif state is not None:
-                offered = self.receipt_offer.offer(state, self.cart_model.cart)  # type: ignore[arg-type]
+            offered = self.receipt_offer.offer_ticket(ticket_id)
+            if not offered and state is not None:  # receipts without the ticket store
+                offered = self.receipt_offer.offer(state, self.cart_model.cart)
         self.cart_model.clear()
         self.amount_entry.clear()
         self.tender_panel.clear()

@@ -1,0 +1,251 @@
+"""Cash and split tender at the till, wired as the app wires them, against the real sandbox.
+
+The issue's "done when": a split sale (cash, a declined card, another card approved)
+completes with every part on its receipt; the shift closes with a short drawer through
+the Shift menu, and the Z report's figures match what was rung up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from pos_app.app import attach_manager_tools
+from pos_app.config import load_settings
+from pos_app.domain.receipt import render_text
+from pos_app.domain.tickets import TicketStatus
+from pos_app.justifi.client import JustifiClient
+from pos_app.services.manager import ManagerService
+from pos_app.services.reports import ReceiptService
+from pos_app.ui.main_window import MainWindow
+from pos_app.ui.shift_tools import ShiftTools
+from pos_app.ui.virtual_drawer import VirtualDrawer
+from tests.support.gui import wait_until
+from tests.support.lanes import TestLane, lane
+from tests.support.sandbox import SandboxHandle
+from tests.support.staff_screens import OWNER, OWNER_PIN
+from tests.support.window import CATALOG
+
+TERMINAL = "trm_virtual"
+
+
+@dataclass
+class Till:
+    window: MainWindow
+    lane: TestLane
+    manager: ManagerService
+    drawer: VirtualDrawer
+
+    @property
+    def shift_tools(self) -> ShiftTools:
+        tools = self.window.shift_tools
+        assert tools is not None
+        return tools
+
+    def dialog_state(self) -> str | None:
+        dialog = self.window.flow.dialog
+        return str(dialog.property("state")) if dialog is not None else None
+
+    async def wait_dialog_state(self, *states: str) -> str:
+        return str(await wait_until(lambda: self.dialog_state() in states and self.dialog_state()))
+
+    async def finish_flow(self) -> None:
+        task = self.window.flow.slot.task
+        assert task is not None
+        await task
+
+
+@asynccontextmanager
+async def open_till(url: str, tmp_path: Path, qtbot: Any) -> AsyncIterator[Till]:
+    """The till with the app's manager tools, sales, shifts and a virtual drawer; the
+    owner signed in (so approvals need no PIN)."""
+    async with lane(url, tmp_path / "journal.sqlite3") as test_lane:
+        drawer = VirtualDrawer()
+        qtbot.addWidget(drawer)
+        window = MainWindow(
+            test_lane.service,
+            environment="DEMO",
+            lane="test",
+            catalog=CATALOG,
+            remembered_terminal="trm_virtual",
+            terminal_refresh_ms=150,
+            spinner_delay_ms=50,
+            receipts=ReceiptService(test_lane.journal, ["Test shop"], tickets=test_lane.journal),
+        )
+        qtbot.addWidget(window)
+        manager = attach_manager_tools(
+            window,
+            test_lane.journal,
+            test_lane.service,
+            JustifiClient(test_lane.http),
+            load_settings(lane="test"),
+            tmp_path / "audit.sqlite3",
+            drawer=drawer,
+        )
+        manager.create_owner(OWNER, OWNER_PIN)  # signed in: the owner approves
+        window.show()
+        await window.start()
+        await wait_until(
+            lambda: (t := window.picker.current()) is not None and t.id == "trm_virtual"
+        )
+        try:
+            yield Till(window, test_lane, manager, drawer)
+        finally:
+            window.flow.slot.cancel()
+            window.picker.stop()
+            task = window.flow.slot.task
+            if task is not None:
+                await asyncio.gather(task, return_exceptions=True)
+            window.close()
+
+
+def find(name: str) -> Any:
+    """A visible top-level widget (or one of its children) by object name."""
+    for top in QApplication.topLevelWidgets():
+        if top.isVisible() and top.objectName() == name:
+            return top
+        child = top.findChild(QWidget, name)
+        if child is not None and child.isVisible():
+            return child
+    return None
+
+
+def click(qtbot: Any, widget: Any) -> None:
+    assert widget is not None
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+async def open_shift(qtbot: Any, till: Till, float_text: str = "100.00") -> None:
+    task = till.shift_tools.slot.start_if_idle(till.shift_tools.open_shift())
+    dialog = await wait_until(lambda: find("shiftOpenDialog"))
+    dialog.count.total_edit.setText(float_text)
+    click(qtbot, dialog.findChild(QWidget, "openShiftButton"))
+    assert task is not None
+    await task
+
+
+async def take_cash(qtbot: Any, till: Till, note: str) -> None:
+    click(qtbot, till.window.cash_button)
+    dialog = await wait_until(lambda: find("tenderDialog"))
+    click(qtbot, dialog.findChild(QWidget, note))
+    click(qtbot, dialog.findChild(QWidget, "takeCashButton"))
+    await till.finish_flow()
+
+
+async def test_cash_needs_a_shift_then_a_cash_sale_completes_and_the_drawer_opens(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_till(sandbox.url, tmp_path, qtbot) as till:
+        window = till.window
+        window.cart_model.add_amount(1250)
+        assert not window.cash_button.isEnabled()
+        assert window.cash_button.toolTip() == "Open a shift to take cash."
+        await open_shift(qtbot, till)
+        assert window.cash_button.isEnabled()
+        assert window.cash_button.text() == "Cash $12.50"
+
+        await take_cash(qtbot, till, "quickNote2000")
+        assert window.status_line.text() == "Cash taken. Give $7.50 change."
+        assert window.cart_model.cart.is_empty  # a new sale
+        assert window.tender_panel.isHidden()
+        assert till.drawer.is_open
+        assert till.drawer.times_opened == 1
+        [ticket] = till.lane.journal.shift_tickets(till.shift_tools.shifts.current().id)
+        assert ticket.status is TicketStatus.COMPLETE
+        assert ticket.total_cents == 1250
+        offer = window.receipt_offer
+        assert offer is not None
+        assert offer.last is not None
+        receipt = render_text(offer.last)
+        assert "$20.00" in receipt  # handed over
+        assert "$7.50" in receipt  # change
+
+
+async def test_a_split_sale_then_a_short_drawer_at_close(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_till(sandbox.url, tmp_path, qtbot) as till:
+        window = till.window
+        await open_shift(qtbot, till, "100.00")
+        window.cart_model.add_amount(3400)
+
+        # 1. $10.00 in cash: the sale is partly paid, the cart locked.
+        await take_cash(qtbot, till, "quickNote1000")
+        panel = window.tender_panel
+        assert not panel.isHidden()
+        assert panel.lines() == ["Cash $10.00"]
+        assert panel.balance_label.text() == "Left to pay $24.00"
+        assert window.charge_button.text() == "Charge $24.00"
+        assert not window.quick_items.isEnabled()
+        window.scanner.scanned.emit("0012345678905")  # a coffee scanned: refused
+        assert "can no longer change" in window.status_line.text()
+        assert window.cart_model.cart.total.cents == 3400
+
+        # 2. Split: $12.00 on a card that is declined; the cash part stands.
+        click(qtbot, window.split_button)
+        split = await wait_until(lambda: find("splitDialog"))
+        assert split.amount_cents == 2400  # it starts at the balance
+        split.entry.clear()
+        split.entry.type_digits("1200")
+        click(qtbot, split.findChild(QWidget, "splitCardButton"))
+        await till.wait_dialog_state("waiting")
+        sandbox.present("trm_virtual", decline_code="card_declined")
+        await till.wait_dialog_state("declined")
+        click(qtbot, find("backToSaleButton"))
+        await till.finish_flow()
+        assert panel.lines() == ["Cash $10.00"]
+        assert panel.balance_label.text() == "Left to pay $24.00"
+        assert "Declined" in panel.declined_label.text()
+        assert "$12.00" in panel.declined_label.text()
+
+        # 3. Charge charges the balance on another card: the sale completes.
+        click(qtbot, window.charge_button)
+        await till.wait_dialog_state("waiting")
+        sandbox.present("trm_virtual", card="visa")
+        await till.wait_dialog_state("approved")
+        click(qtbot, find("newSaleButton"))
+        await till.finish_flow()
+        assert panel.isHidden()
+        assert window.cart_model.cart.is_empty
+        assert window.quick_items.isEnabled()
+        shift = till.shift_tools.shifts.current()
+        assert shift is not None
+        [ticket] = till.lane.journal.shift_tickets(shift.id)
+        assert ticket.status is TicketStatus.COMPLETE
+        offer = window.receipt_offer
+        assert offer is not None
+        assert offer.last is not None
+        receipt = render_text(offer.last)
+        assert "Cash" in receipt
+        assert "4242" in receipt
+        assert "$24.00" in receipt
+        assert "$34.00" in receipt
+
+        # 4. Close the shift with the drawer $5.00 short: the Z report says so.
+        tools = till.shift_tools
+        task = tools.slot.start_if_idle(tools.close_shift())
+        close = await wait_until(lambda: find("shiftCloseDialog"))
+        close.count.set_by_denomination(False)
+        close.count.total_edit.setText("105.00")
+        click(qtbot, close.findChild(QWidget, "closeShiftButton"))
+        view = await wait_until(lambda: tools.report_view)
+        report = view.report
+        assert report.kind.value == "z"
+        assert report.sales_by_tender["cash"].cents == 1000
+        assert report.sales_by_tender["card"].cents == 2400
+        assert report.tickets == 1
+        assert report.expected_cash_cents == 11000
+        assert report.counted_cents == 10500
+        assert report.over_short_cents == -500
+        view.reject()
+        assert task is not None
+        await task
+        assert tools.shifts.current() is None
+        assert not window.cash_button.isEnabled()  # no shift: no cash
