@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pos_app.domain.cart import MAX_QUANTITY, Cart
@@ -132,7 +132,6 @@ attempts = st.builds(Attempt, st.sampled_from(TenderKind), st.integers(-100, 20_
 
 
 @given(st.integers(0, 50_000), st.lists(attempts, max_size=12))
-@settings(max_examples=200)
 def test_tender_parts_always_add_up_to_the_sale(total: int, tries: list[Attempt]) -> None:
     payments = TicketPayments(total)
     handed_over = 0
