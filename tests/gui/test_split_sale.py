@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,11 @@ class Till:
 
 
 @asynccontextmanager
-async def open_till(url: str, tmp_path: Path, qtbot: Any) -> AsyncIterator[Till]:
-    """The till with the app's manager tools, sales, shifts and a virtual drawer; the
-    owner signed in (so approvals need no PIN)."""
+async def open_till(
+    url: str, tmp_path: Path, qtbot: Any, *, owner: bool = True
+) -> AsyncIterator[Till]:
+    """The till with the app's manager tools, sales, shifts and a virtual drawer; with
+    `owner`, the owner is made and signed in (so approvals need no PIN)."""
     async with lane(url, tmp_path / "journal.sqlite3") as test_lane:
         drawer = VirtualDrawer()
         qtbot.addWidget(drawer)
@@ -89,7 +92,8 @@ async def open_till(url: str, tmp_path: Path, qtbot: Any) -> AsyncIterator[Till]
             tmp_path / "audit.sqlite3",
             drawer=drawer,
         )
-        manager.create_owner(OWNER, OWNER_PIN)  # signed in: the owner approves
+        if owner:
+            manager.create_owner(OWNER, OWNER_PIN)  # signed in: the owner approves
         window.show()
         await window.start()
         await wait_until(
@@ -249,3 +253,106 @@ async def test_a_split_sale_then_a_short_drawer_at_close(
         await task
         assert tools.shifts.current() is None
         assert not window.cash_button.isEnabled()  # no shift: no cash
+
+
+async def test_cancel_a_partly_paid_sale_gives_back_cash_and_voids_the_card(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_till(sandbox.url, tmp_path, qtbot) as till:
+        window = till.window
+        await open_shift(qtbot, till)
+        window.cart_model.add_amount(3000)
+        await take_cash(qtbot, till, "quickNote500")
+        click(qtbot, window.split_button)
+        split = await wait_until(lambda: find("splitDialog"))
+        split.entry.clear()
+        split.entry.type_digits("1000")
+        click(qtbot, split.findChild(QWidget, "splitCardButton"))
+        await till.wait_dialog_state("waiting")
+        sandbox.present(TERMINAL, card="visa")
+        await till.wait_dialog_state("approved")
+        click(qtbot, find("newSaleButton"))
+        await till.finish_flow()
+        assert window.tender_panel.lines() == ["Cash $5.00", "Visa •••• 4242 $10.00"]
+        till.drawer.shut()
+
+        click(qtbot, window.tender_panel.cancel_button)  # the owner is signed in: approved
+        await till.wait_dialog_state("approved")  # the card part's void
+        click(qtbot, find("newSaleButton"))
+        await till.finish_flow()
+        assert window.status_line.text() == "Sale cancelled. $5.00 cash to give back."
+        assert window.tender_panel.isHidden()
+        assert window.cart_model.cart.is_empty
+        assert till.drawer.is_open  # the cash goes back from the drawer
+        shift = till.shift_tools.shifts.current()
+        assert shift is not None
+        [ticket] = till.lane.journal.shift_tickets(shift.id)
+        assert ticket.status is TicketStatus.CANCELLED
+        assert ticket.cancelled_by == OWNER
+        assert till.shift_tools.shifts.expected_cash() == 10000  # the float alone
+
+
+async def test_a_partly_paid_sale_comes_back_after_a_restart(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_till(sandbox.url, tmp_path / "first", qtbot) as till:
+        await open_shift(qtbot, till)
+        till.window.cart_model.add_amount(2000)
+        await take_cash(qtbot, till, "quickNote500")
+        assert till.window.tender_panel.lines() == ["Cash $5.00"]
+    # The same journal, a new window: the sale is on the panel with its balance.
+    (tmp_path / "second").mkdir()
+    for name in ("journal.sqlite3", "audit.sqlite3"):
+        for path in (tmp_path / "first").glob(f"{name}*"):
+            path.rename(tmp_path / "second" / path.name)
+    async with open_till(sandbox.url, tmp_path / "second", qtbot, owner=False) as till:
+        window = till.window
+        assert window.tender_panel.lines() == ["Cash $5.00"]
+        assert window.tender_panel.balance_label.text() == "Left to pay $15.00"
+        assert window.charge_button.text() == "Charge $15.00"
+        assert "partly paid" in window.status_line.text()
+        await take_cash(qtbot, till, "quickNote2000")
+        assert window.status_line.text() == "Cash taken. Give $5.00 change."
+        assert window.tender_panel.isHidden()
+
+
+async def test_a_declined_first_card_leaves_the_sale_free_to_change(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_till(sandbox.url, tmp_path, qtbot) as till:
+        window = till.window
+        window.cart_model.add_amount(1500)
+        click(qtbot, window.charge_button)
+        await till.wait_dialog_state("waiting")
+        sandbox.present(TERMINAL, decline_code="card_declined")
+        await till.wait_dialog_state("declined")
+        click(qtbot, find("backToSaleButton"))
+        await till.finish_flow()
+        first = till.window.till
+        assert first is not None
+        assert first.ticket is not None  # journaled, nothing paid
+        assert window.quick_items.isEnabled()
+        assert window.tender_panel.isHidden()
+        window.scanner.scanned.emit("0012345678905")  # a coffee: the sale changed
+        assert window.cart_model.cart.total.cents == 1750
+        await wait_until(lambda: first.ticket is None)
+        background = window.background.task
+        assert background is not None
+        await background
+        given_up = till.lane.journal.tickets_between(
+            datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(hours=1)
+        )
+        assert [t.status for t in given_up] == [TicketStatus.CANCELLED]
+        click(qtbot, window.charge_button)  # a new ticket with the coffee
+        await till.wait_dialog_state("waiting")
+        sandbox.present(TERMINAL, card="visa")
+        await till.wait_dialog_state("approved")
+        click(qtbot, find("newSaleButton"))
+        await till.finish_flow()
+        tickets = till.lane.journal.tickets_between(
+            datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(hours=1)
+        )
+        assert sorted((t.status.value, t.total_cents) for t in tickets) == [
+            ("cancelled", 1500),
+            ("complete", 1750),
+        ]
