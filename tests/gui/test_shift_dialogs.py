@@ -17,8 +17,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
 from pytestqt.qtbot import QtBot
 
-from pos_app.domain.report.shift import render_shift_text
-from pos_app.domain.tickets import CashMovementKind, Ticket, TicketStatus
+from pos_app.domain.payment_flow import PaymentKind
+from pos_app.domain.report.shift import ShiftReportKind, build_shift_report, render_shift_text
+from pos_app.domain.tickets import CashMovement, CashMovementKind, Shift, Ticket, TicketStatus
+from pos_app.services.ports import Operation
 from pos_app.services.shifts import ShiftService
 from pos_app.storage.journal import SqliteJournal
 from pos_app.ui.shift_dialogs import CashMovementDialog, ShiftCloseDialog, ShiftOpenDialog
@@ -344,4 +346,115 @@ async def test_an_x_report_says_the_drawer_is_not_counted_yet(
     assert (text.ROW_EXPECTED, "", "$115.00") in view.rows()
     assert not any(row[0] == text.ROW_COUNTED for row in view.rows())
     shot(view, "shift-x-report", tmp_path)
+    view.accept()
+
+
+def _ticket(ticket_id: str, status: TicketStatus, total: int, **extra: Any) -> Ticket:
+    at = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+    return Ticket(
+        id=ticket_id,
+        lane=LANE,
+        status=status,
+        lines=(),
+        subtotal_cents=total,
+        sale_discount_cents=extra.pop("discount", 0),
+        tax_cents=0,
+        total_cents=total,
+        created_at=at,
+        updated_at=at,
+        shift_id="shift-1",
+        **extra,
+    )
+
+
+async def test_the_report_shows_card_brands_people_and_cash_given_back(
+    window: QWidget, tmp_path: Path
+) -> None:
+    opened = datetime(2026, 12, 4, 14, 0, tzinfo=UTC)
+    closed_at = datetime(2026, 12, 4, 22, 0, tzinfo=UTC)
+    shift = Shift(
+        id="shift-1",
+        lane=LANE,
+        opened_at=opened,
+        opened_by="Bob Marsh",
+        float_cents=10000,
+        closed_at=closed_at,
+        closed_by="Ann Lee",
+        counted_cents=11020,
+        expected_cents=11000,
+    )
+
+    def moved(kind: CashMovementKind, cents: int, **extra: Any) -> CashMovement:
+        return CashMovement(
+            id=f"m-{kind.value}",
+            shift_id="shift-1",
+            kind=kind,
+            amount_cents=cents,
+            at=opened,
+            **extra,
+        )
+
+    movements = [
+        moved(CashMovementKind.SALE, 1500, ticket_id="t1", tendered_cents=2000, change_cents=500),
+        moved(CashMovementKind.CANCEL_RETURN, 500, ticket_id="t3"),
+    ]
+    tickets = [
+        _ticket("t1", TicketStatus.COMPLETE, 1500, served_by="Bob Marsh", discount=200),
+        _ticket("t2", TicketStatus.COMPLETE, 2500, served_by="Ann Lee"),
+        _ticket("t3", TicketStatus.CANCELLED, 1000, served_by="Bob Marsh"),
+    ]
+
+    def card(op_id: str, kind: PaymentKind, cents: int, status: str, **extra: Any) -> Operation:
+        return Operation(
+            id=op_id,
+            kind=kind,
+            amount_cents=cents,
+            status=status,
+            flow="payment_intent",
+            shift_id="shift-1",
+            created_at=opened,
+            **extra,
+        )
+
+    operations = [
+        card("c1", PaymentKind.CHARGE, 2500, "approved", card_brand="Visa", ticket_id="t2"),
+        card(
+            "c2",
+            PaymentKind.CHARGE,
+            1000,
+            "approved",
+            card_brand="Mastercard",
+            served_by="Bob Marsh",
+        ),
+        card("c3", PaymentKind.CHARGE, 1200, "declined", card_brand="Visa"),
+        card("r1", PaymentKind.REFUND, 300, "approved", card_brand="Visa"),
+    ]
+    report = build_shift_report(
+        shift, movements, tickets, operations, kind=ShiftReportKind.Z, made_at=closed_at
+    )
+    view = ShiftReportView(report, window)
+    view.open()
+    await wait_until(view.isVisible)
+    rows = view.rows()
+    for row in (
+        (text.ROW_CASH_SALES, "1", "$15.00"),
+        (text.ROW_CASH_OUT_REFUNDS, "1", "-$5.00"),  # the cancelled sale's cash
+        (text.ROW_COUNTED, "", "$110.20"),
+        (text.ROW_OVER, "", "+$0.20"),
+        (text.ROW_CARD, "2", "$35.00"),
+        (text.ROW_DECLINED, "1", "-"),
+        ("Mastercard", "1", "$10.00"),
+        ("Visa", "1", "$25.00"),
+        (text.ROW_CARD_REFUNDS, "1", "$3.00"),
+        (text.ROW_CASH_RETURNED, "1", "$5.00"),
+        (text.ROW_DISCOUNTS, "1", "$2.00"),
+        (text.ROW_CANCELLED, "1", "$10.00"),
+        ("Ann Lee", "1", "$25.00"),
+        ("Bob Marsh", "2", "$25.00"),  # a ticket and a card sale without one
+    ):
+        assert row in rows
+    assert view.over_short_label.text() == "Over by $0.20: the drawer holds more than expected."
+    assert view.over_short_label.property("overShort") == "over"
+    assert view.movements_list.item(0).text() == text.NO_MOVEMENTS
+    shot(view, "shift-z-report-cards", tmp_path)
     view.accept()
