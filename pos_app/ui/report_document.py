@@ -11,17 +11,29 @@ import html
 from PySide6.QtGui import QTextDocument
 
 from pos_app.domain.money import Money
-from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, PersonSummary, Totals
+from pos_app.domain.report import (
+    ALL_LANES,
+    CashSummary,
+    DayReport,
+    LaneSummary,
+    PersonSummary,
+    TenderSummary,
+    Totals,
+)
 from pos_app.ui.printing import monospace_font
 from pos_app.ui.text import receipts as text
 
 __all__ = [
     "DIFFERENCE_FOREGROUND",
     "audit_head_line",
+    "cash_cells",
+    "cash_rows",
     "person_cells",
     "report_document",
+    "sales_sentence",
     "status_sentence",
     "summary_cells",
+    "tender_cells",
 ]
 
 DIFFERENCE_FOREGROUND = "#8c1d18"
@@ -67,14 +79,67 @@ def person_cells(person: PersonSummary, currency: str) -> list[str]:
     ]
 
 
+def tender_cells(summary: TenderSummary, currency: str) -> list[str]:
+    """One row of the by-tender table (the dialog's and the page's), in TENDER_COLUMNS order."""
+    return [summary.tender.label, *summary_cells("", "", summary.totals, currency)[2:]]
+
+
+def cash_cells(cash: CashSummary, currency: str) -> list[str]:
+    """One row of the cash table (the dialog's and the page's), in CASH_COLUMNS order."""
+
+    def money(cents: int) -> str:
+        return Money(cents, currency).format()
+
+    return [
+        cash.lane,
+        str(cash.sales.count),
+        money(cash.sales.cents),
+        money(cash.refunds.cents),
+        money(cash.returned.cents),
+        money(cash.paid_in.cents),
+        money(cash.paid_out.cents),
+        str(cash.no_sales),
+        money(cash.net_sales_cents),
+        money(cash.drawer_cents),
+    ]
+
+
+def cash_rows(report: DayReport) -> list[tuple[CashSummary, bool]]:
+    """The cash table's rows: each lane, then every lane's (bold) when more than one."""
+    total = report.cash_total
+    if total is None:
+        return []
+    rows = [(cash, False) for cash in report.cash]
+    if len(report.cash) != 1:
+        rows.append((total, True))
+    return rows
+
+
+def sales_sentence(report: DayReport) -> str | None:
+    """Discounts, sales given up and sales still open; None without the sales read."""
+    if not report.cash_known:
+        return None
+
+    def money(cents: int) -> str:
+        return Money(cents, report.currency).format()
+
+    return text.SALES_LINE.format(
+        discounted=report.discounts.count,
+        discounts=money(report.discounts.cents),
+        cancelled=report.cancelled.count,
+        cancelled_amount=money(report.cancelled.cents),
+        open=report.open_sales,
+    )
+
+
 def audit_head_line(report: DayReport) -> str | None:
     """ "Audit head: 412:3f7a...", or None when the report has no head."""
     return text.AUDIT_HEAD_LINE.format(head=report.audit_head) if report.audit_head else None
 
 
 def report_document(report: DayReport) -> QTextDocument:
-    """The report as a printable document: title, audit head, summary table, totals by
-    person, differences."""
+    """The report as a printable document: title, audit head, summary table, the day by
+    tender and the cash drawer (when the cash was read), totals by person, differences."""
     lanes = ", ".join(report.lane_filter) if report.lane_filter else text.ALL_LANES_ITEM
     title = text.REPORT_PRINT_TITLE.format(day=report.day.isoformat())
     parts = [
@@ -110,6 +175,7 @@ def report_document(report: DayReport) -> QTextDocument:
                 + "</tr>"
             )
     parts.append("</table>")
+    parts += _cash_tables(report)
     parts += _people_table(report)
     parts.append(
         f"<h3>{html.escape(text.DIFFERENCES_CAPTION.format(count=len(report.differences)))}</h3>"
@@ -129,6 +195,48 @@ def report_document(report: DayReport) -> QTextDocument:
     document.setMetaInformation(QTextDocument.MetaInformation.DocumentTitle, title)
     document.setHtml("".join(parts))
     return document
+
+
+def _table(columns: tuple[str, ...], rows: list[tuple[list[str], bool]]) -> list[str]:
+    """An HTML table: text left in the first column, figures right, bold rows bold."""
+    parts = ["<table border='1' cellspacing='0' cellpadding='3'><tr>"]
+    parts += [f"<th>{html.escape(name)}</th>" for name in columns]
+    parts.append("</tr>")
+    for cells, bold in rows:
+        tag = "b" if bold else "span"
+        parts.append(
+            "<tr>"
+            + "".join(
+                f"<td align='{'right' if i >= 1 else 'left'}'><{tag}>"
+                f"{html.escape(cell)}</{tag}></td>"
+                for i, cell in enumerate(cells)
+            )
+            + "</tr>"
+        )
+    parts.append("</table>")
+    return parts
+
+
+def _cash_tables(report: DayReport) -> list[str]:
+    """By tender, the cash drawer per lane, and the sales' line; nothing without cash read."""
+    sentence = sales_sentence(report)
+    if sentence is None:
+        return []
+    tenders = [
+        (tender_cells(summary, report.currency), index == len(report.by_tender) - 1)
+        for index, summary in enumerate(report.by_tender)
+    ]
+    parts = [f"<h3>{html.escape(text.TENDER_CAPTION)}</h3>", *_table(text.TENDER_COLUMNS, tenders)]
+    parts.append(f"<h3>{html.escape(text.CASH_CAPTION)}</h3>")
+    rows = cash_rows(report)
+    if report.cash:
+        cash = [(cash_cells(summary, report.currency), bold) for summary, bold in rows]
+        parts += _table(text.CASH_COLUMNS, cash)
+        parts.append(f"<p>{html.escape(text.CASH_HINT)}</p>")
+    else:
+        parts.append(f"<p>{html.escape(text.NO_CASH)}</p>")
+    parts.append(f"<p>{html.escape(sentence)}</p>")
+    return parts
 
 
 def _people_table(report: DayReport) -> list[str]:

@@ -1,4 +1,4 @@
-"""The end-of-day report: a day and a lane, the summary, the differences with JustiFi.
+"""The end-of-day report: a day and a lane, the summary, the cash, the differences with JustiFi.
 
 The dialog only shows a `DayReport`; the work (journal and JustiFi) is the
 `load` coroutine it is given (`ReportService.day_report`), run in a task the
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,10 +41,14 @@ from pos_app.ui.printing import print_with_dialog, write_pdf
 from pos_app.ui.report_document import (
     DIFFERENCE_FOREGROUND,
     audit_head_line,
+    cash_cells,
+    cash_rows,
     person_cells,
     report_document,
+    sales_sentence,
     status_sentence,
     summary_cells,
+    tender_cells,
 )
 from pos_app.ui.save_dialog import PathChooser, choose_save_path
 from pos_app.ui.style import set_style_state, style_sheet
@@ -126,34 +131,20 @@ class EndOfDayDialog(QDialog):
         self.audit_head_label.setVisible(False)
         layout.addWidget(self.audit_head_label)
 
-        layout.addWidget(self._caption(text.SUMMARY_CAPTION))
-        self.summary_table = QTableWidget(0, len(text.SUMMARY_COLUMNS), self)
-        self.summary_table.setObjectName("reportSummaryTable")
-        self.summary_table.setAccessibleName(text.SUMMARY_NAME)
-        self.summary_table.setHorizontalHeaderLabels(list(text.SUMMARY_COLUMNS))
-        self.summary_table.verticalHeader().setVisible(False)
-        self.summary_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.summary_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.summary_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        rows = self.summary_table.verticalHeader()
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        layout.addWidget(self.summary_table, 3)
-
-        layout.addWidget(self._caption(text.PEOPLE_CAPTION))
-        self.people_table = QTableWidget(0, len(text.PEOPLE_COLUMNS), self)
-        self.people_table.setObjectName("reportPeopleTable")
-        self.people_table.setAccessibleName(text.PEOPLE_NAME)
-        self.people_table.setHorizontalHeaderLabels(list(text.PEOPLE_COLUMNS))
-        self.people_table.verticalHeader().setVisible(False)
-        self.people_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.people_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        people_header = self.people_table.horizontalHeader()
-        people_header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        people_header.setStretchLastSection(True)
-        self.people_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
-        layout.addWidget(self.people_table, 2)
+        # Three views of the same day in tabs, so each table keeps its rows on a
+        # counter's screen: by tender and cash, cards by lane and brand, by person.
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("reportTabs")
+        self.summary_table = self._table(
+            "reportSummaryTable", text.SUMMARY_NAME, text.SUMMARY_COLUMNS
+        )
+        self.people_table = self._table("reportPeopleTable", text.PEOPLE_NAME, text.PEOPLE_COLUMNS)
+        self.tabs.addTab(self._cash_page(), text.TENDER_TAB)
+        self.tabs.addTab(self.summary_table, text.SUMMARY_TAB)
+        self.tabs.addTab(self.people_table, text.PEOPLE_CAPTION)
+        self.tabs.setTabVisible(0, False)  # until a report with cash comes
+        self.tabs.setCurrentIndex(1)
+        layout.addWidget(self.tabs, 5)
 
         self.counts_label = QLabel("", self)
         self.counts_label.setObjectName("reportCountsLabel")
@@ -188,6 +179,39 @@ class EndOfDayDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
+
+    def _cash_page(self) -> QWidget:
+        """The day by tender and the cash drawer per lane, and the sales' line."""
+        page = QWidget(self)
+        page.setObjectName("reportCashPage")
+        box = QVBoxLayout(page)
+        self.tender_table = self._table("reportTenderTable", text.TENDER_NAME, text.TENDER_COLUMNS)
+        self.tender_table.setToolTip(text.TENDER_HINT)
+        box.addWidget(self.tender_table, 2)
+        box.addWidget(self._caption(text.CASH_CAPTION))
+        self.cash_table = self._table("reportCashTable", text.CASH_NAME, text.CASH_COLUMNS)
+        self.cash_table.setToolTip(text.CASH_HINT)
+        box.addWidget(self.cash_table, 3)
+        self.sales_label = QLabel("", page)
+        self.sales_label.setObjectName("reportSalesLabel")
+        self.sales_label.setWordWrap(True)
+        self.sales_label.setTextFormat(Qt.TextFormat.PlainText)
+        box.addWidget(self.sales_label)
+        return page
+
+    def _table(self, name: str, accessible: str, columns: Sequence[str]) -> QTableWidget:
+        table = QTableWidget(0, len(columns), self)
+        table.setObjectName(name)
+        table.setAccessibleName(accessible)
+        table.setHorizontalHeaderLabels(list(columns))
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
+        return table
 
     def _button(self, name: str, label: str) -> QPushButton:
         return touch_button(self, name, label)
@@ -272,6 +296,7 @@ class EndOfDayDialog(QDialog):
         self._report = report
         self._fill_lanes((*report.lanes_seen, *self._lanes_listed()), self.lane)
         self._fill_summary(report)
+        self._fill_cash(report)
         self._fill_people(report)
         self._fill_differences(report)
         self._show_status(report)
@@ -327,6 +352,28 @@ class EndOfDayDialog(QDialog):
                     item.setFont(font)
                     item.setBackground(QBrush(QColor(SUBTOTAL_BACKGROUND)))
                 table.setItem(row, column, item)
+
+    def _fill_cash(self, report: DayReport) -> None:
+        sentence = sales_sentence(report)
+        had_cash = self.tabs.isTabVisible(0)
+        self.tabs.setTabVisible(0, sentence is not None)
+        if sentence is None:
+            self.tabs.setCurrentIndex(1)
+        elif not had_cash:
+            self.tabs.setCurrentIndex(0)  # the day at a glance, once it has cash
+        last = len(report.by_tender) - 1
+        _fill_table(
+            self.tender_table,
+            [
+                (tender_cells(summary, report.currency), index == last)
+                for index, summary in enumerate(report.by_tender)
+            ],
+        )
+        _fill_table(
+            self.cash_table,
+            [(cash_cells(cash, report.currency), bold) for cash, bold in cash_rows(report)],
+        )
+        self.sales_label.setText(sentence or "")
 
     def _fill_people(self, report: DayReport) -> None:
         table = self.people_table
@@ -439,3 +486,19 @@ class EndOfDayDialog(QDialog):
 
     def _on_csv_button_clicked(self) -> None:
         self.work.start_if_idle(self.save_csv())
+
+
+def _fill_table(table: QTableWidget, rows: Sequence[tuple[Sequence[str], bool]]) -> None:
+    """Rows of text, figures right-aligned after the first column, bold rows shaded."""
+    table.setRowCount(len(rows))
+    for row, (cells, bold) in enumerate(rows):
+        for column, value in enumerate(cells):
+            item = QTableWidgetItem(value)
+            if column >= 1:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if bold:
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
+                item.setBackground(QBrush(QColor(SUBTOTAL_BACKGROUND)))
+            table.setItem(row, column, item)

@@ -87,6 +87,47 @@ PEOPLE_COLUMNS: Final = (
     "Approved amount",
 )
 NO_PEOPLE: Final = "No operations this day."
+TENDER_CAPTION: Final = "By tender"
+TENDER_TAB: Final = "By tender and cash"
+SUMMARY_TAB: Final = "Cards by lane and brand"
+TENDER_NAME: Final = "Sales by tender"
+TENDER_COLUMNS: Final = (
+    "Tender",
+    "Sales",
+    "Sales amount",
+    "Refunds",
+    "Refunds amount",
+    "Voids / returned",
+    "Voids / returned amount",
+    "Net",
+)
+TENDER_HINT: Final = (
+    "Cash returned when a partly paid sale was cancelled counts with the voids, as the"
+    " card parts voided then do."
+)
+CASH_CAPTION: Final = "Cash drawer"
+CASH_NAME: Final = "Cash by lane"
+CASH_COLUMNS: Final = (
+    "Lane",
+    "Cash sales",
+    "Cash sales amount",
+    "Cash refunds",
+    "Cash returned",
+    "Paid in",
+    "Paid out",
+    "No sales",
+    "Net cash sales",
+    "Drawer change",
+)
+CASH_HINT: Final = (
+    "Drawer change: net cash sales, plus paid in, less paid out. The float and the"
+    " counted drawer are on each shift's Z report."
+)
+NO_CASH: Final = "No cash moved this day."
+SALES_LINE: Final = (
+    "Sales with a discount: {discounted} ({discounts} off). Sales cancelled: {cancelled}"
+    " ({cancelled_amount}). Sales still open: {open}."
+)
 AUDIT_HEAD_LINE: Final = "Audit head: {head}"
 AUDIT_HEAD_HINT: Final = (
     "Keep this line with the paper copy: a later check of the audit log against it"
