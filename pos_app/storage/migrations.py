@@ -162,7 +162,8 @@ _V4_TICKETS = Migration(
         "CREATE INDEX ix_shifts_lane ON shifts (lane, opened_ms)",
         """
         CREATE TABLE tickets (
-            id                   TEXT PRIMARY KEY,
+            seq                  INTEGER PRIMARY KEY,
+            id                   TEXT NOT NULL UNIQUE,
             lane                 TEXT NOT NULL,
             status               TEXT NOT NULL
                 CHECK (status IN ('open', 'complete', 'cancelled')),
@@ -186,17 +187,20 @@ _V4_TICKETS = Migration(
         "CREATE INDEX ix_tickets_open ON tickets (created_ms) WHERE status = 'open'",
         "CREATE INDEX ix_tickets_shift ON tickets (shift_id, created_ms)",
         "CREATE INDEX ix_tickets_created ON tickets (created_ms)",
+        # Lines are kept in the order their tickets were written (by the ticket's
+        # seq, not its random id), so a shift's lines sit together in the file.
         """
         CREATE TABLE ticket_lines (
-            ticket_id        TEXT NOT NULL REFERENCES tickets (id),
+            ticket_seq       INTEGER NOT NULL REFERENCES tickets (seq),
             line_no          INTEGER NOT NULL,
+            ticket_id        TEXT NOT NULL REFERENCES tickets (id),
             name             TEXT NOT NULL,
             item_code        TEXT,
             quantity         INTEGER NOT NULL,
             unit_price_cents INTEGER NOT NULL,
             discount_cents   INTEGER NOT NULL DEFAULT 0 CHECK (discount_cents >= 0),
             discount_reason  TEXT,
-            PRIMARY KEY (ticket_id, line_no)
+            PRIMARY KEY (ticket_seq, line_no)
         ) WITHOUT ROWID
         """,
         """

@@ -37,4 +37,6 @@ def epoch_ms(moment: datetime) -> int:
 
 def from_iso(text: str) -> datetime:
     """A stored ISO text back as an aware UTC datetime."""
-    return datetime.fromisoformat(text).astimezone(UTC)
+    moment = datetime.fromisoformat(text)
+    # Stored text is UTC already ("+00:00" parses to UTC itself): no second object.
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)

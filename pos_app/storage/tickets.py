@@ -23,6 +23,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Final
 
 from pos_app.domain.errors import InvalidInputError
@@ -54,10 +55,11 @@ _INSERT_TICKET: Final = (
     f" VALUES ({', '.join('?' * 17)})"
 )
 _LINE_COLUMNS: Final = (
-    "ticket_id, name, quantity, unit_price_cents, item_code, discount_cents, discount_reason"
+    "name, quantity, unit_price_cents, item_code, discount_cents, discount_reason"
 )
 _INSERT_LINE: Final = (
-    f"INSERT INTO ticket_lines (line_no, {_LINE_COLUMNS}) VALUES ({', '.join('?' * 8)})"
+    f"INSERT INTO ticket_lines (ticket_seq, line_no, ticket_id, {_LINE_COLUMNS})"
+    f" VALUES ({', '.join('?' * 9)})"
 )
 _SHIFT_COLUMNS: Final = (
     "id, lane, opened_at, opened_by, float_cents, float_count, closed_at, closed_by,"
@@ -73,6 +75,8 @@ _MOVEMENT_COLUMNS: Final = (
 _INSERT_MOVEMENT: Final = (
     f"INSERT INTO cash_movements ({_MOVEMENT_COLUMNS}, at_ms) VALUES ({', '.join('?' * 12)})"
 )
+_STATUSES: Final = {status.value: status for status in TicketStatus}
+_KINDS: Final = {kind.value: kind for kind in CashMovementKind}
 # Ties on the millisecond fall back to insertion order.
 _OLDEST_FIRST: Final = "ORDER BY created_ms, rowid"
 
@@ -110,8 +114,8 @@ class TicketTables(SqliteFile):
             for values in shift_rows:
                 _insert_shift(conn, values)
             for values, lines in ticket_rows:
-                _insert_unique(conn, _INSERT_TICKET, values, f"ticket {values[0]}")
-                conn.executemany(_INSERT_LINE, lines)
+                seq = _insert_unique(conn, _INSERT_TICKET, values, f"ticket {values[0]}")
+                conn.executemany(_INSERT_LINE, [(seq, *line) for line in lines])
             for values in movement_rows:
                 _insert_unique(conn, _INSERT_MOVEMENT, values, f"cash movement {values[0]}")
 
@@ -278,8 +282,8 @@ class TicketTables(SqliteFile):
             "open_tickets": (f"SELECT id FROM tickets WHERE status = 'open' {_OLDEST_FIRST}", ()),
             "shift_tickets": (f"SELECT id FROM tickets WHERE shift_id = ? {_OLDEST_FIRST}", ("s",)),
             "ticket lines": (
-                "SELECT name FROM ticket_lines WHERE ticket_id IN"
-                " (SELECT id FROM tickets WHERE shift_id = ?) ORDER BY ticket_id, line_no",
+                "SELECT name FROM ticket_lines WHERE ticket_seq IN"
+                " (SELECT seq FROM tickets WHERE shift_id = ?) ORDER BY ticket_seq, line_no",
                 ("s",),
             ),
             "current_shift": (
@@ -314,19 +318,19 @@ class TicketTables(SqliteFile):
         """Tickets matching `condition` with their lines, oldest first (two reads)."""
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE {condition} {_OLDEST_FIRST}",
+                f"SELECT seq, {_TICKET_COLUMNS} FROM tickets WHERE {condition} {_OLDEST_FIRST}",
                 params,
             ).fetchall()
             if not rows:
                 return []
             line_rows = self._conn.execute(
-                f"SELECT {_LINE_COLUMNS} FROM ticket_lines WHERE ticket_id IN"
-                f" (SELECT id FROM tickets WHERE {condition}) ORDER BY ticket_id, line_no",
+                f"SELECT ticket_seq, {_LINE_COLUMNS} FROM ticket_lines WHERE ticket_seq IN"
+                f" (SELECT seq FROM tickets WHERE {condition}) ORDER BY ticket_seq, line_no",
                 params,
             ).fetchall()
-        lines: defaultdict[str, list[TicketLine]] = defaultdict(list)
-        for ticket_id, *fields in line_rows:
-            lines[ticket_id].append(TicketLine(*fields))
+        lines: defaultdict[int, list[TicketLine]] = defaultdict(list)
+        for seq, name, quantity, price, code, discount, reason in line_rows:
+            lines[seq].append(_line(name, quantity, price, code, discount, reason))
         return [_ticket(row, tuple(lines[row[0]])) for row in rows]
 
     def _shifts(self, tail: str, params: Sequence[Any]) -> list[Shift]:
@@ -338,14 +342,15 @@ class TicketTables(SqliteFile):
 # -- writes ---------------------------------------------------------------------------
 
 
-def _insert_unique(conn: sqlite3.Connection, sql: str, values: Sequence[Any], what: str) -> None:
-    """Insert one row; a duplicate id is a plain JournalError naming the record."""
+def _insert_unique(conn: sqlite3.Connection, sql: str, values: Sequence[Any], what: str) -> int:
+    """Insert one row and return its rowid; a duplicate id is a plain JournalError."""
     try:
-        conn.execute(sql, values)
+        cursor = conn.execute(sql, values)
     except sqlite3.IntegrityError as exc:
         if "UNIQUE" not in str(exc):
             raise
         raise JournalError(f"{what} is already journaled") from exc
+    return cursor.lastrowid or 0
 
 
 def _insert_shift(conn: sqlite3.Connection, values: Sequence[Any]) -> None:
@@ -415,6 +420,7 @@ def _ticket_values(ticket: Ticket) -> tuple[Any, ...]:
 
 
 def _line_values(ticket: Ticket) -> list[tuple[Any, ...]]:
+    """Each line's values after the ticket's seq (known once the ticket is inserted)."""
     return [
         (
             number,
@@ -430,13 +436,27 @@ def _line_values(ticket: Ticket) -> list[tuple[Any, ...]]:
     ]
 
 
+@lru_cache(maxsize=4096)
+def _line(
+    name: str,
+    quantity: int,
+    unit_price_cents: int,
+    item_code: str | None,
+    discount_cents: int,
+    discount_reason: str | None,
+) -> TicketLine:
+    """A line as read back; lines are frozen and repeat a lot (the same latte all day),
+    so equal rows share one object and a shift's report skips most constructions."""
+    return TicketLine(name, quantity, unit_price_cents, item_code, discount_cents, discount_reason)
+
+
 def _ticket(row: Sequence[Any], lines: tuple[TicketLine, ...]) -> Ticket:
-    (id_, lane, status, subtotal, sale_discount, sale_reason, tax, total, served_by,
+    (_seq, id_, lane, status, subtotal, sale_discount, sale_reason, tax, total, served_by,
      discount_approved_by, cancelled_by, shift_id, description, created, updated) = row  # fmt: skip
     return Ticket(
         id=id_,
         lane=lane,
-        status=TicketStatus(status),
+        status=_STATUSES[status],
         lines=lines,
         subtotal_cents=subtotal,
         sale_discount_cents=sale_discount,
@@ -513,7 +533,7 @@ def _movement(row: Sequence[Any]) -> CashMovement:
     return CashMovement(
         id=id_,
         shift_id=shift_id,
-        kind=CashMovementKind(kind),
+        kind=_KINDS[kind],
         amount_cents=amount,
         at=from_iso(at),
         person=person,

@@ -547,7 +547,7 @@ def test_the_counters_reads_search_their_indexes(journal: SqliteJournal) -> None
 
     assert plans["open_tickets"] == ["SCAN tickets USING INDEX ix_tickets_open"]
     assert plans["shift_tickets"] == ["SEARCH tickets USING INDEX ix_tickets_shift (shift_id=?)"]
-    assert any("ticket_lines USING PRIMARY KEY (ticket_id=?)" in p for p in plans["ticket lines"])
+    assert any("ticket_lines USING PRIMARY KEY (ticket_seq=?)" in p for p in plans["ticket lines"])
     assert plans["current_shift"] == ["SEARCH shifts USING INDEX ix_shifts_open_lane (lane=?)"]
     assert plans["cash_movements(shift_id)"] == [
         "SEARCH cash_movements USING INDEX ix_cash_shift (shift_id=?)"
