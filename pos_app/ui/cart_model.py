@@ -3,6 +3,14 @@
 Each edit replaces the cart with the new value the domain returns, and tells
 the views exactly what changed (rows inserted, rows removed, cells changed),
 so a view keeps its selection and scroll position instead of being reset.
+
+Discounts: a discounted line shows what its discount takes off under its name
+("-$1.25 10% off (Damaged)") and its line total after the discount, so the
+line totals add up to the cart's subtotal. The model also keeps who approved
+the cart's discounts (`discount_approved_by`): that approval stands while the
+discounts take no larger share of the gross than when it was given, and is
+dropped (None) by any change that raises the share (a bigger discount, a line
+without one removed) and with the last discount.
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ from PySide6.QtCore import (
 )
 
 from pos_app.domain.cart import Cart, CartLine, CatalogItem
+from pos_app.domain.discount import Discount
+from pos_app.domain.money import Money
 from pos_app.ui.text import cart as text
 
-__all__ = ["LINE_ROLE", "CartColumn", "CartModel"]
+__all__ = ["LINE_ROLE", "CartColumn", "CartModel", "line_discount_text"]
 
 # Data role returning the row's CartLine (for views and tests that need the value).
 LINE_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -72,6 +82,7 @@ class CartModel(QAbstractTableModel):
         self._cart = cart if cart is not None else Cart()
         # What the views currently see; differs from _cart only inside _apply.
         self._lines: list[CartLine] = list(self._cart.lines)
+        self._discount_approved_by: str | None = None
 
     # -- the cart ------------------------------------------------------------------
 
@@ -90,9 +101,30 @@ class CartModel(QAbstractTableModel):
         """Set the tax rate in basis points (825 is 8.25 %)."""
         self._apply(self._cart.with_tax_rate(bps))
 
-    def set_cart(self, cart: Cart) -> None:
-        """Replace the whole cart (for example to restore a parked sale)."""
+    def set_cart(self, cart: Cart, *, discount_approved_by: str | None = None) -> None:
+        """Replace the whole cart (for example to restore a parked sale), with who approved
+        its discounts (None: nobody yet)."""
         self._apply(cart)
+        self._discount_approved_by = discount_approved_by if cart.discount_total.cents else None
+
+    @property
+    def discount_approved_by(self) -> str | None:
+        """Who approved the cart's discounts (a manager's or owner's name), or None."""
+        return self._discount_approved_by
+
+    @discount_approved_by.setter
+    def discount_approved_by(self, name: str | None) -> None:
+        self._discount_approved_by = name if self._cart.discount_total.cents else None
+
+    def set_line_discount(self, line_id: int, discount: Discount | None) -> None:
+        """Give the line `line_id` a discount (None removes it). KeyError for an unknown
+        line; DiscountError (a sentence) for an amount larger than the line."""
+        self._apply(self._cart.with_line_discount(line_id, discount))
+
+    def set_sale_discount(self, discount: Discount | None) -> None:
+        """Give the whole sale a discount on its subtotal (None removes it); DiscountError
+        (a sentence) for an amount larger than the subtotal."""
+        self._apply(self._cart.with_discount(discount))
 
     def add_item(self, item: CatalogItem) -> None:
         """Add one of a catalog item, merging with its line if it is already in the cart."""
@@ -117,7 +149,7 @@ class CartModel(QAbstractTableModel):
         self._apply(self._cart.remove(self.line_at(row).line_id))
 
     def clear(self) -> None:
-        """Remove every line, keeping the tax rate."""
+        """Remove every line and the sale's discount, keeping the tax rate."""
         self._apply(self._cart.clear())
 
     # -- QAbstractTableModel -------------------------------------------------------
@@ -168,6 +200,8 @@ class CartModel(QAbstractTableModel):
         """Make `new` the cart, telling views which rows came, went or changed."""
         if new == self._cart:
             return
+        if _share_rose(self._cart, new):
+            self._discount_approved_by = None
         old_ids = [line.line_id for line in self._lines]
         new_ids = [line.line_id for line in new.lines]
         surviving = set(new_ids)
@@ -219,21 +253,53 @@ class CartModel(QAbstractTableModel):
                 )
 
 
+def _share_rose(old: Cart, new: Cart) -> bool:
+    """Whether `new`'s discounts take a larger share of its gross than `old`'s (compared
+    exactly), or it has none left (an approval then has nothing to stand for)."""
+    if not new.discount_total.cents:
+        return True
+    return new.discount_total.cents * old.gross.cents > old.discount_total.cents * new.gross.cents
+
+
+def line_discount_text(line: CartLine) -> str:
+    """What a line's discount takes off, as its line shows it: "-$1.25 10% off (Damaged)";
+    "" without one."""
+    if line.discount is None:
+        return ""
+    return text.LINE_DISCOUNT.format(
+        amount=Money(-line.discount_cents).format(), describe=line.discount.describe()
+    )
+
+
+def _net(line: CartLine) -> str:
+    return Money(line.net_cents).format()
+
+
 def _display(line: CartLine, column: CartColumn) -> str:
     match column:
         case CartColumn.ITEM:
-            return line.name
+            if line.discount is None:
+                return line.name
+            return f"{line.name}\n{line_discount_text(line)}"
         case CartColumn.QUANTITY:
             return str(line.quantity)
         case CartColumn.UNIT_PRICE:
             return line.unit_price.format()
         case CartColumn.LINE_TOTAL:
-            return line.total.format()
+            return _net(line)
 
 
 def _accessible(line: CartLine, column: CartColumn) -> str:
     match column:
         case CartColumn.ITEM:
+            if line.discount is not None:
+                return text.LINE_DISCOUNT_ACCESSIBLE.format(
+                    quantity=line.quantity,
+                    name=line.name,
+                    gross=line.total.format(),
+                    discount=line_discount_text(line),
+                    net=_net(line),
+                )
             return text.LINE_ACCESSIBLE.format(
                 quantity=line.quantity, name=line.name, total=line.total.format()
             )
@@ -242,4 +308,4 @@ def _accessible(line: CartLine, column: CartColumn) -> str:
         case CartColumn.UNIT_PRICE:
             return line.unit_price.format()
         case CartColumn.LINE_TOTAL:
-            return line.total.format()
+            return _net(line)

@@ -1,4 +1,8 @@
-"""The cart panel: the sale's lines, buttons to change them, and the totals."""
+"""The cart panel: the sale's lines, buttons to change them, and the totals.
+
+A discounted line takes two text lines (its name, then what its discount takes
+off); the totals gain a Discount row while the sale has a discount of its own.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos_app.domain.cart import Cart
+from pos_app.domain.money import Money
 from pos_app.ui.cart_model import CartColumn, CartModel
 from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.text import cart as text
@@ -92,9 +97,11 @@ class CartPanel(QWidget):
             button.setMinimumWidth(64)
 
         self.subtotal_caption = self._caption(text.SUBTOTAL_CAPTION, "subtotalCaption")
+        self.discount_caption = self._caption(text.DISCOUNT_CAPTION, "discountCaption")
         self.tax_caption = self._caption(text.TAX_CAPTION, "taxCaption")
         self.total_caption = self._caption(text.TOTAL_CAPTION, "totalCaption")
         self.subtotal_label = self._amount_label("subtotalLabel")
+        self.discount_label = self._amount_label("discountLabel")
         self.tax_label = self._amount_label("taxLabel")
         self.total_label = self._amount_label("totalLabel")
         total_font = _pixel_font(self.font(), _TOTAL_FONT_PX, bold=True)
@@ -118,6 +125,18 @@ class CartPanel(QWidget):
         selection = self.cart_view.selectionModel()
         rows = selection.selectedRows() if selection is not None else []
         return rows[0].row() if rows else None
+
+    def selected_line_id(self) -> int | None:
+        """The selected line's id (as the cart knows it), or None."""
+        row = self.selected_row()
+        return self._model.line_at(row).line_id if row is not None else None
+
+    def add_tool_button(self, button: QPushButton) -> None:
+        """Put another button (the discount's) in the row under the lines, before the
+        stretch; it is disabled with the panel, like the panel's own."""
+        button.setParent(self)
+        button.setMinimumHeight(MIN_TOUCH)
+        self._buttons.insertWidget(self._buttons.count() - 2, button)
 
     def select_row(self, row: int) -> None:
         """Select the line in `row` (and make it the current one for the keyboard)."""
@@ -174,12 +193,14 @@ class CartPanel(QWidget):
         buttons.addWidget(self.remove_line_button)
         buttons.addStretch(1)
         buttons.addWidget(self.clear_cart_button)
+        self._buttons = buttons
 
         totals = QGridLayout()
         totals.setColumnStretch(0, 1)
         for row, (caption, amount) in enumerate(
             (
                 (self.subtotal_caption, self.subtotal_label),
+                (self.discount_caption, self.discount_label),
                 (self.tax_caption, self.tax_label),
                 (self.total_caption, self.total_label),
             )
@@ -201,6 +222,7 @@ class CartPanel(QWidget):
         self._model.rowsInserted.connect(self._on_model_rows_inserted)
         self._model.rowsRemoved.connect(self._on_model_rows_removed)
         self._model.dataChanged.connect(self._on_model_data_changed)
+        self._model.modelReset.connect(self._on_model_model_reset)
         selection = self.cart_view.selectionModel()
         selection.selectionChanged.connect(self._on_selection_changed)
 
@@ -250,8 +272,12 @@ class CartPanel(QWidget):
         self._show_cart(cart)
         self._update_buttons()
 
-    def _on_model_rows_inserted(self, _parent: QModelIndex, _first: int, last: int) -> None:
+    def _on_model_rows_inserted(self, _parent: QModelIndex, first: int, last: int) -> None:
+        self._fit_rows(first, last)
         self.select_row(last)
+
+    def _on_model_model_reset(self) -> None:
+        self._fit_rows(0, self._model.rowCount() - 1)
 
     def _on_model_rows_removed(self, _parent: QModelIndex, first: int, _last: int) -> None:
         # The selected line went away: select its neighbour so + and - keep working.
@@ -262,6 +288,7 @@ class CartPanel(QWidget):
     def _on_model_data_changed(
         self, top_left: QModelIndex, bottom_right: QModelIndex, _roles: object = None
     ) -> None:
+        self._fit_rows(top_left.row(), bottom_right.row())
         if top_left.row() == bottom_right.row():
             self.select_row(top_left.row())
 
@@ -270,14 +297,33 @@ class CartPanel(QWidget):
 
     # -- showing -------------------------------------------------------------------
 
+    def _fit_rows(self, first: int, last: int) -> None:
+        """A discounted line is two text lines high (its name, then its discount)."""
+        header = self.cart_view.verticalHeader()
+        extra = self.cart_view.fontMetrics().lineSpacing()
+        for row in range(max(first, 0), min(last, self._model.rowCount() - 1) + 1):
+            discounted = self._model.line_at(row).discount is not None
+            height = _ROW_HEIGHT_PX + extra if discounted else _ROW_HEIGHT_PX
+            if header.sectionSize(row) != height:
+                header.resizeSection(row, height)
+
     def _show_cart(self, cart: Cart) -> None:
+        sale_discount = Money(-cart.sale_discount.cents)
         for label, amount, template in (
             (self.subtotal_label, cart.subtotal, text.SUBTOTAL_NAME),
+            (self.discount_label, sale_discount, text.DISCOUNT_NAME),
             (self.tax_label, cart.tax, text.TAX_NAME),
             (self.total_label, cart.total, text.TOTAL_NAME),
         ):
             label.setText(amount.format())
             label.setAccessibleName(template.format(amount=amount.format()))
+        # The Discount row is the sale's own discount; a line's shows on its line.
+        has_discount = cart.discount is not None and bool(cart.sale_discount.cents)
+        if cart.discount is not None:
+            describe = cart.discount.describe()
+            self.discount_caption.setText(text.DISCOUNT_CAPTION_WITH_WHAT.format(describe=describe))
+        self.discount_caption.setVisible(has_discount)
+        self.discount_label.setVisible(has_discount)
         if cart.tax_rate_bps:
             caption = text.TAX_CAPTION_WITH_RATE.format(rate=tax_rate_text(cart.tax_rate_bps))
         else:

@@ -239,6 +239,20 @@ class ManagerTools(QObject):
         )
         return approver is not None
 
+    async def approve_discount(self, detail: Mapping[str, DetailValue]) -> str | None:
+        """A manager or owner approves a discount over the lane's limit (the person
+        signed in when they may approve, else one at this till): their name, or None.
+
+        A refusal is audited here (DISCOUNT, "refused"); an approved discount is audited
+        with its sale, with who approved it, when the sale is journaled."""
+        from pos_app.ui.text import cart as cart_text
+
+        approver = await self._approval(cart_text.DISCOUNT_APPROVAL_WHAT)
+        if approver is None:
+            self.manager.record(AuditAction.DISCOUNT, detail=detail, outcome="refused")
+            return None
+        return approver.name
+
     def refund(self, payment_ref: str, parent: QWidget | None = None) -> None:
         """Refund a past sale after the manager PIN (one at a time)."""
         self.slot.start_if_idle(self._refund(payment_ref, parent))

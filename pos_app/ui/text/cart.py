@@ -64,3 +64,62 @@ QUICK_ITEMS_NAME: Final = "Quick items"
 QUICK_ITEM_TEXT: Final = "{name}\n{price}"
 QUICK_ITEM_NAME: Final = "Add {name}, {price}"
 QUICK_ITEMS_EMPTY: Final = "No items in the catalog."
+
+# -- discounts on the cart ------------------------------------------------------
+# A discounted line's second line in the Item cell: "-$1.25 10% off (Damaged)".
+LINE_DISCOUNT: Final = "{amount} {describe}"
+LINE_DISCOUNT_ACCESSIBLE: Final = "{quantity} times {name}, {gross}, {discount}, now {net}"
+DISCOUNT_CAPTION: Final = "Discount"
+# {describe} is the sale discount as a receipt names it: "10% off (Loyalty)".
+DISCOUNT_CAPTION_WITH_WHAT: Final = "Discount: {describe}"
+DISCOUNT_NAME: Final = "Sale discount {amount}"
+
+# -- the discount button and dialog ---------------------------------------------
+DISCOUNT_BUTTON: Final = "Discount…"
+DISCOUNT_BUTTON_NAME: Final = "Discount the selected line or the whole sale"
+DISCOUNT_BUTTON_TOOLTIP: Final = "A discount on the selected line, or on the whole sale"
+DISCOUNT_TITLE: Final = "Discount"
+DISCOUNT_ON: Final = "On"
+DISCOUNT_ON_LINE: Final = "{name}"
+DISCOUNT_ON_SALE: Final = "Whole sale"
+DISCOUNT_ON_LINE_NAME: Final = "Discount the line {name}, {amount}"
+DISCOUNT_ON_SALE_NAME: Final = "Discount the whole sale, {amount}"
+DISCOUNT_PERCENT: Final = "Percent"
+DISCOUNT_AMOUNT: Final = "Amount"
+DISCOUNT_VALUE: Final = "Discount"
+DISCOUNT_VALUE_PERCENT_NAME: Final = "Discount in percent"
+DISCOUNT_VALUE_AMOUNT_NAME: Final = "Discount in dollars"
+DISCOUNT_PERCENT_SUFFIX: Final = "%"
+DISCOUNT_AMOUNT_PREFIX: Final = "$"
+DISCOUNT_PERCENT_PLACEHOLDER: Final = "10"
+DISCOUNT_AMOUNT_PLACEHOLDER: Final = "2.00"
+QUICK_PERCENT_NAME: Final = "{percent}% off"
+DISCOUNT_REASON: Final = "Reason"
+DISCOUNT_REASON_PLACEHOLDER: Final = "Why the discount is given"
+#: The quick reasons, as a cashier taps them (the reason is kept as written here).
+QUICK_REASONS: Final = ("Damaged", "Loyalty", "Price match", "Staff")
+QUICK_REASON_NAME: Final = "Reason: {reason}"
+# What the discount takes off, shown as it is typed.
+DISCOUNT_OFF: Final = "Takes off {amount}"
+DISCOUNT_OFF_NONE: Final = "Type the discount and its reason."
+DISCOUNT_NEW_LINE_TOTAL: Final = "{name} becomes {amount}; the sale {total} with tax."
+DISCOUNT_NEW_SALE_TOTAL: Final = "The sale becomes {total} with tax."
+DISCOUNT_NEEDS_MANAGER: Final = (
+    "Over the {limit}% limit for discounts: a manager or owner approves it."
+)
+DISCOUNT_NOT_A_PERCENT: Final = "Enter the percent off, such as 10 or 12.5."
+DISCOUNT_PERCENT_TOO_PRECISE: Final = "Use at most two decimals, such as 12.5."
+DISCOUNT_REASON_MISSING: Final = "Say why: tap a reason or type one."
+APPLY_DISCOUNT: Final = "Apply discount"
+REMOVE_DISCOUNT: Final = "Remove discount"
+CANCEL_DISCOUNT: Final = "Back to the sale"
+
+# -- the discount flow's sentences on the status line ----------------------------
+DISCOUNT_APPROVAL_WHAT: Final = "A discount over the limit"
+DISCOUNT_GIVEN: Final = "Discount given: {describe}."
+DISCOUNT_APPROVED: Final = "Discount given: {describe}, approved by {name}."
+DISCOUNT_REMOVED: Final = "Discount removed."
+DISCOUNT_REFUSED: Final = "No manager approved the discount: it was taken back."
+DISCOUNT_CHANGE_REFUSED: Final = (
+    "The sale's discounts need a manager again and none approved: the change was taken back."
+)
