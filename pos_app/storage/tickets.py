@@ -18,18 +18,15 @@ Rules worth knowing:
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Final
 
 from pos_app.domain.errors import InvalidInputError
 from pos_app.domain.tickets import (
     CashMovement,
-    CashMovementKind,
     Shift,
     Ticket,
     TicketLine,
@@ -38,45 +35,32 @@ from pos_app.domain.tickets import (
 from pos_app.services.ports import Operation
 from pos_app.storage.migrations import JournalError
 from pos_app.storage.sqlite_file import SqliteFile
-from pos_app.storage.stamps import epoch_ms, from_iso, iso
+from pos_app.storage.stamps import epoch_ms, iso
+from pos_app.storage.ticket_rows import (
+    INSERT_LINE,
+    INSERT_MOVEMENT,
+    INSERT_SHIFT,
+    INSERT_TICKET,
+    LINE_COLUMNS,
+    MOVEMENT_COLUMNS,
+    SHIFT_COLUMNS,
+    TICKET_COLUMNS,
+    count_text,
+    line_from_row,
+    line_values,
+    movement_from_row,
+    movement_values,
+    shift_from_row,
+    shift_values,
+    ticket_from_row,
+    ticket_values,
+)
 
 __all__ = ["SHIFT_ALREADY_CLOSED", "SHIFT_ALREADY_OPEN", "TicketTables"]
 
 SHIFT_ALREADY_OPEN: Final = "A shift is already open on this lane."
 SHIFT_ALREADY_CLOSED: Final = "This shift is already closed."
 
-_TICKET_COLUMNS: Final = (
-    "id, lane, status, subtotal_cents, sale_discount_cents, sale_discount_reason, tax_cents,"
-    " total_cents, served_by, discount_approved_by, cancelled_by, shift_id, description,"
-    " created_at, updated_at"
-)
-_INSERT_TICKET: Final = (
-    f"INSERT INTO tickets ({_TICKET_COLUMNS}, created_ms, updated_ms)"
-    f" VALUES ({', '.join('?' * 17)})"
-)
-_LINE_COLUMNS: Final = (
-    "name, quantity, unit_price_cents, item_code, discount_cents, discount_reason"
-)
-_INSERT_LINE: Final = (
-    f"INSERT INTO ticket_lines (ticket_seq, line_no, ticket_id, {_LINE_COLUMNS})"
-    f" VALUES ({', '.join('?' * 9)})"
-)
-_SHIFT_COLUMNS: Final = (
-    "id, lane, opened_at, opened_by, float_cents, float_count, closed_at, closed_by,"
-    " counted_cents, expected_cents, count"
-)
-_INSERT_SHIFT: Final = (
-    f"INSERT INTO shifts ({_SHIFT_COLUMNS}, opened_ms, closed_ms) VALUES ({', '.join('?' * 13)})"
-)
-_MOVEMENT_COLUMNS: Final = (
-    "id, shift_id, kind, amount_cents, at, person, reason, ticket_id, tendered_cents,"
-    " change_cents, approved_by"
-)
-_INSERT_MOVEMENT: Final = (
-    f"INSERT INTO cash_movements ({_MOVEMENT_COLUMNS}, at_ms) VALUES ({', '.join('?' * 12)})"
-)
-_STATUSES: Final = {status.value: status for status in TicketStatus}
-_KINDS: Final = {kind.value: kind for kind in CashMovementKind}
 # Ties on the millisecond fall back to insertion order.
 _OLDEST_FIRST: Final = "ORDER BY created_ms, rowid"
 
@@ -106,18 +90,18 @@ class TicketTables(SqliteFile):
         For imports and benchmarks; all or nothing. A second open shift on a lane
         is refused as `add_shift` refuses it.
         """
-        shift_rows = [_shift_values(shift) for shift in shifts]
-        ticket_rows = [(_ticket_values(t), _line_values(t)) for t in tickets]
-        movement_rows = [_movement_values(movement) for movement in movements]
+        shift_rows = [shift_values(shift) for shift in shifts]
+        ticket_rows = [(ticket_values(t), line_values(t)) for t in tickets]
+        movement_rows = [movement_values(movement) for movement in movements]
 
         def insert(conn: sqlite3.Connection) -> None:
             for values in shift_rows:
                 _insert_shift(conn, values)
             for values, lines in ticket_rows:
-                seq = _insert_unique(conn, _INSERT_TICKET, values, f"ticket {values[0]}")
-                conn.executemany(_INSERT_LINE, [(seq, *line) for line in lines])
+                seq = _insert_unique(conn, INSERT_TICKET, values, f"ticket {values[0]}")
+                conn.executemany(INSERT_LINE, [(seq, *line) for line in lines])
             for values in movement_rows:
-                _insert_unique(conn, _INSERT_MOVEMENT, values, f"cash movement {values[0]}")
+                _insert_unique(conn, INSERT_MOVEMENT, values, f"cash movement {values[0]}")
 
         await self._write_soon(insert)
 
@@ -150,11 +134,11 @@ class TicketTables(SqliteFile):
         the same transaction (both are written, or neither)."""
         if complete_ticket and movement.ticket_id is None:
             raise ValueError("complete_ticket needs a movement with a ticket_id")
-        values = _movement_values(movement)
+        values = movement_values(movement)
         completion = (iso(movement.at), epoch_ms(movement.at), movement.ticket_id)
 
         def save(conn: sqlite3.Connection) -> None:
-            _insert_unique(conn, _INSERT_MOVEMENT, values, f"cash movement {movement.id}")
+            _insert_unique(conn, INSERT_MOVEMENT, values, f"cash movement {movement.id}")
             if not complete_ticket:
                 return
             cursor = conn.execute(
@@ -169,7 +153,7 @@ class TicketTables(SqliteFile):
 
     async def add_shift(self, shift: Shift) -> None:
         """Record an opened shift; InvalidInputError if its lane has one open already."""
-        values = _shift_values(shift)
+        values = shift_values(shift)
         await self._write_soon(lambda conn: _insert_shift(conn, values))
 
     async def close_shift(self, shift: Shift) -> None:
@@ -185,7 +169,7 @@ class TicketTables(SqliteFile):
             shift.closed_by,
             shift.counted_cents,
             shift.expected_cents,
-            _count_text(shift.count),
+            count_text(shift.count),
             shift.id,
         )
 
@@ -264,7 +248,7 @@ class TicketTables(SqliteFile):
         sql, params = _movements_sql(shift_id, ticket_id, since, until)
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        return [_movement(row) for row in rows]
+        return [movement_from_row(row) for row in rows]
 
     def ticket_operations(self, ticket_id: str) -> list[Operation]:
         """The journal's operations (card parts, refunds, voids) of one ticket, oldest first."""
@@ -318,25 +302,25 @@ class TicketTables(SqliteFile):
         """Tickets matching `condition` with their lines, oldest first (two reads)."""
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT seq, {_TICKET_COLUMNS} FROM tickets WHERE {condition} {_OLDEST_FIRST}",
+                f"SELECT seq, {TICKET_COLUMNS} FROM tickets WHERE {condition} {_OLDEST_FIRST}",
                 params,
             ).fetchall()
             if not rows:
                 return []
             line_rows = self._conn.execute(
-                f"SELECT ticket_seq, {_LINE_COLUMNS} FROM ticket_lines WHERE ticket_seq IN"
+                f"SELECT ticket_seq, {LINE_COLUMNS} FROM ticket_lines WHERE ticket_seq IN"
                 f" (SELECT seq FROM tickets WHERE {condition}) ORDER BY ticket_seq, line_no",
                 params,
             ).fetchall()
         lines: defaultdict[int, list[TicketLine]] = defaultdict(list)
         for seq, name, quantity, price, code, discount, reason in line_rows:
-            lines[seq].append(_line(name, quantity, price, code, discount, reason))
-        return [_ticket(row, tuple(lines[row[0]])) for row in rows]
+            lines[seq].append(line_from_row(name, quantity, price, code, discount, reason))
+        return [ticket_from_row(row, tuple(lines[row[0]])) for row in rows]
 
     def _shifts(self, tail: str, params: Sequence[Any]) -> list[Shift]:
         with self._lock:
-            rows = self._conn.execute(f"SELECT {_SHIFT_COLUMNS} FROM shifts {tail}", params)
-            return [_shift(row) for row in rows.fetchall()]
+            rows = self._conn.execute(f"SELECT {SHIFT_COLUMNS} FROM shifts {tail}", params)
+            return [shift_from_row(row) for row in rows.fetchall()]
 
 
 # -- writes ---------------------------------------------------------------------------
@@ -355,7 +339,7 @@ def _insert_unique(conn: sqlite3.Connection, sql: str, values: Sequence[Any], wh
 
 def _insert_shift(conn: sqlite3.Connection, values: Sequence[Any]) -> None:
     try:
-        conn.execute(_INSERT_SHIFT, values)
+        conn.execute(INSERT_SHIFT, values)
     except sqlite3.IntegrityError as exc:
         # The partial unique index on lane (open shifts only) names the column.
         if "shifts.lane" in str(exc):
@@ -388,171 +372,7 @@ def _movements_sql(
     if until is not None:
         where.append("at_ms <= ? AND at < ?")
         params += [epoch_ms(until), iso(until)]
-    sql = f"SELECT {_MOVEMENT_COLUMNS} FROM cash_movements"
+    sql = f"SELECT {MOVEMENT_COLUMNS} FROM cash_movements"
     if where:
         sql += " WHERE " + " AND ".join(where)
     return sql + " ORDER BY at_ms, rowid", params
-
-
-# -- rows and values ------------------------------------------------------------------
-
-
-def _ticket_values(ticket: Ticket) -> tuple[Any, ...]:
-    return (
-        ticket.id,
-        ticket.lane,
-        TicketStatus(ticket.status).value,
-        ticket.subtotal_cents,
-        ticket.sale_discount_cents,
-        ticket.sale_discount_reason,
-        ticket.tax_cents,
-        ticket.total_cents,
-        ticket.served_by,
-        ticket.discount_approved_by,
-        ticket.cancelled_by,
-        ticket.shift_id,
-        ticket.description,
-        iso(ticket.created_at),
-        iso(ticket.updated_at),
-        epoch_ms(ticket.created_at),
-        epoch_ms(ticket.updated_at),
-    )
-
-
-def _line_values(ticket: Ticket) -> list[tuple[Any, ...]]:
-    """Each line's values after the ticket's seq (known once the ticket is inserted)."""
-    return [
-        (
-            number,
-            ticket.id,
-            line.name,
-            line.quantity,
-            line.unit_price_cents,
-            line.item_code,
-            line.discount_cents,
-            line.discount_reason,
-        )
-        for number, line in enumerate(ticket.lines, start=1)
-    ]
-
-
-@lru_cache(maxsize=4096)
-def _line(
-    name: str,
-    quantity: int,
-    unit_price_cents: int,
-    item_code: str | None,
-    discount_cents: int,
-    discount_reason: str | None,
-) -> TicketLine:
-    """A line as read back; lines are frozen and repeat a lot (the same latte all day),
-    so equal rows share one object and a shift's report skips most constructions."""
-    return TicketLine(name, quantity, unit_price_cents, item_code, discount_cents, discount_reason)
-
-
-def _ticket(row: Sequence[Any], lines: tuple[TicketLine, ...]) -> Ticket:
-    (_seq, id_, lane, status, subtotal, sale_discount, sale_reason, tax, total, served_by,
-     discount_approved_by, cancelled_by, shift_id, description, created, updated) = row  # fmt: skip
-    return Ticket(
-        id=id_,
-        lane=lane,
-        status=_STATUSES[status],
-        lines=lines,
-        subtotal_cents=subtotal,
-        sale_discount_cents=sale_discount,
-        tax_cents=tax,
-        total_cents=total,
-        created_at=from_iso(created),
-        updated_at=from_iso(updated),
-        sale_discount_reason=sale_reason,
-        served_by=served_by,
-        discount_approved_by=discount_approved_by,
-        cancelled_by=cancelled_by,
-        shift_id=shift_id,
-        description=description,
-    )
-
-
-def _shift_values(shift: Shift) -> tuple[Any, ...]:
-    closed = shift.closed_at
-    return (
-        shift.id,
-        shift.lane,
-        iso(shift.opened_at),
-        shift.opened_by,
-        shift.float_cents,
-        _count_text(shift.float_count),
-        None if closed is None else iso(closed),
-        shift.closed_by,
-        shift.counted_cents,
-        shift.expected_cents,
-        _count_text(shift.count),
-        epoch_ms(shift.opened_at),
-        None if closed is None else epoch_ms(closed),
-    )
-
-
-def _shift(row: Sequence[Any]) -> Shift:
-    (id_, lane, opened_at, opened_by, float_cents, float_count, closed_at, closed_by,
-     counted, expected, count) = row  # fmt: skip
-    return Shift(
-        id=id_,
-        lane=lane,
-        opened_at=from_iso(opened_at),
-        opened_by=opened_by,
-        float_cents=float_cents,
-        closed_at=None if closed_at is None else from_iso(closed_at),
-        closed_by=closed_by,
-        counted_cents=counted,
-        expected_cents=expected,
-        count=_count_from_text(count),
-        float_count=_count_from_text(float_count),
-    )
-
-
-def _movement_values(movement: CashMovement) -> tuple[Any, ...]:
-    return (
-        movement.id,
-        movement.shift_id,
-        CashMovementKind(movement.kind).value,
-        movement.amount_cents,
-        iso(movement.at),
-        movement.person,
-        movement.reason,
-        movement.ticket_id,
-        movement.tendered_cents,
-        movement.change_cents,
-        movement.approved_by,
-        epoch_ms(movement.at),
-    )
-
-
-def _movement(row: Sequence[Any]) -> CashMovement:
-    (id_, shift_id, kind, amount, at, person, reason, ticket_id, tendered, change,
-     approved_by) = row  # fmt: skip
-    return CashMovement(
-        id=id_,
-        shift_id=shift_id,
-        kind=_KINDS[kind],
-        amount_cents=amount,
-        at=from_iso(at),
-        person=person,
-        reason=reason,
-        ticket_id=ticket_id,
-        tendered_cents=tendered,
-        change_cents=change,
-        approved_by=approved_by,
-    )
-
-
-def _count_text(count: Mapping[int, int] | None) -> str | None:
-    """A count by denomination as JSON text, denominations largest first."""
-    if count is None:
-        return None
-    return json.dumps({str(int(value)): int(n) for value, n in sorted(count.items(), reverse=True)})
-
-
-def _count_from_text(text: str | None) -> dict[int, int] | None:
-    if text is None:
-        return None
-    return {int(value): int(n) for value, n in json.loads(text).items()}

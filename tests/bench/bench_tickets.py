@@ -209,6 +209,31 @@ def _median_ms(run: Callable[[], object], runs: int) -> tuple[float, int]:
     return statistics.median(times), size
 
 
+async def _time_writes(
+    journal: SqliteJournal, shift: Shift, runs: int, seed: int = 13
+) -> dict[str, dict[str, float]]:
+    """Median ms of a sale's two writes at the counter: the ticket, then its cash part
+    completing it (each one transaction, synced), on the full journal."""
+    rng = random.Random(seed)
+    added: list[float] = []
+    paid: list[float] = []
+    for _ in range(runs):
+        ticket = _ticket(rng, shift, datetime.now(UTC), TicketStatus.OPEN)
+        started = time.perf_counter()
+        await journal.add_ticket(ticket)
+        added.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        await journal.add_cash_movement(_cash_part(rng, ticket), complete_ticket=True)
+        paid.append((time.perf_counter() - started) * 1000)
+    return {
+        "add_ticket (3 lines)": {"ms": round(statistics.median(added), 3), "rows": 1},
+        "add_cash_movement(complete_ticket)": {
+            "ms": round(statistics.median(paid), 3),
+            "rows": 1,
+        },
+    }
+
+
 def run_bench(tickets: int, movements: int, shifts: int, runs: int) -> dict[str, Any]:
     """Fill a temp-file journal and time each of the counter's reads."""
     records = make_records(tickets, movements, shifts)
@@ -256,6 +281,7 @@ def run_bench(tickets: int, movements: int, shifts: int, runs: int) -> dict[str,
             for name, run in queries.items():
                 median, size = _median_ms(run, runs)
                 timings[name] = {"ms": round(median, 3), "rows": size}
+            writes = asyncio.run(_time_writes(journal, current, runs))
         file_mb = round(path.stat().st_size / 1_000_000, 1)
     return {
         "bench": "tickets",
@@ -268,6 +294,7 @@ def run_bench(tickets: int, movements: int, shifts: int, runs: int) -> dict[str,
         "fill_s": round(fill_s, 3),
         "file_mb": file_mb,
         "queries": timings,
+        "writes": writes,
     }
 
 
@@ -290,11 +317,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{result['shifts']} shifts; median of {args.runs} runs"
     )
     print(f"fill (one transaction each): {result['fill_s']:.2f} s, file {result['file_mb']} MB")
-    width = max(len(name) for name in result["queries"])
+    width = max(len(name) for name in (*result["queries"], *result["writes"]))
     print(f"{'query':<{width}}  {'ms':>8}  {'rows':>5}")
     for name, figures in result["queries"].items():
         flag = "" if figures["ms"] < GOAL_MS else f"  (over {GOAL_MS:g} ms)"
         print(f"{name:<{width}}  {figures['ms']:>8.2f}  {figures['rows']:>5}{flag}")
+    print("writes (one transaction each, synced; the event loop's share of a sale):")
+    for name, figures in result["writes"].items():
+        print(f"{name:<{width}}  {figures['ms']:>8.2f}")
     return 0
 
 
