@@ -353,7 +353,8 @@ def receipt_from_ticket(
     discount comes off it, the tax is on what is left (rounded half up to the
     cent, as percent discounts are), and the total is the ticket's. Each part is
     printed with what it paid; a cash part also with the cash handed over and
-    the change. `tz` is the store's time zone (default: this computer's).
+    the change. Its time is the sale's last change or its last part, whichever is
+    later; `tz` is the store's time zone (default: this computer's).
     """
     lines = tuple(
         ReceiptLine(
@@ -371,7 +372,7 @@ def receipt_from_ticket(
         copy=copy,
         header=tuple(line.strip() for line in header if line.strip()),
         lane=ticket.lane,
-        at=ticket.updated_at.astimezone(tz),
+        at=max((ticket.updated_at, *(part.at for part in payments.parts))).astimezone(tz),
         lines=lines,
         subtotal_cents=ticket.subtotal_cents,
         tax_cents=ticket.tax_cents,

@@ -176,9 +176,12 @@ def test_only_brand_and_last_four_of_a_card_part_are_printed() -> None:
 
 
 def test_a_sale_still_owing_shows_the_balance_due() -> None:
-    ticket = ticket_of(split_cart(), status=TicketStatus.OPEN)
-    payments = ticket_payments(ticket, [], [card_charge(600)])
-    lines = render_text(receipt_from_ticket(ticket, payments)).splitlines()
+    ticket = ticket_of(split_cart(), status=TicketStatus.OPEN, updated_at=AT)
+    late_part = card_charge(600, updated_at=AT + timedelta(minutes=5))
+    payments = ticket_payments(ticket, [], [late_part])
+    receipt = receipt_from_ticket(ticket, payments, tz=STORE_TZ)
+    assert receipt.at == AT + timedelta(minutes=5)  # the time of its last part
+    lines = render_text(receipt).splitlines()
     assert row(lines, "BALANCE DUE") == "$5.20"
     assert "NOT PAID IN FULL" in lines
     assert "PAID" not in lines
