@@ -308,7 +308,10 @@ class Tender(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class TenderSummary:
-    """One tender's day: sales, refunds and voids (for cash: the returns of cancelled sales)."""
+    """One tender's day: sales, refunds and voids (for cash: the returns of cancelled sales).
+
+    Counts are tender parts: a sale paid partly in cash and partly by card counts
+    once under each, and twice under `Tender.ALL`; the amounts always add up."""
 
     tender: Tender
     totals: Totals

@@ -102,8 +102,9 @@ TENDER_COLUMNS: Final = (
     "Net",
 )
 TENDER_HINT: Final = (
-    "Cash returned when a partly paid sale was cancelled counts with the voids, as the"
-    " card parts voided then do."
+    "Counts are tender parts: a sale paid partly in cash and partly by card counts once"
+    " under each. Cash returned when a partly paid sale was cancelled counts with the"
+    " voids, as the card parts voided then do."
 )
 CASH_CAPTION: Final = "Cash drawer"
 CASH_NAME: Final = "Cash by lane"
