@@ -19,22 +19,19 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QAbstractSpinBox,
     QButtonGroup,
     QDialog,
     QFormLayout,
+    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -58,10 +55,11 @@ __all__ = [
 
 MAX_PER_DENOMINATION: Final = 9_999
 MAX_REASON_CHARS: Final = 80
-_ROW_HEIGHT: Final = MIN_TOUCH
 _TOTAL_POINT_SIZE: Final = 14
-_HOW_MANY_WIDTH: Final = 2 * MIN_TOUCH + 96
-_AROUND_TABLE: Final = 260  # px of the dialog (and its frame) around the count table
+_SMALLEST_NOTE: Final = 100  # cents: $1 and up are notes, the rest coins
+_COLUMNS_PER_GROUP: Final = 5  # name, -, how many, +, total
+_COUNT_WIDTH: Final = 72
+_RIGHT: Final = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _MAX_DRAWER_CENTS: Final = 100_000_000  # $1,000,000: a typo, not a drawer
 
 Counted = int | dict[int, int]
@@ -85,7 +83,8 @@ def typed_cents(value: str, *, empty_message: str) -> int:
 class DrawerCountEntry(QWidget):
     """The cash in a drawer, typed as a total (`countedTotalEdit`) or counted by note and
     coin in `countTable` (each row: the note or coin, how many with touch-sized - and +,
-    the line's total). `changed` fires on every change of the count."""
+    the line's total; notes on the left, coins on the right). `changed` fires on every
+    change of the count."""
 
     changed = Signal()
 
@@ -138,65 +137,73 @@ class DrawerCountEntry(QWidget):
         self.mode_group.buttonToggled.connect(self._on_mode_group_button_toggled)
         self.table_radio.setChecked(True)
 
-    def _count_table(self) -> QTableWidget:
-        table = QTableWidget(len(DENOMINATIONS), len(text.COUNT_COLUMNS), self)
+    def _count_table(self) -> QWidget:
+        """Notes on the left, coins on the right (a drawer's two halves): each row the note
+        or coin, how many (- and + beside it), and the line's total. A grid of plain
+        widgets, not an item view: it opens within a frame (bench_shift_screens)."""
+        table = QWidget(self)
         table.setObjectName("countTable")
         table.setAccessibleName(text.COUNT_TABLE_NAME)
-        table.setHorizontalHeaderLabels(list(text.COUNT_COLUMNS))
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(_ROW_HEIGHT)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        table.setColumnWidth(1, _HOW_MANY_WIDTH)
+        grid = QGridLayout(table)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
+        notes = [cents for cents in DENOMINATIONS if cents >= _SMALLEST_NOTE]
+        coins = [cents for cents in DENOMINATIONS if cents < _SMALLEST_NOTE]
         self.spins: dict[int, QSpinBox] = {}
-        for row, cents in enumerate(DENOMINATIONS):
-            label = denomination_label(cents)
-            name = QTableWidgetItem(label)
-            name.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(row, 0, name)
-            table.setCellWidget(row, 1, self._how_many(table, cents, label))
-            line = QTableWidgetItem(Money(0).format())
-            line.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(row, 2, line)
-        # The whole table when the screen has room for it, else it scrolls.
-        # (The header's height is known once styled: a little room to spare.)
-        full = _ROW_HEIGHT * len(DENOMINATIONS) + header.sizeHint().height() + 16
-        screen = QGuiApplication.primaryScreen()
-        room = screen.availableGeometry().height() - _AROUND_TABLE if screen else full
-        table.setMinimumHeight(max(_ROW_HEIGHT * 4, min(full, room)))
+        self.line_labels: dict[int, QLabel] = {}
+        for group, (heading, denominations) in enumerate(
+            ((text.NOTES_HEADING, notes), (text.COINS_HEADING, coins))
+        ):
+            first = group * (_COLUMNS_PER_GROUP + 1)  # a spacer column between the halves
+            for offset, title in enumerate((heading, text.HOW_MANY_HEADING, text.TOTAL_HEADING)):
+                header = QLabel(title, table)
+                header.setObjectName("countHeading")
+                column = first + (0, 1, 4)[offset]
+                span = 3 if offset == 1 else 1
+                alignment = Qt.AlignmentFlag.AlignCenter if offset == 1 else _RIGHT
+                grid.addWidget(header, 0, column, 1, span, alignment)
+            for row, cents in enumerate(denominations, start=1):
+                self._count_row(table, grid, row, first, cents)
+        grid.setColumnMinimumWidth(_COLUMNS_PER_GROUP, 24)
+        grid.setRowStretch(len(notes) + 1, 1)
         return table
 
-    def _how_many(self, table: QTableWidget, cents: int, label: str) -> QWidget:
-        """A row's count: - , the number (typed, or stepped), + ; each a touch target."""
-        cell = QWidget(table)
-        row = QHBoxLayout(cell)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(2)
-        less = touch_button(cell, f"less{cents}", text.LESS_BUTTON)
+    def _count_row(
+        self, table: QWidget, grid: QGridLayout, row: int, first: int, cents: int
+    ) -> None:
+        """One note or coin: its name, - , how many (typed, or stepped), + , the total."""
+        label = denomination_label(cents)
+        name = QLabel(label, table)
+        name.setObjectName("countDenomination")
+        less = touch_button(table, f"less{cents}", text.LESS_BUTTON)
         less.setAccessibleName(text.LESS_NAME.format(label=label))
         less.setFixedWidth(MIN_TOUCH)
-        more = touch_button(cell, f"more{cents}", text.MORE_BUTTON)
+        more = touch_button(table, f"more{cents}", text.MORE_BUTTON)
         more.setAccessibleName(text.MORE_NAME.format(label=label))
         more.setFixedWidth(MIN_TOUCH)
-        spin = QSpinBox(cell)
+        spin = QSpinBox(table)
         spin.setObjectName(f"count{cents}")
         spin.setAccessibleName(text.COUNT_ROW_NAME.format(label=label))
         spin.setRange(0, MAX_PER_DENOMINATION)
         spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-        spin.setMinimumHeight(MIN_TOUCH)
+        spin.setFixedSize(_COUNT_WIDTH, MIN_TOUCH)  # fixed: known before the sheet applies
         spin.setAlignment(Qt.AlignmentFlag.AlignCenter)
         spin.valueChanged.connect(self._on_spin_value_changed)
         less.clicked.connect(spin.stepDown)
         more.clicked.connect(spin.stepUp)
-        row.addWidget(less)
-        row.addWidget(spin, 1)
-        row.addWidget(more)
+        line = QLabel(Money(0).format(), table)
+        line.setObjectName("countLineTotal")
+        line.setAlignment(_RIGHT)
+        line.setMinimumWidth(line.fontMetrics().horizontalAdvance("$99,999.00") + 8)
+        line.setAccessibleName(text.LINE_TOTAL_NAME.format(label=label))
+        grid.addWidget(name, row, first, _RIGHT)
+        grid.addWidget(less, row, first + 1)
+        grid.addWidget(spin, row, first + 2)
+        grid.addWidget(more, row, first + 3)
+        grid.addWidget(line, row, first + 4, _RIGHT)
         self.spins[cents] = spin
-        return cell
+        self.line_labels[cents] = line
 
     # -- state ----------------------------------------------------------------------------
 
@@ -247,10 +254,8 @@ class DrawerCountEntry(QWidget):
         self.changed.emit()
 
     def _on_spin_value_changed(self, _value: int) -> None:
-        for row, (cents, spin) in enumerate(self.spins.items()):
-            line = self.table.item(row, 2)
-            if line is not None:
-                line.setText(Money(cents * spin.value()).format())
+        for cents, spin in self.spins.items():
+            self.line_labels[cents].setText(Money(cents * spin.value()).format())
         self.total_label.setText(text.COUNT_TOTAL.format(amount=Money(self.table_total()).format()))
         self.changed.emit()
 
@@ -273,7 +278,9 @@ class _SubmitDialog(QDialog):
         self.message_label.setObjectName("shiftMessageLabel")
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.message_label.hide()
+        # Room for two lines kept from the start: a sentence appearing moves nothing.
+        self.message_label.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        set_style_state(self.message_label, "state", "none")
 
     def _buttons(self, confirm_label: str, confirm_name: str) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -296,8 +303,7 @@ class _SubmitDialog(QDialog):
         """Show a sentence under the fields (`state`: "refused" or "working")."""
         self.message_label.setText(message)
         self.message_label.setAccessibleName(message)
-        self.message_label.setVisible(bool(message))
-        set_style_state(self.message_label, "state", state)
+        set_style_state(self.message_label, "state", state if message else "none")
 
     def _on_fields_changed(self) -> None:
         if not self._busy:
@@ -343,6 +349,11 @@ class _SubmitDialog(QDialog):
         if not self._busy:
             super().reject()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # The style sheet applies at the first show: make room for what it grew.
+        self.resize(self.size().expandedTo(self.sizeHint()))
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._busy:
             event.ignore()
@@ -380,7 +391,6 @@ class ShiftOpenDialog(_SubmitDialog):
         layout.addWidget(self.count, 1)
         layout.addWidget(self.message_label)
         layout.addLayout(self._buttons(text.OPEN_BUTTON, "openShiftButton"))
-        self.setMinimumWidth(600)
 
     def _work(self) -> Awaitable[object]:
         counted = self.count.value(empty_message=text.COUNT_NEEDED)
@@ -430,7 +440,6 @@ class ShiftCloseDialog(_SubmitDialog):
         layout.addWidget(self.count, 1)
         layout.addWidget(self.message_label)
         layout.addLayout(self._buttons(text.CLOSE_BUTTON, "closeShiftButton"))
-        self.setMinimumWidth(600)
 
     def _work(self) -> Awaitable[object]:
         return self._submit(self.count.value(empty_message=text.COUNT_NEEDED))
