@@ -31,7 +31,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TypeAlias
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from pos_app.domain.cart import Cart
@@ -47,6 +47,10 @@ from pos_app.ui.text import cart as text
 __all__ = ["Approver", "DiscountFlow"]
 
 log = logging.getLogger("pos_app.ui.discounts")
+
+#: The dialog is built this long after the flow (once the window has shown): building it
+#: takes about two frames, so the first press of Discount would otherwise miss one.
+PREBUILD_DELAY_MS = 0
 
 #: Asks a manager to approve a discount (what the audit log keeps of it); the approver's
 #: name, or None when nobody approved.
@@ -104,6 +108,7 @@ class DiscountFlow(QObject):
         self.button.clicked.connect(self._on_button_clicked)
         model.cart_changed.connect(self._on_model_cart_changed)
         self._update_button()
+        QTimer.singleShot(PREBUILD_DELAY_MS, self, self._dialog)
 
     # -- public ------------------------------------------------------------------------
 

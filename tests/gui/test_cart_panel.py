@@ -283,3 +283,22 @@ def test_quick_items_fit_long_names_from_the_sample_catalog(qtbot: Any, tmp_path
         assert found.objectName() == f"quickItem_{item.code}"
         assert found.width() >= found.sizeHint().width(), item.name  # not clipped
         assert found.height() >= 44
+
+
+def test_the_figure_columns_fit_their_widest_figure_as_the_cart_changes(qtbot: Any) -> None:
+    model, panel = make_panel(qtbot)
+    header = panel.cart_view.horizontalHeader()
+    metrics = panel.cart_view.fontMetrics()
+    narrow = header.sectionSize(CartColumn.LINE_TOTAL)
+    assert narrow >= header.fontMetrics().horizontalAdvance("Line total")  # the caption fits
+
+    model.add_amount(9_876_543)  # $98,765.43: wider than its caption
+    wide = header.sectionSize(CartColumn.LINE_TOTAL)
+    assert wide > narrow
+    assert wide >= metrics.horizontalAdvance("$98,765.43")
+    assert header.sectionSize(CartColumn.UNIT_PRICE) == wide
+    model.add_item(LATTE)
+    assert header.sectionSize(CartColumn.LINE_TOTAL) == wide
+
+    model.remove(0)
+    assert header.sectionSize(CartColumn.LINE_TOTAL) == narrow  # and back
