@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,9 @@ from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from pos_app.domain.cart import CatalogItem
 from pos_app.domain.discount import Discount, DiscountKind
+from pos_app.domain.receipt import render_text
+from pos_app.domain.staff import StaffRole
+from pos_app.domain.tickets import TicketStatus
 from pos_app.services.audit_log import AuditAction, AuditQuery, DetailValue
 from pos_app.services.manager import ManagerService
 from pos_app.storage.audit import SqliteAuditLog
@@ -27,7 +31,15 @@ from pos_app.ui.manager_tools import ManagerTools
 from pos_app.ui.pin_dialog import PinDialog
 from pos_app.ui.text import cart as text
 from tests.support.gui import wait_until
-from tests.support.staff_screens import CASHIER, CASHIER_PIN, MANAGER, MANAGER_PIN
+from tests.support.sandbox import SandboxHandle
+from tests.support.staff_screens import (
+    CASHIER,
+    CASHIER_PIN,
+    MANAGER,
+    MANAGER_PIN,
+    OWNER,
+    OWNER_PIN,
+)
 
 LATTE = CatalogItem("latte", "Latte", 425)
 MUFFIN = CatalogItem("muffin", "Muffin", 295)
@@ -381,3 +393,64 @@ async def test_a_cashiers_discount_is_approved_on_the_pin_pad_and_a_refusal_audi
     assert service.current().name == CASHIER  # type: ignore[union-attr]
     assert len(log.entries(AuditQuery(actions=(AuditAction.DISCOUNT,)))) == 1  # no new one
     tools.close()
+
+
+# -- the whole till: a discount approved on the PIN pad goes with the sale --------------------
+
+
+async def test_a_discount_approved_at_a_cashiers_till_goes_on_the_sale_and_its_receipt(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    from tests.gui.test_split_sale import open_shift, open_till, take_cash
+
+    async with open_till(sandbox.url, tmp_path, qtbot, owner=False) as till:
+        window, manager = till.window, till.manager
+        manager.create_owner(OWNER, OWNER_PIN)
+        owner = manager.current()
+        assert owner is not None
+        manager.add_person(CASHIER, StaffRole.CASHIER, CASHIER_PIN, by=owner)
+        manager.sign_out()
+        assert manager.sign_in(CASHIER_PIN, CASHIER).ok
+        await open_shift(qtbot, till)
+        tools = window.tools
+        assert tools is not None
+        flow = getattr(window, "discounts", None) or DiscountFlow(
+            window.cart_model, window.cart_panel, approve=tools.approve_discount
+        )
+        window.cart_model.add_amount(2000)
+
+        qtbot.mouseClick(flow.button, Qt.MouseButton.LeftButton)
+        dialog = await wait_until(lambda: flow.dialog is not None and flow.dialog.isVisible())
+        dialog = flow.dialog
+        assert dialog is not None
+        press(qtbot, dialog, "quickPercent20")
+        press(qtbot, dialog, "quickReasonDamaged")
+        press(qtbot, dialog, "applyDiscountButton")
+        pin = await wait_until(lambda: find("pinDialog"))
+        assert isinstance(pin, PinDialog)
+        pin.choose(OWNER)
+        for digit in OWNER_PIN:
+            pin.digit_buttons[digit].click()
+        pin.ok_button.click()
+        assert await flow.task
+        assert window.cart_model.discount_approved_by == OWNER
+        assert manager.current() is not None
+        assert manager.current().name == CASHIER  # type: ignore[union-attr]
+        assert window.cart_model.cart.total.cents == 1600
+
+        await take_cash(qtbot, till, "exactButton")
+        assert window.cart_model.cart.is_empty
+        shift = till.shift_tools.shifts.current()
+        assert shift is not None
+        [ticket] = till.lane.journal.shift_tickets(shift.id)
+        assert ticket.status is TicketStatus.COMPLETE
+        assert (ticket.total_cents, ticket.discount_cents) == (1600, 400)
+        assert ticket.discount_approved_by == OWNER
+        assert ticket.lines[0].discount_reason == "Damaged"
+        offer = window.receipt_offer
+        assert offer is not None
+        assert offer.last is not None
+        assert "Damaged" in render_text(offer.last)
+        assert manager.sign_in(OWNER_PIN, OWNER).ok  # to read the log
+        [given] = manager.audit_entries(AuditQuery(actions=(AuditAction.DISCOUNT,)))
+        assert (given.who, json.loads(given.detail)["approved_by"]) == (CASHIER, OWNER)
