@@ -605,9 +605,8 @@ class MainWindow(QMainWindow):
     # -- slots ---------------------------------------------------------------------------------
 
     def _on_cart_changed(self, _cart: object) -> None:
-        if self.till is not None and self.till.ticket is not None and not self.till.locked:
-            # Its first card was declined and the sale changed: journal it anew.
-            self.background.start(self.till.forget_unpaid())
+        if self.till is not None:
+            self.till.sale_changed()  # a ticket with nothing paid yet is given up
         self.update_charge_state()
 
     def _on_till_payments_changed(self) -> None:
@@ -722,7 +721,12 @@ class MainWindow(QMainWindow):
             self.update_charge_state()
 
     def _on_check_again_clicked(self) -> None:
-        self.background.start_if_idle(self.flow.check_unresolved())
+        self.background.start_if_idle(self._check_again())
+
+    async def _check_again(self) -> None:
+        await self.flow.check_unresolved()
+        if self.till is not None:
+            await self.till.refresh()  # a card part settled may pay the sale
 
     def _on_refund_button_clicked(self) -> None:
         if not self.engine_ready:

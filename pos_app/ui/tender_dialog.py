@@ -43,6 +43,7 @@ from pos_app.ui.text import till as text
 __all__ = ["TenderDialog"]
 
 _BIG_FONT_PX: Final = 40
+_CAPTION_FONT_PX: Final = 22
 _NOTE_HEIGHT_PX: Final = 64
 _ENTER_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
 
@@ -123,7 +124,8 @@ class TenderDialog(QDialog):
 
     def _lay_out(self) -> None:
         due_row = QHBoxLayout()
-        due_caption = QLabel(text.DUE_CAPTION, self)
+        due_caption = _big(QLabel(text.DUE_CAPTION, self), _CAPTION_FONT_PX)
+        due_caption.setObjectName("dueCaption")
         due_row.addWidget(due_caption)
         due_row.addStretch(1)
         due_row.addWidget(self.due_label)
@@ -133,7 +135,9 @@ class TenderDialog(QDialog):
             notes.addWidget(button, index // 3, index % 3)
 
         left = QVBoxLayout()
-        left.addWidget(QLabel(text.TENDERED_CAPTION, self))
+        tendered_caption = _big(QLabel(text.TENDERED_CAPTION, self), _CAPTION_FONT_PX)
+        tendered_caption.setObjectName("tenderedCaption")
+        left.addWidget(tendered_caption)
         left.addWidget(self.entry)
         right = QVBoxLayout()
         right.addLayout(notes)

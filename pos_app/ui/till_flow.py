@@ -39,6 +39,7 @@ from pos_app.domain.tickets import Ticket, TicketStatus
 from pos_app.ui.payment_dialog import PaymentChoice
 from pos_app.ui.sale_flow import READABLE_ERRORS, SaleFlow, sentence
 from pos_app.ui.split_dialog import SplitDialog
+from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.tender_dialog import TenderDialog
 from pos_app.ui.text import till as text
 from pos_app.ui.text import window as window_text
@@ -96,6 +97,8 @@ class TillFlow(QObject):
         self.declined: list[str] = []  # the card attempts declined on this ticket
         self._tender: TenderDialog | None = None
         self._split: SplitDialog | None = None
+        self._unpaid: list[str] = []  # tickets with nothing paid, being given up
+        self.housekeeping = TaskSlot(self, "unpaid sales given up")
         QTimer.singleShot(PREBUILD_DELAY_MS, self, self.prepare_tender)
 
     # -- what the window asks --------------------------------------------------------
@@ -163,31 +166,38 @@ class TillFlow(QObject):
             return
         self._hold(ticket)
         if not self.locked:
-            await self.forget_unpaid()
+            self.sale_changed()  # nothing paid: give it up, the cart starts afresh
             return
         assert self.payments is not None
         balance = Money(self.payments.balance_cents).format()
         self.message.emit(text.RESUMED.format(balance=balance))
 
-    async def forget_unpaid(self) -> None:
-        """The sale changed before anything was paid: give its ticket up (nothing to give
-        back), so the next Cash or Charge journals the sale as it is now."""
+    def sale_changed(self) -> None:
+        """The cart changed: a ticket with nothing paid is given up (nothing to give back,
+        no approval), so the next Cash or Charge journals the sale as it is now. A
+        partly paid sale cannot change (the window locks the cart)."""
         ticket = self.ticket
         if ticket is None or self.locked:
             return
         self._drop()
-        try:
-            await self.sales.cancel(
-                ticket.id, approved_by=self.flow.served_by() or "", person=self.flow.served_by()
-            )
-        except READABLE_ERRORS:
-            log.warning("an unpaid ticket %s could not be given up", ticket.id, exc_info=True)
+        self._unpaid.append(ticket.id)
+        self.housekeeping.start_if_idle(self._give_up_unpaid())
 
-    def refresh(self) -> None:
-        """Read the open ticket's payments again (after "Check again" settled a card)."""
-        if self.ticket is not None:
-            self.payments = self.sales.payments(self.ticket.id)
-            self.payments_changed.emit()
+    async def _give_up_unpaid(self) -> None:
+        # One slot works through every ticket dropped, so none is left OPEN by a cancel.
+        while self._unpaid:
+            ticket_id = self._unpaid[0]
+            person = self.flow.served_by()
+            try:
+                await self.sales.cancel(ticket_id, approved_by=person or "", person=person)
+            except READABLE_ERRORS:  # left OPEN: resume() offers it again at start-up
+                log.warning("the unpaid sale %s could not be given up", ticket_id, exc_info=True)
+            del self._unpaid[0]
+
+    async def refresh(self) -> None:
+        """Read the open ticket's payments again (after "Check again" settled a card part):
+        the panel follows, and a sale now paid to zero completes."""
+        await self._after_part(None)
 
     # -- the work ----------------------------------------------------------------------
 
@@ -325,7 +335,7 @@ class TillFlow(QObject):
             self.sale_cancelled.emit(ticket.id)
             self.message.emit(line)
         else:
-            self.refresh()
+            await self._after_part(None)
             self.message.emit(text.CANCEL_PENDING)
         return None
 
