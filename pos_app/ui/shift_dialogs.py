@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -59,6 +59,7 @@ _TOTAL_POINT_SIZE: Final = 14
 _SMALLEST_NOTE: Final = 100  # cents: $1 and up are notes, the rest coins
 _COLUMNS_PER_GROUP: Final = 5  # name, -, how many, +, total
 _COUNT_WIDTH: Final = 72
+_TOTAL_EDIT_WIDTH: Final = 360
 _RIGHT: Final = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _MAX_DRAWER_CENTS: Final = 100_000_000  # $1,000,000: a typo, not a drawer
 
@@ -119,20 +120,25 @@ class DrawerCountEntry(QWidget):
         modes.addWidget(self.total_label)
         layout.addLayout(modes)
 
-        total_row = QFormLayout()
-        self.total_edit = QLineEdit(self)
+        # The typed total: one row, hidden as a whole while counting note by note.
+        self.total_row = QWidget(self)
+        total_row = QHBoxLayout(self.total_row)
+        total_row.setContentsMargins(0, 0, 0, 0)
+        self.total_edit = QLineEdit(self.total_row)
         self.total_edit.setObjectName("countedTotalEdit")
         self.total_edit.setAccessibleName(total_label)
         self.total_edit.setPlaceholderText(text.AMOUNT_PLACEHOLDER)
         self.total_edit.setMinimumHeight(MIN_TOUCH)
+        self.total_edit.setMinimumWidth(_TOTAL_EDIT_WIDTH)
         self.total_edit.textChanged.connect(self.changed)
-        self.total_row_label = QLabel(total_label, self)
+        self.total_row_label = QLabel(total_label, self.total_row)
         self.total_row_label.setBuddy(self.total_edit)
-        total_row.addRow(self.total_row_label, self.total_edit)
-        layout.addLayout(total_row)
+        total_row.addWidget(self.total_row_label)
+        total_row.addWidget(self.total_edit, 1)
+        layout.addWidget(self.total_row)
 
         self.table = self._count_table()
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 1, Qt.AlignmentFlag.AlignTop)
 
         self.mode_group.buttonToggled.connect(self._on_mode_group_button_toggled)
         self.table_radio.setChecked(True)
@@ -166,7 +172,6 @@ class DrawerCountEntry(QWidget):
             for row, cents in enumerate(denominations, start=1):
                 self._count_row(table, grid, row, first, cents)
         grid.setColumnMinimumWidth(_COLUMNS_PER_GROUP, 24)
-        grid.setRowStretch(len(notes) + 1, 1)
         return table
 
     def _count_row(
@@ -248,8 +253,11 @@ class DrawerCountEntry(QWidget):
         by_table = self.by_denomination
         self.table.setVisible(by_table)
         self.total_label.setVisible(by_table)
-        self.total_edit.setVisible(not by_table)
-        self.total_row_label.setVisible(not by_table)
+        self.total_row.setVisible(not by_table)
+        dialog = self.window()
+        if dialog is not self and dialog.isVisible():
+            # The dialog fits the way of counting chosen, once its layout has caught up.
+            QTimer.singleShot(0, dialog, dialog.adjustSize)
         (self.spins[DENOMINATIONS[0]] if by_table else self.total_edit).setFocus()
         self.changed.emit()
 

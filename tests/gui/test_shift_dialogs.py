@@ -68,6 +68,9 @@ def shot(widget: QWidget, name: str, tmp_path: Path) -> Path:
     folder = Path(SHOTS) if SHOTS else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
+    for layout in (child.layout() for child in (widget, *widget.findChildren(QWidget))):
+        if layout is not None:
+            layout.activate()  # what the next paint would lay out, laid out now
     assert widget.grab().save(str(path))
     assert path.stat().st_size > 1000
     return path

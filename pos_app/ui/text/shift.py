@@ -149,7 +149,7 @@ NO_MOVEMENTS: Final = "No no-sale openings, no cash paid in or out."
 OVER_SHORT_SHORT: Final = "Short by {amount}: the drawer holds less than expected."
 OVER_SHORT_OVER: Final = "Over by {amount}: the drawer holds more than expected."
 OVER_SHORT_EVEN: Final = "Even: the drawer holds what was expected."
-OVER_SHORT_NOT_COUNTED: Final = "Not counted yet: the X report shows what the drawer should hold."
+OVER_SHORT_NOT_COUNTED: Final = "Not counted yet: below is what the drawer should hold."
 
 PRINT_BUTTON: Final = "Print..."
 SAVE_PDF_BUTTON: Final = "Save PDF..."
