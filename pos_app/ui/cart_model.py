@@ -8,9 +8,10 @@ Discounts: a discounted line shows what its discount takes off under its name
 ("-$1.25 10% off (Damaged)") and its line total after the discount, so the
 line totals add up to the cart's subtotal. The model also keeps who approved
 the cart's discounts (`discount_approved_by`): that approval stands while the
-discounts take no larger share of the gross than when it was given, and is
-dropped (None) by any change that raises the share (a bigger discount, a line
-without one removed) and with the last discount.
+discounts take no larger share of the gross than when it was given (a cent of
+rounding aside), and is dropped (None) by any change that raises the share (a
+bigger discount, another of a discounted line, a line without a discount
+removed) and with the last discount.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from PySide6.QtCore import (
 )
 
 from pos_app.domain.cart import Cart, CartLine, CatalogItem
-from pos_app.domain.discount import Discount
+from pos_app.domain.discount import Discount, DiscountKind
 from pos_app.domain.money import Money
 from pos_app.ui.text import cart as text
 
@@ -254,11 +255,18 @@ class CartModel(QAbstractTableModel):
 
 
 def _share_rose(old: Cart, new: Cart) -> bool:
-    """Whether `new`'s discounts take a larger share of its gross than `old`'s (compared
-    exactly), or it has none left (an approval then has nothing to stand for)."""
+    """Whether `new`'s discounts take a larger share of its gross than `old`'s, or it has
+    none left (an approval then has nothing to stand for).
+
+    Compared exactly, less a cent for each percent discount: a percent rounds half up to
+    the cent, so 10 % off a larger sale may take a hair more than 10 % of it, and that
+    is the discount approved, not a larger one."""
     if not new.discount_total.cents:
         return True
-    return new.discount_total.cents * old.gross.cents > old.discount_total.cents * new.gross.cents
+    discounts = [line.discount for line in new.lines] + [new.discount]
+    rounding = sum(1 for d in discounts if d is not None and d.kind is DiscountKind.PERCENT)
+    raised = new.discount_total.cents - rounding
+    return raised * old.gross.cents > old.discount_total.cents * new.gross.cents
 
 
 def line_discount_text(line: CartLine) -> str:

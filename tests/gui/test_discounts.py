@@ -214,6 +214,52 @@ async def test_a_sale_discount_is_a_row_of_the_totals_and_taxed_after(qtbot: Any
     assert not till.flow.button.isEnabled()
 
 
+# -- who approved ------------------------------------------------------------------------------
+
+
+def test_an_approval_stands_until_the_discounts_share_of_the_sale_rises(qtbot: Any) -> None:
+    model = CartModel()
+    model.add_item(SCARF)
+    model.add_item(LATTE)  # $24.25
+    model.discount_approved_by = "Carla Diaz"
+    assert model.discount_approved_by is None  # nothing to approve yet
+    model.set_line_discount(1, Discount(DiscountKind.PERCENT, 1_500, "Damaged"))
+    model.discount_approved_by = "Carla Diaz"
+
+    model.set_line_discount(1, Discount(DiscountKind.PERCENT, 1_000, "Damaged"))  # less
+    model.add_item(MUFFIN)  # a larger sale, the same discount: a smaller share
+    assert model.discount_approved_by == "Carla Diaz"
+
+    model.increment(0)  # a second scarf at 10 % off: more of the sale is discounted
+    assert model.discount_approved_by is None
+    model.discount_approved_by = "Carla Diaz"
+    model.set_sale_discount(Discount(DiscountKind.AMOUNT, 100, "Loyalty"))  # more
+    assert model.discount_approved_by is None
+    model.discount_approved_by = "Carla Diaz"
+    model.remove(2)  # the muffin goes: the discounts are a larger share of less
+    assert model.discount_approved_by is None
+
+    model.discount_approved_by = "Carla Diaz"
+    discounted = model.cart
+    model.clear()  # the next customer: nothing approved
+    assert model.discount_approved_by is None
+    model.set_cart(discounted, discount_approved_by="Carla Diaz")  # a parked sale back
+    assert model.discount_approved_by == "Carla Diaz"
+    model.set_sale_discount(None)
+    model.set_line_discount(1, None)  # the last discount goes: so does the approval
+    assert model.discount_approved_by is None
+
+
+def test_a_percent_off_the_sale_stays_approved_as_the_sale_grows(qtbot: Any) -> None:
+    model = CartModel()
+    model.add_item(SCARF)
+    model.set_sale_discount(Discount(DiscountKind.PERCENT, 1_000, "Loyalty"))  # $2.00
+    model.discount_approved_by = "Carla Diaz"
+    model.add_item(MUFFIN)  # 10 % of $22.95 is $2.30 (2.295 up): a hair over 10 %
+    assert model.cart.sale_discount.cents == 230
+    assert model.discount_approved_by == "Carla Diaz"  # still the 10 % approved
+
+
 # -- over the limit -----------------------------------------------------------------------------
 
 
