@@ -9,7 +9,6 @@ per approved card part and nothing more.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +49,8 @@ def till_on(test_lane: TestLane) -> Till:
 
 
 @pytest.fixture
-async def till(test_lane: TestLane) -> AsyncIterator[Till]:
-    yield till_on(test_lane)
+def till(test_lane: TestLane) -> Till:
+    return till_on(test_lane)
 
 
 def sale_kind(test_lane: TestLane) -> str:
