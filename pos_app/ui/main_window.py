@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from pos_app.services.sales import SaleService
     from pos_app.services.shifts import ShiftService
     from pos_app.ui.bug_dialog import BugDialog
+    from pos_app.ui.discounts import DiscountFlow
     from pos_app.ui.manager_tools import ManagerTools
     from pos_app.ui.receipt_offer import ReceiptOffer
     from pos_app.ui.sale_flow import SaleFlow
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self.engine_ready = False
         self.till: TillFlow | None = None  # sales as tickets: Cash, Split, the tender panel
         self.shift_tools: ShiftTools | None = None
+        self.discounts: DiscountFlow | None = None  # with the engine
         self._override_cents: int | None = None  # a total above the limit a manager allowed
         self._terminal_refresh_ms = terminal_refresh_ms
         self._spinner_delay_ms = spinner_delay_ms
@@ -210,6 +212,7 @@ class MainWindow(QMainWindow):
         """Add what needs the payment engine: the terminal picker, the sale flow behind
         Charge, the receipt button and the virtual terminals' button. A sale already
         on the screen stays; Charge enables once a terminal is ready."""
+        from pos_app.ui.discounts import DiscountFlow
         from pos_app.ui.receipt_offer import ReceiptOffer
         from pos_app.ui.sale_flow import SaleFlow
         from pos_app.ui.tasks import TaskSlot
@@ -244,6 +247,9 @@ class MainWindow(QMainWindow):
         self.flow.unresolved_changed.connect(self._on_flow_unresolved_changed)
         self.flow.message.connect(self.status_line.setText)
         self.flow.refund_finished.connect(self._on_flow_refund_finished)
+        # Discounts (asyncio behind them): with the engine, not before the till shows.
+        self.discounts = DiscountFlow(self.cart_model, self.cart_panel)
+        self.discounts.message.connect(self.status_line.setText)
         self._shortcuts()
         self.engine_ready = True
         self.update_charge_state()
@@ -288,6 +294,11 @@ class MainWindow(QMainWindow):
 
         self.tools = tools
         tools.message.connect(self.status_line.setText)
+        if self.discounts is not None:  # over the lane's limit, a manager approves
+            self.discounts.approve = tools.approve_discount
+            settings = tools.settings
+            if settings is not None:  # the limit in force, a saved one at once
+                self.discounts.limit_percent = lambda: settings.saved.discount_approval_percent
         for button in tools.buttons:
             self._top.insertWidget(self._top.indexOf(self.refund_button), button)
         label = self.person_label = QLabel("", self)
