@@ -12,9 +12,10 @@
   till with their PIN). Without a `manager` nothing needs approving.
 
 `buttons` holds the one `shiftButton` for the top bar (`MainWindow.add_shift_tools`);
-its menu has Open shift, X report, Close shift, No sale, Paid in and Paid out,
-each enabled by whether a shift is open. `shift_changed(Shift | None)` follows
-the open shift; `message(str)` is a line for the till's status bar.
+its menu has Open shift, X report, Close shift, Last Z report (no shift open),
+No sale, Paid in and Paid out, each enabled by whether a shift is open.
+`shift_changed(Shift | None)` follows the open shift; `message(str)` is a line
+for the till's status bar. `close()` when the till closes.
 
 Closing a shift and paying out need a manager or owner when the person
 signed in is a cashier: the close asks before the count, a paid out after its
@@ -78,6 +79,7 @@ class ShiftTools(QObject):
         self.dialog: ShiftOpenDialog | ShiftCloseDialog | CashMovementDialog | None = None
         self.report_view: ShiftReportView | None = None
         self._shift: Shift | None = shifts.current()
+        self._closed_before = self._shift is None and bool(shifts.recent(1))
 
         self.button = touch_button(window, "shiftButton", "")
         self.button.setAccessibleDescription(text.SHIFT_BUTTON_DESCRIPTION)
@@ -87,6 +89,9 @@ class ShiftTools(QObject):
         self.open_action = self._action("openShiftAction", text.OPEN_SHIFT, self.open_shift)
         self.x_report_action = self._action("xReportAction", text.X_REPORT, self.show_x_report)
         self.close_action = self._action("closeShiftAction", text.CLOSE_SHIFT, self.close_shift)
+        self.last_z_action = self._action(
+            "lastZReportAction", text.LAST_Z_REPORT, self.show_last_z_report
+        )
         self.menu.addSeparator()
         self.no_sale_action = self._action(
             "noSaleAction", text.NO_SALE, lambda: self.move_cash(CashMovementKind.NO_SALE)
@@ -120,7 +125,9 @@ class ShiftTools(QObject):
     def refresh(self) -> None:
         """Look at the journal again (another client may have opened or closed the shift):
         the menu's items follow, and `shift_changed` when it changed."""
-        self._follow(self.shifts.current())
+        shift = self.shifts.current()
+        self._closed_before = shift is None and bool(self.shifts.recent(1))
+        self._follow(shift)
 
     def _follow(self, shift: Shift | None) -> None:
         changed = shift != self._shift
@@ -135,6 +142,7 @@ class ShiftTools(QObject):
         self.button.setText(label)
         self.button.setAccessibleName(label)
         self.open_action.setEnabled(not is_open)
+        self.last_z_action.setEnabled(not is_open and self._closed_before)
         for action in (
             self.x_report_action,
             self.close_action,
@@ -189,6 +197,19 @@ class ShiftTools(QObject):
             return
         await self.show_report(report)
 
+    async def show_last_z_report(self) -> None:
+        """The last closed shift's Z report again (to print it, or to look again)."""
+        self.refresh()
+        if self._shift is not None:
+            self.message.emit(text.LAST_Z_WHILE_OPEN)
+            return
+        try:
+            report = self.shifts.report()
+        except InvalidInputError as error:
+            self.message.emit(error.message)
+            return
+        await self.show_report(report)
+
     async def close_shift(self) -> None:
         """A manager's approval at a cashier's till, the drawer counted (blind), then the
         Z report with the over/short."""
@@ -206,6 +227,7 @@ class ShiftTools(QObject):
         if report is None:
             self.refresh()
             return
+        self._closed_before = True
         self._follow(None)
         sentence, _state = over_short_sentence(report)
         self.message.emit(text.SHIFT_CLOSED.format(over_short=sentence))

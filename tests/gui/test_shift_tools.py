@@ -132,6 +132,7 @@ async def test_the_menu_follows_the_open_shift(
         tools.paid_out_action,
     )
     assert not any(action.isEnabled() for action in closed_items)
+    assert not tools.last_z_action.isEnabled()  # no shift closed yet
 
     tools.open_action.trigger()
     dialog = await dialog_of(tools, ShiftOpenDialog)
@@ -277,6 +278,14 @@ async def test_a_cashier_needs_a_managers_approval_to_close_and_reads_the_short(
     assert tools.buttons[0].text() == "Shift: closed"
     [entry] = audited(service, AuditAction.SHIFT_CLOSED)
     assert json.loads(entry.detail)["over_short_cents"] == -135
+
+    assert tools.last_z_action.isEnabled()  # the Z again, to print it later
+    tools.last_z_action.trigger()
+    again = await wait_until(lambda: tools.report_view)
+    assert again.report.shift.id == shift.id
+    assert again.over_short_label.text() == ("Short by $1.35: the drawer holds less than expected.")
+    again.accept()
+    await finished(tools)
 
 
 async def test_a_manager_closes_without_being_asked_for_a_pin(

@@ -19,6 +19,7 @@ SHIFT_BUTTON_DESCRIPTION: Final = (
 OPEN_SHIFT: Final = "Open shift..."
 X_REPORT: Final = "X report"
 CLOSE_SHIFT: Final = "Close shift..."
+LAST_Z_REPORT: Final = "Last Z report"
 NO_SALE: Final = "No sale..."
 PAID_IN: Final = "Paid in..."
 PAID_OUT: Final = "Paid out..."
@@ -36,6 +37,7 @@ PAID_OUT_DONE: Final = "Paid out {amount}: {reason}."
 NO_SALE_DONE: Final = "No sale: the drawer opened ({reason})."
 NO_OPEN_SHIFT: Final = "No shift is open. Open a shift first."
 SHIFT_ALREADY_OPEN: Final = "A shift is already open on this till."
+LAST_Z_WHILE_OPEN: Final = "A shift is open: its X report shows it so far."
 
 # -- shared by the dialogs ----------------------------------------------------------------
 
