@@ -54,6 +54,9 @@ __all__ = ["QUICK_PERCENTS", "DiscountAnswer", "DiscountDialog", "parse_percent"
 
 #: The quick percent buttons.
 QUICK_PERCENTS: Final = (5, 10, 15, 20, 25, 50)
+#: The value keypad, row by row ("<" is backspace): a till without a keyboard types here.
+_KEYPAD: Final = ("789", "456", "123", ".0<")
+_KEY_NAMES: Final = {".": "Point", "<": "Backspace"}
 _OFF_FONT_PX: Final = 28
 
 
@@ -145,6 +148,16 @@ class DiscountDialog(QDialog):
             button.setAccessibleName(text.QUICK_PERCENT_NAME.format(percent=percent))
             button.clicked.connect(lambda _checked=False, p=percent: self.set_percent(p))
             self.quick_percent_buttons[percent] = button
+        self.keypad_buttons: dict[str, QPushButton] = {}
+        for row in _KEYPAD:
+            for key in row:
+                label = text.KEYPAD_BACKSPACE if key == "<" else key
+                button = touch_button(self, f"discountKey{_KEY_NAMES.get(key, key)}", label)
+                button.setMinimumWidth(MIN_TOUCH + 16)
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the value field keeps it
+                button.clicked.connect(lambda _checked=False, k=key: self.press_key(k))
+                self.keypad_buttons[key] = button
+        self.keypad_buttons["<"].setAccessibleName(text.KEYPAD_BACKSPACE_NAME)
         self.reason_edit = QLineEdit(self)
         self.reason_edit.setObjectName("discountReasonEdit")
         self.reason_edit.setAccessibleName(text.DISCOUNT_REASON)
@@ -218,8 +231,18 @@ class DiscountDialog(QDialog):
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.apply_button)
 
+        keypad = QGridLayout()
+        keypad.setSpacing(6)
+        for row_number, row in enumerate(_KEYPAD):
+            for column, key in enumerate(row):
+                keypad.addWidget(self.keypad_buttons[key], row_number, column)
+        top = QHBoxLayout()
+        top.addLayout(grid, 1)
+        top.addSpacing(12)
+        top.addLayout(keypad)
+
         root = QVBoxLayout(self)
-        root.addLayout(grid)
+        root.addLayout(top)
         root.addSpacing(8)
         root.addWidget(self.off_label)
         root.addWidget(self.total_label)
@@ -227,7 +250,7 @@ class DiscountDialog(QDialog):
         root.addWidget(self.approval_label)
         root.addStretch(1)
         root.addLayout(buttons)
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(820)
 
     def _connect(self) -> None:
         self.scope_group.buttonToggled.connect(self._on_scope_group_button_toggled)
@@ -277,6 +300,14 @@ class DiscountDialog(QDialog):
         """A quick percent: percent mode with that value."""
         self.percent_button.setChecked(True)
         self.value_edit.setText(str(percent))
+
+    def press_key(self, key: str) -> None:
+        """A key of the value keypad: a digit or "." types, "<" deletes the last character."""
+        edit = self.value_edit
+        if key == "<":
+            edit.setText(edit.text()[:-1])
+        else:
+            edit.setText(edit.text() + key)
 
     def discount(self) -> tuple[Discount | None, str]:
         """The discount typed, or None and the sentence that says what is missing."""

@@ -191,7 +191,9 @@ async def test_a_sale_discount_is_a_row_of_the_totals_and_taxed_after(qtbot: Any
     dialog.reason_edit.setText("Loyalty")
     assert dialog.problem_label.text() == "The discount is more than the sale's $24.25."
     assert not dialog.apply_button.isEnabled()
-    dialog.value_edit.setText("2.25")
+    for key in ("Backspace", "Backspace", "2", "Point", "2", "5"):  # on the value keypad
+        press(qtbot, dialog, f"discountKey{key}")
+    assert dialog.value_edit.text() == "2.25"
     assert dialog.off_label.text() == "Takes off $2.25"
     assert dialog.total_label.text() == "The sale becomes $23.82 with tax."  # 22.00 + 1.82
     press(qtbot, dialog, "applyDiscountButton")
