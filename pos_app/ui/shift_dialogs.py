@@ -399,6 +399,8 @@ class ShiftOpenDialog(_SubmitDialog):
         layout.addWidget(self.count, 1)
         layout.addWidget(self.message_label)
         layout.addLayout(self._buttons(text.OPEN_BUTTON, "openShiftButton"))
+        # Enter steps through a count; it never closes the drawer's count by accident.
+        self.confirm_button.setDefault(False)
 
     def _work(self) -> Awaitable[object]:
         counted = self.count.value(empty_message=text.COUNT_NEEDED)
@@ -448,6 +450,8 @@ class ShiftCloseDialog(_SubmitDialog):
         layout.addWidget(self.count, 1)
         layout.addWidget(self.message_label)
         layout.addLayout(self._buttons(text.CLOSE_BUTTON, "closeShiftButton"))
+        # Enter steps through a count; it never closes the drawer's count by accident.
+        self.confirm_button.setDefault(False)
 
     def _work(self) -> Awaitable[object]:
         return self._submit(self.count.value(empty_message=text.COUNT_NEEDED))

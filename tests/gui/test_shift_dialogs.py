@@ -245,6 +245,7 @@ async def test_the_close_is_a_blind_count_and_the_z_report_shows_it_short(
     asking = asyncio.ensure_future(dialog.ask())
     await wait_until(dialog.isVisible)
     assert "$115.00" not in labels(dialog)  # what the till expects is not shown
+    assert not dialog.confirm_button.isDefault()  # Enter while counting closes nothing
     assert dialog.count.table.isVisible()
     dialog.confirm_button.click()  # nothing counted yet
     assert dialog.message_label.text() == text.COUNT_NEEDED
@@ -252,6 +253,9 @@ async def test_the_close_is_a_blind_count_and_the_z_report_shows_it_short(
     for cents, pieces in ((10000, 1), (1000, 1), (100, 3), (25, 2), (10, 1), (5, 1)):
         dialog.count.set_count(cents, pieces)
     assert dialog.count.total_label.text() == "Counted: $113.65"
+    qtbot.keyClick(dialog.count.spins[100], Qt.Key.Key_Return)
+    assert dialog.slot.task is None  # Enter sent nothing
+    assert dialog.isVisible()
     shot(dialog, "shift-close", tmp_path)
     dialog.confirm_button.click()
     report = await asking
