@@ -1,46 +1,59 @@
 """`pos-app`'s subcommands: the sandbox and a headless lane (the window and the
 self-test are `pos_app.entry`'s routes to `pos_app.app` and `pos_app.selftest`).
 
-`charge`, `refund`, `void`, `history`, `recover`, `terminals`, `staff` and
-`audit` run on the same services as the window (`staff` and `audit` live in
-`pos_app.cli_staff` and `pos_app.cli_audit`). `--as NAME` names the person:
-their PIN is the first line of standard input (asked without echo at a
-terminal); refunds and voids need a manager or owner. Exit codes of
-charge/refund/void: 0 approved, 1 declined / cancelled / timed out, 2 unresolved
-(or JustiFi or the lane's storage could not be reached: check, then try again),
-3 bad input, configuration or a PIN refused (nothing was sent), 4 a bug (its
-details are in the log, whose path is said). `audit verify`: 0 intact, 1 broken.
+`charge`, `refund`, `void`, `history`, `recover`, `terminals`, `shift`, `report`,
+`sale`, `staff` and `audit` run on the same services as the window (`shift` and
+`report --shift` live in `pos_app.cli_shift`, cash and split sales and `sale` in
+`pos_app.cli_sale`, `staff` and `audit` in `pos_app.cli_staff` and
+`pos_app.cli_audit`; following a payment to its outcome in `pos_app.cli_follow`).
+`charge AMOUNT --cash TENDERED` is a cash sale (it needs an open shift and
+prints the change); with `--terminal` as well, the cash is one part and the rest
+is charged on the terminal. `--as NAME` names the person: their PIN is the
+first line of standard input (asked without echo at a terminal); refunds and
+voids need a manager or owner. Exit codes of charge/refund/void: 0 approved (a
+sale paid in full), 1 declined / cancelled / timed out (a split sale then stays
+partly paid, and the balance due is said), 2 unresolved (or JustiFi or the
+lane's storage could not be reached: check, then try again), 3 bad input,
+configuration or a PIN refused (nothing was sent), 4 a bug (its details are in
+the log, whose path is said). `audit verify`: 0 intact, 1 broken.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
-import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from pos_app import __version__, cli_audit, cli_staff
+from pos_app import __version__, cli_audit, cli_sale, cli_shift, cli_staff
+from pos_app.cli_follow import (
+    AUTH_REFUSED_TEXT,
+    EXIT_BAD_INPUT,
+    EXIT_BUG,
+    EXIT_UNRESOLVED,
+    EXIT_USAGE,
+    UNREACHABLE_TEXT,
+    amount_cents,
+    follow,
+    on_interrupt,
+    operation_json,
+)
 from pos_app.cli_staff import authorized
-from pos_app.config import Settings, load_settings, log_dir
+from pos_app.config import load_settings, log_dir
 from pos_app.domain.errors import InvalidInputError, UnavailableError, user_message
-from pos_app.domain.money import AmountError, Money, parse_amount
-from pos_app.domain.payment_flow import PaymentState, StateName, is_final, is_in_progress
+from pos_app.domain.money import Money
+from pos_app.domain.payment_flow import StateName
 from pos_app.domain.staff import Person
-from pos_app.domain.texts import card_text, status_line
+from pos_app.domain.texts import card_text
 from pos_app.logs import setup_logging
 from pos_app.services.manager import ManagerService
-from pos_app.services.payments import (
-    AUTH_FAILED,
-    PaymentRun,
-)
+from pos_app.services.payments import PaymentRun
 from pos_app.services.ports import (
     GatewayConfigError,
     GatewayUnavailableError,
@@ -54,129 +67,23 @@ from pos_app.wiring import Lane, open_journal, open_lane
 
 log = logging.getLogger("pos_app.cli")
 
-EXIT_APPROVED, EXIT_NOT_PAID, EXIT_UNRESOLVED, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3, 4
-EXIT_USAGE = 2  # argparse's own code for a command line it cannot use
-EXIT_BY_STATE = {
-    StateName.APPROVED: EXIT_APPROVED,
-    StateName.DECLINED: EXIT_NOT_PAID,
-    StateName.CANCELLED: EXIT_NOT_PAID,
-    StateName.TIMED_OUT: EXIT_NOT_PAID,
-    StateName.UNRESOLVED: EXIT_UNRESOLVED,
-}
-TERMINAL_NOT_FOUND = "terminal_not_found"
-AUTH_REFUSED_TEXT = "JustiFi refused the client id or secret; check the credentials."
-UNREACHABLE_TEXT = "JustiFi could not be reached; check the connection and try again."
-
-
 # -- output ------------------------------------------------------------------------------
-
-
-def operation_json(op: Operation) -> dict[str, Any]:
-    """The JSON object for one operation (charge/refund/void output, history lines)."""
-    sale_key = "checkout_id" if op.flow == "checkout" else "payment_intent_id"
-    return {
-        "kind": op.kind.value,
-        "operation_id": op.id,
-        "amount": op.amount_cents,
-        "status": op.status,
-        "terminal_id": op.terminal_id,
-        sale_key: op.sale_id,
-        "payment_id": op.payment_id,
-        "refund_id": op.refund_id,
-        "refund_mode": op.refund_mode,
-        "card_brand": op.card_brand,
-        "card_last4": op.card_last4,
-        "decline_code": op.decline_code,
-        "message": op.decline_message,
-        "description": op.description,
-        "lane": op.lane,
-        "served_by": op.served_by,
-        "approved_by": op.approved_by,
-        "created_at": op.created_at.astimezone(UTC).isoformat(),
-        "updated_at": op.updated_at.astimezone(UTC).isoformat(),
-    }
-
-
-async def follow(run: PaymentRun, lane: Lane, *, as_json: bool, out: TextIO) -> int:
-    """Print progress until the final state; the exit code of the outcome.
-
-    Progress goes to stdout (stderr with --json). Connection trouble is said on
-    stderr as it starts ("retrying", with the reason) and when it clears.
-    """
-    progress = sys.stderr if as_json else out
-    last_line = ""
-    trouble: str | None = None
-    final = run.state
-    async for state in run:
-        final = state
-        if state.name is StateName.RETRYING:
-            if state.trouble != trouble:
-                trouble = state.trouble or "no answer from JustiFi"
-                print(f"Connection trouble, retrying: {trouble}.", file=sys.stderr, flush=True)
-                last_line = ""
-            continue
-        if trouble is not None and is_in_progress(state):
-            print("Connection back; waiting for JustiFi's answer.", file=sys.stderr, flush=True)
-        trouble = None
-        refusal = bad_input_message(state)
-        if refusal is not None:
-            print(f"pos-app: {refusal}", file=sys.stderr, flush=True)
-            return EXIT_BAD_INPUT
-        line = status_line(state)
-        if line != last_line:
-            print(line, file=progress, flush=True)
-            last_line = line
-    if not is_final(final):  # the engine promises a final state; say so if it broke that
-        log.error("the payment stream of %s ended at %s", run.operation.id, final.name.value)
-        final = run.state
-    if as_json:
-        op = lane.journal.get(run.operation.id) or run.operation
-        print(json.dumps(operation_json(op)), file=out, flush=True)
-    return EXIT_BY_STATE.get(final.name, EXIT_UNRESOLVED)
-
-
-def bad_input_message(state: PaymentState) -> str | None:
-    """The one line for an outcome that is bad input or configuration (exit 3), if it is one.
-
-    Both end the run before anything was sent: the credentials were refused, or
-    the terminal id is not on the account.
-    """
-    if state.name is not StateName.CANCELLED:
-        return None
-    if state.decline_code == AUTH_FAILED:
-        return AUTH_REFUSED_TEXT
-    if state.decline_code == TERMINAL_NOT_FOUND:
-        return (
-            f"terminal {state.terminal_id} is not on this JustiFi account;"
-            " `pos-app terminals` lists the ones that are. Nothing was charged."
-        )
-    return None
 
 
 # -- commands ------------------------------------------------------------------------------
 
 
-def _amount(text: str, settings: Settings, *, minimum_cents: int | None = None) -> int:
-    """Cents from the command line; JustiFi's charge minimum unless `minimum_cents` says less."""
-    try:
-        if minimum_cents is None:
-            return parse_amount(text, maximum_cents=settings.max_amount_cents).cents
-        return parse_amount(
-            text, minimum_cents=minimum_cents, maximum_cents=settings.max_amount_cents
-        ).cents
-    except AmountError as exc:
-        raise InvalidInputError(exc.message) from exc
-
-
 async def cmd_charge(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
-    amount = _amount(args.amount, lane.settings)
+    if args.cash is not None:
+        return await cli_sale.cmd_cash_sale(args, lane, out)
+    amount = amount_cents(args.amount, lane.settings)
     served_by = None
     if args.as_name is not None:  # who serves: checked with their PIN, journaled with the sale
         sale = authorized(lane.settings, args.as_name, action="a sale", need_approver=False)
         with sale as (_staff, person):
             served_by = person.name
     cancel = asyncio.Event()
-    _on_interrupt(cancel.set)
+    on_interrupt(cancel.set)
     run = await lane.service.charge(
         amount, args.terminal, args.description, cancel=cancel, served_by=served_by
     )
@@ -190,7 +97,7 @@ async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
         payment = await lane.service.payment_details(args.id)
         # JustiFi's minimum is for charges: a refund of one cent is valid.
         amount = (
-            _amount(args.amount, lane.settings, minimum_cents=1)
+            amount_cents(args.amount, lane.settings, minimum_cents=1)
             if args.amount
             else payment.refundable_cents
         )
@@ -200,7 +107,7 @@ async def cmd_refund(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
         else:
             request = RefundRequest(RefundMode.TERMINAL, amount, args.terminal, args.reason)
             cancel = asyncio.Event()
-            _on_interrupt(cancel.set)
+            on_interrupt(cancel.set)
             run = await lane.service.refund_on_terminal(
                 payment, amount, args.terminal, cancel=cancel, **who
             )
@@ -313,12 +220,6 @@ def history_line(op: Operation) -> str:
     ).rstrip()
 
 
-def _on_interrupt(callback: Callable[[], None]) -> None:
-    # Ctrl+C asks to cancel; the terminal decides, and the command keeps waiting.
-    with contextlib.suppress(NotImplementedError, RuntimeError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, callback)
-
-
 # -- parser and entry point -------------------------------------------------------------------
 
 
@@ -348,7 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     lane_command("terminals", "list terminals with their live status")
     charge = lane_command("charge", "charge an amount on a terminal")
     charge.add_argument("amount", help="e.g. 12.50 or $1,234.56")
-    charge.add_argument("--terminal", required=True, help="terminal id (trm_...)")
+    charge.add_argument(
+        "--terminal", help="terminal id (trm_...); with --cash, where the rest is charged"
+    )
+    charge.add_argument(
+        "--cash",
+        metavar="TENDERED",
+        help="cash handed over (needs an open shift); prints the change",
+    )
     charge.add_argument("--description")
     as_person(charge, "who serves (their PIN on standard input); journaled with the sale")
     refund = lane_command("refund", "refund a payment on the terminal or to the card")
@@ -368,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=100)
     history.add_argument("--person", metavar="NAME", help="only what NAME served or approved")
     history.add_argument("--json", action="store_true", help="one JSON object per line")
+    cli_shift.add_commands(commands)
+    cli_sale.add_commands(commands)
     cli_staff.add_commands(commands)
     cli_audit.add_commands(commands)
     return parser
@@ -379,6 +289,9 @@ LANE_COMMANDS = {
     "void": cmd_void,
     "terminals": cmd_terminals,
     "recover": cmd_recover,
+    "shift": cli_shift.run,
+    "sale": cli_sale.run,
+    "report": cli_shift.run,
 }
 
 # The lane's people and its audit trail: no JustiFi, only the lane's audit file.
@@ -398,6 +311,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         # CLI imports neither entry point (an import-linter contract).
         parser.print_usage(sys.stderr)
         return EXIT_USAGE
+    if args.command == "charge" and args.terminal is None and args.cash is None:
+        parser.error("charge needs --terminal, or --cash for a cash sale")
     if args.command == "sandbox":
         from pos_app.sandbox.server import run
 
