@@ -59,12 +59,29 @@ _TOTAL_POINT_SIZE: Final = 14
 _SMALLEST_NOTE: Final = 100  # cents: $1 and up are notes, the rest coins
 _COLUMNS_PER_GROUP: Final = 5  # name, -, how many, +, total
 _COUNT_WIDTH: Final = 72
+_BUTTON_WIDTH: Final = 120
+_TEXT_MARGIN: Final = 6
+_LABEL_POINTS: Final = 12
+_DENOMINATION_POINTS: Final = 13
+_COUNT_POINTS: Final = 14
+_AMOUNT_POINTS: Final = 16
+_STEP_POINTS: Final = 16
 _TOTAL_EDIT_WIDTH: Final = 360
 _RIGHT: Final = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _MAX_DRAWER_CENTS: Final = 100_000_000  # $1,000,000: a typo, not a drawer
 
 Counted = int | dict[int, int]
 """A drawer's count: a typed total in cents, or how many of each denomination."""
+
+
+def sized(widget: QWidget, points: int, *, bold: bool = False) -> None:
+    """Give `widget` a font of `points` (bold or not). Fonts are set in code, not by a
+    style sheet on the dialog: a sheet there restyles each of the count's fifty-odd
+    controls and doubles the time the dialog takes to open (bench_shift_screens)."""
+    font = widget.font()
+    font.setPointSize(points)
+    font.setBold(bold)
+    widget.setFont(font)
 
 
 def typed_cents(value: str, *, empty_message: str) -> int:
@@ -104,6 +121,7 @@ class DrawerCountEntry(QWidget):
         self.mode_group.setObjectName("countModeGroup")
         for radio in (self.table_radio, self.total_radio):
             radio.setMinimumHeight(MIN_TOUCH)
+            sized(radio, _LABEL_POINTS)
             radio.setAccessibleDescription(text.HOW_TO_COUNT_NAME)
             self.mode_group.addButton(radio)
             modes.addWidget(radio)
@@ -111,10 +129,7 @@ class DrawerCountEntry(QWidget):
         self.total_label = QLabel(text.COUNT_TOTAL.format(amount=Money(0).format()), self)
         self.total_label.setObjectName("countTotalLabel")
         self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        font = self.total_label.font()
-        font.setPointSize(_TOTAL_POINT_SIZE)
-        font.setBold(True)
-        self.total_label.setFont(font)  # set here, not in the sheet: its width is measured
+        sized(self.total_label, _TOTAL_POINT_SIZE, bold=True)
         widest = text.COUNT_TOTAL.format(amount=Money(_MAX_DRAWER_CENTS).format())
         self.total_label.setMinimumWidth(self.total_label.fontMetrics().horizontalAdvance(widest))
         modes.addWidget(self.total_label)
@@ -130,6 +145,8 @@ class DrawerCountEntry(QWidget):
         self.total_edit.setPlaceholderText(text.AMOUNT_PLACEHOLDER)
         self.total_edit.setMinimumHeight(MIN_TOUCH)
         self.total_edit.setMinimumWidth(_TOTAL_EDIT_WIDTH)
+        sized(self.total_edit, _AMOUNT_POINTS)
+        self.total_edit.setTextMargins(_TEXT_MARGIN, 0, _TEXT_MARGIN, 0)
         self.total_edit.textChanged.connect(self.changed)
         self.total_row_label = QLabel(total_label, self.total_row)
         self.total_row_label.setBuddy(self.total_edit)
@@ -165,6 +182,7 @@ class DrawerCountEntry(QWidget):
             for offset, title in enumerate((heading, text.HOW_MANY_HEADING, text.TOTAL_HEADING)):
                 header = QLabel(title, table)
                 header.setObjectName("countHeading")
+                sized(header, _LABEL_POINTS, bold=True)
                 column = first + (0, 1, 4)[offset]
                 span = 3 if offset == 1 else 1
                 alignment = Qt.AlignmentFlag.AlignCenter if offset == 1 else _RIGHT
@@ -181,24 +199,29 @@ class DrawerCountEntry(QWidget):
         label = denomination_label(cents)
         name = QLabel(label, table)
         name.setObjectName("countDenomination")
+        sized(name, _DENOMINATION_POINTS, bold=True)
         less = touch_button(table, f"less{cents}", text.LESS_BUTTON)
         less.setAccessibleName(text.LESS_NAME.format(label=label))
-        less.setFixedWidth(MIN_TOUCH)
+        less.setFixedSize(MIN_TOUCH, MIN_TOUCH)
+        sized(less, _STEP_POINTS, bold=True)
         more = touch_button(table, f"more{cents}", text.MORE_BUTTON)
         more.setAccessibleName(text.MORE_NAME.format(label=label))
-        more.setFixedWidth(MIN_TOUCH)
+        more.setFixedSize(MIN_TOUCH, MIN_TOUCH)
+        sized(more, _STEP_POINTS, bold=True)
         spin = QSpinBox(table)
         spin.setObjectName(f"count{cents}")
         spin.setAccessibleName(text.COUNT_ROW_NAME.format(label=label))
         spin.setRange(0, MAX_PER_DENOMINATION)
         spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-        spin.setFixedSize(_COUNT_WIDTH, MIN_TOUCH)  # fixed: known before the sheet applies
+        spin.setFixedSize(_COUNT_WIDTH, MIN_TOUCH)
+        sized(spin, _COUNT_POINTS)
         spin.setAlignment(Qt.AlignmentFlag.AlignCenter)
         spin.valueChanged.connect(self._on_spin_value_changed)
         less.clicked.connect(spin.stepDown)
         more.clicked.connect(spin.stepUp)
         line = QLabel(Money(0).format(), table)
         line.setObjectName("countLineTotal")
+        sized(line, _LABEL_POINTS)
         line.setAlignment(_RIGHT)
         line.setMinimumWidth(line.fontMetrics().horizontalAdvance("$99,999.00") + 8)
         line.setAccessibleName(text.LINE_TOTAL_NAME.format(label=label))
@@ -277,7 +300,6 @@ class _SubmitDialog(QDialog):
         self.setObjectName(name)
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setStyleSheet(style_sheet("shift"))
         self.slot = TaskSlot(self, title)
         self._busy = False
         self._result: object = None
@@ -286,6 +308,7 @@ class _SubmitDialog(QDialog):
         self.message_label.setObjectName("shiftMessageLabel")
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.message_label.setStyleSheet(style_sheet("shift"))  # its colours, and only its
         # Room for two lines kept from the start: a sentence appearing moves nothing.
         self.message_label.setMinimumHeight(self.fontMetrics().lineSpacing() * 3 + 12)
         set_style_state(self.message_label, "state", "none")
@@ -293,8 +316,10 @@ class _SubmitDialog(QDialog):
     def _buttons(self, confirm_label: str, confirm_name: str) -> QHBoxLayout:
         row = QHBoxLayout()
         self.cancel_button = touch_button(self, "shiftCancelButton", text.CANCEL_BUTTON)
+        self.cancel_button.setMinimumWidth(_BUTTON_WIDTH)
         self.cancel_button.clicked.connect(self.reject)
         self.confirm_button: QPushButton = touch_button(self, confirm_name, confirm_label)
+        self.confirm_button.setMinimumWidth(_BUTTON_WIDTH)
         self.confirm_button.setDefault(True)
         self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
         row.addStretch(1)
@@ -391,6 +416,7 @@ class ShiftOpenDialog(_SubmitDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(text.OPEN_INTRO, self)
         intro.setObjectName("shiftIntroLabel")
+        sized(intro, _LABEL_POINTS)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.count = DrawerCountEntry(self, total_label=text.FLOAT_LABEL)
@@ -433,6 +459,7 @@ class ShiftCloseDialog(_SubmitDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(text.CLOSE_INTRO, self)
         intro.setObjectName("shiftIntroLabel")
+        sized(intro, _LABEL_POINTS)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         when = shift.opened_at.astimezone().strftime("%Y-%m-%d %H:%M")
@@ -502,6 +529,7 @@ class CashMovementDialog(_SubmitDialog):
         layout = QVBoxLayout(self)
         intro = QLabel(intro_text, self)
         intro.setObjectName("shiftIntroLabel")
+        sized(intro, _LABEL_POINTS)
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -510,12 +538,16 @@ class CashMovementDialog(_SubmitDialog):
         self.amount_edit.setAccessibleName(text.AMOUNT_LABEL)
         self.amount_edit.setPlaceholderText(text.AMOUNT_PLACEHOLDER)
         self.amount_edit.setMinimumHeight(MIN_TOUCH)
+        sized(self.amount_edit, _AMOUNT_POINTS)
+        self.amount_edit.setTextMargins(_TEXT_MARGIN, 0, _TEXT_MARGIN, 0)
         self.reason_edit = QLineEdit(self)
         self.reason_edit.setObjectName("movementReasonEdit")
         self.reason_edit.setAccessibleName(text.REASON_LABEL)
         self.reason_edit.setPlaceholderText(text.REASON_PLACEHOLDER)
         self.reason_edit.setMaxLength(MAX_REASON_CHARS)
         self.reason_edit.setMinimumHeight(MIN_TOUCH)
+        sized(self.reason_edit, _LABEL_POINTS)
+        self.reason_edit.setTextMargins(_TEXT_MARGIN, 0, _TEXT_MARGIN, 0)
         self.amount_edit.textChanged.connect(self._on_fields_changed)
         self.reason_edit.textChanged.connect(self._on_fields_changed)
         if kind is not CashMovementKind.NO_SALE:

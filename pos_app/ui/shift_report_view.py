@@ -39,6 +39,7 @@ from pos_app.domain.tickets import CashMovement
 from pos_app.ui.controls import touch_button
 from pos_app.ui.printing import plain_document, print_with_dialog, write_pdf
 from pos_app.ui.save_dialog import PathChooser, choose_save_path
+from pos_app.ui.shift_dialogs import sized
 from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import shift as text
@@ -48,6 +49,9 @@ __all__ = ["ShiftReportView", "over_short_sentence"]
 log = logging.getLogger("pos_app.ui.shift_report_view")
 
 SECTION_BACKGROUND: Final = "#f3f4f6"
+_TITLE_POINTS: Final = 16
+_TABLE_POINTS: Final = 12
+_BUTTON_WIDTH: Final = 120
 _TIME: Final = "%Y-%m-%d %H:%M"
 
 Row = tuple[str, str, str]  # label, count, amount; a section's row has only its label
@@ -165,7 +169,6 @@ class ShiftReportView(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("shiftReportView")
-        self.setStyleSheet(style_sheet("shift"))
         self._choose_path = choose_path
         self.work = TaskSlot(self, "shift report export")
         self._build()
@@ -178,6 +181,7 @@ class ShiftReportView(QDialog):
         layout = QVBoxLayout(self)
         self.title_label = QLabel("", self)
         self.title_label.setObjectName("shiftReportTitle")
+        sized(self.title_label, _TITLE_POINTS, bold=True)
         layout.addWidget(self.title_label)
         self.shift_label = QLabel("", self)
         self.shift_label.setObjectName("shiftReportShiftLabel")
@@ -186,12 +190,14 @@ class ShiftReportView(QDialog):
         layout.addWidget(self.shift_label)
         self.over_short_label = QLabel("", self)
         self.over_short_label.setObjectName("overShortLabel")
+        self.over_short_label.setStyleSheet(style_sheet("shift"))  # its colours, only its
         self.over_short_label.setWordWrap(True)
         self.over_short_label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.over_short_label)
 
         self.table = QTableWidget(0, len(text.REPORT_COLUMNS), self)
         self.table.setObjectName("shiftReportTable")
+        sized(self.table, _TABLE_POINTS)
         self.table.setAccessibleName(text.REPORT_TABLE_NAME)
         self.table.setHorizontalHeaderLabels(list(text.REPORT_COLUMNS))
         self.table.verticalHeader().setVisible(False)
@@ -229,6 +235,8 @@ class ShiftReportView(QDialog):
         self.close_button = touch_button(self, "closeShiftReportButton", text.CLOSE_REPORT_BUTTON)
         self.close_button.clicked.connect(self.accept)
         self.close_button.setDefault(True)
+        for button in (self.print_button, self.pdf_button, self.close_button):
+            button.setMinimumWidth(_BUTTON_WIDTH)
         buttons.addWidget(self.print_button)
         buttons.addWidget(self.pdf_button)
         buttons.addStretch(1)
