@@ -61,6 +61,7 @@ from pos_app.services.shifts import (
     NO_SHIFT_FOR_CASH,
     Recorder,
     ShiftService,
+    audit,
     drawer_reason,
     utc_now,
 )
@@ -219,7 +220,7 @@ class SaleService:
             }
             if ticket.discount_approved_by is not None:
                 detail["approved_by"] = ticket.discount_approved_by
-            self._record(AuditAction.DISCOUNT, ticket.id, detail)
+            audit(self._record, AuditAction.DISCOUNT, ticket.id, detail)
         return ticket
 
     async def pay_cash(
@@ -385,10 +386,10 @@ class SaleService:
             "cash_returned_cents": cash_back,
             "card_parts": len(runs),
         }
-        self._record(AuditAction.SALE_CANCELLED, ticket_id, detail)
         trouble = None
         if movement is not None:
             trouble = await self.shifts.open_drawer(drawer_reason(CashMovementKind.CANCEL_RETURN))
+        audit(self._record, AuditAction.SALE_CANCELLED, ticket_id, detail)
         for run in runs:
             run.states = self._settled_after(
                 run.states,
@@ -458,8 +459,8 @@ class SaleService:
         }
         if movement.approved_by is not None:
             detail["approved_by"] = movement.approved_by
-        self._record(AuditAction.CASH_REFUND, ticket_id, detail)
         await self.shifts.open_drawer(drawer_reason(CashMovementKind.REFUND))
+        audit(self._record, AuditAction.CASH_REFUND, ticket_id, detail)
         return movement
 
     # -- helpers --------------------------------------------------------------------------------

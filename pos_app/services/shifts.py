@@ -46,6 +46,7 @@ __all__ = [
     "DRAWER_TROUBLE",
     "Recorder",
     "ShiftService",
+    "audit",
     "utc_now",
 ]
 
@@ -324,8 +325,8 @@ class ShiftService:
         }
         if movement.approved_by is not None:
             detail["approved_by"] = movement.approved_by
-        self._audit(action, movement.id, detail)
         await self.open_drawer(_DRAWER_REASONS[kind])
+        self._audit(action, movement.id, detail)
         return movement
 
     def _open_sales(self, shift: Shift) -> bool:
@@ -352,7 +353,7 @@ class ShiftService:
     def _audit(
         self, action: AuditAction, subject: str | None, detail: dict[str, DetailValue]
     ) -> None:
-        self._record(action, subject, detail)
+        audit(self._record, action, subject, detail)
 
 
 #: What the drawer is told it opens for (the demo's virtual drawer shows it).
@@ -364,6 +365,21 @@ _DRAWER_REASONS: Final = {
     CashMovementKind.PAID_OUT: "paid out",
     CashMovementKind.NO_SALE: "no sale",
 }
+
+
+def audit(
+    record: Recorder,
+    action: AuditAction,
+    subject: str | None,
+    detail: Mapping[str, DetailValue],
+) -> None:
+    """Audit an action whose cash is journaled already. An audit log that cannot take
+    the entry is logged with its traceback, not raised: the money moved and the journal
+    keeps it with the person, and a cashier told it failed would do it twice."""
+    try:
+        record(action, subject, detail)
+    except Exception:
+        log.exception("the audit entry %s of %s could not be written", action.value, subject)
 
 
 def drawer_reason(kind: CashMovementKind) -> str:

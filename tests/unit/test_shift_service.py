@@ -364,3 +364,20 @@ async def test_x_report_needs_an_open_shift_and_report_finds_the_last_one(
     assert [s.id for s in shifts.recent()] == [second.id, first.id]
     with pytest.raises(InvalidInputError, match="not on this lane"):
         shifts.report("no-such-shift")
+
+
+async def test_an_audit_log_that_fails_after_the_cash_moved_does_not_undo_it(
+    journal: SqliteJournal, drawer: Drawer, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(action: AuditAction, subject: str | None, detail: object) -> None:
+        raise OSError("disk full")
+
+    shifts = ShiftService(journal, drawer, lane=LANE, record=broken, now=clock)
+    await shifts.open_shift(1_000, person="Ann")
+    movement = await shifts.paid_in(500, "change", person="Ann")
+    # Journaled once, and the cashier is not told to do it again.
+    assert shifts.expected_cash() == 1_500
+    assert journal.cash_movements(shift_id=movement.shift_id) == [movement]
+    assert drawer.opened == ["paid in"]
+    assert "paid_in" in caplog.text
+    assert "could not be written" in caplog.text
