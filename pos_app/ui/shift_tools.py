@@ -1,6 +1,6 @@
 """The shift at the till: the top bar's Shift menu and what its items do.
 
-`ShiftTools(window, shifts, manager, *, approve=None)`:
+`ShiftTools(window, shifts, manager=None, *, approve=None, choose_path=choose_save_path)`:
 
 - `window`: the till's main window (the dialogs' parent);
 - `shifts`: the lane's `ShiftService` (`ManagerServices.shifts` from the wiring);
@@ -9,7 +9,8 @@
 - `approve(what, parent)`: who approves an action a cashier may not do alone,
   or None if nobody did; by default `ui.approval.ask_approval` (the person
   signed in when they may approve, else a manager or owner approving at this
-  till with their PIN). Without a `manager` nothing needs approving.
+  till with their PIN). Without a `manager` nothing needs approving;
+- `choose_path`: where the report view asks to save a PDF (tests pass their own).
 
 `buttons` holds the one `shiftButton` for the top bar (`MainWindow.add_shift_tools`);
 its menu has Open shift, X report, Close shift, Last Z report (no shift open),

@@ -70,7 +70,6 @@ COUNTED_TOTAL_LABEL: Final = "Counted cash"
 OPEN_TITLE: Final = "Open a shift"
 OPEN_INTRO: Final = "Count the float: the cash the drawer starts the shift with, for change."
 FLOAT_LABEL: Final = "Float"
-FLOAT_TOTAL: Final = "Float: {amount}"
 OPEN_BUTTON: Final = "Open shift"
 
 # -- closing a shift ----------------------------------------------------------------------
@@ -95,7 +94,6 @@ NO_SALE_INTRO: Final = "Open the drawer without a sale. Every opening is on the 
 REASON_LABEL: Final = "Reason"
 REASON_PLACEHOLDER: Final = "Why (required)"
 REASON_NEEDED: Final = "Say why: the reason goes on the shift's report."
-REASON_TOO_LONG: Final = "Keep the reason under {maximum} characters."
 PAID_IN_BUTTON: Final = "Put in"
 PAID_OUT_BUTTON: Final = "Take out"
 NO_SALE_BUTTON: Final = "Open drawer"
