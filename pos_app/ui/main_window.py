@@ -6,10 +6,9 @@ enabled only when a connected terminal is chosen and the total can be charged,
 and otherwise says why.
 
 A sale is a journaled ticket once money moves (`TillFlow`, attached with the
-till's services by `attach_till`): Cash beside Charge takes cash through the
-tender dialog, Split takes a part by card or cash, and while a sale is partly
-paid the tender panel shows the parts and the balance, the cart is locked and
-Charge charges the balance.
+till's services by `attach_till`): Cash beside Charge and Split live in
+`TillControls`, and while a sale is partly paid the tender panel shows its
+parts and balance, the cart is locked and Charge charges the balance.
 
 The window is built in two steps so the till shows before its engine loads:
 the sale (cart, quick items, amount keypad, scanner) needs only Qt and the
@@ -47,9 +46,8 @@ from pos_app.ui.controls import touch_button
 from pos_app.ui.quick_items import QuickItems
 from pos_app.ui.scanner import BarcodeScanner
 from pos_app.ui.style import set_style_state, style_sheet
-from pos_app.ui.tender_panel import TenderPanel
-from pos_app.ui.text import till as till_text
 from pos_app.ui.text import window as text
+from pos_app.ui.till_controls import TillControls
 
 if TYPE_CHECKING:
     from pos_app.domain.payment_flow import PaymentState
@@ -65,7 +63,7 @@ if TYPE_CHECKING:
     from pos_app.ui.shift_tools import ShiftTools
     from pos_app.ui.tasks import TaskSlot
     from pos_app.ui.terminal_picker import TerminalPicker
-    from pos_app.ui.till_flow import SaleStart, TillFlow
+    from pos_app.ui.till_flow import TillFlow
     from pos_app.ui.virtual_terminal import VirtualTerminalWindow
 
 log = logging.getLogger("pos_app.ui.main_window")
@@ -119,7 +117,6 @@ class MainWindow(QMainWindow):
         self.switch_person_button: QPushButton | None = None
         self.receipt_offer: ReceiptOffer | None = None
         self.engine_ready = False
-        self.till: TillFlow | None = None  # sales as tickets: Cash, Split, the tender panel
         self.shift_tools: ShiftTools | None = None
         self.discounts: DiscountFlow | None = None  # with the engine
         self._override_cents: int | None = None  # a total above the limit a manager allowed
@@ -142,16 +139,11 @@ class MainWindow(QMainWindow):
         self.charge_hint.setWordWrap(True)
         self.override_button = touch_button(self, "overrideButton", text.OVERRIDE)
         self.override_button.hide()
-        self.cash_button = touch_button(self, "cashButton", till_text.CASH_EMPTY)
-        self.cash_button.setMinimumHeight(72)
-        self.cash_button.setFont(self.charge_button.font())
-        self.cash_button.setAccessibleName(till_text.CASH_NAME)
-        self.cash_button.hide()  # with the till's services (attach_till)
-        self.split_button = touch_button(self, "splitButton", till_text.SPLIT)
-        self.split_button.setAccessibleName(till_text.SPLIT_NAME)
-        self.split_button.setToolTip(till_text.SPLIT_TIP)
-        self.split_button.hide()
-        self.tender_panel = TenderPanel(self)
+        # Cash, Split and the tender panel (shown once the till's services are attached).
+        self.till_controls = TillControls(self, self)
+        self.cash_button = self.till_controls.cash_button
+        self.split_button = self.till_controls.split_button
+        self.tender_panel = self.till_controls.tender_panel
         self.refund_button = touch_button(self, "refundLastButton", text.REFUND_LAST)
         self.status_line = QLabel("", self)
         self.status_line.setObjectName("windowStatusLabel")
@@ -340,15 +332,13 @@ class MainWindow(QMainWindow):
         Cancel sale; Charge then journals a ticket and charges its balance."""
         from pos_app.ui.till_flow import TillFlow
 
-        till = self.till = TillFlow(sales, shifts, self.flow, self)
-        till.payments_changed.connect(self._on_till_payments_changed)
-        till.sale_completed.connect(self._on_till_sale_completed)
-        till.sale_cancelled.connect(self._on_till_sale_cancelled)
-        till.message.connect(self.status_line.setText)
-        self.tender_panel.cancel_requested.connect(self._on_tender_panel_cancel_requested)
-        self.cash_button.show()
-        self.split_button.show()
+        self.till_controls.attach(TillFlow(sales, shifts, self.flow, self))
         self.update_charge_state()
+
+    @property
+    def till(self) -> TillFlow | None:
+        """The sale as a ticket (Cash, Split, the tender panel), once attached."""
+        return self.till_controls.till
 
     def add_shift_tools(self, tools: ShiftTools) -> None:
         """The Shift menu on the top bar; Cash follows whether a shift is open."""
@@ -405,8 +395,6 @@ class MainWindow(QMainWindow):
         self.amount_entry.amount_added.connect(self._on_amount_entry_amount_added)
         self.amount_entry.amount_changed.connect(self._on_amount_entry_amount_changed)
         self.charge_button.clicked.connect(self.charge)
-        self.cash_button.clicked.connect(self.take_cash)
-        self.split_button.clicked.connect(self.split)
         self.override_button.clicked.connect(self._on_override_button_clicked)
         self.refund_button.clicked.connect(self._on_refund_button_clicked)
 
@@ -502,8 +490,9 @@ class MainWindow(QMainWindow):
     def sale_total_cents(self) -> int:
         """What is to pay: the balance of a sale partly paid, else the cart's total plus an
         amount typed but not yet added."""
-        if self.till is not None and self.till.locked:
-            return self.till.balance_cents or 0
+        balance = self.till_controls.balance_cents()
+        if balance is not None:
+            return balance
         return self.cart_model.cart.total.cents + self.amount_entry.cents
 
     def update_charge_state(self) -> None:
@@ -531,35 +520,7 @@ class MainWindow(QMainWindow):
         )
         self.charge_button.setAccessibleName(label)
         self.charge_button.setAccessibleDescription(hint)
-        self._update_cash_state(total)
-
-    def cash_blocker(self) -> str | None:
-        """Why Cash cannot be pressed now, or None."""
-        if not self.engine_ready or self.till is None:
-            return text.REASON_CONNECTING
-        if self.flow.recovering:
-            return text.REASON_RECOVERING
-        if self.sale_total_cents() == 0:
-            return till_text.REASON_CASH_EMPTY
-        if not self.till.shift_open():
-            return till_text.REASON_NO_SHIFT
-        return None
-
-    def _update_cash_state(self, total: int) -> None:
-        busy = self.engine_ready and self.flow.busy
-        blocker = "" if busy else self.cash_blocker()
-        label = (
-            till_text.CASH.format(amount=Money(total).format()) if total else till_text.CASH_EMPTY
-        )
-        self.cash_button.setText(label)
-        self.cash_button.setEnabled(blocker is None)
-        why = blocker or till_text.READY_FOR_CASH.format(amount=Money(total).format())
-        self.cash_button.setToolTip(why)
-        self.cash_button.setAccessibleDescription(why)
-        self.split_button.setEnabled(not busy and self.till is not None and total > 0)
-        locked = self.till is not None and self.till.locked
-        for widget in (self.cart_panel, self.quick_items, self.amount_entry):
-            widget.setEnabled(not locked)
+        self.till_controls.update(total, busy=self.engine_ready and self.flow.busy)
 
     def charge(self) -> None:
         """Charge the sale on the chosen terminal (Enter, or the button)."""
@@ -570,45 +531,30 @@ class MainWindow(QMainWindow):
             return
         from pos_app.ui.sale_flow import SaleRequest  # loaded with the engine
 
-        typed = self.amount_entry.take_amount()
-        if typed:
-            self.cart_model.add_amount(typed)
+        self.add_typed_amount()
         if self.till is not None:
-            from pos_app.ui.till_flow import CardRequest
-
-            self.till.charge(self._sale_start(), CardRequest(terminal.id))
+            self.till_controls.charge(terminal.id)  # through the sale's ticket
             return
-        request = SaleRequest(self.cart_model.cart.total.cents, terminal.id, self._description())
+        request = SaleRequest(self.cart_model.cart.total.cents, terminal.id, self.description())
         self.flow.start_charge(request)
 
-    def take_cash(self) -> None:
-        """Cash towards the sale: the tender dialog for what is left to pay."""
-        if self.till is None or not self.cash_button.isEnabled():
-            return
+    def add_typed_amount(self) -> None:
+        """An amount typed but not added joins the sale (Charge, Cash and Split take it)."""
         typed = self.amount_entry.take_amount()
         if typed:
             self.cart_model.add_amount(typed)
-        self.till.take_cash(self._sale_start(), self.sale_total_cents())
 
-    def split(self) -> None:
-        """Pay part of the sale now (by card or cash); the rest stays to pay."""
-        if self.till is None or not self.split_button.isEnabled():
-            return
-        typed = self.amount_entry.take_amount()
-        if typed:
-            self.cart_model.add_amount(typed)
-        terminal = self.picker.current()
-        self.till.split(
-            self._sale_start(), self.sale_total_cents(), terminal.id if terminal else None
-        )
+    def new_sale(self, status: str | None) -> None:
+        """The sale is over (paid or given up): an empty cart, and `status` to read."""
+        self._override_cents = None
+        self.cart_model.clear()
+        self.amount_entry.clear()
+        if status is not None:
+            self.status_line.setText(status)
+        self.update_charge_state()
 
-    def _sale_start(self) -> SaleStart:
-        from pos_app.ui.till_flow import SaleStart
-
-        approved = getattr(self.cart_model, "discount_approved_by", None)  # helper U3's
-        return SaleStart(self.cart_model.cart, self._description(), approved)
-
-    def _description(self) -> str:
+    def description(self) -> str:
+        """The sale's lines as one line (a charge's and a ticket's description)."""
         names = [line.name for line in self.cart_model.cart.lines]
         joined = ", ".join(names)
         return joined if len(joined) <= 200 else joined[:197] + "..."
@@ -620,50 +566,6 @@ class MainWindow(QMainWindow):
             self.till.sale_changed()  # a ticket with nothing paid yet is given up
         self.update_charge_state()
 
-    def _on_till_payments_changed(self) -> None:
-        till = self.till
-        if till is not None and till.locked and till.payments is not None:
-            self.tender_panel.show_payments(till.payments, till.declined)
-        else:
-            self.tender_panel.clear()
-        self.update_charge_state()
-
-    def _on_till_sale_completed(self, ticket_id: str, state: PaymentState | None) -> None:
-        self._override_cents = None
-        offered = False
-        if self.receipt_offer is not None:
-            offered = self.receipt_offer.offer_ticket(ticket_id)
-            if not offered and state is not None:  # receipts without the ticket store
-                offered = self.receipt_offer.offer(state, self.cart_model.cart)
-        self.cart_model.clear()
-        self.amount_entry.clear()
-        self.tender_panel.clear()
-        self.status_line.setText(text.NEW_SALE_RECEIPT if offered else text.NEW_SALE)
-        self.update_charge_state()
-
-    def _on_till_sale_cancelled(self, _ticket_id: str) -> None:
-        self._override_cents = None
-        self.cart_model.clear()
-        self.amount_entry.clear()
-        self.tender_panel.clear()
-        self.update_charge_state()
-
-    def _on_tender_panel_cancel_requested(self) -> None:
-        if self.till is None:
-            return
-        if self.tools is None:
-            self.status_line.setText(till_text.CANCEL_NEEDS_MANAGER)
-            return
-        manager = self.tools.manager
-
-        async def approve() -> str | None:
-            from pos_app.ui.approval import ask_approval
-
-            person = await ask_approval(manager, self, "refund")
-            return person.name if person is not None else None
-
-        self.till.cancel(approve)
-
     def _on_shift_tools_shift_changed(self, _shift: object) -> None:
         self.update_charge_state()
 
@@ -671,21 +573,14 @@ class MainWindow(QMainWindow):
         self.update_charge_state()
 
     def _on_amount_entry_amount_added(self, cents: int) -> None:
-        if self._refuse_if_locked():
+        if self.till_controls.refuse_if_locked():
             return
         self.cart_model.add_amount(cents)
 
     def _on_quick_items_item_chosen(self, item: CatalogItem) -> None:
-        if self._refuse_if_locked():
+        if self.till_controls.refuse_if_locked():
             return
         self.cart_model.add_item(item)
-
-    def _refuse_if_locked(self) -> bool:
-        """A partly paid sale cannot change: say so (True) instead."""
-        if self.till is not None and self.till.locked:
-            self.status_line.setText(till_text.CART_LOCKED)
-            return True
-        return False
 
     def _on_picker_selection_changed(self, _terminal: object) -> None:
         self.update_charge_state()
@@ -695,13 +590,10 @@ class MainWindow(QMainWindow):
         self.update_charge_state()
 
     def _on_flow_sale_completed(self, state: PaymentState) -> None:
-        self._override_cents = None
         offered = self.receipt_offer is not None and self.receipt_offer.offer(
             state, self.cart_model.cart
         )
-        self.cart_model.clear()
-        self.amount_entry.clear()
-        self.status_line.setText(text.NEW_SALE_RECEIPT if offered else text.NEW_SALE)
+        self.new_sale(text.NEW_SALE_RECEIPT if offered else text.NEW_SALE)
 
     def _on_flow_refund_finished(self, _payment_id: str, _request: object, final: object) -> None:
         from pos_app.domain.payment_flow import PaymentState  # loaded with the engine
@@ -759,7 +651,7 @@ class MainWindow(QMainWindow):
             self.virtual_terminal.raise_()
 
     def _on_scanner_scanned(self, code: str) -> None:
-        if self._refuse_if_locked():
+        if self.till_controls.refuse_if_locked():
             return
         item = self.catalog.find(code)
         if item is None:
@@ -776,7 +668,7 @@ class MainWindow(QMainWindow):
             and event.type() == QEvent.Type.KeyPress
             and self.isActiveWindow()
             and not self._typing_into_a_field()
-            and not (self.till is not None and self.till.locked)
+            and not self.till_controls.locked
         ):
             return self.amount_entry.handle_key(event)
         return super().eventFilter(watched, event)
