@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from pos_app.config import load_settings
 from pos_app.printing.escpos import (
     EscposDrawer,
     EscposTarget,
@@ -13,6 +15,8 @@ from pos_app.printing.escpos import (
     drawer_pulse_bytes,
 )
 from pos_app.services.drawer import DRAWER_KINDS, CashDrawer, NoDrawer
+from pos_app.wiring import drawer_for
+from tests.support.memory_keyring import isolate_settings
 
 
 def test_the_pulse_is_esc_p_0_25_250() -> None:
@@ -85,3 +89,14 @@ async def test_no_drawer_opens_by_hand() -> None:
     assert drawer.kind == "none"
     assert drawer.kind in DRAWER_KINDS
     await drawer.open("sale")  # nothing wired: nothing fails
+
+
+def test_the_lane_s_drawer_is_on_its_receipt_printer_or_opened_by_hand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    isolate_settings(monkeypatch, tmp_path / "config")
+    assert drawer_for(load_settings()).kind == "none"
+    monkeypatch.setenv("POS_RECEIPT_PRINTER", "network:10.0.0.5:9101")
+    drawer = drawer_for(load_settings())
+    assert isinstance(drawer, EscposDrawer)
+    assert drawer.target == EscposTarget("network", "10.0.0.5", 9101)
