@@ -28,6 +28,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from pos_app.cli_staff import PinReader, authorize
+from pos_app.domain.cash import DrawerCount
 from pos_app.domain.errors import InvalidInputError
 from pos_app.domain.money import AmountError, AmountErrorReason, Money, parse_amount
 
@@ -43,6 +44,7 @@ NO_SHIFT_TEXT: Final = (
 )
 PAID_OUT_NEEDS_TEXT: Final = "paying out cash"
 PIN_ORDER: Final = "the PIN of the person --as names"
+COUNT_ITEM_TEXT: Final = "--count: {item!r} is not a note or coin and how many, like 20=5 or 0.25=8"
 DRAWER_MAX_CENTS: Final = 100_000_000  # $1,000,000.00: no drawer holds more
 
 
@@ -55,15 +57,15 @@ def add_commands(commands: Any) -> None:
     sub = shift.add_subparsers(dest="shift_command", required=True, metavar="COMMAND")
 
     opening = _lane_parser(sub, "open", "open a shift with the float counted into the drawer")
-    opening.add_argument(
-        "--float", dest="float_amount", required=True, metavar="AMOUNT", help="e.g. 100.00"
-    )
+    float_given = opening.add_mutually_exclusive_group(required=True)
+    float_given.add_argument("--float", dest="float_amount", metavar="AMOUNT", help="e.g. 100.00")
+    _count_argument(float_given, "the float")
     _as(opening, "who opens it (their PIN on standard input)")
 
     closing = _lane_parser(sub, "close", "count the drawer, close the shift and print its Z report")
-    closing.add_argument(
-        "--counted", required=True, metavar="AMOUNT", help="the cash counted in the drawer"
-    )
+    counted_given = closing.add_mutually_exclusive_group(required=True)
+    counted_given.add_argument("--counted", metavar="AMOUNT", help="the cash counted, in total")
+    _count_argument(counted_given, "the drawer")
     _as(closing, "who counts it (their PIN on standard input)")
 
     _lane_parser(sub, "status", "whether a shift is open, its float and the cash expected")
@@ -90,6 +92,15 @@ def add_commands(commands: Any) -> None:
         help="the open shift's X report; without an open shift, the last closed one's Z",
     )
     _common(report)
+
+
+def _count_argument(group: Any, what: str) -> None:
+    group.add_argument(
+        "--count",
+        nargs="+",
+        metavar="NOTE=PIECES",
+        help=f"{what} counted note by note: 20=5 10=3 1=12 0.25=8 (a note or coin, then how many)",
+    )
 
 
 def _lane_parser(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
@@ -165,11 +176,36 @@ def drawer_amount(text: str, what: str) -> int:
         raise InvalidInputError(f"{what}: {exc.message}") from exc
 
 
+def drawer_count(items: list[str]) -> dict[int, int]:
+    """Notes and coins from `--count 20=5 10=3 0.25=8` (a note or coin in dollars, then how
+    many): denomination in cents -> pieces. The rules of a count (a note the drawer does
+    not hold, too many pieces) are the domain's `DrawerCount`."""
+    count: dict[int, int] = {}
+    for item in items:
+        note, _, pieces = item.partition("=")
+        try:
+            cents = parse_amount(note, minimum_cents=1, maximum_cents=DRAWER_MAX_CENTS).cents
+            number = int(pieces.strip())
+        except (AmountError, ValueError):
+            raise InvalidInputError(COUNT_ITEM_TEXT.format(item=item[:20])) from None
+        if number < 0:
+            raise InvalidInputError(COUNT_ITEM_TEXT.format(item=item[:20]))
+        count[cents] = count.get(cents, 0) + number
+    try:
+        return DrawerCount(count).as_dict()
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"--count: {exc.message}") from exc
+
+
 async def cmd_open(
     args: argparse.Namespace, shifts: ShiftService, person: str | None, out: TextIO
 ) -> int:
-    float_cents = drawer_amount(args.float_amount, "--float")
-    shift = await shifts.open_shift(float_cents, person=person)
+    if args.count is not None:
+        count = drawer_count(args.count)
+        float_cents = sum(cents * pieces for cents, pieces in count.items())
+    else:
+        count, float_cents = None, drawer_amount(args.float_amount, "--float")
+    shift = await shifts.open_shift(float_cents, person=person, count=count)
     if args.json:
         _say(out, json.dumps(shift_json(shift, shifts.expected_cash())))
     else:
@@ -181,7 +217,11 @@ async def cmd_open(
 async def cmd_close(
     args: argparse.Namespace, shifts: ShiftService, person: str | None, out: TextIO
 ) -> int:
-    counted = drawer_amount(args.counted, "--counted")
+    counted: int | dict[int, int] = (
+        drawer_count(args.count)
+        if args.count is not None
+        else drawer_amount(args.counted, "--counted")
+    )
     if shifts.current() is None:
         raise InvalidInputError(NO_SHIFT_TEXT)
     report = await shifts.close_shift(counted, person=person)
@@ -303,6 +343,7 @@ def shift_json(shift: Shift, expected_cents: int | None = None) -> dict[str, Any
         "opened_at": _iso(shift.opened_at),
         "opened_by": shift.opened_by,
         "float": shift.float_cents,
+        "float_count": _count_json(shift.float_count),
         "expected_cash": expected,
         "closed_at": _iso(shift.closed_at),
         "closed_by": shift.closed_by,

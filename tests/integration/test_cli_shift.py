@@ -312,11 +312,15 @@ def test_close_with_a_short_drawer_prints_the_z_report_and_its_figures_add_up(
 def test_close_in_words_prints_the_report_and_the_over_short(env: dict[str, str]) -> None:
     open_shift(env, "50.00")
     cash_sale(env, "7.00", "--cash", "10.00")
-    text = ok(cli(env, "shift", "close", "--counted", "57.25"))
-    said = lines(text)
+    # Counted note by note: $40 + $10 + $5 + $2 + 25c.
+    count = ["--count", "20=2", "10=1", "5=1", "1=2", "0.25=1"]
+    said = lines(ok(cli(env, "shift", "close", *count)))
     assert said[-1] == "Counted $57.25, expected $57.00: $0.25 over."
-    assert len(said) > 5  # the Z report's lines come first
+    assert said[0].strip() == "Z REPORT - SHIFT CLOSED"  # the Z report's lines come first
+    assert any(line.startswith("$20 x 2") for line in said), said
     assert status(env) == {"open": False}
+    z = one_json(cli(env, "report", "--shift", "--json"))
+    assert z["shift"]["count"] == {"25": 1, "100": 2, "500": 1, "1000": 1, "2000": 2}
     ok(cli(env, "shift", "open", "--float", "0"))  # a new shift may start with no float
     assert status(env)["float"] == 0
 
@@ -340,7 +344,8 @@ def test_cash_without_a_shift_is_refused_and_nothing_is_rung_up(
 def test_a_second_open_and_a_close_with_nothing_open_are_refused(env: dict[str, str]) -> None:
     said = refused(cli(env, "shift", "close", "--counted", "10.00"))
     assert "No shift is open on this lane" in said
-    first = open_shift(env)
+    first = one_json(cli(env, "shift", "open", "--count", "20=4", "10=2", "--json"))
+    assert (first["float"], first["float_count"]) == (10_000, {"1000": 2, "2000": 4})
     assert "already open" in refused(cli(env, "shift", "open", "--float", "50.00"))
     assert status(env)["shift_id"] == first["shift_id"]
     assert status(env)["float"] == 10_000

@@ -113,6 +113,37 @@ def test_a_drawer_amount_that_is_not_one_names_the_flag(text: str, sentence: str
     assert refused.value.message == sentence
 
 
+def test_a_count_is_notes_and_coins_in_dollars_then_pieces() -> None:
+    args = parse("shift", "close", "--count", "20=5", "10=3", "0.25=8", "$1=12", "20=1")
+    assert (args.counted, args.count) == (None, ["20=5", "10=3", "0.25=8", "$1=12", "20=1"])
+    assert cli_shift.drawer_count(args.count) == {2000: 6, 1000: 3, 100: 12, 25: 8}
+    assert cli_shift.drawer_count(["5=0", ".05=2"]) == {5: 2}
+    assert parse("shift", "open", "--count", "5=4").count == ["5=4"]
+
+
+@pytest.mark.parametrize(
+    ("items", "sentence"),
+    [
+        (["20"], "--count: '20' is not a note or coin and how many, like 20=5 or 0.25=8"),
+        (["20=x"], "--count: '20=x' is not a note or coin and how many"),
+        (["twenty=2"], "--count: 'twenty=2' is not a note or coin"),
+        (["20=-1"], "--count: '20=-1' is not a note or coin"),
+        (["3=2"], "--count: $3 is not a note or coin the drawer holds."),
+        (["1=100000"], "--count: Count the $1 as at most 99,999."),
+    ],
+)
+def test_a_count_that_is_not_one_is_refused(items: list[str], sentence: str) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        cli_shift.drawer_count(items)
+    assert refused.value.message.startswith(sentence)
+
+
+def test_a_close_takes_a_total_or_a_count_not_both(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse("shift", "close", "--counted", "20", "--count", "20=1")
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 # -- who --as signs in ------------------------------------------------------------------------
 
 
@@ -221,6 +252,7 @@ def test_a_shifts_json_has_its_figures_in_cents_and_its_times_in_utc() -> None:
         "opened_at": "2026-12-04T09:30:00+00:00",
         "opened_by": "Ann",
         "float": 10_000,
+        "float_count": None,
         "expected_cash": 11_250,
         "closed_at": None,
         "closed_by": None,
