@@ -1,4 +1,4 @@
-"""How long does pressing Cash take to show the tender dialog?
+"""How long does pressing Cash take to show the tender dialog (and Charge, its dialog)?
 
 The real window wired as the app wires it (the manager tools, the sale and
 shift services, a virtual drawer) on the test engine against a sandbox child
@@ -9,7 +9,11 @@ time (`time.thread_time`, what the press costs the GUI thread) and as wall
 time; then Exact and Take complete the sale (journaled, drawer opened), as at
 the counter. The goal is one frame, 16 ms.
 
-    .venv/bin/python -m tests.bench.bench_tender_open [--presses 50] [--json]
+With `--charge`, the same for Charge in the same window: every sale is a
+ticket journaled before its card part (the terminal whose simulated customer
+taps by itself), up to the payment dialog's Show event.
+
+    .venv/bin/python -m tests.bench.bench_tender_open [--presses 50] [--charge] [--json]
 """
 
 from __future__ import annotations
@@ -71,7 +75,7 @@ class ShowSpy(QObject):
         return False
 
 
-async def measure(url: str, presses: int) -> dict[str, object]:
+async def measure(url: str, presses: int, charge: bool = False) -> dict[str, object]:
     cpu_ms: list[float] = []
     wall_ms: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,21 +105,28 @@ async def measure(url: str, presses: int) -> dict[str, object]:
             await till.shifts.open_shift(10_000, person=None)
             window.update_charge_state()
             dialog = till.prepare_tender()
-            spy = ShowSpy(dialog)
+            spy = ShowSpy(window.flow.prepare_dialog() if charge else dialog)
+            button = window.charge_button if charge else window.cash_button
             for number in range(presses):
                 window.cart_model.add_amount(1000 + number)
-                await wait_until(window.cash_button.isEnabled, within=20)
+                await wait_until(button.isEnabled, within=20)
                 await asyncio.sleep(0.02)  # the cart painted: the figure is the press alone
                 shown = spy.arm()
                 started, started_cpu = time.perf_counter(), time.thread_time()
-                QTest.mouseClick(window.cash_button, Qt.MouseButton.LeftButton)
+                QTest.mouseClick(button, Qt.MouseButton.LeftButton)
                 await asyncio.wait_for(shown, 10)  # no polling: it would cost main-thread time
                 assert spy.shown_at is not None
                 assert spy.shown_cpu is not None
                 wall_ms.append((spy.shown_at - started) * 1000)
                 cpu_ms.append((spy.shown_cpu - started_cpu) * 1000)
-                dialog.exact_button.click()
-                dialog.take_button.click()
+                if charge:
+                    paying = window.flow.dialog
+                    assert paying is not None
+                    await wait_until(lambda p=paying: p.state == "approved", within=30)
+                    paying.view.new_sale_button.click()
+                else:
+                    dialog.exact_button.click()
+                    dialog.take_button.click()
                 task = window.flow.slot.task
                 if task is not None:
                     await task
@@ -124,6 +135,7 @@ async def measure(url: str, presses: int) -> dict[str, object]:
             window.close()
             drawer.deleteLater()
     return {
+        "button": "charge" if charge else "cash",
         "presses": presses,
         "press_cpu_ms_median": round(statistics.median(cpu_ms), 2),
         "press_cpu_ms_max": round(max(cpu_ms), 2),
@@ -136,6 +148,7 @@ async def measure(url: str, presses: int) -> dict[str, object]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=50, help="Cash presses in the window")
+    parser.add_argument("--charge", action="store_true", help="press Charge instead of Cash")
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
@@ -144,18 +157,20 @@ def main() -> int:
         sandbox_process("--time-scale", "20") as url,
         asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
     ):
-        result = runner.run(measure(url, args.presses))
+        result = runner.run(measure(url, args.presses, args.charge))
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"Cash presses in the window: {result['presses']} (a shift open, cash sales)")
+        what = "Charge" if args.charge else "Cash"
+        dialog = "payment" if args.charge else "tender"
+        print(f"{what} presses in the window: {result['presses']} (a shift open, sales as tickets)")
         print(
-            f"  click to tender dialog shown, main-thread CPU: median"
+            f"  click to {dialog} dialog shown, main-thread CPU: median"
             f" {result['press_cpu_ms_median']} ms, max {result['press_cpu_ms_max']} ms"
             f" ({result['presses_over_a_frame']} over {FRAME_MS:.0f} ms)"
         )
         print(
-            f"  click to tender dialog shown, wall: median {result['press_wall_ms_median']} ms,"
+            f"  click to {dialog} dialog shown, wall: median {result['press_wall_ms_median']} ms,"
             f" max {result['press_wall_ms_max']} ms"
         )
     return 0
