@@ -12,7 +12,7 @@ till's start-up nothing.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -145,9 +145,25 @@ async def open_engine(
             reports = JustifiClient(
                 http.with_attempts(list_attempts or LIST_ATTEMPTS, timeout=report_timeout)
             )
-            yield Engine(PaymentService(gateway, journal, engine), journal, gateway, http, reports)
+            service = PaymentService(
+                gateway, journal, engine, open_shift=_open_shift_of(journal, engine.lane)
+            )
+            yield Engine(service, journal, gateway, http, reports)
     finally:
         journal.close()
+
+
+def _open_shift_of(journal: SqliteJournal, lane: str | None) -> Callable[[], str | None] | None:
+    """The id of `lane`'s open shift, asked at each operation (a charge or refund made
+    outside a ticket still belongs to the shift); None for an engine without a lane."""
+    if lane is None:
+        return None
+
+    def open_shift() -> str | None:
+        shift = journal.current_shift(lane)
+        return shift.id if shift is not None else None
+
+    return open_shift
 
 
 @contextlib.asynccontextmanager

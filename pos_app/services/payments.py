@@ -109,12 +109,16 @@ class PaymentService:
         *,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
+        open_shift: Callable[[], str | None] | None = None,
     ) -> None:
         self.gateway = gateway
         self.journal = journal
         self.settings = settings or EngineSettings()
         self.sleep = sleep
         self.monotonic = monotonic
+        # The lane's open shift, for an operation whose caller named none (a plain charge,
+        # a refund from the history): card sales belong to the open shift when there is one.
+        self.open_shift = open_shift
         self._recovery = Recovery(self)
 
     # -- what the window asks -----------------------------------------------------------
@@ -438,6 +442,8 @@ class PaymentService:
             original = self.journal.find_by_justifi_id(payment.payment_id) or (
                 self.journal.find_by_justifi_id(payment.sale_id) if payment.sale_id else None
             )
+        if shift_id is None and self.open_shift is not None:
+            shift_id = self.open_shift()
         return Operation(
             id=str(uuid.uuid4()),
             kind=kind,

@@ -261,3 +261,29 @@ async def test_answers_lost_on_the_way_back_double_nothing(
     assert (await till.sales.cancel(second.id, approved_by="Mia", person="Ann")).runs == ()
     assert till.shifts.expected_cash() == 2_000
     assert sandbox.stats()["faults"]["hits"] == 3
+
+
+async def test_a_charge_and_a_refund_outside_a_ticket_belong_to_the_open_shift(
+    sandbox: SandboxHandle, till: Till
+) -> None:
+    service = till.lane.service
+    before = await service.charge(1_200, "trm_side")
+    assert (await finish(before)).name is StateName.APPROVED
+    day_charge = till.lane.journal.get(before.operation.id)
+    assert day_charge is not None
+    assert day_charge.shift_id is None  # no shift open: the day's
+    shift = await till.shifts.open_shift(0, person="Ann")
+    charge = await service.charge(2_000, "trm_side", "a plain charge")
+    final = (await collect(charge))[-1]
+    assert final.name is StateName.APPROVED
+    payment = await service.payment_details(final.payment_id or "")
+    refund = await service.refund_to_card(payment, 500, approved_by="Mia")
+    assert (await finish(refund)).name is StateName.APPROVED
+    charged = till.lane.journal.get(charge.operation.id)
+    refunded = till.lane.journal.get(refund.operation.id)
+    assert charged is not None
+    assert refunded is not None
+    assert (charged.shift_id, refunded.shift_id) == (shift.id, shift.id)
+    report = till.shifts.x_report()
+    assert report.sales_by_tender["card"].cents == 2_000  # not the one before the shift
+    assert report.refunds_by_tender["card"].cents == 500
