@@ -213,7 +213,7 @@ class TillControls(QObject):
         async def approve() -> str | None:
             from pos_app.ui.approval import ask_approval
 
-            person = await ask_approval(manager, parent, "refund")  # money goes back
+            person = await ask_approval(manager, parent, text.APPROVE_CANCEL)
             return person.name if person is not None else None
 
         self.till.cancel(approve)

@@ -16,22 +16,24 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from pos_app.app import attach_manager_tools
 from pos_app.config import load_settings
 from pos_app.domain.receipt import render_text
+from pos_app.domain.staff import StaffRole
 from pos_app.domain.tickets import TicketStatus
 from pos_app.justifi.client import JustifiClient
 from pos_app.services.manager import ManagerService
 from pos_app.services.reports import ReceiptService
 from pos_app.ui.main_window import MainWindow
+from pos_app.ui.pin_dialog import PinDialog
 from pos_app.ui.shift_tools import ShiftTools
 from pos_app.ui.virtual_drawer import VirtualDrawer
 from tests.support.gui import wait_until
 from tests.support.lanes import TestLane, lane
 from tests.support.sandbox import SandboxHandle
-from tests.support.staff_screens import OWNER, OWNER_PIN
+from tests.support.staff_screens import CASHIER, CASHIER_PIN, OWNER, OWNER_PIN
 from tests.support.window import CATALOG
 
 TERMINAL = "trm_virtual"
@@ -356,3 +358,42 @@ async def test_a_declined_first_card_leaves_the_sale_free_to_change(
             ("cancelled", 1500),
             ("complete", 1750),
         ]
+
+
+async def test_cancel_at_a_cashiers_till_asks_a_manager_for_it(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_till(sandbox.url, tmp_path, qtbot, owner=False) as till:
+        window, manager = till.window, till.manager
+        manager.create_owner(OWNER, OWNER_PIN)
+        owner = manager.current()
+        assert owner is not None
+        manager.add_person(CASHIER, StaffRole.CASHIER, CASHIER_PIN, by=owner)
+        manager.sign_out()
+        assert manager.sign_in(CASHIER_PIN, CASHIER).ok
+        await open_shift(qtbot, till)
+        window.cart_model.add_amount(2000)
+        await take_cash(qtbot, till, "quickNote500")
+
+        click(qtbot, window.tender_panel.cancel_button)
+        pin = await wait_until(lambda: find("pinDialog"))
+        assert isinstance(pin, PinDialog)
+        prompts = [label.text() for label in pin.findChildren(QLabel)]
+        assert any("Cancelling a partly paid sale" in line for line in prompts), prompts
+        pin.choose(OWNER)
+        for digit in OWNER_PIN:
+            pin.digit_buttons[digit].click()
+        pin.ok_button.click()
+        await till.finish_flow()
+        assert window.status_line.text() == "Sale cancelled. $5.00 cash to give back."
+        shift = till.shift_tools.shifts.current()
+        assert shift is not None
+        [ticket] = till.lane.journal.shift_tickets(shift.id)
+        assert (ticket.status, ticket.served_by, ticket.cancelled_by) == (
+            TicketStatus.CANCELLED,
+            CASHIER,
+            OWNER,
+        )
+        current = manager.current()
+        assert current is not None
+        assert current.name == CASHIER  # the owner approved; the cashier works on

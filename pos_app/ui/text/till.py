@@ -60,6 +60,8 @@ BALANCE_DUE: Final = "Left to pay {amount}"
 BALANCE_DUE_NAME: Final = "Left to pay: {amount}"
 CANCEL_SALE: Final = "Cancel sale..."
 CANCEL_SALE_NAME: Final = "Cancel this sale and give back what was paid"
+# What the manager's PIN dialog says it approves.
+APPROVE_CANCEL: Final = "Cancelling a partly paid sale"
 CANCEL_NEEDS_MANAGER: Final = "Cancelling a partly paid sale needs a manager's approval."
 CANCELLED: Final = "Sale cancelled. {cash} cash to give back."
 CANCELLED_NO_CASH: Final = "Sale cancelled."
