@@ -2,10 +2,12 @@
 
 `shift open --float 100.00` starts a shift with its float counted; `shift close
 --counted 245.10` counts the drawer, prints the Z report and says how much the
-drawer is over or short; `shift status` says whether a shift is open and what
-the drawer should hold; `shift no-sale`, `shift paid-in` and `shift paid-out`
-open the drawer with a reason (paid out: a manager's `--as` on a lane with
-staff). `report --shift` prints the open shift's X report, else the last Z.
+drawer is over or short (`--count 20=5 10=3 ...` counts a drawer, or the float,
+note by note); `shift status` says whether a shift is open and what the drawer
+should hold; `shift no-sale`, `shift paid-in` and `shift paid-out` open the
+drawer with a reason. As at the till, paying out and closing need a manager or
+owner (`--as`) on a lane with staff. `report --shift` prints the open shift's X
+report, else the last Z.
 
 `--as NAME` names the person (their PIN is the first line of standard input,
 as for charges); the shift's actions are journaled and audited under their
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 NO_SHIFT_TEXT: Final = (
     "No shift is open on this lane. Open one with `pos-app shift open --float AMOUNT`."
 )
-PAID_OUT_NEEDS_TEXT: Final = "paying out cash"
+APPROVED_COMMANDS: Final = {"paid-out": "paying out cash", "close": "closing the shift"}
 PIN_ORDER: Final = "the PIN of the person --as names"
 COUNT_ITEM_TEXT: Final = "--count: {item!r} is not a note or coin and how many, like 20=5 or 0.25=8"
 DRAWER_MAX_CENTS: Final = 100_000_000  # $1,000,000.00: no drawer holds more
@@ -66,7 +68,7 @@ def add_commands(commands: Any) -> None:
     counted_given = closing.add_mutually_exclusive_group(required=True)
     counted_given.add_argument("--counted", metavar="AMOUNT", help="the cash counted, in total")
     _count_argument(counted_given, "the drawer")
-    _as(closing, "who counts it (their PIN on standard input)")
+    _as(closing, "who counts it: a manager or owner on a lane with staff (PIN on stdin)")
 
     _lane_parser(sub, "status", "whether a shift is open, its float and the cash expected")
 
@@ -133,8 +135,9 @@ async def run(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
         command = args.shift_command
         if command == "status":
             return cmd_status(args, services.shifts, out)
-        approver = command == "paid-out" and services.manager.has_staff()
-        action = PAID_OUT_NEEDS_TEXT if command == "paid-out" else f"shift {command}"
+        # As at the till: paying out and closing need a manager or owner on a lane with staff.
+        approver = command in APPROVED_COMMANDS and services.manager.has_staff()
+        action = APPROVED_COMMANDS.get(command, f"shift {command}")
         with person_named(services.manager, args.as_name, action=action, approver=approver) as who:
             if command == "open":
                 return await cmd_open(args, services.shifts, who, out)

@@ -231,7 +231,8 @@ def test_cancelling_a_partly_paid_sale_hands_the_cash_back_and_voids_the_card_pa
     assert (void["kind"], void["status"], void["approved_by"]) == ("void", "approved", OWNER)
     assert "Hand back $10.00 in cash." in cancel.stderr
     assert status(env)["expected_cash"] == 10_000
-    z = one_json(cli(env, "shift", "close", "--counted", FLOAT, "--json"))
+    closing = ["shift", "close", "--counted", FLOAT, *AS_OWNER, "--json"]
+    z = one_json(cli(env, *closing, stdin=[OWNER_PIN]))
     assert z["cancelled"] == {"count": 1, "cents": 5091}
     assert z["cash_returned"] == {"count": 1, "cents": 1000}
     assert z["over_short"] == 0
@@ -273,6 +274,9 @@ def test_close_with_a_short_drawer_prints_the_z_report_and_its_figures_add_up(
     assert x["expected_cash"] == 13_750
     assert x["counted"] is None
 
+    # As at the till, a lane with staff closes with a manager's or owner's PIN.
+    assert "--as NAME" in refused(cli(env, "shift", "close", "--counted", "137.40"))
+    assert status(env)["open"] is True
     # 10,000 float + 1,250 + 1,000 cash sales + 2,000 in - 500 out = 13,750; 13,740 counted.
     closed = cli(env, "shift", "close", "--counted", "137.40", *AS_OWNER, "--json", stdin=pin)
     z = one_json(closed)
