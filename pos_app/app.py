@@ -67,7 +67,7 @@ ENGINE_MODULES = (
     ("qasync",),
     ("pos_app.ui.sale_flow", "pos_app.ui.terminal_picker", "pos_app.ui.receipt_offer"),
     ("pos_app.ui.virtual_terminal", "pos_app.ui.manager_tools"),
-    ("pos_app.ui.till_flow", "pos_app.ui.shift_tools"),
+    ("pos_app.ui.till_flow", "pos_app.ui.till_controls", "pos_app.ui.shift_tools"),
 )
 
 

@@ -47,7 +47,6 @@ from pos_app.ui.quick_items import QuickItems
 from pos_app.ui.scanner import BarcodeScanner
 from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.text import window as text
-from pos_app.ui.till_controls import TillControls
 
 if TYPE_CHECKING:
     from pos_app.domain.payment_flow import PaymentState
@@ -62,7 +61,9 @@ if TYPE_CHECKING:
     from pos_app.ui.sale_flow import SaleFlow
     from pos_app.ui.shift_tools import ShiftTools
     from pos_app.ui.tasks import TaskSlot
+    from pos_app.ui.tender_panel import TenderPanel
     from pos_app.ui.terminal_picker import TerminalPicker
+    from pos_app.ui.till_controls import TillControls
     from pos_app.ui.till_flow import TillFlow
     from pos_app.ui.virtual_terminal import VirtualTerminalWindow
 
@@ -85,6 +86,10 @@ class MainWindow(QMainWindow):
     picker: TerminalPicker
     flow: SaleFlow
     background: TaskSlot
+    # Set by attach_till.
+    cash_button: QPushButton
+    split_button: QPushButton
+    tender_panel: TenderPanel
 
     def __init__(
         self,
@@ -139,11 +144,8 @@ class MainWindow(QMainWindow):
         self.charge_hint.setWordWrap(True)
         self.override_button = touch_button(self, "overrideButton", text.OVERRIDE)
         self.override_button.hide()
-        # Cash, Split and the tender panel (shown once the till's services are attached).
-        self.till_controls = TillControls(self, self)
-        self.cash_button = self.till_controls.cash_button
-        self.split_button = self.till_controls.split_button
-        self.tender_panel = self.till_controls.tender_panel
+        # Cash, Split and the tender panel come with the till's services (attach_till).
+        self.till_controls: TillControls | None = None
         self.refund_button = touch_button(self, "refundLastButton", text.REFUND_LAST)
         self.status_line = QLabel("", self)
         self.status_line.setObjectName("windowStatusLabel")
@@ -330,15 +332,31 @@ class MainWindow(QMainWindow):
     def attach_till(self, sales: SaleService, shifts: ShiftService) -> None:
         """Sales as tickets (the engine is attached): Cash, Split, the tender panel and
         Cancel sale; Charge then journals a ticket and charges its balance."""
+        from pos_app.ui.till_controls import TillControls
         from pos_app.ui.till_flow import TillFlow
 
-        self.till_controls.attach(TillFlow(sales, shifts, self.flow, self))
+        controls = self.till_controls = TillControls(self, self)
+        self.cash_button = controls.cash_button
+        self.split_button = controls.split_button
+        self.tender_panel = controls.tender_panel
+        self._pay_row.insertWidget(0, self.cash_button, 2)
+        self._tender_box.addWidget(self.tender_panel)
+        self._split_box.addWidget(self.split_button)
+        controls.attach(TillFlow(sales, shifts, self.flow, self))
         self.update_charge_state()
 
     @property
     def till(self) -> TillFlow | None:
         """The sale as a ticket (Cash, Split, the tender panel), once attached."""
-        return self.till_controls.till
+        return self.till_controls.till if self.till_controls is not None else None
+
+    @property
+    def sale_locked(self) -> bool:
+        """A sale is partly paid: it cannot change."""
+        return self.till_controls is not None and self.till_controls.locked
+
+    def _refuse_if_locked(self) -> bool:
+        return self.till_controls is not None and self.till_controls.refuse_if_locked()
 
     def add_shift_tools(self, tools: ShiftTools) -> None:
         """The Shift menu on the top bar; Cash follows whether a shift is open."""
@@ -366,14 +384,15 @@ class MainWindow(QMainWindow):
         self._picker_box = QVBoxLayout()  # the terminal picker, once the engine is there
         right.addLayout(self._picker_box)
         right.addStretch(1)
-        right.addWidget(self.tender_panel)
+        self._tender_box = QVBoxLayout()  # the tender panel, with the till's services
+        right.addLayout(self._tender_box)
         right.addWidget(self.charge_hint)
         right.addWidget(self.override_button)
-        pay = QHBoxLayout()
-        pay.addWidget(self.cash_button, 2)
-        pay.addWidget(self.charge_button, 3)
-        right.addLayout(pay)
-        right.addWidget(self.split_button)
+        self._pay_row = QHBoxLayout()  # Cash joins Charge with the till's services
+        self._pay_row.addWidget(self.charge_button, 3)
+        right.addLayout(self._pay_row)
+        self._split_box = QVBoxLayout()
+        right.addLayout(self._split_box)
 
         body = QHBoxLayout()
         body.addLayout(left, 3)
@@ -490,7 +509,7 @@ class MainWindow(QMainWindow):
     def sale_total_cents(self) -> int:
         """What is to pay: the balance of a sale partly paid, else the cart's total plus an
         amount typed but not yet added."""
-        balance = self.till_controls.balance_cents()
+        balance = self.till_controls.balance_cents() if self.till_controls is not None else None
         if balance is not None:
             return balance
         return self.cart_model.cart.total.cents + self.amount_entry.cents
@@ -520,7 +539,8 @@ class MainWindow(QMainWindow):
         )
         self.charge_button.setAccessibleName(label)
         self.charge_button.setAccessibleDescription(hint)
-        self.till_controls.update(total, busy=self.engine_ready and self.flow.busy)
+        if self.till_controls is not None:
+            self.till_controls.update(total, busy=self.engine_ready and self.flow.busy)
 
     def charge(self) -> None:
         """Charge the sale on the chosen terminal (Enter, or the button)."""
@@ -532,7 +552,7 @@ class MainWindow(QMainWindow):
         from pos_app.ui.sale_flow import SaleRequest  # loaded with the engine
 
         self.add_typed_amount()
-        if self.till is not None:
+        if self.till_controls is not None:
             self.till_controls.charge(terminal.id)  # through the sale's ticket
             return
         request = SaleRequest(self.cart_model.cart.total.cents, terminal.id, self.description())
@@ -573,12 +593,12 @@ class MainWindow(QMainWindow):
         self.update_charge_state()
 
     def _on_amount_entry_amount_added(self, cents: int) -> None:
-        if self.till_controls.refuse_if_locked():
+        if self._refuse_if_locked():
             return
         self.cart_model.add_amount(cents)
 
     def _on_quick_items_item_chosen(self, item: CatalogItem) -> None:
-        if self.till_controls.refuse_if_locked():
+        if self._refuse_if_locked():
             return
         self.cart_model.add_item(item)
 
@@ -651,7 +671,7 @@ class MainWindow(QMainWindow):
             self.virtual_terminal.raise_()
 
     def _on_scanner_scanned(self, code: str) -> None:
-        if self.till_controls.refuse_if_locked():
+        if self._refuse_if_locked():
             return
         item = self.catalog.find(code)
         if item is None:
@@ -668,7 +688,7 @@ class MainWindow(QMainWindow):
             and event.type() == QEvent.Type.KeyPress
             and self.isActiveWindow()
             and not self._typing_into_a_field()
-            and not self.till_controls.locked
+            and not self.sale_locked
         ):
             return self.amount_entry.handle_key(event)
         return super().eventFilter(watched, event)
