@@ -209,9 +209,15 @@ def test_cancelling_a_partly_paid_sale_hands_the_cash_back_and_voids_the_card_pa
 ) -> None:
     env = staffed
     open_shift(env)
-    result = cli(env, "charge", "50.91", "--cash", "10.00", "--terminal", "trm_side", "--json")
+    result = cli(env, "charge", "50.91", "--cash", "10.00", "--terminal", "trm_side")
     assert result.returncode == 1, result.stderr
-    sale_id = one_json(result)["ticket_id"]
+    out = lines(result.stdout)
+    assert out[0] == "Cash $10.00 taken; $40.91 to pay on trm_side."
+    assert any(line.startswith("Declined") for line in out), out
+    sale_id = one_json(cli(env, "sale", "status", "--json"))["ticket_id"]
+    assert out[-2] == (
+        f"The sale is partly paid (Cash $10.00): $40.91 of $50.91 is still due. Sale {sale_id}."
+    )
     ok(cli(env, "sale", "pay", sale_id, "--terminal", "trm_side", "--amount", "20.00"))
     # Giving money back needs a manager's PIN; a wrong one gives nothing back.
     assert "--as NAME" in refused(cli(env, "sale", "cancel", sale_id))
