@@ -96,6 +96,9 @@ CARD_UNDER_WAY: Final = "A card payment of this sale is still under way: wait fo
 CARD_UNRESOLVED: Final = (
     "A card payment of this sale is unresolved: check it again in the history first."
 )
+GIVING_BACK: Final = (
+    "A card part of this sale is still going back: wait for it, or check it again in the history."
+)
 CANCEL_NEEDS_MANAGER: Final = "Cancelling a partly paid sale needs a manager's approval."
 NO_SHIFT_TO_RETURN_CASH: Final = "Open a shift to give the cash back from the drawer."
 NO_SHIFT_TO_REFUND_CASH: Final = "Open a shift to refund cash from the drawer."
@@ -336,6 +339,8 @@ class SaleService:
             _check_no_card_unresolved(operations)
             if _under_way_cents(operations):
                 raise InvalidInputError(CARD_UNDER_WAY)
+            if _giving_back(operations):
+                raise InvalidInputError(GIVING_BACK)
             payments = tender_parts(
                 ticket, self.store.cash_movements(ticket_id=ticket_id), operations
             )
@@ -410,7 +415,7 @@ class SaleService:
             return ticket
         operations = self.store.ticket_operations(ticket_id)
         payments = tender_parts(ticket, self.store.cash_movements(ticket_id=ticket_id), operations)
-        if payments.refundable_cents or _under_way_cents(operations):
+        if payments.refundable_cents or _under_way_cents(operations) or _giving_back(operations):
             return ticket
         await self.store.set_ticket_status(
             ticket_id, TicketStatus.CANCELLED, at=self.now(), cancelled_by=_name(approved_by)
@@ -588,6 +593,11 @@ def _under_way_cents(operations: Sequence[Operation]) -> int:
         for op in operations
         if op.kind is PaymentKind.CHARGE and op.status not in _SETTLED
     )
+
+
+def _giving_back(operations: Sequence[Operation]) -> bool:
+    """A void or refund of the sale whose outcome is not known yet (unresolved included)."""
+    return any(op.kind is not PaymentKind.CHARGE and op.status not in _SETTLED for op in operations)
 
 
 def _check_no_card_unresolved(operations: Sequence[Operation]) -> None:

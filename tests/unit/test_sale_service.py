@@ -414,6 +414,10 @@ async def test_cancel_returns_the_cash_and_voids_the_card(
     assert result.ticket.status is TicketStatus.OPEN  # until the card part is back
     assert len(result.runs) == 1
     assert result.runs[0].operation.kind is PaymentKind.VOID
+    # Asked again before the void ran: nothing is given back twice.
+    with pytest.raises(InvalidInputError, match="still going back"):
+        await sales.cancel(ticket.id, approved_by="Mia", person="Ann")
+    assert (await sales.settle_cancel(ticket.id)).status is TicketStatus.OPEN
     assert result.runs[0].operation.ticket_id == ticket.id
     assert (await collect(result.runs[0]))[-1].name is StateName.APPROVED
     assert justifi.voids == ["py_1"]
