@@ -65,20 +65,18 @@ from pos_app.services.shifts import (
     drawer_reason,
     utc_now,
 )
+from pos_app.services.ticket_parts import (
+    all_given_back,
+    check_no_card_unresolved,
+    giving_back,
+    tender_parts,
+    under_way_cents,
+)
 
-__all__ = ["CancelResult", "CashResult", "SaleService"]
+__all__ = ["CancelResult", "CashResult", "SaleService", "tender_parts"]
 
 log = logging.getLogger("pos_app.services.sales")
 
-# Statuses after which a charge can no longer pay (or stop paying) anything.
-_SETTLED: Final = frozenset(
-    {
-        StateName.APPROVED.value,
-        StateName.DECLINED.value,
-        StateName.CANCELLED.value,
-        StateName.TIMED_OUT.value,
-    }
-)
 # JustiFi voids within 25 minutes of the payment; past this we refund to the card.
 VOID_WINDOW: Final = timedelta(minutes=20)
 # A void refused with one of these codes: refund to the card instead.
@@ -93,9 +91,6 @@ SALE_PAID: Final = "This sale is paid already."
 SALE_CANCELLED: Final = "This sale was cancelled."
 SALE_NOT_PAID: Final = "This sale is not paid yet: cancel it instead."
 CARD_UNDER_WAY: Final = "A card payment of this sale is still under way: wait for it to finish."
-CARD_UNRESOLVED: Final = (
-    "A card payment of this sale is unresolved: check it again in the history first."
-)
 GIVING_BACK: Final = (
     "A card part of this sale is still going back: wait for it, or check it again in the history."
 )
@@ -235,11 +230,11 @@ class SaleService:
             shift = self.shifts.require_current(NO_SHIFT_FOR_CASH)
             ticket = self._payable(ticket_id)
             operations = self.store.ticket_operations(ticket_id)
-            _check_no_card_unresolved(operations)
+            check_no_card_unresolved(operations)
             payments = tender_parts(
                 ticket, self.store.cash_movements(ticket_id=ticket_id), operations
             )
-            balance = payments.balance_cents - _under_way_cents(operations)
+            balance = payments.balance_cents - under_way_cents(operations)
             part = cash_part(max(0, balance), tendered_cents)
             movement = CashMovement(
                 id=str(uuid.uuid4()),
@@ -279,11 +274,11 @@ class SaleService:
         async with self.shifts.cash_lock:
             ticket = self._payable(ticket_id)
             operations = self.store.ticket_operations(ticket_id)
-            _check_no_card_unresolved(operations)
+            check_no_card_unresolved(operations)
             payments = tender_parts(
                 ticket, self.store.cash_movements(ticket_id=ticket_id), operations
             )
-            available = payments.balance_cents - _under_way_cents(operations)
+            available = payments.balance_cents - under_way_cents(operations)
             refusal = card_part_error(max(0, available), amount_cents)
             if refusal is not None:
                 raise InvalidInputError(refusal)
@@ -317,7 +312,7 @@ class SaleService:
             payments = self.payments(ticket.id)
             if payments.is_paid:
                 await self.settle(ticket.id)
-            elif _all_given_back(payments):
+            elif all_given_back(payments):
                 await self.settle_cancel(ticket.id)
         return self.open_ticket()
 
@@ -336,10 +331,10 @@ class SaleService:
             if ticket.status is TicketStatus.COMPLETE:
                 raise InvalidInputError(SALE_PAID)
             operations = self.store.ticket_operations(ticket_id)
-            _check_no_card_unresolved(operations)
-            if _under_way_cents(operations):
+            check_no_card_unresolved(operations)
+            if under_way_cents(operations):
                 raise InvalidInputError(CARD_UNDER_WAY)
-            if _giving_back(operations):
+            if giving_back(operations):
                 raise InvalidInputError(GIVING_BACK)
             payments = tender_parts(
                 ticket, self.store.cash_movements(ticket_id=ticket_id), operations
@@ -415,7 +410,7 @@ class SaleService:
             return ticket
         operations = self.store.ticket_operations(ticket_id)
         payments = tender_parts(ticket, self.store.cash_movements(ticket_id=ticket_id), operations)
-        if payments.refundable_cents or _under_way_cents(operations) or _giving_back(operations):
+        if payments.refundable_cents or under_way_cents(operations) or giving_back(operations):
             return ticket
         await self.store.set_ticket_status(
             ticket_id, TicketStatus.CANCELLED, at=self.now(), cancelled_by=_name(approved_by)
@@ -523,95 +518,6 @@ class SaleService:
             close = getattr(states, "aclose", None)
             if close is not None:
                 await close()
-
-
-def tender_parts(
-    ticket: Ticket, movements: Sequence[CashMovement], operations: Sequence[Operation]
-) -> TicketPayments:
-    """A sale's parts from its cash movements and its journaled operations: SALE movements
-    and approved charges, each with what went back from it (cash given back is counted
-    against the cash parts oldest first; refunds and voids against their charge)."""
-    parts: list[TenderPart] = []
-    cash_back = sum(
-        m.amount_cents
-        for m in movements
-        if m.kind in (CashMovementKind.REFUND, CashMovementKind.CANCEL_RETURN)
-    )
-    for movement in movements:
-        if movement.kind is not CashMovementKind.SALE:
-            continue
-        back = min(cash_back, movement.amount_cents)
-        cash_back -= back
-        parts.append(
-            TenderPart(
-                kind=TenderKind.CASH,
-                amount_cents=movement.amount_cents,
-                at=movement.at,
-                tendered_cents=movement.tendered_cents,
-                change_cents=movement.change_cents,
-                movement_id=movement.id,
-                refunded_cents=back,
-            )
-        )
-    for op in operations:
-        if op.kind is not PaymentKind.CHARGE or op.status != StateName.APPROVED.value:
-            continue
-        parts.append(
-            TenderPart(
-                kind=TenderKind.CARD,
-                amount_cents=op.amount_cents,
-                at=op.updated_at,
-                card_brand=op.card_brand,
-                card_last4=op.card_last4,
-                operation_id=op.id,
-                payment_id=op.payment_id,
-                refunded_cents=min(op.amount_cents, _given_back(op, operations)),
-            )
-        )
-    parts.sort(key=lambda part: part.at)
-    return TicketPayments(ticket.total_cents, tuple(parts))
-
-
-def _given_back(charge: Operation, operations: Sequence[Operation]) -> int:
-    """What approved refunds and voids of `charge` gave back."""
-    total = 0
-    for op in operations:
-        if op.status != StateName.APPROVED.value or op.kind is PaymentKind.CHARGE:
-            continue
-        if op.original_id != charge.id and (
-            op.payment_id is None or op.payment_id != charge.payment_id
-        ):
-            continue
-        total += charge.amount_cents if op.kind is PaymentKind.VOID else op.amount_cents
-    return total
-
-
-def _under_way_cents(operations: Sequence[Operation]) -> int:
-    """Card parts sent or being sent whose outcome is not known yet."""
-    return sum(
-        op.amount_cents
-        for op in operations
-        if op.kind is PaymentKind.CHARGE and op.status not in _SETTLED
-    )
-
-
-def _giving_back(operations: Sequence[Operation]) -> bool:
-    """A void or refund of the sale whose outcome is not known yet (unresolved included)."""
-    return any(op.kind is not PaymentKind.CHARGE and op.status not in _SETTLED for op in operations)
-
-
-def _check_no_card_unresolved(operations: Sequence[Operation]) -> None:
-    """An unresolved card part may have paid: the sale waits for a "check again"."""
-    if any(
-        op.kind is PaymentKind.CHARGE and op.status == StateName.UNRESOLVED.value
-        for op in operations
-    ):
-        raise InvalidInputError(CARD_UNRESOLVED)
-
-
-def _all_given_back(payments: TicketPayments) -> bool:
-    """Parts were paid and every one of them went back (a cancel that finished)."""
-    return bool(payments.parts) and payments.refundable_cents == 0
 
 
 def _name(name: str | None) -> str | None:
