@@ -449,7 +449,7 @@ async def test_a_cashiers_discount_is_approved_on_the_pin_pad_and_a_refusal_audi
 async def test_a_discount_approved_at_a_cashiers_till_goes_on_the_sale_and_its_receipt(
     qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
 ) -> None:
-    from tests.gui.test_split_sale import open_shift, open_till, take_cash
+    from tests.support.till import open_shift, open_till, take_cash
 
     async with open_till(sandbox.url, tmp_path, qtbot, owner=False) as till:
         window, manager = till.window, till.manager
