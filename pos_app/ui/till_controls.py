@@ -134,8 +134,11 @@ class TillControls(QObject):
         self.cash_button.setAccessibleDescription(why)
         self.split_button.setEnabled(not busy and self.till is not None and total > 0)
         window = self.window
-        for widget in (window.cart_panel, window.quick_items, window.amount_entry):
+        for widget in (window.cart_panel, window.quick_items):
             widget.setEnabled(not self.locked)
+        # The keypad makes room for the tender panel: on a 768-pixel screen both do not fit,
+        # and nothing can be typed into a partly paid sale anyway.
+        window.amount_entry.setVisible(not self.locked)
 
     def refuse_if_locked(self) -> bool:
         """A partly paid sale cannot change: say so (True) instead."""
@@ -182,6 +185,7 @@ class TillControls(QObject):
     def _on_till_payments_changed(self) -> None:
         till = self.till
         if till is not None and till.locked and till.payments is not None:
+            self.window.amount_entry.hide()  # first, or the window grows to hold both
             self.tender_panel.show_payments(till.payments, till.declined)
         else:
             self.tender_panel.clear()
