@@ -8,7 +8,9 @@ the owner's set-up and recovery code, the sign-in, the till with who is signed
 in, a manager's approval at a cashier's till, a manager's sign-in, history,
 refund from the history, receipt, end of day, audit log, settings and staff,
 and the owner's PIN recovery; last, a lane migrated from the old manager PIN:
-staff without a recovery code, and the offer after the owner's sign-in.
+staff without a recovery code, and the offer after the owner's sign-in; then the
+till's cash: a discount, the cart with discounts, the tender dialog, a split sale in
+progress, the shift's close count, its Z report and the end of day with cash.
 Dialogs are painted over the window the way the cashier sees them.
 """
 
@@ -366,6 +368,102 @@ async def render_migrated(out: Path) -> list[Path]:
     return written
 
 
+async def render_till(out: Path, url: str) -> list[Path]:
+    """Discounts, cash, a split sale in progress, the shift's close and its Z report, and
+    the end of day with cash, at a till wired as the app wires it."""
+    from pos_app.domain.discount import Discount, DiscountKind
+    from tests.support.till import find, open_shift, open_till
+
+    SandboxHandle(url).reset()
+    written: list[Path] = []
+
+    def save(name: str, pixmap: QPixmap) -> None:
+        path = out / f"{name}.png"
+        pixmap.save(str(path))
+        written.append(path)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        header = ("Corner Coffee", "12 Main Street, Springfield")
+        async with open_till(url, Path(tmp), lane_name="Front till", header=header) as till:
+            window, sandbox = till.window, SandboxHandle(url)
+            window.resize(1180, 760)
+            tools = till.shift_tools
+            await open_shift(None, till, "150.00")
+            catalog = window.catalog.items
+            for item in catalog[:3]:
+                window.cart_model.add_item(item)
+            window.cart_model.add_item(catalog[0])
+            first = window.cart_model.cart.lines[0].line_id
+            window.cart_model.set_line_discount(
+                first, Discount(DiscountKind.PERCENT, 1000, "Damaged")
+            )
+            window.cart_panel.select_row(0)
+            assert window.discounts is not None
+            window.discounts.open()
+            dialog = await wait_until(lambda: find("discountDialog"))
+            await asyncio.sleep(0.3)
+            save("25-discount", composite(window, dialog))
+            dialog.reject()
+            await wait_until(lambda: find("discountDialog") is None)
+            window.cart_model.set_sale_discount(Discount(DiscountKind.AMOUNT, 100, "Loyalty"))
+            await asyncio.sleep(0.2)
+            save("26-cart-discounts", window.grab())
+
+            # Cash: $20 handed over on a larger sale is a part; the change shows for $50.
+            window.cash_button.click()
+            tender = await wait_until(lambda: find("tenderDialog"))
+            tender.findChild(QWidget, "quickNote5000").click()
+            await asyncio.sleep(0.3)
+            save("27-tender-dialog", composite(window, tender))
+            tender.findChild(QWidget, "quickNote500").click()
+            tender.findChild(QWidget, "takeCashButton").click()
+            await till.finish_flow()
+
+            # A card part declined: the panel keeps the cash part and shows the balance.
+            window.charge_button.click()
+            await till.wait_dialog_state("waiting")
+            sandbox.present("trm_virtual", decline_code="card_declined")
+            await till.wait_dialog_state("declined")
+            find("backToSaleButton").click()
+            await till.finish_flow()
+            await asyncio.sleep(0.3)
+            save("28-split-in-progress", window.grab())
+            window.charge_button.click()
+            await till.wait_dialog_state("waiting")
+            sandbox.present("trm_virtual", card="visa")
+            await till.wait_dialog_state("approved")
+            find("newSaleButton").click()
+            await till.finish_flow()
+
+            # The close: a blind count by note and coin, then the Z report ($1.35 short).
+            task = tools.slot.start_if_idle(tools.close_shift())
+            close = await wait_until(lambda: find("shiftCloseDialog"))
+            expected = tools.shifts.expected_cash()
+            counted = expected - 135
+            for cents in (10000, 5000, 2000, 1000, 500, 100, 25, 10, 5, 1):
+                close.count.set_count(cents, counted // cents)
+                counted %= cents
+            await asyncio.sleep(0.3)
+            save("29-shift-close", composite(window, close))
+            close.findChild(QWidget, "closeShiftButton").click()
+            view = await wait_until(lambda: tools.report_view)
+            await asyncio.sleep(0.3)
+            save("30-z-report", view.grab())
+            view.reject()
+            assert task is not None
+            await task
+
+            manager_tools = window.tools
+            assert manager_tools is not None
+            manager_tools.slot.start(manager_tools.open_end_of_day())
+            report = await wait_until(lambda: find("endOfDayDialog"))
+            await asyncio.sleep(1.5)
+            save("31-end-of-day-cash", report.grab())
+            report.reject()
+            await manager_tools.slot.task
+    return written
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -378,6 +476,7 @@ def main() -> int:
         written = runner.run(render(out, url))
         written += runner.run(render_manager(out, url))
         written += runner.run(render_migrated(out))
+        written += runner.run(render_till(out, url))
     for path in written:
         print(path)
     return 0

@@ -4,6 +4,7 @@ tests and the screenshots, and the few gestures they share: open a shift, take c
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pos_app.ui.main_window import MainWindow
 from pos_app.ui.shift_tools import ShiftTools
 from pos_app.ui.virtual_drawer import VirtualDrawer
 from tests.support.gui import wait_until
-from tests.support.lanes import TestLane, lane
+from tests.support.lanes import TEST_ENGINE, TestLane, lane
 from tests.support.staff_screens import OWNER, OWNER_PIN
 from tests.support.window import CATALOG
 
@@ -66,7 +67,8 @@ async def open_till(
 ) -> AsyncIterator[Till]:
     """The till with the app's manager tools, sales, shifts and a virtual drawer; with
     `owner`, the owner is made and signed in (so approvals need no PIN)."""
-    async with lane(url, tmp_path / "journal.sqlite3") as test_lane:
+    engine = dataclasses.replace(TEST_ENGINE, lane=lane_name)  # the journal's lane is the till's
+    async with lane(url, tmp_path / "journal.sqlite3", engine=engine) as test_lane:
         drawer = VirtualDrawer()
         keep: Callable[[QWidget], None] = qtbot.addWidget if qtbot is not None else _no_op
         keep(drawer)
