@@ -176,6 +176,12 @@ async def cmd_recover(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
         print(json.dumps(line) if args.json else line, file=out)
     if not args.json:
         print(f"{len(settled)} unfinished operation(s) reconciled.", file=out)
+    # Then the sales paid in parts, as the till does at start: a sale whose last card
+    # part was approved while nothing ran completes; one still owing is said (stderr
+    # with --json, whose lines stay operations).
+    owing = await cli_sale.resume_sales(lane)
+    if owing is not None:
+        print(owing, file=sys.stderr if args.json else out)
     unresolved = [op for op in settled if op.status == StateName.UNRESOLVED.value]
     return EXIT_UNRESOLVED if unresolved else 0
 

@@ -56,6 +56,9 @@ NEXT_STEP_TEXT: Final = (
     "Pay the rest with `pos-app sale pay {ticket} --terminal T` (or --cash AMOUNT),"
     " or give it back with `pos-app sale cancel {ticket} --as MANAGER`."
 )
+STILL_OWING_TEXT: Final = (
+    "A sale is still partly paid: {due} of {total} is due (`pos-app sale status {ticket}`)."
+)
 NOTHING_OWING_TEXT: Final = "No sale is partly paid on this lane."
 CANCELLED_TEXT: Final = "Sale cancelled: {what}. Sale {ticket}."
 NOT_CANCELLED_TEXT: Final = (
@@ -239,6 +242,24 @@ async def cmd_cancel(
     if ticket.status is not TicketStatus.CANCELLED and code == EXIT_APPROVED:
         code = EXIT_UNRESOLVED
     return code
+
+
+async def resume_sales(lane: Lane) -> str | None:
+    """Settle the sales a stop left behind (`SaleService.resume`: complete those paid to
+    zero, cancel those whose parts all went back); the line saying which sale is still
+    owing, else None."""
+    from pos_app.wiring import manager_services
+
+    with manager_services(lane) as services:
+        owing = await services.sales.resume()
+        if owing is None:
+            return None
+        payments = services.sales.payments(owing.id)
+    return STILL_OWING_TEXT.format(
+        due=Money(payments.balance_cents).format(),
+        total=Money(owing.total_cents).format(),
+        ticket=owing.id,
+    )
 
 
 # -- shared steps -----------------------------------------------------------------------------

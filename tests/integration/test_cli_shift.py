@@ -11,14 +11,22 @@ sandbox's payments and the lane's audit export.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.cli_support import AS_OWNER, OWNER, OWNER_PIN, cli_env, run_cli
-from tests.support.sandbox import SandboxHandle
+from tests.integration.cli_support import (
+    AS_OWNER,
+    OWNER,
+    OWNER_PIN,
+    cli_env,
+    popen_cli,
+    run_cli,
+)
+from tests.support.sandbox import SandboxHandle, wait_until
 
 FLOAT = "100.00"
 
@@ -179,6 +187,8 @@ def test_a_declined_card_part_leaves_the_sale_partly_paid_with_the_balance_due(
     # A shift with a sale still owing cannot be closed.
     assert "still open" in refused(cli(env, "shift", "close", "--counted", "110.00"))
     assert status(env)["open"] is True
+    recovered = ok(cli(env, "recover"))  # what a restart finds: the sale still owing
+    assert "A sale is still partly paid: $20.91 of $30.91 is due" in recovered
 
     said = lines(ok(cli(env, "sale", "status")))
     assert said[0] == (
@@ -242,6 +252,33 @@ def test_cancelling_a_partly_paid_sale_hands_the_cash_back_and_voids_the_card_pa
     assert z["cancelled"] == {"count": 1, "cents": 5091}
     assert z["cash_returned"] == {"count": 1, "cents": 1000}
     assert z["over_short"] == 0
+
+
+def test_a_split_sale_stopped_while_the_customer_taps_completes_at_recover(
+    sandbox: SandboxHandle, env: dict[str, str]
+) -> None:
+    open_shift(env)
+    proc = popen_cli(["charge", "30.00", "--cash", "10.00", "--terminal", "trm_side"], env)
+    try:
+        wait_until(lambda: sandbox.control("GET", "sessions"), timeout=30)
+        proc.send_signal(signal.SIGKILL)  # the lane stops; the customer still taps
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+    wait_until(lambda: [p["status"] for p in payments(sandbox)] == ["succeeded"], timeout=30)
+    owing = one_json(cli(env, "sale", "status", "--json"))
+    assert (owing["status"], owing["balance_due"]) == ("open", 2000)
+
+    said = lines(ok(cli(env, "recover")))
+    assert len(said) == 2, said  # the card part approved, and no sale left owing
+    assert said[0].split()[:3] == ["charge", "$20.00", "approved"]
+    assert said[1] == "1 unfinished operation(s) reconciled."
+    assert one_json(cli(env, "sale", "status", "--json")) == {"ticket_id": None}
+    z = one_json(cli(env, "shift", "close", "--counted", "110.00", "--json"))
+    assert (z["tickets"], z["over_short"]) == (1, 0)
+    assert z["sales_by_tender"]["card"] == {"count": 1, "cents": 2000}
 
 
 # -- drawer movements and the close -------------------------------------------------------------

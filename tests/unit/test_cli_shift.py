@@ -1,5 +1,5 @@
-"""`pos-app shift`, `report --shift` and `charge --cash` without a process: the parser, the
-amounts a drawer takes, who `--as` signs in, and the lines and JSON that are printed.
+"""`pos-app shift`, `report --shift`, `charge --cash` and `sale` without a process: the
+parser, the amounts a drawer takes, who `--as` signs in, and the lines and JSON printed.
 
 The subprocess tests (tests/integration/test_cli_shift.py) run the same commands on a real
 lane against the sandbox; these pin down the parsing and the text.
@@ -15,10 +15,18 @@ from typing import Any
 
 import pytest
 
-from pos_app import cli, cli_shift
+from pos_app import cli, cli_sale, cli_shift
 from pos_app.domain.errors import InvalidInputError, NotPermittedError
 from pos_app.domain.staff import Person, StaffRole
-from pos_app.domain.tickets import CashMovement, CashMovementKind, Shift
+from pos_app.domain.tender import TenderKind, TenderPart, TicketPayments
+from pos_app.domain.tickets import (
+    CashMovement,
+    CashMovementKind,
+    Shift,
+    Ticket,
+    TicketStatus,
+)
+from pos_app.services.sales import CashResult
 
 AT = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 OLGA = Person(1, "Olga", StaffRole.OWNER, True, 0, None)
@@ -276,4 +284,75 @@ def test_a_movements_json_says_its_effect_on_the_drawer() -> None:
         500,
         -500,
         "Milk",
+    )
+
+
+# -- a sale paid in parts, in words ----------------------------------------------------------
+
+
+def _ticket(status: TicketStatus, total: int = 3091) -> Ticket:
+    return Ticket("t-1", "lane-1", status, (), total, 0, 0, total, AT, AT, shift_id="s1")
+
+
+def _cash(applied: int, tendered: int) -> CashResult:
+    movement = CashMovement(
+        "m1",
+        "s1",
+        CashMovementKind.SALE,
+        applied,
+        AT,
+        None,
+        None,
+        "t-1",
+        tendered,
+        tendered - applied,
+    )
+    payments = TicketPayments(3091, ())
+    return CashResult(_ticket(TicketStatus.OPEN), movement, payments, tendered - applied, None)
+
+
+CASH_PART = TenderPart(TenderKind.CASH, 1000, AT, 1000, 0, movement_id="m1")
+CARD_PART = TenderPart(TenderKind.CARD, 2091, AT, card_brand="Visa", card_last4="4242")
+
+
+def test_a_partly_paid_sale_says_what_is_due_and_how_to_go_on() -> None:
+    payments = TicketPayments(3091, (CASH_PART,))
+    said = cli_sale.sale_lines(_ticket(TicketStatus.OPEN), payments, _cash(1000, 1000))
+    assert said == [
+        "Cash: $10.00 handed over, $10.00 paid.",
+        "Change: $0.00",
+        "The sale is partly paid (Cash $10.00): $20.91 of $30.91 is still due. Sale t-1.",
+        "Pay the rest with `pos-app sale pay t-1 --terminal T` (or --cash AMOUNT), or give it"
+        " back with `pos-app sale cancel t-1 --as MANAGER`.",
+    ]
+
+
+def test_a_complete_sale_names_each_part() -> None:
+    payments = TicketPayments(3091, (CASH_PART, CARD_PART))
+    said = cli_sale.sale_lines(_ticket(TicketStatus.COMPLETE), payments, None)
+    assert said == ["Sale complete: $30.91 (Cash $10.00, Visa •••• 4242 $20.91). Sale t-1."]
+    data = cli_sale.sale_json(_ticket(TicketStatus.COMPLETE), payments, None, None)
+    assert (data["status"], data["paid"], data["balance_due"]) == ("complete", 3091, 0)
+    assert (data["cash"], data["card"], data["tendered"], data["change"]) == (
+        1000,
+        2091,
+        None,
+        None,
+    )
+    assert [p["label"] for p in data["parts"]] == ["Cash", "Visa •••• 4242"]
+    assert data["parts"][1]["card_last4"] == "4242"
+
+
+def test_a_cash_sale_with_change_in_json() -> None:
+    part = TenderPart(TenderKind.CASH, 1250, AT, 2000, 750, movement_id="m1")
+    ticket = _ticket(TicketStatus.COMPLETE, 1250)
+    data = cli_sale.sale_json(ticket, TicketPayments(1250, (part,)), _cash(1250, 2000), None)
+    assert (data["total"], data["tendered"], data["change"], data["balance_due"]) == (
+        1250,
+        2000,
+        750,
+        0,
+    )
+    assert cli_sale.sale_lines(ticket, TicketPayments(1250, (part,)), _cash(1250, 2000))[1] == (
+        "Change: $7.50"
     )
