@@ -13,8 +13,11 @@ engine, real HTTP.
 amounts on the keypad, Charge, then New sale (approved) or Back to sale and
 Clear (a decline: every tenth sale asks the sandbox to decline or cancel it,
 amounts ending .91 to .95), and every tenth approved sale is refunded through
-"Refund last sale" behind the manager PIN. The sandbox runs 20 times fast, so
-the simulated customer taps after 0.15 s; the engine polls every 0.1 s.
+"Refund last sale" behind the manager PIN. A shift opens first with a float, every
+eighth sale is paid in cash (Cash, a note or Exact in the tender dialog, Take; the
+virtual drawer opens), and at the end the shift closes against a drawer counted
+exactly: its Z report must hold every cash sale and no over/short. The sandbox runs
+20 times fast, so the simulated customer taps after 0.15 s; the engine polls every 0.1 s.
 
 `--soak-idle SECONDS` shows the demo till as a shop starts it (its terminal
 list refresh, the virtual terminals' polling, the clocks, at their own pace)
@@ -66,6 +69,8 @@ WATCHDOG_SECONDS = 300.0  # a hang nothing else sees: dump the stacks and exit
 MANAGER_PIN = "482915"
 DECLINE_EVERY = 10  # sale 7, 17, 27, ... ends .91 to .95: declined or cancelled on the device
 REFUND_EVERY = 10  # every tenth approved sale is refunded
+CASH_EVERY = 8  # sale 8, 16, 24, ... is paid in cash
+FLOAT_CENTS = 20_000  # the soak shift's float
 REFRESH_SECONDS = 3.0 / TIME_SCALE  # the terminal picker's 3 s, on the sandbox's clock
 
 
@@ -131,6 +136,8 @@ class Tally:
     declined: int = 0
     cancelled: int = 0
     refunded: int = 0
+    cash: int = 0
+    cash_cents: int = 0
     other: dict[str, int] = field(default_factory=dict)
 
 
@@ -330,7 +337,7 @@ class _Report:
         if kind == "soak":
             self.line(
                 f"sales: {t.approved} approved, {t.declined} declined, {t.cancelled} cancelled"
-                f" on the device, {t.refunded} refunded{_others(t.other)}"
+                f" on the device, {t.refunded} refunded, {t.cash} in cash{_others(t.other)}"
             )
         if self.rows and self.rows[0].approve_ms is not None:
             self.line(
@@ -445,12 +452,18 @@ async def _soak(report: _Report, sales: int, every: int) -> None:
             30,
         )
         report.line(f"{sales} sales on {TERMINAL}, a row every {every} sales")
+        shifts = _shift_tools(window)
+        await shifts.shifts.open_shift(FLOAT_CENTS, person="Soak")
+        shifts.refresh()
         started = time.monotonic()
         times: list[float] = []
         for number in range(1, sales + 1):
             _arm_watchdog()
             try:
-                await _one_sale(window, number, report.tally, clock, times)
+                if number % CASH_EVERY == 0:
+                    await _cash_sale(window, _amount(number), report.tally)
+                else:
+                    await _one_sale(window, number, report.tally, clock, times)
             except (SoakError, TimeoutError) as exc:
                 report.failure = f"sale {number}: {exc or type(exc).__name__}"
                 report.add(take_row(number - 1, started, times))
@@ -458,6 +471,64 @@ async def _soak(report: _Report, sales: int, every: int) -> None:
             if number % every == 0 or number == sales:
                 report.add(take_row(number, started, times))
                 times = []
+        try:
+            await _close_shift(shifts, report)
+        except SoakError as exc:
+            report.failure = f"the shift's close: {exc}"
+
+
+def _shift_tools(window: MainWindow) -> Any:
+    tools = window.shift_tools
+    if tools is None:
+        raise SoakError("the till has no Shift menu")
+    return tools
+
+
+async def _cash_sale(window: MainWindow, cents: int, tally: Tally) -> None:
+    """Keypad, Cash, a note that covers it (or Exact), Take: the sale completes, the drawer
+    opens and the cart is empty."""
+    from PySide6.QtWidgets import QDialog, QPushButton
+
+    await _wait(lambda: not window.flow.busy, "the till stayed busy")
+    for digit in str(cents):
+        _click(window, QPushButton, f"keypad{digit}")
+    cash = getattr(window, "cash_button", None)  # with the till's services
+    if cash is None:
+        raise SoakError("the till has no Cash button")
+    await _wait(cash.isEnabled, lambda: f"Cash stayed disabled: {cash.toolTip()}")
+    cash.click()
+    tender = await _wait(lambda: _visible(window, QDialog, "tenderDialog"), "no tender dialog")
+    notes = [note for note in (500, 1000, 2000, 5000) if note >= cents]
+    _click(tender, QPushButton, f"quickNote{notes[0]}" if notes else "exactButton")
+    _click(tender, QPushButton, "takeCashButton")
+    await _wait(lambda: not window.flow.busy, "the cash sale did not finish")
+    await _slot_done(window.flow.slot.task)
+    if not window.cart_model.cart.is_empty:
+        raise SoakError("the cart was not empty after a cash sale")
+    tally.cash += 1
+    tally.cash_cents += cents
+
+
+async def _close_shift(tools: Any, report: _Report) -> None:
+    """Close the soak's shift with the drawer counted exactly: the Z report must hold every
+    cash sale taken and say the drawer is even."""
+    shifts = tools.shifts
+    expected = shifts.expected_cash()
+    z = await shifts.close_shift(expected, person="Soak")
+    tools.refresh()
+    tally = report.tally
+    cash = z.sales_by_tender["cash"]
+    report.line(
+        f"shift closed: {cash.count} cash sales {cash.cents / 100:.2f}, expected in the drawer"
+        f" {z.expected_cash_cents / 100:.2f}, over/short {(z.over_short_cents or 0) / 100:.2f}"
+    )
+    if (cash.count, cash.cents) != (tally.cash, tally.cash_cents):
+        raise SoakError(
+            f"the Z report has {cash.count} cash sales of {cash.cents} cents;"
+            f" the soak took {tally.cash} of {tally.cash_cents}"
+        )
+    if z.expected_cash_cents != FLOAT_CENTS + tally.cash_cents or z.over_short_cents != 0:
+        raise SoakError("the Z report's drawer does not add up")
 
 
 async def _one_sale(

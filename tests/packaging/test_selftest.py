@@ -126,16 +126,18 @@ def test_committed_icons_are_well_formed() -> None:
 
 def test_soak_rings_up_sales_through_the_window(tmp_path: Path) -> None:
     # The developer's soak (pos_app/soak.py) behind the self-test flag: a dozen sales,
-    # one declined (sale 7 ends .91) and one refunded (the tenth approved), rows every 6.
+    # one declined (sale 7 ends .91), one in cash (sale 8), one refunded (the tenth card
+    # approved), rows every 6; the shift closes with the drawer even.
     result = run(
         [*SOURCE, "--self-test", "--soak", "12", "--every", "6"], fenced_env(tmp_path), 120
     )
 
     assert "stopped:" not in result.stdout, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "sales: 11 approved, 1 declined, 0 cancelled on the device, 1 refunded" in lines
+    assert "sales: 10 approved, 1 declined, 0 cancelled on the device, 1 refunded, 1 in cash" in lines
     header = lines.index(next(line for line in lines if line.split()[:2] == ["sales", "time"]))
     assert [line.split()[0] for line in lines[header + 1 : header + 3]] == ["6", "12"]
+    assert any(line.startswith("shift closed: 1 cash sales") for line in lines), lines
     assert lines[-1] in ("soak PASSED", "soak FAILED")
     assert result.returncode == (0 if lines[-1] == "soak PASSED" else 1)
     assert files_under(tmp_path) == []
