@@ -3,8 +3,13 @@
 The journal answers fast and pages (indexes on time, amount, last four and
 status), so 100,000 sales open at once. JustiFi's own list of payments for the
 same window adds the sales this lane never journaled (rung on another lane, or
-through another tool); those rows say so. A row's details (refundable amount,
-the state changes, the audit entries) are fetched only when it is selected.
+through another tool); those rows say so. The drawer's cash is in the history
+too: a sale's cash part ("Cash sale"), cash refunded ("Cash refund") and cash
+returned when a partly paid sale was cancelled are rows read from the ticket
+store (the journal itself, on a lane) for the same filters. A row's details
+(refundable amount, the state changes, the audit entries and, for a row of a
+sale rung up as a ticket, the whole sale: its lines, its tender parts and what
+went back by tender) are fetched only when it is selected.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Final, Protocol, cast
 
 from pos_app.domain.payment_flow import PaymentKind
+from pos_app.domain.tender import TicketPayments
+from pos_app.domain.tickets import CashMovement, CashMovementKind, Ticket
 from pos_app.services.audit_log import AuditEntry, AuditQuery
 from pos_app.services.manager import ManagerService
 from pos_app.services.ports import (
@@ -26,7 +33,25 @@ from pos_app.services.ports import (
     JournalEntry,
     Operation,
     PaymentDetails,
+    TicketStore,
 )
+from pos_app.services.ticket_parts import tender_parts
+
+# The kinds of the drawer's rows (beside the journal's charge, refund and void).
+CASH_SALE: Final = "cash_sale"
+CASH_REFUND: Final = "cash_refund"
+CASH_RETURNED: Final = "cash_returned"  # a partly paid sale cancelled: its cash went back
+CASH_KINDS: Final = {
+    CashMovementKind.SALE: CASH_SALE,
+    CashMovementKind.REFUND: CASH_REFUND,
+    CashMovementKind.CANCEL_RETURN: CASH_RETURNED,
+}
+_CASH_BACK: Final = frozenset({CashMovementKind.REFUND, CashMovementKind.CANCEL_RETURN})
+# The kind filter's "Sales" and "Refunds" take the drawer's too.
+_KIND_FILTER: Final = {
+    PaymentKind.CHARGE.value: CASH_SALE,
+    PaymentKind.REFUND.value: CASH_REFUND,
+}
 
 # JustiFi's payment statuses, in the words of the history's status filter.
 REMOTE_STATUS = {
@@ -92,12 +117,24 @@ class HistoryRow:
     refunded_cents: int = 0
     served_by: str | None = None  # None: no name journaled (or found only at JustiFi)
     approved_by: str | None = None
-    operation: Operation | None = None  # None: found only at JustiFi
+    operation: Operation | None = None  # None: the drawer's cash, or found only at JustiFi
+    ticket_id: str | None = None  # the sale (ticket) it belongs to, when rung up as one
+    movement: CashMovement | None = None  # the drawer's cash movement of a cash row
 
     @property
     def is_remote(self) -> bool:
         """Not in this lane's journal (another lane, or another tool)."""
-        return self.operation is None
+        return self.operation is None and self.movement is None
+
+    @property
+    def is_cash(self) -> bool:
+        """Cash into or out of this lane's drawer."""
+        return self.movement is not None
+
+    @property
+    def is_money_in(self) -> bool:
+        """A sale (card or cash): the amount shows without a minus."""
+        return self.kind in (PaymentKind.CHARGE.value, CASH_SALE)
 
     @property
     def payment_ref(self) -> str | None:
@@ -123,6 +160,24 @@ class HistoryRow:
             served_by=op.served_by,
             approved_by=op.approved_by,
             operation=op,
+            ticket_id=op.ticket_id,
+        )
+
+    @classmethod
+    def from_movement(cls, movement: CashMovement, lane: str | None) -> HistoryRow:
+        """A cash row: a sale's cash part, a cash refund, or cash returned on a cancel."""
+        return cls(
+            id=movement.id,
+            kind=CASH_KINDS[movement.kind],
+            amount_cents=movement.amount_cents,
+            status="approved",
+            created_at=movement.at,
+            lane=lane,
+            description=movement.reason if movement.kind is not CashMovementKind.SALE else None,
+            served_by=movement.person,
+            approved_by=movement.approved_by,
+            ticket_id=movement.ticket_id,
+            movement=movement,
         )
 
     @classmethod
@@ -153,6 +208,18 @@ class SaleDetails:
     entries: Sequence[JournalEntry] = ()
     refunds: Sequence[Operation] = ()
     audit: Sequence[AuditEntry] = ()
+    sale: TicketSale | None = None  # the whole sale, for a row of a ticket
+
+
+@dataclass(frozen=True)
+class TicketSale:
+    """A sale rung up as a ticket, as the detail pane shows it: its lines and totals,
+    each tender part with what went back from it, and the money given back by tender."""
+
+    ticket: Ticket
+    payments: TicketPayments
+    cash_back: Sequence[CashMovement] = ()  # cash refunds and cash returned, oldest first
+    card_back: Sequence[Operation] = ()  # refunds and voids of its card parts, oldest first
 
 
 def matches(row: HistoryRow, query: HistoryQuery) -> bool:
@@ -176,7 +243,14 @@ def matches(row: HistoryRow, query: HistoryQuery) -> bool:
         return False
     if query.text:
         needle = query.text.casefold()
-        haystack = (row.id, row.sale_id, row.payment_id, row.description, row.terminal_id)
+        haystack = (
+            row.id,
+            row.sale_id,
+            row.payment_id,
+            row.description,
+            row.terminal_id,
+            row.ticket_id,
+        )
         if not any(needle in value.casefold() for value in haystack if value):
             return False
     return True
@@ -192,11 +266,15 @@ class HistoryService:
         payment_details: Callable[[str], Awaitable[PaymentDetails]],
         *,
         manager: ManagerService | None = None,
+        tickets: TicketStore | None = None,
     ) -> None:
         self.journal = journal
         self.remote = remote
         self._payment_details = payment_details
         self._manager = manager
+        # On a lane the journal is the ticket store too (one file): found without wiring.
+        self.tickets = tickets if tickets is not None else _ticket_store(journal)
+        self._shift_lanes: dict[str, str | None] = {}
 
     def people(self) -> list[str]:
         """The names the journal knows (who served or approved), for the person filter."""
@@ -206,6 +284,48 @@ class HistoryService:
         """One page of this lane's journal, newest first."""
         found = self.journal.history(replace(query, offset=offset, limit=limit))
         return [HistoryRow.from_operation(op) for op in found]
+
+    def cash_rows(self, query: HistoryQuery) -> list[HistoryRow]:
+        """The drawer's rows for the filters (cash sales, cash refunds, cash returned),
+        newest first: every one in the query's dates (a shop's month of cash is a few
+        thousand rows, read at once; the journal's pages are merged with them by time)."""
+        store = self.tickets
+        if store is None or query.card_last4:
+            return []
+        if query.kinds and not _wants_cash(query.kinds):
+            return []
+        movements = store.cash_movements(since=query.since, until=query.until)
+        rows = []
+        for movement in movements:
+            if movement.kind not in CASH_KINDS:
+                continue
+            row = HistoryRow.from_movement(movement, self._lane_of(store, movement.shift_id))
+            if _cash_matches(row, query):
+                rows.append(row)
+        rows.reverse()
+        return rows
+
+    def _lane_of(self, store: TicketStore, shift_id: str) -> str | None:
+        if shift_id not in self._shift_lanes:
+            shift = store.shift(shift_id)
+            self._shift_lanes[shift_id] = shift.lane if shift is not None else None
+        return self._shift_lanes[shift_id]
+
+    def ticket_sale(self, ticket_id: str) -> TicketSale | None:
+        """The whole sale a row belongs to (None: unknown here, or no ticket store)."""
+        store = self.tickets
+        ticket = store.ticket(ticket_id) if store is not None else None
+        if store is None or ticket is None:
+            return None
+        movements = store.cash_movements(ticket_id=ticket_id)
+        operations = store.ticket_operations(ticket_id)
+        back_kinds = (PaymentKind.REFUND, PaymentKind.VOID)
+        return TicketSale(
+            ticket,
+            tender_parts(ticket, movements, operations),
+            tuple(m for m in movements if m.kind in _CASH_BACK),
+            tuple(op for op in operations if op.kind in back_kinds),
+        )
 
     async def remote_rows(
         self, query: HistoryQuery, since: datetime, until: datetime
@@ -244,13 +364,15 @@ class HistoryService:
             entries = self.journal.entries(row.operation.id)
         if row.kind == PaymentKind.CHARGE.value:
             refunds = self._refunds_of(row)
-        return SaleDetails(row, payment, error, entries, refunds, self._audit_of(row))
+        sale = self.ticket_sale(row.ticket_id) if row.ticket_id else None
+        return SaleDetails(row, payment, error, entries, refunds, self._audit_of(row), sale)
 
     def _audit_of(self, row: HistoryRow) -> list[AuditEntry]:
         """The audit entries about the sale (a manager's eyes only: none when signed out)."""
         if self._manager is None or not self._manager.is_manager():
             return []
-        subjects = {row.id, *(value for value in (row.payment_id, row.sale_id) if value)}
+        ids = (row.payment_id, row.sale_id, row.ticket_id)
+        subjects = {row.id, *(value for value in ids if value)}
         found = {
             entry.seq: entry
             for subject in subjects
@@ -267,3 +389,23 @@ class HistoryService:
         return sorted(
             (op for op in found if op.payment_id == row.payment_id), key=lambda op: op.created_at
         )
+
+
+def _ticket_store(journal: Journal) -> TicketStore | None:
+    """The journal when it keeps tickets too (the lane's SQLite journal does)."""
+    found = getattr(journal, "cash_movements", None)
+    return cast("TicketStore", journal) if callable(found) else None
+
+
+def _wants_cash(kinds: Sequence[str]) -> bool:
+    return any(kind in CASH_KINDS.values() or kind in _KIND_FILTER for kind in kinds)
+
+
+def _cash_matches(row: HistoryRow, query: HistoryQuery) -> bool:
+    """`matches`, where "Sales" and "Refunds" also take the drawer's sales and refunds
+    (the dates are the store's own filter already)."""
+    if query.kinds:
+        kinds = {*query.kinds, *(_KIND_FILTER[k] for k in query.kinds if k in _KIND_FILTER)}
+        if row.kind not in kinds:
+            return False
+    return matches(row, replace(query, kinds=()))

@@ -4,7 +4,8 @@ The journal's rows come a page at a time through `fetchMore` (Qt asks when
 the view nears the end), so 100,000 sales open and filter at once. JustiFi's
 extra rows (sales this lane never journaled) arrive later and are merged by
 time: a remote row shows once the journal's pages have reached its time, so
-new rows are only ever appended while scrolling.
+new rows are only ever appended while scrolling. The drawer's cash rows (cash
+sales and refunds, read with the filters) are merged the same way.
 """
 
 from __future__ import annotations
@@ -56,8 +57,10 @@ class HistoryModel(QAbstractTableModel):
         self._rows: list[HistoryRow] = []
         self._local_loaded = 0
         self._local_done = True  # nothing to read until `set_query`
-        self._remote: list[HistoryRow] = []  # newest first
+        self._remote: list[HistoryRow] = []  # newest first: JustiFi's rows and the drawer's
         self._remote_shown = 0
+        self._cash: list[HistoryRow] = []  # the drawer's rows for the query, newest first
+        self._remote_total = 0
 
     # -- what the window does -------------------------------------------------------
 
@@ -65,8 +68,9 @@ class HistoryModel(QAbstractTableModel):
         """Show the first page for new filters (JustiFi's rows come with `set_remote`)."""
         self.beginResetModel()
         self.query = query
-        self._rows, self._remote = [], []
-        self._local_loaded, self._remote_shown = 0, 0
+        self._cash = self.service.cash_rows(query)
+        self._rows, self._remote = [], list(self._cash)
+        self._local_loaded, self._remote_shown, self._remote_total = 0, 0, 0
         self._local_done = False
         self._append_page()
         self.endResetModel()
@@ -74,8 +78,9 @@ class HistoryModel(QAbstractTableModel):
     def set_remote(self, rows: list[HistoryRow]) -> None:
         """Merge JustiFi's rows for the current filters (they may land mid-table)."""
         self.beginResetModel()
-        self._remote = sorted(rows, key=lambda row: row.created_at, reverse=True)
-        local = [row for row in self._rows if not row.is_remote]
+        self._remote_total = len(rows)
+        self._remote = sorted([*rows, *self._cash], key=lambda row: row.created_at, reverse=True)
+        local = [row for row in self._rows if row.operation is not None]
         self._rows, self._remote_shown = [], 0
         self._extend(local)
         self.endResetModel()
@@ -85,7 +90,8 @@ class HistoryModel(QAbstractTableModel):
 
     @property
     def remote_count(self) -> int:
-        return len(self._remote)
+        """JustiFi's rows for the filters (sales this lane never journaled)."""
+        return self._remote_total
 
     # -- Qt -------------------------------------------------------------------------------
 
@@ -178,7 +184,7 @@ def _display(row: HistoryRow, column: HistoryColumn) -> str:
         case HistoryColumn.KIND:
             return str(text.KINDS.get(row.kind, row.kind))
         case HistoryColumn.AMOUNT:
-            sign = "-" if row.kind != "charge" else ""
+            sign = "" if row.is_money_in else "-"
             return sign + Money(row.amount_cents).format()
         case HistoryColumn.STATUS:
             return str(text.STATUSES.get(row.status, row.status))

@@ -1,7 +1,8 @@
 """The manager's history window: search, a paging table, a detail pane, refund.
 
-Filters apply as they are typed (after a short pause): the journal answers at
-once, JustiFi's extra sales for the same dates follow. Selecting a row asks
+Filters apply as they are typed (after a short pause): the journal and the
+drawer's cash rows answer at once, JustiFi's extra sales for the same dates
+follow. Any row of a sale rung up as a ticket shows the whole sale. Selecting a row asks
 JustiFi for what can still be refunded. Refund and Reprint are requests the
 window's owner grants (after the manager PIN), so this window holds no rules
 about who may refund.
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from pos_app.domain.money import AmountError, parse_amount
+from pos_app.domain.tickets import TicketStatus
 from pos_app.services.history import HistoryRow, HistoryService, SaleDetails
 from pos_app.services.manager import ManagerService
 from pos_app.services.ports import (
@@ -173,7 +175,7 @@ class HistoryWindow(ManagerScreen):
         header.setStretchLastSection(True)
         for section, width in (
             (HistoryColumn.TIME, 128),
-            (HistoryColumn.KIND, 56),
+            (HistoryColumn.KIND, 96),
             (HistoryColumn.AMOUNT, 80),
             (HistoryColumn.STATUS, 90),
             (HistoryColumn.PERSON, 170),
@@ -358,10 +360,9 @@ class HistoryWindow(ManagerScreen):
         self._update_buttons(details)
 
     def _update_buttons(self, details: SaleDetails | None) -> None:
-        refundable = (
-            details is not None
-            and details.payment is not None
-            and details.payment.refundable_cents > 0
+        refundable = details is not None and (
+            (details.payment is not None and details.payment.refundable_cents > 0)
+            or _sale_refundable(details)
         )
         self.refund_button.setEnabled(refundable)
         self.reprint_button.setEnabled(
@@ -382,6 +383,17 @@ class HistoryWindow(ManagerScreen):
     def refresh_selected(self) -> None:
         """Ask again about the selected row (after a refund)."""
         self._show_row(self._current_row())
+
+
+def _sale_refundable(details: SaleDetails) -> bool:
+    """A completed sale rung up as a ticket with something left to give back (its cash;
+    its card parts are asked of JustiFi in the refund itself)."""
+    sale = details.sale
+    return (
+        sale is not None
+        and sale.ticket.status is TicketStatus.COMPLETE
+        and sale.payments.refundable_cents > 0
+    )
 
 
 def _same_name(one: object, other: object) -> bool:

@@ -87,6 +87,7 @@ class PaymentView(QWidget):
         self._monotonic = monotonic
         self._started_at = monotonic()
         self._announced = ""
+        self._left_after_part: int | None = None  # a card part: what stays owing once approved
         self._build()
         self._spinner_timer = QTimer(self)
         self._spinner_timer.setSingleShot(True)
@@ -321,10 +322,19 @@ class PaymentView(QWidget):
 
     # -- outcome buttons and the retry terminal ---------------------------------------------
 
+    def set_part_left(self, left_cents: int | None) -> None:
+        """The charge followed next is a PART of a sale that leaves `left_cents` owing once
+        approved (None: a whole sale). Approved, it says "Part paid: $X left" and offers
+        Continue, not New sale: the sale is not over. The till sets it around each part."""
+        self._left_after_part = left_cents if left_cents else None
+
     def label_choices(self, kind: PaymentKind) -> None:
         """Name the outcome buttons for a charge, or for a refund or void."""
         refund = kind is not PaymentKind.CHARGE
-        self.new_sale_button.setText(text.DONE_BUTTON if refund else text.NEW_SALE_BUTTON)
+        done = text.DONE_BUTTON if refund else text.NEW_SALE_BUTTON
+        if not refund and self._left_after_part is not None:
+            done = text.CONTINUE_BUTTON
+        self.new_sale_button.setText(done)
         self.back_button.setText(text.BACK_BUTTON if refund else text.BACK_TO_SALE_BUTTON)
         self.keep_open_button.setText(
             text.KEEP_OPEN_REFUND_BUTTON if refund else text.KEEP_OPEN_BUTTON
@@ -338,6 +348,9 @@ class PaymentView(QWidget):
         if state.name is StateName.APPROVED:
             self.show_retry_picker(False)
             self.show_choices({self.new_sale_button}, default=self.new_sale_button)
+            left = self._left_after_part
+            if left is not None and state.kind is PaymentKind.CHARGE:
+                self.show_note(text.PART_PAID_LEFT.format(left=Money(left).format()))
         elif state.name in RETRYABLE:
             self.show_retry_picker(state.terminal_id is not None and self.has_terminals)
             self.show_choices(

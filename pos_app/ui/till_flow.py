@@ -260,9 +260,15 @@ class TillFlow(QObject):
             except READABLE_ERRORS as exc:
                 self.message.emit(sentence(exc))
                 return None
-            final, choice = await self.flow.follow(
-                run, cancel, terminal_id, window_text.CHARGE_TITLE
-            )
+            # A part that leaves something owing ends on "Continue", not "New sale".
+            view = self.flow.prepare_dialog().view
+            view.set_part_left(max(0, payments.balance_cents - amount) or None)
+            try:
+                final, choice = await self.flow.follow(
+                    run, cancel, terminal_id, window_text.CHARGE_TITLE
+                )
+            finally:
+                view.set_part_left(None)
             if choice.kind == PaymentChoice.RETRY and choice.terminal_id:
                 terminal_id = choice.terminal_id
                 continue

@@ -19,7 +19,14 @@ COLUMNS: Final = (
 #: The Person column when someone else approved: "Ann (approved by Bea)".
 PERSON_APPROVED: Final = "{served} (approved by {approver})"
 APPROVED_ONLY: Final = "approved by {approver}"
-KINDS: Final = {"charge": "Sale", "refund": "Refund", "void": "Void"}
+KINDS: Final = {
+    "charge": "Sale",
+    "refund": "Refund",
+    "void": "Void",
+    "cash_sale": "Cash sale",
+    "cash_refund": "Cash refund",
+    "cash_returned": "Cash returned",
+}
 STATUSES: Final = {
     "approved": "Approved",
     "declined": "Declined",
@@ -66,7 +73,13 @@ STATUS_CHOICES: Final = tuple(
     (status, STATUSES[status])
     for status in ("approved", "declined", "cancelled", "timed_out", "unresolved")
 )
-KIND_CHOICES: Final = (("charge", "Sales"), ("refund", "Refunds"), ("void", "Voids"))
+KIND_CHOICES: Final = (
+    ("charge", "Sales"),
+    ("refund", "Refunds"),
+    ("void", "Voids"),
+    ("cash_sale", "Cash sales"),
+    ("cash_refund", "Cash refunds"),
+)
 
 BAD_AMOUNT: Final = "Amount: {error}"
 BAD_LAST4: Final = "Last four: type the card's last four digits."
@@ -101,10 +114,24 @@ DETAIL_FIELDS: Final = {
     "refund": "Refund id",
     "refunded": "Refunded so far",
     "refundable": "Can be refunded",
+    "ticket": "Sale id",
 }
 DETAIL_PAYMENT_ERROR: Final = "JustiFi could not be asked: {error}"
 DETAIL_REFUNDS: Final = "Refunds and voids from this lane"
 DETAIL_STEPS: Final = "What happened"
 DETAIL_AUDIT: Final = "Audit entries"
 DETAIL_NONE: Final = "none"
+DETAIL_SALE: Final = "The sale: {total}, {status}"
+SALE_STATUSES: Final = {"open": "not fully paid", "complete": "paid", "cancelled": "cancelled"}
+DETAIL_SALE_LINE: Final = "{quantity} x {name}: {amount}"
+DETAIL_SALE_LINE_DISCOUNT: Final = "{quantity} x {name}: {amount} ({discount} off{reason})"
+DETAIL_SALE_DISCOUNT: Final = "Discount on the sale: {amount}{reason}"
+DETAIL_SALE_TAX: Final = "Tax: {amount}"
+DETAIL_TENDERS: Final = "Paid by"
+DETAIL_TENDER: Final = "{label}: {amount}"
+DETAIL_TENDER_CASH: Final = "Cash: {amount} ({tendered} handed over, {change} change)"
+DETAIL_TENDER_BACK: Final = "{line}; {refunded} given back, {left} left"
+DETAIL_GIVEN_BACK: Final = "Given back by tender"
+DETAIL_BACK_CASH: Final = "{at} {kind} {amount} by {who}"
+DETAIL_BACK_CARD: Final = "{at} {kind} {amount} to {card}, {status}"
 AUDIT_LINE: Final = "{at} {who} on {lane}: {action}, {outcome}"

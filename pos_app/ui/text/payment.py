@@ -31,6 +31,8 @@ CANCEL_BUTTON_DESCRIPTION: Final = (
 )
 NEW_SALE_BUTTON: Final = "New sale"
 DONE_BUTTON: Final = "Done"  # the same button after a refund or void
+CONTINUE_BUTTON: Final = "Continue"  # the same button after a card part, the sale still owing
+PART_PAID_LEFT: Final = "Part paid: {left} left"
 TRY_AGAIN_BUTTON: Final = "Try again"
 BACK_TO_SALE_BUTTON: Final = "Back to the sale"
 BACK_BUTTON: Final = "Back"  # after a refund or void
