@@ -12,7 +12,9 @@ line with its discount, the subtotal (after line discounts), the sale's
 discount, the tax (on the subtotal after every discount, rounded half up to
 the cent, as percent discounts are), the total, each tender part with what it
 paid, the cash handed over and the change. A sale made before tickets existed
-prints as it always did.
+prints as it always did. Cash refunded from the drawer for a sale has a
+receipt of its own (`receipt_from_cash_refund`): the cash given back, the sale
+it belongs to, who gave it and who approved it.
 
 `render_text` lays a receipt out in a fixed number of columns (32, 42 and 48
 are the usual thermal printer widths); the same text goes to the thermal
@@ -34,7 +36,7 @@ from pos_app.domain.cart import Cart
 from pos_app.domain.money import Money
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.domain.tender import TenderKind, TenderPart, TicketPayments
-from pos_app.domain.tickets import Ticket, TicketStatus
+from pos_app.domain.tickets import CashMovement, CashMovementKind, Ticket, TicketStatus
 
 __all__ = [
     "MAX_WIDTH",
@@ -47,6 +49,7 @@ __all__ = [
     "ReceiptLine",
     "ReceiptTender",
     "last_four_only",
+    "receipt_from_cash_refund",
     "receipt_from_operation",
     "receipt_from_ticket",
     "render_text",
@@ -146,6 +149,7 @@ STATUS_WORDS: Final[dict[str, str]] = {
 }
 IN_PROGRESS_WORD: Final = "IN PROGRESS"
 REFUND_LINE: Final = "Refund: {description}"
+CASH_REFUND_LINE: Final = "Cash refund: {description}"
 VOID_LINE: Final = "Void: {description}"
 NO_DESCRIPTION: Final = "Sale"
 SUBTOTAL_LABEL: Final = "Subtotal"
@@ -388,6 +392,42 @@ def receipt_from_ticket(
         discount_approved_by=ticket.discount_approved_by if ticket.discount_cents else None,
         tenders=tuple(_tender(part) for part in payments.parts),
         balance_cents=payments.balance_cents if ticket.status is TicketStatus.OPEN else 0,
+    )
+
+
+def receipt_from_cash_refund(
+    movement: CashMovement,
+    ticket: Ticket | None = None,
+    *,
+    header: Sequence[str] = (),
+    copy: ReceiptCopy = ReceiptCopy.CUSTOMER,
+    tz: tzinfo | None = None,
+    currency: str = "usd",
+) -> Receipt:
+    """The receipt of cash refunded from the drawer (a REFUND movement): one line naming
+    the sale (its description, else "Sale"), the cash given back as its only tender,
+    who gave it and who approved it. `ticket` is the sale it belongs to, when known."""
+    if movement.kind is not CashMovementKind.REFUND:
+        raise ValueError(f"not a cash refund: {movement.kind.value}")
+    amount = movement.amount_cents
+    description = ticket.description if ticket is not None else None
+    name = CASH_REFUND_LINE.format(description=(description or "").strip() or NO_DESCRIPTION)
+    return Receipt(
+        kind=ReceiptKind.REFUND,
+        copy=copy,
+        header=tuple(line.strip() for line in header if line.strip()),
+        lane=ticket.lane if ticket is not None else None,
+        at=movement.at.astimezone(tz),
+        lines=(ReceiptLine(name, 1, amount, amount),),
+        subtotal_cents=amount,
+        tax_cents=None,
+        total_cents=amount,
+        status="approved",
+        operation_id=movement.ticket_id or movement.id,
+        currency=currency,
+        served_by=movement.person,
+        approved_by=movement.approved_by,
+        tenders=(ReceiptTender(CASH_TENDER, amount),),
     )
 
 

@@ -24,12 +24,13 @@ from pos_app.domain.payment_flow import PaymentKind, PaymentState
 from pos_app.domain.receipt import (
     Receipt,
     ReceiptCopy,
+    receipt_from_cash_refund,
     receipt_from_operation,
     receipt_from_ticket,
 )
 from pos_app.domain.report import DayReport, JustifiPayment, build_day_report, day_window
 from pos_app.domain.tender import TicketPayments
-from pos_app.domain.tickets import CashMovement, Ticket
+from pos_app.domain.tickets import CashMovement, CashMovementKind, Ticket
 from pos_app.services.ports import (
     GatewayConfigError,
     GatewayRefusedError,
@@ -102,6 +103,19 @@ class ReceiptService:
             copy=copy,
             tz=self.tz,
             currency=self.currency,
+        )
+
+    def for_cash_refund(
+        self, movement: CashMovement, copy: ReceiptCopy = ReceiptCopy.CUSTOMER
+    ) -> Receipt | None:
+        """The receipt of cash refunded from the drawer (a REFUND movement), naming its
+        sale when the store knows it; None for any other movement."""
+        if movement.kind is not CashMovementKind.REFUND:
+            return None
+        store = self.tickets
+        ticket = store.ticket(movement.ticket_id) if store and movement.ticket_id else None
+        return receipt_from_cash_refund(
+            movement, ticket, header=self.header, copy=copy, tz=self.tz, currency=self.currency
         )
 
     def payments(self, ticket: Ticket) -> TicketPayments:

@@ -655,12 +655,25 @@ class MainWindow(QMainWindow):
         if not self.engine_ready:
             self.status_line.setText(text.REASON_CONNECTING)
             return
-        sale = self.flow.last_sale()
-        if sale is None:
+        from pos_app.ui.tender_refund import last_sale_target  # loaded with the engine
+
+        # The last completed sale (a ticket, refunded by tender), or a card charge without one.
+        till = self.till
+        sales, shifts = (till.sales, till.shifts) if till is not None else (None, None)
+        target = last_sale_target(self.flow.last_sale(), sales, shifts)
+        if target is None:
             self.status_line.setText(text.REFUND_NONE)
             return
-        ref = sale.payment_id or sale.sale_id or ""
-        if self.tools is not None:
+        if target.ticket_id is not None and self.tools is not None:
+            self.tools.refund_sale(target.ticket_id)
+            return
+        ref = target.payment_ref or ""
+        if not ref:  # a ticket without the manager's tools: its card part, as before
+            sale = self.flow.last_sale()
+            ref = (sale.payment_id or sale.sale_id or "") if sale is not None else ""
+        if not ref:
+            self.status_line.setText(text.REFUND_NONE)
+        elif self.tools is not None:
             self.tools.refund(ref)
         else:
             self.flow.start_refund(ref)

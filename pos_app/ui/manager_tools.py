@@ -8,7 +8,11 @@ signed in when they may approve, else a manager or owner who approves at
 this till (`ui.approval`). Refunds and voids, from the history or "Refund
 last sale", run through the window's one payment slot with who served and
 who approved, and are written to the audit log when sent and again with
-their outcome. `session` (`ui.sign_in.TillSession`) follows who is signed in.
+their outcome. A sale paid in cash or in parts is refunded by tender
+(`refund_sale`): after the approval a chooser (`ui.tender_refund`) lists its
+parts; a card part goes on to the card refund, cash is given back from the
+drawer by the sale service (audited there, the drawer opens) and its receipt is
+offered. `session` (`ui.sign_in.TillSession`) follows who is signed in.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
+from pos_app.domain.errors import UserFacingError, user_message
+from pos_app.domain.money import Money
 from pos_app.domain.payment_flow import PaymentState
 from pos_app.domain.staff import Person
 from pos_app.services.audit_log import AuditAction, DetailValue
@@ -32,10 +38,14 @@ from pos_app.ui.controls import touch_button
 from pos_app.ui.sale_flow import SaleFlow
 from pos_app.ui.sign_in import TillSession
 from pos_app.ui.tasks import TaskSlot
+from pos_app.ui.text import payment as payment_text
 from pos_app.ui.text import staff as staff_text
 from pos_app.ui.text import window as text
 
 if TYPE_CHECKING:  # the screens load when first opened: the till starts sooner
+    from pos_app.domain.receipt import Receipt
+    from pos_app.services.sales import SaleService
+    from pos_app.services.shifts import ShiftService
     from pos_app.ui.audit_view import AuditLogDialog
     from pos_app.ui.history_window import HistoryWindow
     from pos_app.ui.receipt_offer import ReceiptOffer
@@ -81,6 +91,7 @@ class ManagerTools(QObject):
         self.settings_dialog: SettingsDialog | None = None
         self.staff_dialog: StaffDialog | None = None
         self.refund_approver: Person | None = None  # who approved the refund under way
+        self.tender_refund_dialog: QWidget | None = None  # the chooser, while it asks
         self.visiting: Person | None = None  # a manager signed in for the screens only
         self.session = TillSession(manager, window, idle_check_ms=idle_check_ms)
         self.buttons = [
@@ -253,14 +264,102 @@ class ManagerTools(QObject):
             return None
         return approver.name
 
+    @property
+    def sales(self) -> SaleService | None:
+        """The till's sales as tickets, once the window has them (`attach_till`)."""
+        till = getattr(self.window, "till", None)
+        return getattr(till, "sales", None)
+
+    @property
+    def shifts(self) -> ShiftService | None:
+        """The till's shifts, once the window has them."""
+        till = getattr(self.window, "till", None)
+        return getattr(till, "shifts", None)
+
     def refund(self, payment_ref: str, parent: QWidget | None = None) -> None:
         """Refund a past sale after the manager PIN (one at a time)."""
         self.slot.start_if_idle(self._refund(payment_ref, parent))
+
+    def refund_sale(self, ticket_id: str, parent: QWidget | None = None) -> None:
+        """Refund a sale rung up as a ticket by tender (one at a time): a sale paid by one
+        card alone goes straight to the card refund, as before."""
+        self.slot.start_if_idle(self._refund_sale(ticket_id, parent))
+
+    async def _refund_sale(self, ticket_id: str, parent: QWidget | None) -> None:
+        from pos_app.domain.tender import TenderKind
+        from pos_app.ui.tender_refund import TenderRefundDialog, card_ref, needs_chooser
+
+        sales = self.sales
+        if sales is None:
+            return
+        try:
+            ticket = sales.ticket(ticket_id)
+            payments = sales.payments(ticket_id)
+        except UserFacingError as exc:
+            self.message.emit(user_message(exc) or str(exc))
+            return
+        if not needs_chooser(payments):
+            ref = card_ref(payments.parts[0]) if payments.parts else None
+            if ref:
+                await self._refund(ref, parent)
+            return
+        approver = await self._approval("refund", parent)
+        if approver is None:
+            return
+        shifts = self.shifts
+        dialog = TenderRefundDialog(
+            ticket,
+            payments,
+            parent or self.window,
+            shift_open=shifts is not None and shifts.current() is not None,
+            approved_by=approver.name,
+        )
+        self.tender_refund_dialog = dialog
+        try:
+            choice = await dialog.ask()
+        finally:
+            self.tender_refund_dialog = None
+            dialog.deleteLater()
+        if choice is None:
+            return
+        if choice.kind is TenderKind.CARD and choice.payment_ref:
+            await self._card_refund(choice.payment_ref, parent, approver)
+        elif choice.amount_cents is not None:
+            await self._cash_refund(sales, ticket_id, choice.amount_cents, approver)
+            if self.history_window is not None:
+                self.history_window.search()  # the cash refund is a row of its own
+
+    async def _cash_refund(
+        self, sales: SaleService, ticket_id: str, amount_cents: int, approver: Person
+    ) -> None:
+        """Cash back from the drawer (the service audits it and opens the drawer); its
+        receipt is offered on the Receipt button."""
+        try:
+            movement = await sales.refund_cash(
+                ticket_id, amount_cents, person=self.served_by(), approved_by=approver.name
+            )
+        except UserFacingError as exc:
+            self.message.emit(user_message(exc) or str(exc))
+            return
+        amount = Money(movement.amount_cents).format()
+        offer = self.receipts
+        receipt = offer.receipts.for_cash_refund(movement) if offer is not None else None
+        if offer is not None and receipt is not None:
+            offer.last = receipt
+            offer.button.setEnabled(True)
+            self.message.emit(payment_text.CASH_REFUNDED_RECEIPT.format(amount=amount))
+        else:
+            self.message.emit(payment_text.CASH_REFUNDED.format(amount=amount))
 
     async def _refund(self, payment_ref: str, parent: QWidget | None) -> None:
         approver = await self._approval("refund", parent)
         if approver is None:
             return
+        await self._card_refund(payment_ref, parent, approver)
+
+    async def _card_refund(
+        self, payment_ref: str, parent: QWidget | None, approver: Person
+    ) -> None:
         task = self.flow.start_refund(
             payment_ref, parent, served_by=self.served_by(), approved_by=approver.name
         )
@@ -289,13 +388,27 @@ class ManagerTools(QObject):
     # -- windows going away -------------------------------------------------------------
 
     def _on_history_refund_requested(self, row: HistoryRow) -> None:
-        if row.payment_ref:
+        if row.ticket_id and self.sales is not None:
+            self.refund_sale(row.ticket_id, self.history_window)
+        elif row.payment_ref:
             self.refund(row.payment_ref, self.history_window)
 
     def _on_history_reprint_requested(self, row: HistoryRow) -> None:
-        receipt = self.receipts.receipts.receipt(row.id) if self.receipts else None
+        receipt = self._receipt_of(row)
         if receipt is not None and self.receipts is not None and self.history_window:
             self.receipts.show(receipt, self.history_window)
+
+    def _receipt_of(self, row: HistoryRow) -> Receipt | None:
+        """A row's receipt: a cash refund's own, a cash sale's sale, else the operation's."""
+        if self.receipts is None:
+            return None
+        receipts = self.receipts.receipts
+        if row.movement is not None:
+            refund = receipts.for_cash_refund(row.movement)
+            if refund is not None:
+                return refund
+            return receipts.for_ticket(row.ticket_id) if row.ticket_id else None
+        return receipts.receipt(row.id)
 
     def _on_report_dialog_finished(self, _result: int) -> None:
         if self.report_dialog is not None:

@@ -107,3 +107,20 @@ REFUND_REASONS: Final[dict[str, str]] = {
 CONFIRM_REFUND_BUTTON: Final = "Refund {amount}"
 CONFIRM_VOID_BUTTON: Final = "Void {amount}"
 CANCEL_REFUND_BUTTON: Final = "Cancel"
+
+# -- refund by tender (a sale paid in cash, or in parts) --------------------------------
+TENDER_REFUND_TITLE: Final = "Refund a sale by tender"
+TENDER_REFUND_SALE: Final = "Sale of {total}, {when}"
+TENDER_REFUND_CHOOSE: Final = "Choose what goes back: each way it was paid gives back its own."
+TENDER_REFUND_PART: Final = "{label}: paid {paid}, can give back {left}"
+TENDER_REFUND_PART_DONE: Final = "{label}: paid {paid}, nothing left to give back"
+TENDER_REFUND_CASH_AMOUNT: Final = "Cash to give back"
+TENDER_REFUND_ABOVE: Final = "At most {amount} in cash can go back on this sale."
+TENDER_REFUND_NO_SHIFT: Final = "Open a shift to refund cash from the drawer."
+TENDER_REFUND_PICK: Final = "Choose a way it was paid."
+CONFIRM_CASH_REFUND_BUTTON: Final = "Give back {amount} in cash"
+CONFIRM_CARD_PART_BUTTON: Final = "Refund the card part..."
+CASH_REFUNDED: Final = "{amount} in cash given back from the drawer."
+CASH_REFUNDED_RECEIPT: Final = (
+    "{amount} in cash given back from the drawer. Its receipt: Receipt (F9)."
+)
