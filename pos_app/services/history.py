@@ -285,23 +285,30 @@ class HistoryService:
         found = self.journal.history(replace(query, offset=offset, limit=limit))
         return [HistoryRow.from_operation(op) for op in found]
 
-    def cash_rows(self, query: HistoryQuery) -> list[HistoryRow]:
+    def cash_rows(
+        self,
+        query: HistoryQuery,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[HistoryRow]:
         """The drawer's rows for the filters (cash sales, cash refunds, cash returned),
-        newest first: every one in the query's dates (a shop's month of cash is a few
-        thousand rows, read at once; the journal's pages are merged with them by time)."""
+        newest first, in [since, until) within the query's dates (the model reads them a
+        stretch of time at a time, beside the journal's pages)."""
         store = self.tickets
-        if store is None or query.card_last4:
+        if store is None:
             return []
-        if query.kinds and not _wants_cash(query.kinds):
+        wanted = _CashFilter.of(query)
+        if wanted is None:
             return []
-        movements = store.cash_movements(since=query.since, until=query.until)
-        rows = []
-        for movement in movements:
-            if movement.kind not in CASH_KINDS:
-                continue
-            row = HistoryRow.from_movement(movement, self._lane_of(store, movement.shift_id))
-            if _cash_matches(row, query):
-                rows.append(row)
+        since = max(filter(None, (since, query.since)), default=None)
+        until = min(filter(None, (until, query.until)), default=None)
+        if since is not None and until is not None and since >= until:
+            return []
+        rows = [
+            HistoryRow.from_movement(movement, self._lane_of(store, movement.shift_id))
+            for movement in store.cash_movements(since=since, until=until)
+            if wanted.takes(movement)
+        ]
         rows.reverse()
         return rows
 
@@ -397,15 +404,43 @@ def _ticket_store(journal: Journal) -> TicketStore | None:
     return cast("TicketStore", journal) if callable(found) else None
 
 
-def _wants_cash(kinds: Sequence[str]) -> bool:
-    return any(kind in CASH_KINDS.values() or kind in _KIND_FILTER for kind in kinds)
+@dataclass(frozen=True)
+class _CashFilter:
+    """`matches` for the drawer's movements, checked before any row is made (a month of
+    cash is thousands of them): "Sales" and "Refunds" take the drawer's sales and
+    refunds too; a cash row is "approved" and has no card. The dates are the store's."""
 
+    kinds: frozenset[str]
+    amount_cents: int | None
+    person: str
+    needle: str
 
-def _cash_matches(row: HistoryRow, query: HistoryQuery) -> bool:
-    """`matches`, where "Sales" and "Refunds" also take the drawer's sales and refunds
-    (the dates are the store's own filter already)."""
-    if query.kinds:
-        kinds = {*query.kinds, *(_KIND_FILTER[k] for k in query.kinds if k in _KIND_FILTER)}
-        if row.kind not in kinds:
+    @classmethod
+    def of(cls, query: HistoryQuery) -> _CashFilter | None:
+        """The filter, or None when no cash row can match."""
+        if query.card_last4 or (query.statuses and "approved" not in query.statuses):
+            return None
+        kinds = frozenset(CASH_KINDS.values())
+        if query.kinds:
+            asked = {*query.kinds, *(_KIND_FILTER[k] for k in query.kinds if k in _KIND_FILTER)}
+            kinds = kinds & asked
+            if not kinds:
+                return None
+        person = (query.person or "").strip().casefold()
+        return cls(kinds, query.amount_cents, person, (query.text or "").casefold())
+
+    def takes(self, movement: CashMovement) -> bool:
+        kind = CASH_KINDS.get(movement.kind)
+        if kind is None or kind not in self.kinds:
             return False
-    return matches(row, replace(query, kinds=()))
+        if self.amount_cents is not None and movement.amount_cents != self.amount_cents:
+            return False
+        if self.person and self.person not in {
+            (name or "").strip().casefold() for name in (movement.person, movement.approved_by)
+        }:
+            return False
+        if self.needle:
+            reason = movement.reason if movement.kind is not CashMovementKind.SALE else None
+            haystack = (movement.id, movement.ticket_id, reason)
+            return any(self.needle in value.casefold() for value in haystack if value)
+        return True

@@ -10,7 +10,8 @@ sales and refunds, read with the filters) are merged the same way.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import deque
+from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
@@ -26,6 +27,8 @@ __all__ = ["ROW_ROLE", "HistoryColumn", "HistoryModel", "person_text"]
 
 ROW_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 PAGE_SIZE = 200
+# Once the journal's pages are done, the drawer's rows are read this much time at once.
+CASH_STRETCH = timedelta(days=2)
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -57,10 +60,11 @@ class HistoryModel(QAbstractTableModel):
         self._rows: list[HistoryRow] = []
         self._local_loaded = 0
         self._local_done = True  # nothing to read until `set_query`
-        self._remote: list[HistoryRow] = []  # newest first: JustiFi's rows and the drawer's
+        self._remote: list[HistoryRow] = []  # JustiFi's rows, newest first
         self._remote_shown = 0
-        self._cash: list[HistoryRow] = []  # the drawer's rows for the query, newest first
-        self._remote_total = 0
+        self._cash: deque[HistoryRow] = deque()  # the drawer's rows read, not shown yet
+        self._cash_until: datetime | None = None  # cash is read down to here (exclusive)
+        self._cash_done = True
 
     # -- what the window does -------------------------------------------------------
 
@@ -68,9 +72,10 @@ class HistoryModel(QAbstractTableModel):
         """Show the first page for new filters (JustiFi's rows come with `set_remote`)."""
         self.beginResetModel()
         self.query = query
-        self._cash = self.service.cash_rows(query)
-        self._rows, self._remote = [], list(self._cash)
-        self._local_loaded, self._remote_shown, self._remote_total = 0, 0, 0
+        self._rows, self._remote = [], []
+        self._local_loaded, self._remote_shown = 0, 0
+        self._cash = deque()
+        self._cash_until, self._cash_done = query.until, False
         self._local_done = False
         self._append_page()
         self.endResetModel()
@@ -78,11 +83,10 @@ class HistoryModel(QAbstractTableModel):
     def set_remote(self, rows: list[HistoryRow]) -> None:
         """Merge JustiFi's rows for the current filters (they may land mid-table)."""
         self.beginResetModel()
-        self._remote_total = len(rows)
-        self._remote = sorted([*rows, *self._cash], key=lambda row: row.created_at, reverse=True)
-        local = [row for row in self._rows if row.operation is not None]
+        self._remote = sorted(rows, key=lambda row: row.created_at, reverse=True)
+        shown = [row for row in self._rows if not row.is_remote]
         self._rows, self._remote_shown = [], 0
-        self._extend(local)
+        self._extend(shown)
         self.endResetModel()
 
     def row_at(self, row: int) -> HistoryRow | None:
@@ -91,7 +95,7 @@ class HistoryModel(QAbstractTableModel):
     @property
     def remote_count(self) -> int:
         """JustiFi's rows for the filters (sales this lane never journaled)."""
-        return self._remote_total
+        return len(self._remote)
 
     # -- Qt -------------------------------------------------------------------------------
 
@@ -104,7 +108,12 @@ class HistoryModel(QAbstractTableModel):
     def canFetchMore(self, parent: _AnyIndex = QModelIndex()) -> bool:  # noqa: B008
         if parent.isValid():
             return False
-        return not self._local_done or self._remote_shown < len(self._remote)
+        return (
+            not self._local_done
+            or not self._cash_done
+            or bool(self._cash)
+            or self._remote_shown < len(self._remote)
+        )
 
     def fetchMore(self, parent: _AnyIndex = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or not self.canFetchMore():
@@ -145,35 +154,67 @@ class HistoryModel(QAbstractTableModel):
         self._rows.extend(self._next_rows())
 
     def _next_rows(self) -> list[HistoryRow]:
-        if self._local_done:
-            rest = self._remote[self._remote_shown :]
-            self._remote_shown = len(self._remote)
-            return rest
-        page = self.service.page(self.query, self._local_loaded, self.page_size)
-        self._local_loaded += len(page)
-        self._local_done = len(page) < self.page_size
+        """The next rows in time order: a page of the journal with the cash and JustiFi's
+        rows as new as its rows; once the journal is done, the rest a stretch at a time."""
         merged: list[HistoryRow] = []
-        self._merge_into(merged, page)
+        if not self._local_done:
+            page = self.service.page(self.query, self._local_loaded, self.page_size)
+            self._local_loaded += len(page)
+            self._local_done = len(page) < self.page_size
+            if page:  # the drawer's rows as new as the page's oldest, merged by time
+                self._read_cash(page[-1].created_at)
+            self._merge_into(merged, page)
+            if not self._local_done:
+                return merged
+        while len(merged) < self.page_size and self.canFetchMore():
+            if not self._cash_done:
+                self._read_cash(self._next_cash_boundary())
+            self._take_newer_than(merged, None if self._cash_done else self._cash_until)
         return merged
 
-    def _extend(self, local: list[HistoryRow]) -> None:
-        self._merge_into(self._rows, local)
+    def _next_cash_boundary(self) -> datetime | None:
+        since, until = self.query.since, self._cash_until
+        if since is None or until is None:
+            return None  # an open range: the rest at once
+        return max(since, until - CASH_STRETCH)
 
-    def _merge_into(self, out: list[HistoryRow], local: list[HistoryRow]) -> None:
-        """Append `local` rows, each preceded by the remote rows not older than it;
-        after the journal's last page, the remaining remote rows too."""
-        for row in local:
-            self._take_remote_newer_than(out, row.created_at)
+    def _read_cash(self, boundary: datetime | None) -> None:
+        """Read the drawer's rows in [boundary, where cash was read down to)."""
+        if self._cash_done:
+            return
+        since = self.query.since
+        if boundary is not None and self._cash_until is not None and boundary >= self._cash_until:
+            self._cash_done = since is not None and boundary <= since  # nothing left between
+            return
+        self._cash.extend(self.service.cash_rows(self.query, boundary, self._cash_until))
+        self._cash_until = boundary
+        self._cash_done = boundary is None or (since is not None and boundary <= since)
+
+    def _extend(self, shown: list[HistoryRow]) -> None:
+        self._merge_into(self._rows, shown)
+
+    def _merge_into(self, out: list[HistoryRow], rows: list[HistoryRow]) -> None:
+        """Append `rows`, each preceded by the rows waiting (cash, JustiFi's) not older
+        than it; after the journal's last page, those down to where cash was read."""
+        for row in rows:
+            self._take_newer_than(out, row.created_at)
             out.append(row)
         if self._local_done:
-            self._take_remote_newer_than(out, None)
+            self._take_newer_than(out, None if self._cash_done else self._cash_until)
 
-    def _take_remote_newer_than(self, out: list[HistoryRow], moment: datetime | None) -> None:
-        while self._remote_shown < len(self._remote):
-            candidate = self._remote[self._remote_shown]
-            if moment is not None and candidate.created_at < moment:
+    def _take_newer_than(self, out: list[HistoryRow], moment: datetime | None) -> None:
+        cash, remote = self._cash, self._remote
+        while True:
+            waiting = remote[self._remote_shown] if self._remote_shown < len(remote) else None
+            if cash and (waiting is None or cash[0].created_at >= waiting.created_at):
+                candidate = cash[0]
+                if moment is not None and candidate.created_at < moment:
+                    return
+                out.append(cash.popleft())
+                continue
+            if waiting is None or (moment is not None and waiting.created_at < moment):
                 return
-            out.append(candidate)
+            out.append(waiting)
             self._remote_shown += 1
 
 

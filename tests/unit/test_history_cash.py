@@ -191,3 +191,35 @@ async def test_the_cash_refund_has_its_own_receipt(split: SqliteJournal) -> None
         receipt_from_cash_refund(sale)
     alone = receipt_from_cash_refund(replace(back, ticket_id=None, at=at(0) + timedelta(0)))
     assert "Cash refund: Sale" in render_text(alone)
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 3, 200])
+async def test_the_model_merges_cash_with_the_journals_pages_by_time(
+    journal: SqliteJournal, page_size: int
+) -> None:
+    """Card operations and cash rows interleaved over ten days: every page, however small,
+    keeps the table newest first with each row once (cash read a stretch at a time)."""
+    from pos_app.ui.history_model import HistoryModel
+
+    await journal.add_many(
+        shifts=[make_shift()],
+        movements=[
+            make_movement(f"m{n}", 60 * 24 * n / 3, kind=CashMovementKind.SALE, amount_cents=100)
+            for n in range(30)
+        ],
+    )
+    for n in range(7):
+        await journal.begin(make_op(f"op{n}", 60 * 24 * n * 1.4 + 7))
+    model = HistoryModel(service(journal), page_size=page_size)
+    model.set_query(HistoryQuery(since=at(-60), until=at(60 * 24 * 11)))
+    while model.canFetchMore():
+        model.fetchMore()
+    rows = [model.row_at(i) for i in range(model.rowCount())]
+    times = [row.created_at for row in rows if row is not None]
+    assert times == sorted(times, reverse=True)
+    ids = [row.id for row in rows if row is not None]
+    assert sorted(ids) == sorted([f"m{n}" for n in range(30)] + [f"op{n}" for n in range(7)])
+    model.set_query(HistoryQuery(since=at(-60), until=at(60 * 24 * 11), kinds=("cash_sale",)))
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == 30
