@@ -65,7 +65,7 @@ TO_LABEL: Final = "&To"
 STATUS_LABEL: Final = "S&tatus"
 STATUS_ALL: Final = "Any status"
 KIND_LABEL: Final = "&Kind"
-KIND_ALL: Final = "Sales, refunds and voids"
+KIND_ALL: Final = "Every kind (card and cash)"
 PERSON_LABEL: Final = "&Person"
 PERSON_ALL: Final = "Anyone"
 #: The statuses the filter offers, in the words the table shows them in.
@@ -115,6 +115,7 @@ DETAIL_FIELDS: Final = {
     "refunded": "Refunded so far",
     "refundable": "Can be refunded",
     "ticket": "Sale id",
+    "movement": "Drawer movement id",
 }
 DETAIL_PAYMENT_ERROR: Final = "JustiFi could not be asked: {error}"
 DETAIL_REFUNDS: Final = "Refunds and voids from this lane"
