@@ -24,7 +24,7 @@ from pos_app.services.sales import SaleService
 from pos_app.services.shifts import ShiftService
 from tests.support.lanes import TestLane, collect, lane
 from tests.support.sandbox import SandboxHandle
-from tests.unit.test_shift_service import Drawer, Trail
+from tests.support.shifts import AuditTrail, RecordingDrawer
 
 LANE = "test-lane"
 
@@ -37,12 +37,12 @@ class Till:
     lane: TestLane
     shifts: ShiftService
     sales: SaleService
-    drawer: Drawer
-    trail: Trail
+    drawer: RecordingDrawer
+    trail: AuditTrail
 
 
 def till_on(test_lane: TestLane) -> Till:
-    drawer, trail = Drawer(), Trail()
+    drawer, trail = RecordingDrawer(), AuditTrail()
     shifts = ShiftService(test_lane.journal, drawer, lane=LANE, record=trail)
     sales = SaleService(test_lane.service, test_lane.journal, shifts, lane=LANE, record=trail)
     return Till(test_lane, shifts, sales, drawer, trail)

@@ -48,6 +48,13 @@ class AuditTrail:
     def actions(self) -> list[AuditAction]:
         return [action for action, _subject, _detail in self.entries]
 
+    def last(self, action: AuditAction) -> tuple[str | None, dict[str, DetailValue]]:
+        """The newest entry of `action`: its subject and detail."""
+        for kind, subject, detail in reversed(self.entries):
+            if kind is action:
+                return subject, detail
+        raise AssertionError(f"no {action} entry in {self.entries}")
+
 
 def shift_service(
     journal: SqliteJournal,

@@ -32,7 +32,8 @@ from pos_app.services.shifts import DRAWER_TROUBLE, ShiftService
 from pos_app.storage.journal import SqliteJournal
 from tests.support.lanes import collect
 from tests.support.manager import Clock
-from tests.unit.test_shift_service import LANE, Drawer, Trail
+from tests.support.shifts import AuditTrail, RecordingDrawer
+from tests.unit.test_shift_service import LANE
 
 
 @dataclass
@@ -91,13 +92,13 @@ def journal() -> Iterator[SqliteJournal]:
 
 
 @pytest.fixture
-def drawer() -> Drawer:
-    return Drawer()
+def drawer() -> RecordingDrawer:
+    return RecordingDrawer()
 
 
 @pytest.fixture
-def trail() -> Trail:
-    return Trail()
+def trail() -> AuditTrail:
+    return AuditTrail()
 
 
 @pytest.fixture
@@ -106,13 +107,15 @@ def justifi(clock: Clock) -> Justifi:
 
 
 @pytest.fixture
-def shifts(journal: SqliteJournal, drawer: Drawer, trail: Trail, clock: Clock) -> ShiftService:
+def shifts(
+    journal: SqliteJournal, drawer: RecordingDrawer, trail: AuditTrail, clock: Clock
+) -> ShiftService:
     return ShiftService(journal, drawer, lane=LANE, record=trail, now=clock)
 
 
 @pytest.fixture
 def sales(
-    journal: SqliteJournal, shifts: ShiftService, trail: Trail, clock: Clock, justifi: Justifi
+    journal: SqliteJournal, shifts: ShiftService, trail: AuditTrail, clock: Clock, justifi: Justifi
 ) -> SaleService:
     engine = PaymentService(justifi, journal, EngineSettings(lane=LANE))  # type: ignore[arg-type]
     return SaleService(engine, journal, shifts, lane=LANE, record=trail, now=clock)
@@ -190,7 +193,7 @@ async def test_an_empty_or_free_sale_is_refused(sales: SaleService) -> None:
 
 
 async def test_a_discounted_sale_is_audited_with_its_approver(
-    sales: SaleService, trail: Trail
+    sales: SaleService, trail: AuditTrail
 ) -> None:
     discounted = (
         cart(2_000, 1_000)
@@ -213,7 +216,7 @@ async def test_a_discounted_sale_is_audited_with_its_approver(
 # -- cash --------------------------------------------------------------------------------------
 
 
-async def test_cash_needs_an_open_shift(sales: SaleService, drawer: Drawer) -> None:
+async def test_cash_needs_an_open_shift(sales: SaleService, drawer: RecordingDrawer) -> None:
     ticket = await sales.start(cart(1_000), served_by="Ann")
     with pytest.raises(InvalidInputError, match="Open a shift to take cash"):
         await sales.pay_cash(ticket.id, 2_000, person="Ann")
@@ -222,7 +225,7 @@ async def test_cash_needs_an_open_shift(sales: SaleService, drawer: Drawer) -> N
 
 
 async def test_cash_over_the_total_gives_change_and_completes_the_sale(
-    sales: SaleService, shifts: ShiftService, drawer: Drawer
+    sales: SaleService, shifts: ShiftService, drawer: RecordingDrawer
 ) -> None:
     shift = await shifts.open_shift(5_000, person="Ann")
     ticket = await sales.start(cart(1_250), served_by="Ann")
@@ -273,7 +276,7 @@ async def test_no_cash_handed_over_is_refused(sales: SaleService, shifts: ShiftS
 
 
 async def test_a_drawer_that_does_not_open_does_not_undo_the_cash(
-    sales: SaleService, shifts: ShiftService, drawer: Drawer
+    sales: SaleService, shifts: ShiftService, drawer: RecordingDrawer
 ) -> None:
     await shifts.open_shift(0, person="Ann")
     drawer.jammed = True
@@ -401,8 +404,8 @@ async def test_cancel_returns_the_cash_and_voids_the_card(
     shifts: ShiftService,
     journal: SqliteJournal,
     justifi: Justifi,
-    drawer: Drawer,
-    trail: Trail,
+    drawer: RecordingDrawer,
+    trail: AuditTrail,
 ) -> None:
     await shifts.open_shift(5_000, person="Ann")
     ticket = await sales.start(cart(6_000), served_by="Ann")
@@ -471,7 +474,7 @@ async def test_a_void_refused_by_justifi_is_refunded_at_the_next_cancel(
 
 
 async def test_cancelling_a_paid_part_needs_a_manager_and_cash_needs_a_shift(
-    sales: SaleService, shifts: ShiftService, drawer: Drawer
+    sales: SaleService, shifts: ShiftService, drawer: RecordingDrawer
 ) -> None:
     await shifts.open_shift(0, person="Ann")
     ticket = await sales.start(cart(3_000), served_by="Ann")
@@ -486,7 +489,7 @@ async def test_cancelling_a_paid_part_needs_a_manager_and_cash_needs_a_shift(
 
 
 async def test_an_unpaid_sale_is_given_up_without_an_approver(
-    sales: SaleService, trail: Trail
+    sales: SaleService, trail: AuditTrail
 ) -> None:
     ticket = await sales.start(cart(700), served_by="Ann")
     result = await sales.cancel(ticket.id, approved_by="", person="Ann")
@@ -513,8 +516,8 @@ async def test_a_cash_refund_never_exceeds_the_cash_kept_less_refunded(
     sales: SaleService,
     shifts: ShiftService,
     journal: SqliteJournal,
-    drawer: Drawer,
-    trail: Trail,
+    drawer: RecordingDrawer,
+    trail: AuditTrail,
 ) -> None:
     await shifts.open_shift(5_000, person="Ann")
     ticket = await sales.start(cart(3_000), served_by="Ann")

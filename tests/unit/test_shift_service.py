@@ -6,58 +6,21 @@ records every opening and an audit trail that records every entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
 import pytest
 
 from pos_app.domain.cart import Cart
-from pos_app.domain.errors import InvalidInputError, UnavailableError
+from pos_app.domain.errors import InvalidInputError
 from pos_app.domain.report.shift import ShiftReportKind
 from pos_app.domain.tickets import CashMovementKind
-from pos_app.services.audit_log import AuditAction, DetailValue
+from pos_app.services.audit_log import AuditAction
 from pos_app.services.shifts import DRAWER_TROUBLE, ShiftService
 from pos_app.storage.journal import SqliteJournal
 from tests.support.manager import Clock
+from tests.support.shifts import AuditTrail, RecordingDrawer
 
 LANE = "till-1"
-
-
-@dataclass
-class Drawer:
-    """A drawer that remembers why it opened; `jammed` makes it fail as a printer would."""
-
-    opened: list[str] = field(default_factory=list)
-    jammed: bool = False
-
-    @property
-    def kind(self) -> str:
-        return "virtual"
-
-    async def open(self, reason: str) -> None:
-        if self.jammed:
-            raise UnavailableError("The printer at 10.0.0.9:9100 did not answer.")
-        self.opened.append(reason)
-
-
-@dataclass
-class Trail:
-    """The audit entries written through the services' recorder."""
-
-    entries: list[tuple[AuditAction, str | None, dict[str, DetailValue]]] = field(
-        default_factory=list
-    )
-
-    def __call__(
-        self, action: AuditAction, subject: str | None, detail: Mapping[str, DetailValue]
-    ) -> None:
-        self.entries.append((action, subject, dict(detail)))
-
-    def last(self, action: AuditAction) -> tuple[str | None, dict[str, DetailValue]]:
-        for kind, subject, detail in reversed(self.entries):
-            if kind is action:
-                return subject, detail
-        raise AssertionError(f"no {action} entry in {self.entries}")
 
 
 @pytest.fixture
@@ -67,17 +30,19 @@ def journal() -> Iterator[SqliteJournal]:
 
 
 @pytest.fixture
-def drawer() -> Drawer:
-    return Drawer()
+def drawer() -> RecordingDrawer:
+    return RecordingDrawer()
 
 
 @pytest.fixture
-def trail() -> Trail:
-    return Trail()
+def trail() -> AuditTrail:
+    return AuditTrail()
 
 
 @pytest.fixture
-def shifts(journal: SqliteJournal, drawer: Drawer, trail: Trail, clock: Clock) -> ShiftService:
+def shifts(
+    journal: SqliteJournal, drawer: RecordingDrawer, trail: AuditTrail, clock: Clock
+) -> ShiftService:
     return ShiftService(journal, drawer, lane=LANE, record=trail, now=clock)
 
 
@@ -85,7 +50,7 @@ def shifts(journal: SqliteJournal, drawer: Drawer, trail: Trail, clock: Clock) -
 
 
 async def test_a_shift_opens_with_its_float_and_is_audited(
-    shifts: ShiftService, trail: Trail, clock: Clock
+    shifts: ShiftService, trail: AuditTrail, clock: Clock
 ) -> None:
     assert shifts.current() is None
     assert shifts.expected_cash() == 0
@@ -124,7 +89,7 @@ async def test_a_second_shift_on_the_lane_is_refused(shifts: ShiftService) -> No
 
 
 async def test_another_lane_on_the_same_journal_opens_its_own_shift(
-    shifts: ShiftService, journal: SqliteJournal, drawer: Drawer, trail: Trail
+    shifts: ShiftService, journal: SqliteJournal, drawer: RecordingDrawer, trail: AuditTrail
 ) -> None:
     await shifts.open_shift(5000, person="Ann")
     other = ShiftService(journal, drawer, lane="till-2", record=trail)
@@ -138,7 +103,7 @@ async def test_another_lane_on_the_same_journal_opens_its_own_shift(
 
 
 async def test_no_sale_paid_in_and_paid_out_need_an_open_shift(
-    shifts: ShiftService, drawer: Drawer
+    shifts: ShiftService, drawer: RecordingDrawer
 ) -> None:
     for action in (
         shifts.no_sale("change for the bank", person="Ann"),
@@ -164,7 +129,7 @@ async def test_every_drawer_opening_needs_a_reason(shifts: ShiftService, reason:
 
 
 async def test_movements_open_the_drawer_change_the_expected_cash_and_are_audited(
-    shifts: ShiftService, drawer: Drawer, trail: Trail
+    shifts: ShiftService, drawer: RecordingDrawer, trail: AuditTrail
 ) -> None:
     shift = await shifts.open_shift(5000, person="Ann")
     no_sale = await shifts.no_sale(" customer wanted change ", person="Ann")
@@ -200,7 +165,7 @@ async def test_movements_open_the_drawer_change_the_expected_cash_and_are_audite
 
 
 async def test_paid_out_never_takes_more_than_the_drawer_should_hold(
-    shifts: ShiftService, drawer: Drawer
+    shifts: ShiftService, drawer: RecordingDrawer
 ) -> None:
     await shifts.open_shift(5000, person="Ann")
     await shifts.paid_in(1000, "change", person="Ann")
@@ -225,7 +190,7 @@ async def test_paid_in_and_out_need_an_amount(shifts: ShiftService, amount: int)
 
 
 async def test_a_drawer_that_does_not_open_is_said_and_undoes_nothing(
-    shifts: ShiftService, drawer: Drawer, trail: Trail
+    shifts: ShiftService, drawer: RecordingDrawer, trail: AuditTrail
 ) -> None:
     await shifts.open_shift(5000, person="Ann")
     drawer.jammed = True
@@ -240,7 +205,7 @@ async def test_a_drawer_that_does_not_open_is_said_and_undoes_nothing(
 
 
 async def test_a_drawer_with_a_bug_is_still_only_a_sentence(
-    shifts: ShiftService, drawer: Drawer, monkeypatch: pytest.MonkeyPatch
+    shifts: ShiftService, drawer: RecordingDrawer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(reason: str) -> None:
         raise RuntimeError("bug in the drawer")
@@ -253,7 +218,7 @@ async def test_a_drawer_with_a_bug_is_still_only_a_sentence(
 
 
 async def test_closing_counts_the_drawer_and_says_over_or_short(
-    shifts: ShiftService, trail: Trail, clock: Clock
+    shifts: ShiftService, trail: AuditTrail, clock: Clock
 ) -> None:
     shift = await shifts.open_shift(10_000, person="Ann")
     await shifts.paid_in(2_000, "change", person="Ann")
@@ -367,7 +332,7 @@ async def test_x_report_needs_an_open_shift_and_report_finds_the_last_one(
 
 
 async def test_an_audit_log_that_fails_after_the_cash_moved_does_not_undo_it(
-    journal: SqliteJournal, drawer: Drawer, clock: Clock, caplog: pytest.LogCaptureFixture
+    journal: SqliteJournal, drawer: RecordingDrawer, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(action: AuditAction, subject: str | None, detail: object) -> None:
         raise OSError("disk full")
