@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, Protocol
+from typing import Final
 
 from pos_app.domain.cash import denomination_label
 from pos_app.domain.money import Money
 from pos_app.domain.payment_flow import PaymentKind
+from pos_app.domain.receipt import JournaledOperation
 from pos_app.domain.report.figures import NO_NAME, UNKNOWN_BRAND, BrandTotals, Tally, Totals
 from pos_app.domain.report.statuses import APPROVED, NOT_CHARGED
 from pos_app.domain.tickets import CashMovement, CashMovementKind, Shift, Ticket, TicketStatus
@@ -117,27 +118,9 @@ class ShiftReportKind(StrEnum):
     Z = "z"
 
 
-class ShiftOperation(Protocol):
-    """What the shift report reads of a journaled card operation (`services.ports.Operation`)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def kind(self) -> PaymentKind: ...
-    @property
-    def amount_cents(self) -> int: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def card_brand(self) -> str | None: ...
-    @property
-    def served_by(self) -> str | None: ...
-    @property
-    def ticket_id(self) -> str | None: ...
-    @property
-    def shift_id(self) -> str | None: ...
-    @property
-    def created_at(self) -> datetime: ...
+# What the shift report reads of a journaled card operation: the one protocol receipts and
+# the end of day read too (it carries the ticket and shift ids).
+ShiftOperation = JournaledOperation
 
 
 @dataclass(frozen=True, slots=True)
