@@ -87,7 +87,7 @@ BAD_RANGE: Final = "The From date is after the To date."
 
 COUNT_LOCAL: Final = "{count} shown from this lane's journal"
 COUNT_MORE: Final = " (scroll for more)"
-REMOTE_LOADING: Final = "Asking JustiFi for sales from other lanes..."
+REMOTE_LOADING: Final = "; asking JustiFi for sales from other lanes..."
 REMOTE_FOUND: Final = "; {count} more found at JustiFi (other lanes)"
 REMOTE_NONE: Final = "; JustiFi has no other sales in these dates"
 REMOTE_FAILED: Final = "; JustiFi could not be asked ({error}), only this lane is shown"
