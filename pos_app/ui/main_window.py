@@ -463,6 +463,8 @@ class MainWindow(QMainWindow):
             self.virtual_terminal.close()
         if self.tools is not None:
             self.tools.close()
+        if self.shift_tools is not None:
+            self.shift_tools.close()  # an open count or report goes with the till
         super().closeEvent(event)
         self.closed.emit()
 

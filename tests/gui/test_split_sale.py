@@ -7,6 +7,7 @@ the Shift menu, and the Z report's figures match what was rung up.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -275,3 +276,20 @@ async def test_cancel_at_a_cashiers_till_asks_a_manager_for_it(
         current = manager.current()
         assert current is not None
         assert current.name == CASHIER  # the owner approved; the cashier works on
+
+
+async def test_closing_the_till_closes_an_open_shift_count(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_till(sandbox.url, tmp_path, qtbot) as till:
+        await open_shift(qtbot, till)
+        tools = till.shift_tools
+        task = tools.slot.start_if_idle(tools.close_shift())
+        close = await wait_until(lambda: find("shiftCloseDialog"))
+
+        till.window.close()
+
+        await wait_until(lambda: not close.isVisible())
+        assert task is not None
+        await asyncio.gather(task, return_exceptions=True)
+        assert tools.shifts.current() is not None  # the count was left: nothing closed
