@@ -20,7 +20,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from pos_app.domain.discount import (
     BPS_PER_UNIT,
@@ -32,7 +32,9 @@ from pos_app.domain.discount import (
 from pos_app.domain.errors import ConfigurationError
 from pos_app.domain.money import AmountError, Money, parse_amount
 from pos_app.domain.settings_rules import TAX_MAX_BPS
-from pos_app.domain.tickets import TicketLine
+
+if TYPE_CHECKING:  # the till's first paint imports the cart, not the ticket records
+    from pos_app.domain.tickets import TicketLine
 
 __all__ = [
     "AMOUNT_LINE_NAME",
@@ -183,6 +185,8 @@ class Cart:
 
     def ticket_lines(self) -> tuple[TicketLine, ...]:
         """The lines as the sale's ticket keeps them, with what each discount took off."""
+        from pos_app.domain.tickets import TicketLine
+
         return tuple(
             TicketLine(
                 name=line.name,
