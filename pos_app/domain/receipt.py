@@ -25,7 +25,6 @@ Nothing about a card beyond its brand and last four digits is ever held here.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
@@ -34,6 +33,7 @@ from typing import Final, Protocol
 
 from pos_app.domain.cart import Cart
 from pos_app.domain.money import Money
+from pos_app.domain.paper import Lines
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.domain.tender import TenderKind, TenderPart, TicketPayments
 from pos_app.domain.tickets import CashMovement, CashMovementKind, Ticket, TicketStatus
@@ -473,7 +473,7 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
     """The receipt as lines of at most `width` characters, joined with newlines."""
     if not MIN_WIDTH <= width <= MAX_WIDTH:
         raise ValueError(f"receipt width must be {MIN_WIDTH} to {MAX_WIDTH} columns: {width}")
-    out = _Lines(width)
+    out = Lines(width)
 
     def money(cents: int) -> str:
         return Money(cents, receipt.currency).format()
@@ -531,7 +531,7 @@ def render_text(receipt: Receipt, width: int = 42) -> str:
     return "\n".join(out.lines)
 
 
-def _tenders(out: _Lines, receipt: Receipt, money: Callable[[int], str]) -> None:
+def _tenders(out: Lines, receipt: Receipt, money: Callable[[int], str]) -> None:
     """Each part with what it paid; cash with what was handed over and the change."""
     for tender in receipt.tenders:
         out.row(tender.label, money(tender.amount_cents))
@@ -560,49 +560,3 @@ def _ids(receipt: Receipt) -> list[tuple[str, str]]:
         ids.append((sale_label, receipt.sale_id))
     ids.append((OPERATION_LABEL, receipt.operation_id))
     return ids
-
-
-class _Lines:
-    """Receipt lines of a fixed width; nothing printed is ever wider."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.lines: list[str] = []
-
-    def rule(self) -> None:
-        self.lines.append("-" * self.width)
-
-    def wrapped(self, text: str) -> None:
-        self.lines.extend(_wrap(text, self.width))
-
-    def centered(self, text: str) -> None:
-        self.lines.extend(part.center(self.width).rstrip() for part in _wrap(text, self.width))
-
-    def row(self, left: str, right: str) -> None:
-        """`left` flush left and `right` flush right on the first line; left wraps below."""
-        if len(right) >= self.width - 1:
-            self.wrapped(left)
-            self.lines.append(right.rjust(self.width))
-            return
-        room = self.width - len(right) - 1
-        parts = _wrap(left, room) if left else [""]
-        self.lines.append((parts[0].ljust(room) + " " + right).rstrip())
-        self.lines.extend(parts[1:])
-
-    def pairs(self, pairs: Sequence[tuple[str, str]]) -> None:
-        """Labels in a column and their values beside them; a value too long for the
-        rest of the line goes on lines of its own, below its label."""
-        column = max((len(label) for label, _ in pairs), default=0) + 1
-        for label, value in pairs:
-            if column + len(value) <= self.width:
-                self.lines.append(label.ljust(column) + value)
-            elif len(label) + 1 + len(value) <= self.width:
-                self.lines.append(f"{label} {value}")
-            else:
-                self.lines.append(label)
-                self.lines.extend(_wrap(value, self.width, hyphens=True))
-
-
-def _wrap(text: str, width: int, *, hyphens: bool = False) -> list[str]:
-    wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=hyphens)
-    return wrapped or [""]

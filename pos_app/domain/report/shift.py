@@ -25,7 +25,6 @@ Amounts are integer cents. Pure: no I/O.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -35,6 +34,7 @@ from typing import Final
 
 from pos_app.domain.cash import denomination_label
 from pos_app.domain.money import Money
+from pos_app.domain.paper import Lines, wrap
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.domain.receipt import JournaledOperation
 from pos_app.domain.report.figures import NO_NAME, UNKNOWN_BRAND, BrandTotals, Tally, Totals
@@ -394,48 +394,25 @@ def _money(cents: int) -> str:
     return Money(cents).format()
 
 
-class _Page:
-    """Report lines of a fixed width; nothing printed is ever wider."""
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.lines: list[str] = []
-
-    def rule(self) -> None:
-        self.lines.append("-" * self.width)
+class _Page(Lines):
+    """The report's lines: receipt paper with sections, counted rows and movements."""
 
     def section(self, title: str) -> None:
         self.rule()
         self.wrapped(title)
 
-    def wrapped(self, text: str) -> None:
-        self.lines.extend(_wrap(text, self.width))
-
-    def centered(self, text: str) -> None:
-        self.lines.extend(part.center(self.width).rstrip() for part in _wrap(text, self.width))
-
-    def row(self, left: str, right: str) -> None:
-        """`left` flush left and `right` flush right on the first line; left wraps below."""
-        if len(right) >= self.width - 1:
-            self.wrapped(left)
-            self.lines.append(right.rjust(self.width))
-            return
-        room = self.width - len(right) - 1
-        parts = _wrap(left, room) if left else [""]
-        self.lines.append((parts[0].ljust(room) + " " + right).rstrip())
-        self.lines.extend(parts[1:])
-
     def tally(self, label: str, tally: Tally) -> None:
         self.row(COUNTED_ROW.format(label=label, count=tally.count), _money(tally.cents))
 
     def pairs(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Labels in a column, values beside them; a value too long goes below its label."""
         column = max(len(label) for label, _ in pairs) + 1
         for label, value in pairs:
             if column + len(value) <= self.width:
                 self.lines.append(label.ljust(column) + value)
             else:
                 self.lines.append(label)
-                self.lines.extend(_wrap(value, self.width))
+                self.lines.extend(wrap(value, self.width))
 
     def movements(
         self, title: str, moves: Sequence[CashMovement], tz: tzinfo | None, *, amounts: bool
@@ -453,10 +430,5 @@ class _Page:
                 time=movement.at.astimezone(tz).strftime(TIME_FORMAT), person=who
             )
             self.row(left.rstrip(), _money(movement.amount_cents) if amounts else "")
-            for part in _wrap(movement.reason or NO_REASON, self.width - 2):
+            for part in wrap(movement.reason or NO_REASON, self.width - 2):
                 self.lines.append("  " + part)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
-    return wrapped or [""]
