@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+from PySide6.QtWidgets import QPushButton, QWidget
 
 from pos_app.domain.cart import CatalogItem
 from pos_app.domain.discount import Discount, DiscountKind
@@ -30,7 +30,7 @@ from pos_app.ui.discounts import DiscountFlow
 from pos_app.ui.manager_tools import ManagerTools
 from pos_app.ui.pin_dialog import PinDialog
 from pos_app.ui.text import cart as text
-from tests.support.gui import wait_until
+from tests.support.gui import find, wait_until
 from tests.support.sandbox import SandboxHandle
 from tests.support.staff_screens import (
     CASHIER,
@@ -396,16 +396,6 @@ class _Flow(QObject):
     refund_started = Signal(str, object)
     refund_finished = Signal(str, object, object)
     served_by: object = None
-
-
-def find(name: str) -> Any:
-    for top in QApplication.topLevelWidgets():
-        if top.isVisible() and top.objectName() == name:
-            return top
-        child = top.findChild(QWidget, name)
-        if child is not None and child.isVisible():
-            return child
-    return None
 
 
 async def test_a_cashiers_discount_is_approved_on_the_pin_pad_and_a_refusal_audited(

@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.staff import StaffRole
 from pos_app.services.audit_log import AuditQuery
 from pos_app.services.manager import ManagerService
 from pos_app.services.ports import HistoryQuery
-from tests.support.gui import wait_until
+from tests.support.gui import find, wait_until
 from tests.support.sandbox import SandboxHandle
 from tests.support.staff_screens import CASHIER, CASHIER_PIN, OWNER, OWNER_PIN
 from tests.support.window import WindowLane, open_window
@@ -36,17 +36,6 @@ def staff(manager: ManagerService | None, *, cashier: bool = True) -> ManagerSer
     if cashier:
         assert manager.sign_in(CASHIER_PIN, CASHIER).ok
     return manager
-
-
-def find(name: str) -> Any:
-    """A visible top-level widget (or one of its children) by object name."""
-    for top in QApplication.topLevelWidgets():
-        if top.isVisible() and top.objectName() == name:
-            return top
-        child = top.findChild(QWidget, name)
-        if child is not None and child.isVisible():
-            return child
-    return None
 
 
 def click(qtbot: Any, widget: Any) -> None:

@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtWidgets import QApplication, QWidget
+
 
 async def wait_until(
     condition: Callable[[], Any], within: float = 10.0, interval: float = 0.02
@@ -20,3 +22,14 @@ async def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(interval)
+
+
+def find(name: str) -> Any:
+    """A visible top-level widget (or one of its children) by object name."""
+    for top in QApplication.topLevelWidgets():
+        if top.isVisible() and top.objectName() == name:
+            return top
+        child = top.findChild(QWidget, name)
+        if child is not None and child.isVisible():
+            return child
+    return None

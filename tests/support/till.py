@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from pos_app.app import attach_manager_tools
 from pos_app.config import load_settings
@@ -21,7 +21,7 @@ from pos_app.services.reports import ReceiptService
 from pos_app.ui.main_window import MainWindow
 from pos_app.ui.shift_tools import ShiftTools
 from pos_app.ui.virtual_drawer import VirtualDrawer
-from tests.support.gui import wait_until
+from tests.support.gui import find, wait_until
 from tests.support.lanes import TEST_ENGINE, TestLane, lane
 from tests.support.staff_screens import OWNER, OWNER_PIN
 from tests.support.window import CATALOG
@@ -108,17 +108,6 @@ async def open_till(
             if task is not None:
                 await asyncio.gather(task, return_exceptions=True)
             window.close()
-
-
-def find(name: str) -> Any:
-    """A visible top-level widget (or one of its children) by object name."""
-    for top in QApplication.topLevelWidgets():
-        if top.isVisible() and top.objectName() == name:
-            return top
-        child = top.findChild(QWidget, name)
-        if child is not None and child.isVisible():
-            return child
-    return None
 
 
 def click(qtbot: Any, widget: Any) -> None:
