@@ -223,6 +223,8 @@ def read_settings_file(path: Path | None = None) -> dict[str, Any]:
             f"{path} contains {', '.join(secrets)}; {_SECRET_ADVICE}. Remove it from the"
             " file: nothing in it is used until then."
         )
+    if rules.store_url_has_password(str(raw.get("store_url", ""))):
+        raise SettingsError(f"{path}: {rules.STORE_URL_PASSWORD}")
     document = migrate(raw)
     if document.get("settings_version", 1) > SETTINGS_VERSION:
         log.warning(
@@ -330,6 +332,10 @@ class Settings(BaseSettings):
         "", validation_alias=AliasChoices("POS_RECEIPT_PRINTER", "receipt_printer")
     )
 
+    # The store's PostgreSQL database ("" for none: the lane runs on its own files). Its
+    # password is never in the settings file: POS_STORE_PASSWORD or the OS keyring.
+    store_url: str = Field("", validation_alias=AliasChoices("POS_STORE_URL", "store_url"))
+
     @field_validator("api_url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -386,6 +392,14 @@ class Settings(BaseSettings):
         if problem := rules.receipt_printer_problem(spec):
             raise ValueError(problem)
         return spec
+
+    @field_validator("store_url")
+    @classmethod
+    def _store_url(cls, value: str) -> str:
+        url = value.strip()
+        if problem := rules.store_url_problem(url):
+            raise ValueError(problem)
+        return url
 
     @field_validator("receipt_header")
     @classmethod
@@ -491,6 +505,8 @@ def save_settings(values: Mapping[str, Any], path: Path | None = None) -> Path:
             raise SettingsError(f"refusing to write {key} to {path}: {_SECRET_ADVICE}")
         if key not in Settings.model_fields or key == "settings_version":
             raise SettingsError(f"{key} is not a setting pos-app can save")
+        if key == "store_url" and rules.store_url_has_password(str(value or "")):
+            raise SettingsError(rules.STORE_URL_PASSWORD)
     document = read_settings_file(path)
     version = document.get("settings_version", SETTINGS_VERSION)
     if version > SETTINGS_VERSION:

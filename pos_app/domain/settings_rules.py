@@ -220,6 +220,45 @@ def environment(api_url: str, client_id: str | None) -> Environment:
     return "TEST" if (client_id or "").startswith(TEST_CLIENT_PREFIX) else "LIVE"
 
 
+# -- the store database (PostgreSQL) ----------------------------------------------------------
+
+STORE_URL_SCHEMES: Final = ("postgresql://", "postgres://")
+STORE_URL_SCHEME: Final = "The store database's address starts with postgresql://."
+STORE_URL_INVALID: Final = (
+    "The store database's address needs a host and a database name,"
+    " as in postgresql://pos@store-server/pos_store."
+)
+STORE_URL_PASSWORD: Final = (
+    "The store database's password is not kept in the settings file: leave it out of the"
+    " address and keep it in the OS keyring (the Settings dialog does) or in"
+    " POS_STORE_PASSWORD."
+)
+
+
+def store_url_problem(url: str) -> str:
+    """What is wrong with a (stripped) store database URL, or "" (empty: no store)."""
+    if not url:
+        return ""
+    if not url.startswith(STORE_URL_SCHEMES) or _WHITESPACE.search(url):
+        return STORE_URL_SCHEME if not url.startswith(STORE_URL_SCHEMES) else STORE_URL_INVALID
+    rest = url.split("://", 1)[1]
+    authority, _, path = rest.partition("/")
+    host = authority.rpartition("@")[2]
+    database = path.split("?", 1)[0]
+    if not host or host.startswith(":") or not database:
+        return STORE_URL_INVALID
+    return ""
+
+
+def store_url_has_password(url: str) -> bool:
+    """Whether the URL carries a password (`user:password@host`)."""
+    if "://" not in url:
+        return False
+    authority = url.split("://", 1)[1].split("/", 1)[0]
+    userinfo, at, _ = authority.rpartition("@")
+    return bool(at) and ":" in userinfo
+
+
 # -- the account (the dialog's formats) -------------------------------------------------------
 
 
