@@ -28,6 +28,12 @@ x11_packages=(xvfb xauth libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-
 wanted=("${qt_packages[@]}")
 if [ "$gui" = 1 ]; then wanted+=("${x11_packages[@]}"); fi
 if [ "$bundle" = 1 ]; then wanted+=(binutils); fi
+# The tests start a throwaway PostgreSQL of their own (the store's database): Debian's
+# server, whichever version it ships (its contrib extensions, pg_trgm, come with it).
+if [ "$dev" = 1 ] && ! command -v initdb >/dev/null 2>&1 \
+  && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  wanted+=(postgresql)
+fi
 
 if command -v dpkg-query >/dev/null 2>&1; then
   missing=()

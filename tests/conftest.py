@@ -17,6 +17,7 @@ os.environ.setdefault("QT_API", "pyside6")
 from pos_app.services.manager import ManagerService
 from pos_app.storage.audit import SqliteAuditLog
 from tests.support.manager import Clock
+from tests.support.postgres import PgServer, database_name, pg_server
 from tests.support.sandbox import SandboxHandle, sandbox_process
 from tests.support.staff_screens import add_staff, staff_service
 
@@ -91,3 +92,50 @@ def service(log: SqliteAuditLog, clock: Clock) -> ManagerService:
     service = staff_service(log, clock)
     add_staff(service)
     return service
+
+
+# -- the store's database (a throwaway PostgreSQL for the run) --------------------------------
+
+STORE_TEMPLATE = "store_template"
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgServer]:
+    """One throwaway PostgreSQL server for the whole run, started when a test first asks."""
+    with pg_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _store_template(pg: PgServer) -> str:
+    """A database with the store's schema, copied for each test that wants one."""
+    url = pg.create_database(STORE_TEMPLATE)
+
+    async def init() -> None:
+        from pos_app.storage.store.connection import connect, store_address
+        from pos_app.storage.store.schema import init_store
+
+        conn = await connect(store_address(url, None))
+        try:
+            await init_store(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(init())
+    return STORE_TEMPLATE
+
+
+@pytest.fixture
+def empty_store_url(pg: PgServer) -> Iterator[str]:
+    """A fresh, empty database of its own for this test (no schema: `store init` not run)."""
+    url = pg.create_database()
+    yield url
+    pg.drop_database(database_name(url))
+
+
+@pytest.fixture
+def store_url(pg: PgServer, _store_template: str) -> Iterator[str]:
+    """A fresh database of its own for this test, with the store's schema."""
+    url = pg.create_database(template=_store_template)
+    yield url
+    pg.drop_database(database_name(url))
