@@ -143,6 +143,7 @@ async def _checks(report: _Report, temp: Path) -> None:
     try:
         await report.check("resources", lambda: _check_resources(temp))
         await report.check("keyring backends", _check_keyring)
+        await report.check("store driver", _check_store_driver)
         await report.check("Qt", _check_qt)
         await report.check("Qt reference counts", _check_reference_counts)
         await report.check("printing", lambda: _check_printing(temp))
@@ -202,6 +203,17 @@ async def _check_keyring() -> str:
         raise CheckFailedError(f"the {native} backend does not load (loaded: {loaded})")
     skipped = f" (not on this computer: {', '.join(sorted(failed))})" if failed else ""
     return "loaded " + ", ".join(sorted(loaded)) + skipped
+
+
+async def _check_store_driver() -> str:
+    # The store's PostgreSQL driver and the libpq it carries (frozen: psycopg finds its
+    # binary module by name); nothing connects.
+    import psycopg
+    from psycopg import pq
+
+    if pq.__impl__ not in ("binary", "c"):
+        raise CheckFailedError(f"psycopg runs on its {pq.__impl__} implementation, not libpq's own")
+    return f"psycopg {psycopg.__version__} ({pq.__impl__}), libpq {pq.version()}"
 
 
 async def _check_qt() -> str:

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKS = (
     "resources",
     "keyring backends",
+    "store driver",
     "Qt",
     "Qt reference counts",
     "printing",
