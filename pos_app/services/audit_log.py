@@ -82,6 +82,7 @@ class AuditAction(StrEnum):
     CASH_REFUND = "cash_refund"  # cash given back for a sale's cash part
     SALE_CANCELLED = "sale_cancelled"  # a partly paid sale given up, paid parts given back
     DISCOUNT = "discount"  # a sale rung up with a discount (and who approved it)
+    STAFF_SYNCED = "staff_synced"  # a person changed on another lane of the store, taken here
 
 
 @dataclass(frozen=True)

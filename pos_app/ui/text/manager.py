@@ -109,6 +109,7 @@ ACTIONS: Final[dict[str, str]] = {
     AuditAction.CASH_REFUND: "Cash refund",
     AuditAction.SALE_CANCELLED: "Sale cancelled",
     AuditAction.DISCOUNT: "Discount",
+    AuditAction.STAFF_SYNCED: "Person updated from the store",
 }
 
 CHECK_BUTTON: Final = "Check integrity"
