@@ -35,6 +35,7 @@ class SettingsValues:
     idle_sign_out_minutes: int
     discount_approval_percent: int = DEFAULT_DISCOUNT_APPROVAL_PERCENT
     receipt_printer: str = ""  # "" for none; else as `settings_rules.receipt_printer_problem`
+    store_url: str = ""  # the store's database, never with a password; "" for none
 
     @property
     def discount_approval_bps(self) -> int:

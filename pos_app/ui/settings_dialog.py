@@ -8,6 +8,14 @@ nothing is marked. The client secret goes from its masked field to the
 service, which keeps it in the keyring; where there is no keyring the field is
 disabled and a note says to use JUSTIFI_CLIENT_SECRET. The widgets themselves
 are `pos_app.ui.settings_form.SettingsFormWidgets`.
+
+The store database (the "Store database" group) works the same way: its
+address is checked as typed (a password typed into it is refused: it goes in
+the password field, which the service keeps in the keyring), "Test store
+connection" runs in a slot of its own through the service's injected checker,
+and a changed address says that joining or leaving takes effect at the next
+start. Fields the store sets for every lane are shown locked, "set for the
+whole store".
 """
 
 from __future__ import annotations
@@ -26,10 +34,13 @@ from pos_app.services.settings import (
     SettingsInvalidError,
     SettingsSaveError,
     SettingsService,
+    StoreCheckReport,
+    StorePasswordState,
     connection_sentence,
 )
 from pos_app.ui.settings_fields import set_text
 from pos_app.ui.settings_form import SettingsFormWidgets
+from pos_app.ui.style import set_style_state
 from pos_app.ui.tasks import TaskSlot, accepted, finished_result
 from pos_app.ui.text import settings as text
 
@@ -45,11 +56,15 @@ class SettingsDialog(SettingsFormWidgets):
         self._service = service
         self._result: SaveResult | None = None
         self._check_slot = TaskSlot(self, "connection test")
+        self._store_slot = TaskSlot(self, "store database test")
         self._secret_state: SecretState | None = None
+        self._store_password_state: StorePasswordState | None = None
         self._prompting = True  # the status area shows a prompt, not a test's result
+        self._store_prompting = True  # likewise the store's status line
         self._fill(service.current())
-        self._lock(service.locked_fields())
+        self._lock(service.locked_fields(), service.store_fields())
         self._refresh_secret_state()
+        self._refresh_store_password_state()
         self._connect()
         self._update()
 
@@ -62,6 +77,11 @@ class SettingsDialog(SettingsFormWidgets):
     def check_task(self) -> asyncio.Task[object] | None:
         """The running (or last) connection test, for tests to await."""
         return self._check_slot.task
+
+    @property
+    def store_check_task(self) -> asyncio.Task[object] | None:
+        """The running (or last) store database test, for tests to await."""
+        return self._store_slot.task
 
     # -- state -------------------------------------------------------------------------------
 
@@ -85,6 +105,28 @@ class SettingsDialog(SettingsFormWidgets):
         no_keyring = not state.keyring_available and not state.from_environment
         set_text(self.keyring_note, state.keyring_message if no_keyring else "")
 
+    def _refresh_store_password_state(self) -> None:
+        state = self._service.store_password_state(self.store_url_edit.text())
+        self._store_password_state = state
+        edit = self.store_password_edit
+        if state.from_environment:
+            placeholder = text.STORE_PASSWORD_PLACEHOLDER_ENVIRONMENT
+            status = text.STORE_PASSWORD_FROM_ENVIRONMENT
+        elif not state.keyring_available:
+            placeholder, status = text.STORE_PASSWORD_PLACEHOLDER_NO_KEYRING, ""
+        elif state.stored:
+            placeholder, status = text.STORE_PASSWORD_PLACEHOLDER_STORED, text.STORE_PASSWORD_STORED
+        else:
+            placeholder = text.STORE_PASSWORD_PLACEHOLDER_NEW
+            status = text.STORE_PASSWORD_NOT_STORED
+        if not state.editable:
+            edit.clear()
+        edit.setPlaceholderText(placeholder)
+        edit.setAccessibleDescription(status)
+        set_text(self.store_password_state_label, status)
+        no_keyring = not state.keyring_available and not state.from_environment
+        set_text(self.store_keyring_note, text.STORE_NO_KEYRING if no_keyring else "")
+
     def _update(self) -> None:
         """Enable what applies, show each field's problem, allow Save only when all is well."""
         demo = self.demo_radio.isChecked()
@@ -105,6 +147,7 @@ class SettingsDialog(SettingsFormWidgets):
                 else text.TEST_PROMPT
             )
             self._show_status(prompt, "")
+        self._update_store(form)
         self.save_button.setEnabled(validation.ok and self._result is None)
         self.save_button.setToolTip("" if validation.ok else text.SAVE_DISABLED_WHY)
         self._fit_height()
@@ -120,6 +163,32 @@ class SettingsDialog(SettingsFormWidgets):
         else:
             stored = text.SECRET_STORED if state.stored else text.SECRET_NOT_STORED
             set_text(self.secret_state_label, stored)
+
+    def _update_store(self, form: SettingsForm) -> None:
+        state = self._store_password_state
+        url = form.store_url.strip()
+        editable = state is not None and state.editable and bool(url)
+        self.store_password_edit.setEnabled(editable)
+        if editable and self.store_password_edit.text():
+            set_text(self.store_password_state_label, text.STORE_PASSWORD_WILL_BE_STORED)
+        elif state is not None and state.editable:
+            stored = state.stored and bool(url)
+            set_text(
+                self.store_password_state_label,
+                text.STORE_PASSWORD_STORED if stored else text.STORE_PASSWORD_NOT_STORED,
+            )
+        saved = self._service.saved.store_url
+        if url == saved:
+            note = text.STORE_URL_HELP
+        elif not saved:
+            note = text.STORE_JOIN_NOTE
+        else:
+            note = text.STORE_LEAVE_NOTE if not url else text.STORE_MOVE_NOTE
+        set_text(self.store_url_help, note)
+        set_style_state(self.store_url_help, "changed", "yes" if url != saved else "")
+        self.test_store_button.setEnabled(self._service.can_test_store(form))
+        if self._store_prompting:
+            self._show_store_status(text.STORE_TEST_PROMPT if url else "", "")
 
     # -- connection test ------------------------------------------------------------------------
 
@@ -142,6 +211,31 @@ class SettingsDialog(SettingsFormWidgets):
             self._set_terminals(list(report.terminals), self.form().default_terminal)
         return report
 
+    # -- store database test --------------------------------------------------------------------
+
+    def test_store(self) -> asyncio.Task[object]:
+        """Start a test of the store's database with what the dialog holds."""
+        self._store_prompting = False
+        self._show_store_status(text.STORE_TESTING, "")
+        return self._store_slot.start(self._run_store_test(self.form()))
+
+    async def _run_store_test(self, form: SettingsForm) -> StoreCheckReport | None:
+        try:
+            report = await self._service.test_store(form)
+        except Exception:
+            # The checker reports every database problem: this is a bug (to the funnel).
+            self._show_store_status(text.TEST_BROKE, "failed")
+            raise
+        self._show_store_status(report.message, "ok" if report.ok else "failed")
+        return report
+
+    def _show_store_status(self, message: str, outcome: str) -> None:
+        label = self.store_status_label
+        set_style_state(label, "outcome", outcome)
+        set_text(label, message)
+        label.setAccessibleName(text.STORE_STATUS_NAME)
+        label.setAccessibleDescription(message)
+
     # -- asking ---------------------------------------------------------------------------
 
     async def ask(self) -> SaveResult | None:
@@ -163,8 +257,12 @@ class SettingsDialog(SettingsFormWidgets):
             self.idle_minutes_edit,
             self.discount_limit_edit,
             self.receipt_printer_edit,
+            self.store_url_edit,
+            self.store_password_edit,
         ):
             edit.textChanged.connect(self._on_any_text_changed)
+        self.store_url_edit.editingFinished.connect(self._on_store_url_edit_editing_finished)
+        self.test_store_button.clicked.connect(self._on_test_store_button_clicked)
         self.client_id_edit.editingFinished.connect(self._on_client_id_edit_editing_finished)
         self.receipt_header_edit.textChanged.connect(self._update)
         self.terminal_combo.currentIndexChanged.connect(self._on_any_text_changed)
@@ -187,10 +285,18 @@ class SettingsDialog(SettingsFormWidgets):
     def _on_test_button_clicked(self) -> None:
         self.test_connection()
 
+    def _on_store_url_edit_editing_finished(self) -> None:
+        self._refresh_store_password_state()
+        self._update()
+
+    def _on_test_store_button_clicked(self) -> None:
+        self.test_store()
+
     def _on_save_button_clicked(self) -> None:
         if self._result is not None or not self.save_button.isEnabled():
             return  # a double press: the first one saved
         self._refresh_secret_state()
+        self._refresh_store_password_state()
         try:
             result = self._service.save(self.form())
         except SettingsInvalidError:
@@ -202,6 +308,7 @@ class SettingsDialog(SettingsFormWidgets):
             return
         self._result = result
         self.client_secret_edit.clear()
+        self.store_password_edit.clear()
         self.save_button.setEnabled(False)
         self.settings_saved.emit(result)
         self.accept()

@@ -1,7 +1,8 @@
 """The settings dialog's building blocks: captioned fields, each with its notes and its hint.
 
-A field's row is a caption, the field, any notes under it and a hint that
-shows the field's problem (hidden while there is none). Rows sit in a grid,
+A field's row is a caption, the field, any notes under it, a note saying who
+sets it when the dialog may not (hidden otherwise) and a hint that shows the
+field's problem (hidden while there is none). Rows sit in a grid,
 not a QFormLayout: wrapped hints under a field get their full height, and a
 hidden hint's row takes no room. Every control is at least `MIN_TOUCH` high
 and named for automation and screen readers.
@@ -78,6 +79,7 @@ class FieldRows:
         self._parent = parent
         self._caption_height: int | None = None
         self.hints: dict[SettingsField, QLabel] = {}
+        self.lock_notes: dict[SettingsField, QLabel] = {}
 
     def group(self, title: str, name: str) -> tuple[QGroupBox, QGridLayout]:
         """A titled group with a two-column grid (captions, then fields)."""
@@ -93,6 +95,11 @@ class FieldRows:
     def wide(grid: QGridLayout, widget: QWidget) -> None:
         """A row of its own across both columns."""
         grid.addWidget(widget, grid.rowCount(), 0, 1, 2)
+
+    @staticmethod
+    def wide_layout(grid: QGridLayout, row: QHBoxLayout) -> None:
+        """A row of widgets of its own across both columns."""
+        grid.addLayout(row, grid.rowCount(), 0, 1, 2)
 
     def add(
         self,
@@ -116,11 +123,14 @@ class FieldRows:
             grid.addWidget(field, row, 1)
         else:
             grid.addLayout(field, row, 1)
+        lock_note = label(self._parent, f"{key.value}LockNote", "", role="note")
+        lock_note.hide()
         hint = label(self._parent, f"{key.value}Hint", "", role="hint")
         hint.hide()
-        for offset, note in enumerate((*notes, hint), start=1):
+        for offset, note in enumerate((*notes, lock_note, hint), start=1):
             grid.addWidget(note, row + offset, 1)
         self.hints[key] = hint
+        self.lock_notes[key] = lock_note
 
     def _row_height(self) -> int:
         """A line edit's height under the style sheet: captions centre on it."""

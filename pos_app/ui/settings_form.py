@@ -58,6 +58,7 @@ class SettingsFormWidgets(QDialog):
         left.addWidget(self._build_environment())
         left.addWidget(self._build_credentials())
         left.addWidget(self._build_connection())
+        left.addWidget(self._build_store())
         left.addStretch(1)
         right = QVBoxLayout()
         right.addWidget(self._build_lane())
@@ -236,6 +237,47 @@ class SettingsFormWidgets(QDialog):
         box.addWidget(self.status_label)
         return group
 
+    def _build_store(self) -> QGroupBox:
+        """The store's database: its address, its password (kept in the keyring) and a test."""
+        group, form = self._rows.group(text.STORE_GROUP, "storeGroup")
+        self.store_url_edit = line_edit(
+            self, "storeUrlEdit", text.STORE_URL_NAME, text.STORE_URL_PLACEHOLDER
+        )
+        self.store_url_help = label(self, "storeUrlHelp", text.STORE_URL_HELP, role="help")
+        self._rows.add(
+            form,
+            text.STORE_URL_LABEL,
+            self.store_url_edit,
+            SettingsField.STORE_URL,
+            notes=(self.store_url_help,),
+        )
+        self.store_password_edit = line_edit(self, "storePasswordEdit", text.STORE_PASSWORD_NAME)
+        self.store_password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.store_password_state_label = label(self, "storePasswordStateLabel", "", role="help")
+        self.store_keyring_note = label(self, "storeKeyringNote", "", role="note")
+        self.store_keyring_note.hide()
+        self._rows.add(
+            form,
+            text.STORE_PASSWORD_LABEL,
+            self.store_password_edit,
+            SettingsField.STORE_PASSWORD,
+            notes=(self.store_password_state_label, self.store_keyring_note),
+        )
+        self.test_store_button = touch_button(self, "testStoreButton", text.STORE_TEST_BUTTON)
+        self.test_store_button.setAccessibleDescription(text.STORE_TEST_DESCRIPTION)
+        self.test_store_button.setToolTip(text.STORE_TEST_DESCRIPTION)
+        row = QHBoxLayout()
+        row.addWidget(self.test_store_button)
+        row.addStretch(1)
+        FieldRows.wide_layout(form, row)
+        self.store_status_label = label(self, "storeStatusLabel", text.STORE_TEST_PROMPT)
+        self.store_status_label.setAccessibleName(text.STORE_STATUS_NAME)
+        self.store_status_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self._rows.wide(form, self.store_status_label)
+        return group
+
     def _build_buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
         self.change_pin_button = touch_button(self, "changePinButton", text.CHANGE_PIN_BUTTON)
@@ -264,6 +306,7 @@ class SettingsFormWidgets(QDialog):
         self.discount_limit_edit.setText(form.discount_approval_percent)
         self.receipt_printer_edit.setText(form.receipt_printer)
         self.receipt_header_edit.setPlainText(form.receipt_header)
+        self.store_url_edit.setText(form.store_url)
 
     def _set_terminals(self, terminals: list[TerminalSummary], chosen: str) -> None:
         combo = self.terminal_combo
@@ -295,12 +338,19 @@ class SettingsFormWidgets(QDialog):
             idle_sign_out_minutes=self.idle_minutes_edit.text(),
             discount_approval_percent=self.discount_limit_edit.text(),
             receipt_printer=self.receipt_printer_edit.text(),
+            store_url=self.store_url_edit.text(),
+            store_password=self.store_password_edit.text(),
         )
 
     # -- look ------------------------------------------------------------------------------------
 
-    def _lock(self, fields: frozenset[SettingsField]) -> None:
-        """Disable the widgets of `fields` (set by the environment), saying why."""
+    def _lock(
+        self,
+        fields: frozenset[SettingsField],
+        by_store: frozenset[SettingsField] = frozenset(),
+    ) -> None:
+        """Disable the widgets of `fields` (set by the environment, or for the whole store:
+        `by_store`), saying why."""
         widgets: dict[SettingsField, list[QWidget]] = {
             SettingsField.DEMO: [self.demo_radio, self.justifi_radio],
             SettingsField.API_URL: [self.api_url_edit],
@@ -314,13 +364,17 @@ class SettingsFormWidgets(QDialog):
             SettingsField.IDLE_SIGN_OUT: [self.idle_minutes_edit],
             SettingsField.DISCOUNT_APPROVAL: [self.discount_limit_edit],
             SettingsField.RECEIPT_PRINTER: [self.receipt_printer_edit],
+            SettingsField.STORE_URL: [self.store_url_edit],
         }
-        for key in fields:
+        for key in fields | by_store:
+            tip = text.STORE_LOCKED_TIP if key in by_store else text.LOCKED_TIP
             for widget in widgets.get(key, []):
                 widget.setEnabled(False)
-                widget.setToolTip(text.LOCKED_TIP)
-                widget.setAccessibleDescription(text.LOCKED_TIP)
+                widget.setToolTip(tip)
+                widget.setAccessibleDescription(tip)
                 self._locked.add(widget)
+            if key in by_store and key in self._rows.lock_notes:
+                set_text(self._rows.lock_notes[key], text.STORE_LOCKED_NOTE)
 
     def _fit_height(self) -> None:
         """Grow to fit the hints shown (a top-level layout ignores wrapped labels' height)."""

@@ -500,6 +500,7 @@ def test_demo_mode_ignores_the_account_fields_and_keeps_them_in_the_file(
             "idle_sign_out_minutes": 15,
             "discount_approval_percent": 10,
             "receipt_printer": "",
+            "store_url": "",
         }
     ]
     assert result.values.client_id == "test_old"

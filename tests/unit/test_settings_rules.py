@@ -30,6 +30,7 @@ from pos_app.services.settings import (
     SettingsSaveError,
     SettingsService,
 )
+from pos_app.services.settings.form import SECRET_FIELDS
 from tests.support.memory_keyring import isolate_settings
 
 
@@ -191,7 +192,7 @@ def test_the_idle_sign_out_time_is_whole_minutes_from_1_to_480(
 def test_the_editable_fields_are_the_values_the_file_store_keeps() -> None:
     assert SettingsFileStore.EDITABLE == EDITABLE_FIELDS
     assert set(EDITABLE_FIELDS) <= set(Settings.model_fields)
-    form_fields = {f.value for f in SettingsField} - {"client_secret"}
+    form_fields = {f.value for f in SettingsField} - {f.value for f in SECRET_FIELDS}
     assert form_fields == set(EDITABLE_FIELDS)
 
 

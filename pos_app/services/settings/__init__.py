@@ -7,8 +7,9 @@ the outside: `SettingsStore` (the settings file; `pos_app.config.SettingsFileSto
 
 The package's modules, one idea each: `form` (what was typed and its check,
 field by field, with the rules of `pos_app.domain.settings_rules`),
-`connection_report` (what a connection test found, in sentences), `ports`
-and `service`. The names below are what the rest of the app imports.
+`connection_report` (what a connection test found, in sentences),
+`store_check` (the store database's password and test), `ports` and
+`service`. The names below are what the rest of the app imports.
 """
 
 from __future__ import annotations
@@ -33,8 +34,21 @@ from pos_app.services.settings.form import (
     SettingsSaveError,
     Validation,
 )
-from pos_app.services.settings.ports import ConnectionChecker, SecretStore, SettingsStore
+from pos_app.services.settings.ports import (
+    ConnectionChecker,
+    SecretStore,
+    SettingsStore,
+    StoreSetFields,
+)
 from pos_app.services.settings.service import SettingsService
+from pos_app.services.settings.store_check import (
+    StoreCheck,
+    StoreChecker,
+    StoreCheckReport,
+    StorePasswords,
+    StorePasswordState,
+    url_without_password,
+)
 
 __all__ = [
     "CONNECTION_FIELDS",
@@ -53,9 +67,16 @@ __all__ = [
     "SettingsService",
     "SettingsStore",
     "SettingsValues",
+    "StoreCheck",
+    "StoreCheckReport",
+    "StoreChecker",
+    "StorePasswordState",
+    "StorePasswords",
+    "StoreSetFields",
     "TerminalSummary",
     "Validation",
     "bps_to_percent",
     "connection_sentence",
     "parse_tax_percent",
+    "url_without_password",
 ]

@@ -21,6 +21,8 @@ __all__ = [
     "CONNECTION_FIELDS",
     "NOT_SAVED_INVALID",
     "RESTART_FIELDS",
+    "SECRET_FIELDS",
+    "STORE_PASSWORD_WITHOUT_URL",
     "DemoAccount",
     "SaveResult",
     "SecretState",
@@ -30,10 +32,14 @@ __all__ = [
     "SettingsSaveError",
     "Validation",
     "check_connection_fields",
+    "store_url_problem",
     "validate_form",
 ]
 
 NOT_SAVED_INVALID: Final = "Some settings need fixing first."
+STORE_PASSWORD_WITHOUT_URL: Final = (
+    "Type the store database's address too: the password is kept with it."
+)
 
 
 class SettingsField(StrEnum):
@@ -52,6 +58,8 @@ class SettingsField(StrEnum):
     IDLE_SIGN_OUT = "idle_sign_out_minutes"
     DISCOUNT_APPROVAL = "discount_approval_percent"
     RECEIPT_PRINTER = "receipt_printer"
+    STORE_URL = "store_url"  # the store's database; "" for a lane on its own
+    STORE_PASSWORD = "store_password"  # kept in the keyring, never in the file
 
 
 #: What a JustiFi connection needs; ignored (and kept as they were) in demo mode.
@@ -74,16 +82,19 @@ RESTART_FIELDS: Final = frozenset(
         SettingsField.PAYMENT_FLOW,
         SettingsField.LANE,
         SettingsField.RECEIPT_PRINTER,
+        SettingsField.STORE_URL,  # joining or leaving a store: the sync task starts with the lane
     }
 )
+#: Not settings-file keys: the secrets, which the keyring keeps.
+SECRET_FIELDS: Final = frozenset({SettingsField.CLIENT_SECRET, SettingsField.STORE_PASSWORD})
 
 
 @dataclass(frozen=True)
 class SettingsForm:
     """The settings as typed in the dialog (text, unchecked).
 
-    `client_secret` is empty to keep the one already stored; it never shows
-    in a repr.
+    `client_secret` and `store_password` are empty to keep the ones already
+    stored; they never show in a repr.
     """
 
     demo: bool
@@ -99,6 +110,8 @@ class SettingsForm:
     idle_sign_out_minutes: str = str(rules.DEFAULT_IDLE_SIGN_OUT_MINUTES)
     discount_approval_percent: str = str(rules.DEFAULT_DISCOUNT_APPROVAL_PERCENT)
     receipt_printer: str = ""
+    store_url: str = ""
+    store_password: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -214,6 +227,10 @@ def validate_form(
     _note(problems, SettingsField.DISCOUNT_APPROVAL, discount_problem)
     printer = rules.normalise_receipt_printer(form.receipt_printer)
     _note(problems, SettingsField.RECEIPT_PRINTER, rules.receipt_printer_problem(printer))
+    store_url = form.store_url.strip()
+    _note(problems, SettingsField.STORE_URL, store_url_problem(store_url))
+    if form.store_password and not store_url:
+        problems[SettingsField.STORE_PASSWORD] = STORE_PASSWORD_WITHOUT_URL
     if problems or tax_bps is None or idle_minutes is None or discount_percent is None:
         return Validation(None, problems)
     api_url, client_id, sub_account = connection or (
@@ -234,5 +251,13 @@ def validate_form(
         idle_sign_out_minutes=idle_minutes,
         discount_approval_percent=discount_percent,
         receipt_printer=printer,
+        store_url=store_url,
     )
     return Validation(values, {})
+
+
+def store_url_problem(url: str) -> str:
+    """What is wrong with a typed (stripped) store address, or "" ("" itself: no store)."""
+    if rules.store_url_has_password(url):
+        return rules.STORE_URL_PASSWORD
+    return rules.store_url_problem(url)

@@ -8,11 +8,11 @@ fakes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pos_app.services.settings.connection_report import ConnectionReport
 
-__all__ = ["ConnectionChecker", "SecretStore", "SettingsStore"]
+__all__ = ["ConnectionChecker", "SecretStore", "SettingsStore", "StoreSetFields"]
 
 
 class SettingsStore(Protocol):
@@ -31,6 +31,17 @@ class SettingsStore(Protocol):
 
     def save(self, values: Mapping[str, object]) -> None:
         """Write these fields (None removes one); ValueError or OSError with a sentence."""
+        ...
+
+
+@runtime_checkable
+class StoreSetFields(Protocol):
+    """A settings store on a lane in a store, which also knows what the store sets for
+    every lane (its receipt header, tax rate, limits): those fields are shown, not
+    edited here. A settings store without this method has none."""
+
+    def store_fields(self) -> frozenset[str]:
+        """Fields the store's shared settings set on this lane."""
         ...
 
 

@@ -3,6 +3,9 @@
 The client secret passes through here on its way to the keyring and to the
 connection check, and goes nowhere else: it is never in `SettingsValues`,
 never in what the store is asked to save, never in a log line or a repr.
+The store database's password goes the same way (`StorePasswords`, then the
+store's `StoreChecker`); an address with a password in it (only the
+environment may give one) is shown and kept without it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pos_app.services.settings.connection_report import ConnectionProblem, Conne
 from pos_app.services.settings.form import (
     CONNECTION_FIELDS,
     RESTART_FIELDS,
+    SECRET_FIELDS,
     DemoAccount,
     SaveResult,
     SecretState,
@@ -32,9 +36,24 @@ from pos_app.services.settings.form import (
     SettingsSaveError,
     Validation,
     check_connection_fields,
+    store_url_problem,
     validate_form,
 )
-from pos_app.services.settings.ports import ConnectionChecker, SecretStore, SettingsStore
+from pos_app.services.settings.ports import (
+    ConnectionChecker,
+    SecretStore,
+    SettingsStore,
+    StoreSetFields,
+)
+from pos_app.services.settings.store_check import (
+    StoreCheck,
+    StoreChecker,
+    StoreCheckReport,
+    StorePasswords,
+    StorePasswordState,
+    store_host,
+    url_without_password,
+)
 
 __all__ = ["NOT_SAVED_FILE", "NOT_SAVED_KEYRING", "SettingsService"]
 
@@ -42,6 +61,10 @@ log = logging.getLogger("pos_app.services.settings")
 
 NOT_SAVED_KEYRING: Final = "Nothing was saved: {reason}"
 NOT_SAVED_FILE: Final = "The settings were not saved: {reason}"
+NO_STORE_KEYRING: Final = (
+    "this computer has no keyring for the store's password; set POS_STORE_PASSWORD in the"
+    " lane's environment instead."
+)
 
 
 def _text(value: object) -> str:
@@ -63,6 +86,9 @@ class SettingsService:
             connection in demo mode).
         on_saved: told the settings in force after every save, so the running lane
             takes up what needs no restart (the idle sign-out time, the discount limit).
+        store_checker: the store database's test (None: the dialog cannot test one).
+        store_passwords: where the store database's password is kept (None: nowhere on
+            this computer; POS_STORE_PASSWORD then).
     """
 
     def __init__(
@@ -73,13 +99,19 @@ class SettingsService:
         *,
         demo_account: DemoAccount | None = None,
         on_saved: Callable[[SettingsValues], None] | None = None,
+        store_checker: StoreChecker | None = None,
+        store_passwords: StorePasswords | None = None,
     ) -> None:
         self._store = store
         self._secrets = secrets
         self._checker = checker
         self._demo_account = demo_account
         self._on_saved = on_saved
+        self._store_checker = store_checker
+        self._store_passwords = store_passwords
+        self._full_store_url = ""  # as given, with a password only the environment may put in
         self._stored_cache: dict[str, bool] = {}
+        self._store_stored_cache: dict[str, bool] = {}
         self._keyring: tuple[bool, str, str] | None = None
         self._saved = self._load_values()
 
@@ -89,6 +121,8 @@ class SettingsService:
         raw = self._store.load()
         client_id = _text(raw.get("client_id")) or None
         demo = raw.get("demo")
+        store_url = _text(raw.get("store_url")).strip()
+        self._full_store_url = store_url
         return SettingsValues(
             demo=bool(demo) if demo is not None else not client_id,
             api_url=_text(raw.get("api_url")),
@@ -106,6 +140,7 @@ class SettingsService:
                 raw.get("discount_approval_percent"), DEFAULT_DISCOUNT_APPROVAL_PERCENT
             ),
             receipt_printer=_text(raw.get("receipt_printer")),
+            store_url=url_without_password(store_url),
         )
 
     @property
@@ -129,12 +164,19 @@ class SettingsService:
             idle_sign_out_minutes=str(values.idle_sign_out_minutes),
             discount_approval_percent=str(values.discount_approval_percent),
             receipt_printer=values.receipt_printer,
+            store_url=values.store_url,
         )
 
     def locked_fields(self) -> frozenset[SettingsField]:
-        """Fields set by environment variables: shown, not editable."""
+        """Fields set by environment variables or by the store: shown, not editable."""
         locked = self._store.locked_fields()
-        return frozenset(f for f in SettingsField if f.value in locked)
+        return frozenset(f for f in SettingsField if f.value in locked) | self.store_fields()
+
+    def store_fields(self) -> frozenset[SettingsField]:
+        """Fields the store sets for every lane (its shared settings): shown, not editable."""
+        store = self._store
+        shared = store.store_fields() if isinstance(store, StoreSetFields) else frozenset()
+        return frozenset(f for f in SettingsField if f.value in shared)
 
     def keyring_status(self, *, refresh: bool = False) -> tuple[bool, str, str]:
         """(available, backend, sentence); asked once, then remembered."""
@@ -160,6 +202,30 @@ class SettingsService:
         if client_id not in self._stored_cache:
             self._stored_cache[client_id] = self._secrets.stored(client_id)
         return self._stored_cache[client_id]
+
+    @property
+    def _store_url_password(self) -> bool:
+        """Whether the address in force carries its password (POS_STORE_URL may)."""
+        return url_without_password(self._full_store_url) != self._full_store_url
+
+    def store_password_state(self, store_url: str) -> StorePasswordState:
+        """Where the store database's password for this address would come from."""
+        passwords = self._store_passwords
+        url = store_url.strip()
+        if passwords is None:
+            return StorePasswordState(False, self._store_url_password, False)
+        from_environment = self._store_url_password or passwords.from_environment()
+        available = passwords.available()
+        return StorePasswordState(
+            keyring_available=available,
+            from_environment=from_environment,
+            stored=available and bool(url) and self._store_password_stored(url),
+        )
+
+    def _store_password_stored(self, url: str) -> bool:
+        if url not in self._store_stored_cache:
+            self._store_stored_cache[url] = self._stored_store_password(url) is not None
+        return self._store_stored_cache[url]
 
     # -- checking -------------------------------------------------------------------------
 
@@ -193,6 +259,8 @@ class SettingsService:
         secret_changed = False
         if form.client_secret and not form.demo:
             secret_changed = self._store_secret(values.client_id or "", form.client_secret)
+        if form.store_password and values.store_url:
+            self._keep_store_password(values.store_url, form.store_password)
         to_write = {
             name: value
             for name, value in values.as_mapping().items()
@@ -211,8 +279,10 @@ class SettingsService:
         )
         if secret_changed:
             changed |= {SettingsField.CLIENT_SECRET}
+        if form.store_password and values.store_url:
+            changed |= {SettingsField.STORE_PASSWORD}
         self._saved = self._load_values()
-        restart = bool(changed & (RESTART_FIELDS | {SettingsField.CLIENT_SECRET}))
+        restart = bool(changed & (RESTART_FIELDS | SECRET_FIELDS))
         log.info(
             "settings saved; changed: %s", ", ".join(sorted(f.value for f in changed)) or "nothing"
         )
@@ -231,6 +301,25 @@ class SettingsService:
             # The new client id replaces the old one: leave no stale secret behind.
             self.forget_secret(previous)
         return True
+
+    def _keep_store_password(self, url: str, password: str) -> None:
+        passwords = self._store_passwords
+        if passwords is None or not passwords.available():
+            raise SettingsSaveError(NOT_SAVED_KEYRING.format(reason=NO_STORE_KEYRING))
+        try:
+            passwords.save(url, password)
+        except RuntimeError as exc:
+            raise SettingsSaveError(NOT_SAVED_KEYRING.format(reason=exc)) from None
+        self._store_stored_cache[url] = True
+        previous = self._saved.store_url
+        if previous and previous != url and self._store_password_stored(previous):
+            # The store's new address replaces the old one: leave no stale password behind.
+            try:
+                passwords.delete(previous)
+            except RuntimeError:
+                log.warning("the old store address's password could not be removed")
+            else:
+                self._store_stored_cache[previous] = False
 
     def forget_secret(self, client_id: str) -> bool:
         """Remove a client id's secret from the keyring; False if none was kept."""
@@ -276,3 +365,28 @@ class SettingsService:
         if secret in report.message:  # a checker bug must not show the secret
             report = replace(report, message=report.message.replace(secret, "[redacted]"))
         return report
+
+    def can_test_store(self, form: SettingsForm) -> bool:
+        """Whether the form names a store database this window can test."""
+        url = form.store_url.strip()
+        return self._store_checker is not None and bool(url) and not store_url_problem(url)
+
+    async def test_store(self, form: SettingsForm) -> StoreCheckReport:
+        """Connect to the store database the form names and read its schema version."""
+        url = form.store_url.strip()
+        if self._store_checker is None:
+            return StoreCheckReport.of(StoreCheck.NO_CHECKER)
+        if not url or store_url_problem(url):
+            return StoreCheckReport.of(StoreCheck.INCOMPLETE)
+        password = form.store_password or self._stored_store_password(url)
+        if not form.store_password and self._store_url_password and url == self._saved.store_url:
+            url, password = self._full_store_url, None  # the environment's, password and all
+        report = await self._store_checker(url, password)
+        if password and password in report.message:  # a checker bug must not show it
+            report = replace(report, message=report.message.replace(password, "[redacted]"))
+        log.info("store database test at %s: %s", store_host(url), report.outcome.value)
+        return report
+
+    def _stored_store_password(self, url: str) -> str | None:
+        passwords = self._store_passwords
+        return passwords.read(url) if passwords is not None else None

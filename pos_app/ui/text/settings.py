@@ -99,3 +99,46 @@ CANCEL_BUTTON: Final = "Cancel"
 SAVE_BUTTON: Final = "Save"
 SAVE_DISABLED_WHY: Final = "Fix the fields marked in red to save."
 LOCKED_TIP: Final = "Set by an environment variable on this computer; change it there."
+STORE_LOCKED_TIP: Final = (
+    "Set for the whole store; change it on any lane with 'pos-app store settings set'."
+)
+STORE_LOCKED_NOTE: Final = "Set for the whole store."
+
+# -- the store database ------------------------------------------------------------------------
+STORE_GROUP: Final = "Store database"
+STORE_URL_LABEL: Final = "Address"
+STORE_URL_NAME: Final = "Store database address"
+STORE_URL_PLACEHOLDER: Final = "Empty: this lane on its own (postgresql://pos@server/pos_store)"
+STORE_URL_HELP: Final = (
+    "The shared database of every lane in the shop. Joining or leaving a store takes effect"
+    " when the till starts again."
+)
+STORE_JOIN_NOTE: Final = "After Save, this lane joins the store when the till starts again."
+STORE_LEAVE_NOTE: Final = (
+    "After Save, this lane leaves the store when the till starts again; it keeps its own records."
+)
+STORE_MOVE_NOTE: Final = (
+    "After Save, this lane sends to the new address when the till starts again."
+)
+STORE_PASSWORD_LABEL: Final = "Password"
+STORE_PASSWORD_NAME: Final = "Store database password"
+STORE_PASSWORD_PLACEHOLDER_NEW: Final = "The database user's password, if it has one"
+STORE_PASSWORD_PLACEHOLDER_STORED: Final = "Stored in the keyring (type to replace)"
+STORE_PASSWORD_PLACEHOLDER_ENVIRONMENT: Final = "Set in this lane's environment"
+STORE_PASSWORD_PLACEHOLDER_NO_KEYRING: Final = "Not kept on this computer"
+STORE_PASSWORD_STORED: Final = "Stored in the keyring."
+STORE_PASSWORD_WILL_BE_STORED: Final = "Will be stored in the keyring when you save."
+STORE_PASSWORD_NOT_STORED: Final = "No password stored."
+STORE_PASSWORD_FROM_ENVIRONMENT: Final = (
+    "The password comes from POS_STORE_PASSWORD (or POS_STORE_URL) in this lane's environment."
+)
+STORE_NO_KEYRING: Final = (
+    "This computer has no keyring; set POS_STORE_PASSWORD in the lane's environment instead."
+)
+STORE_TEST_BUTTON: Final = "Test store connection"
+STORE_TEST_DESCRIPTION: Final = (
+    "Connects to the store's database with this address and password and reads its schema."
+)
+STORE_TESTING: Final = "Connecting to the store's database..."
+STORE_TEST_PROMPT: Final = "Test the store's database before saving a new address or password."
+STORE_STATUS_NAME: Final = "Store database test result"
