@@ -61,7 +61,7 @@ STORE_CHECK_SENTENCES: Final[dict[StoreCheck, str]] = {
         "The store's database at {host} did not accept the user name and password. Check the"
         " password, and the user name in the address."
     ),
-    StoreCheck.REFUSED: "The store's database at {host} answers but refused: {why}",
+    StoreCheck.REFUSED: "{why}",  # the connection's own sentence (no such user, not allowed)
     StoreCheck.UNREACHABLE: (
         "The store's database at {host} cannot be reached. Check the address, that the"
         " store's server is on, and that no firewall blocks it."
