@@ -374,3 +374,110 @@ def _decode_chain_secret(stored: str | None) -> bytes | None:
         log.warning("the keyring holds something unreadable as the audit chain's key")
         return None
     return secret if len(secret) == _CHAIN_SECRET_BYTES else None
+
+
+# -- the store database's password -----------------------------------------------------------
+
+#: The keyring service of the store database's password (user: the store's URL without it).
+STORE_SERVICE = "pos-app-store"
+STORE_PASSWORD_ENV = "POS_STORE_PASSWORD"
+STORE_NO_KEYRING_MESSAGE = (
+    "This computer's keyring cannot keep the store database's password ({why}); set"
+    " POS_STORE_PASSWORD in the lane's environment instead."
+)
+
+
+def store_password_user(url: str) -> str:
+    """The keyring's user name for a store URL: the URL as typed, without any password
+    (`postgresql://pos@store-server/pos_store`)."""
+    url = url.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0]
+    return f"{scheme}://{userinfo}{at}{host}{slash}{path}"
+
+
+def _check_store_url(url: str) -> str:
+    user = store_password_user(url)
+    if not user:
+        raise ValueError("a store URL is required to find its password")
+    return user
+
+
+def _store_backend() -> KeyringBackend:
+    """The keyring for the store's password, judged as for the client secret; else
+    KeyringUnavailableError naming POS_STORE_PASSWORD."""
+    try:
+        backend = _backend()
+    except KeyringUnavailableError:
+        raise KeyringUnavailableError(
+            STORE_NO_KEYRING_MESSAGE.format(why="its backend cannot be loaded")
+        ) from None
+    status = _judge(backend)
+    if not status.available:
+        why = (
+            "there is none"
+            if status.message == NO_KEYRING_MESSAGE
+            else f"{status.backend} keeps secrets as plain text or cannot be opened from the app"
+        )
+        raise KeyringUnavailableError(STORE_NO_KEYRING_MESSAGE.format(why=why))
+    return backend
+
+
+def read_store_password(url: str) -> str | None:
+    """The store database's password: POS_STORE_PASSWORD, else the keyring's for `url`
+    (None when neither has one, or the keyring cannot be used: reported in the log)."""
+    from keyring.errors import KeyringError
+
+    from_env = os.environ.get(STORE_PASSWORD_ENV)
+    if from_env:
+        return from_env
+    user = store_password_user(url)
+    if not user:
+        return None
+    try:
+        return _store_backend().get_password(STORE_SERVICE, user)
+    except (KeyringUnavailableError, KeyringError) as exc:
+        log.info("the store's password cannot be read from a keyring: %s", type(exc).__name__)
+        return None
+
+
+def save_store_password(url: str, password: str) -> None:
+    """Keep the store database's password in the keyring under `url` (without its
+    password); KeyringUnavailableError (a sentence naming POS_STORE_PASSWORD) if none."""
+    from keyring.errors import KeyringError
+
+    user = _check_store_url(url)
+    if not password:
+        raise ValueError("an empty password is not stored")
+    backend = _store_backend()
+    try:
+        backend.set_password(STORE_SERVICE, user, password)
+    except KeyringError as exc:
+        raise KeyringUnavailableError(
+            STORE_NO_KEYRING_MESSAGE.format(why=f"it failed: {type(exc).__name__}")
+        ) from None
+    log.info("the store's password is kept in the keyring for %s", user)
+
+
+def delete_store_password(url: str) -> bool:
+    """Forget the store's password kept for `url`; False when none was kept.
+    KeyringUnavailableError if there is no usable keyring."""
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    user = _check_store_url(url)
+    backend = _store_backend()
+    try:
+        backend.delete_password(STORE_SERVICE, user)
+    except PasswordDeleteError:
+        return False
+    except KeyringError as exc:
+        raise KeyringUnavailableError(
+            STORE_NO_KEYRING_MESSAGE.format(why=f"it failed: {type(exc).__name__}")
+        ) from None
+    log.info("the store's password was removed from the keyring for %s", user)
+    return True
