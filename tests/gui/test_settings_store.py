@@ -22,12 +22,14 @@ from pos_app.services.settings import (
     SettingsStore,
     StoreCheck,
     StoreCheckReport,
+    StorePasswords,
 )
+from pos_app.store_passwords import KeyringStorePasswords
 from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.settings_dialog import SettingsDialog
 from pos_app.ui.text import settings as text
 from tests.support.gui import wait_until
-from tests.support.memory_keyring import isolate_settings
+from tests.support.memory_keyring import MemoryKeyring, isolate_settings
 from tests.support.store_settings import (
     STORE_PASSWORD,
     STORE_URL,
@@ -56,7 +58,7 @@ async def no_justifi(
 def make_dialog(
     qtbot: QtBot,
     store: SettingsStore,
-    passwords: MemoryStorePasswords | None = None,
+    passwords: StorePasswords | None = None,
     checker: FakeStoreChecker | None = None,
 ) -> SettingsDialog:
     service = SettingsService(
@@ -86,8 +88,8 @@ def hint(dialog: SettingsDialog, key: SettingsField) -> QLabel:
 async def test_joining_a_store_tests_it_keeps_the_password_out_of_the_file_and_says_restart(
     qtbot: QtBot, settings_file: Path
 ) -> None:
-    passwords, checker = MemoryStorePasswords(), FakeStoreChecker()
-    dialog = make_dialog(qtbot, SettingsFileStore(), passwords, checker)
+    checker = FakeStoreChecker()
+    dialog = make_dialog(qtbot, SettingsFileStore(), KeyringStorePasswords(), checker)
     ask = await opened(dialog)
     assert dialog.store_url_edit.text() == ""
     assert dialog.store_url_help.text() == text.STORE_URL_HELP
@@ -128,7 +130,7 @@ async def test_joining_a_store_tests_it_keeps_the_password_out_of_the_file_and_s
     assert result is not None
     assert result.restart_needed
     assert SettingsField.STORE_URL in result.changed
-    assert passwords.kept == {STORE_URL: STORE_PASSWORD}
+    assert MemoryKeyring.passwords == {("pos-app-store", STORE_URL): STORE_PASSWORD}
     written = file_text(settings_file)
     assert STORE_PASSWORD not in written
     assert tomllib.loads(written)["store_url"] == STORE_URL
@@ -219,5 +221,33 @@ async def test_a_password_from_the_environment_or_no_keyring_disables_the_field(
     assert not dialog.store_password_edit.isEnabled()
     assert dialog.store_keyring_note.isVisible()
     assert dialog.store_keyring_note.text() == text.STORE_NO_KEYRING
+    dialog.reject()
+    assert await ask is None
+
+
+async def test_the_kept_password_is_tested_and_pos_store_password_wins(
+    qtbot: QtBot, settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    MemoryKeyring.passwords[("pos-app-store", STORE_URL)] = "kept"
+    checker = FakeStoreChecker()
+    store = MemorySettingsStore(store_url=STORE_URL)
+    dialog = make_dialog(qtbot, store, KeyringStorePasswords(), checker)
+    ask = await opened(dialog)
+    assert dialog.store_password_state_label.text() == text.STORE_PASSWORD_STORED
+    assert dialog.store_password_edit.placeholderText() == text.STORE_PASSWORD_PLACEHOLDER_STORED
+    dialog.test_store_button.click()
+    await dialog.store_check_task  # type: ignore[misc]
+    assert checker.calls == [(STORE_URL, "kept")]
+    dialog.reject()
+    assert await ask is None
+
+    monkeypatch.setenv("POS_STORE_PASSWORD", "from-env")
+    dialog = make_dialog(qtbot, store, KeyringStorePasswords(), checker)
+    ask = await opened(dialog)
+    assert not dialog.store_password_edit.isEnabled()
+    assert dialog.store_password_state_label.text() == text.STORE_PASSWORD_FROM_ENVIRONMENT
+    dialog.test_store_button.click()
+    await dialog.store_check_task  # type: ignore[misc]
+    assert checker.calls[-1] == (STORE_URL, "from-env")
     dialog.reject()
     assert await ask is None

@@ -112,6 +112,7 @@ class SettingsService:
         self._full_store_url = ""  # as given, with a password only the environment may put in
         self._stored_cache: dict[str, bool] = {}
         self._store_stored_cache: dict[str, bool] = {}
+        self._store_keyring: bool | None = None
         self._keyring: tuple[bool, str, str] | None = None
         self._saved = self._load_values()
 
@@ -215,7 +216,9 @@ class SettingsService:
         if passwords is None:
             return StorePasswordState(False, self._store_url_password, False)
         from_environment = self._store_url_password or passwords.from_environment()
-        available = passwords.available()
+        if self._store_keyring is None:
+            self._store_keyring = passwords.available()  # asked once: it probes the keyring
+        available = self._store_keyring
         return StorePasswordState(
             keyring_available=available,
             from_environment=from_environment,
