@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -204,6 +204,10 @@ class StaffRecord:
     pin_hash: str  # "scrypt$..." or "scrypt+pepper$..."
     failed_tries: int
     locked_until: datetime | None  # aware
+    # When the person last changed (aware): the newest change wins across a store's
+    # lanes. Storage stamps every local change; a row taken from the store keeps the
+    # store's stamp. Not part of equality: two records of the same state are equal.
+    changed_at: datetime | None = field(default=None, compare=False)
 
 
 class ChainKeys(Protocol):

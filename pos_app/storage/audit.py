@@ -46,9 +46,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, TextIO
 
@@ -64,6 +64,7 @@ from pos_app.services.audit_log import (
     NewAuditEntry,
     StaffRecord,
 )
+from pos_app.services.store_ports import RecordKind, StoreRecord
 from pos_app.storage.audit_chain import (
     GENESIS_HASH,
     MAC_HMAC,
@@ -88,13 +89,15 @@ from pos_app.storage.audit_keyring import FileKeys
 from pos_app.storage.audit_schema import (
     MIGRATED_OWNER,
     MIGRATIONS,
+    RECORD_COLUMNS,
     SCHEMA_VERSION,
     STAFF_COLUMNS,
     iso,
     record_from_row,
     state_from_row,
 )
-from pos_app.storage.sqlite_file import BUSY_TIMEOUT_S, SqliteFile
+from pos_app.storage.outbox import AUDIT_BACKFILL, OutboxTables, audit_records
+from pos_app.storage.sqlite_file import BUSY_TIMEOUT_S
 
 __all__ = [
     "GENESIS_HASH",
@@ -157,18 +160,24 @@ def _where(query: AuditQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-class SqliteAuditLog(SqliteFile):
+class SqliteAuditLog(OutboxTables):
     """The `AuditLog` and `StaffStore` ports on one SQLite file.
 
     `path` is a file (its folder is created) or ":memory:" for tests. `keys`
     keeps the chain's secret (None: no keyring, a plain chain). `lane` and
     `clock` stamp the entries the log writes itself (the v1 migration, keying).
-    Use it as a context manager or call `close()`.
+    `shared_pins` (a lane in a store): PINs are hashed plain, without this
+    computer's pepper, because the store's staff sign in on every lane.
+    Also the `Outbox` port of a lane in a store (entries and people), and the
+    store's pull cursors (`store_value`). Use it as a context manager or call
+    `close()`.
     """
 
     what = "audit log"
     error = AuditLogError
     extra_pragmas = ("secure_delete = ON",)
+    outbox_name = "audit"
+    outbox_backfill = AUDIT_BACKFILL
 
     def __init__(
         self,
@@ -178,11 +187,34 @@ class SqliteAuditLog(SqliteFile):
         lane: str = "",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         write_deadline: float = BUSY_TIMEOUT_S,
+        shared_pins: bool = False,
     ) -> None:
         self._keys = FileKeys(keys)
         self._lane = lane
         self._clock = clock
+        self.shared_pins = shared_pins
         super().__init__(path, write_deadline=write_deadline)
+
+    def _read_records(
+        self, conn: sqlite3.Connection, kind: RecordKind, refs: Sequence[str]
+    ) -> dict[str, StoreRecord]:
+        return audit_records(conn, kind, refs)
+
+    def store_value(self, key: str) -> str | None:
+        """A value kept for the store (a pull cursor), or None."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM store_state WHERE key = ?", (key,))
+            found = row.fetchone()
+        return None if found is None else str(found[0])
+
+    def set_store_value(self, key: str, value: str) -> None:
+        """Keep a value for the store (committed when this returns)."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO store_state (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def _create(self, path: Path) -> None:
         _create_private(path)
@@ -280,9 +312,11 @@ class SqliteAuditLog(SqliteFile):
         return chain_id
 
     def pepper(self) -> bytes | None:
-        """The PIN pepper, derived from this lane's chain key; None without one. When
-        the file names another chain than the one this computer keyed it as, the key
-        of the one it keyed (the PINs were peppered with it)."""
+        """The PIN pepper, derived from this lane's chain key; None without one, or with
+        `shared_pins`. When the file names another chain than the one this computer keyed
+        it as, the key of the one it keyed (the PINs were peppered with it)."""
+        if self.shared_pins:
+            return None
         with self._lock:
             chain_id = self._chain_id(self._conn)
             chain_id = self._keys.replaced(self._conn, chain_id) or chain_id
@@ -493,14 +527,14 @@ class SqliteAuditLog(SqliteFile):
     def list_staff(self) -> list[StaffRecord]:
         """Everyone, ordered by name (case-insensitive)."""
         with self._lock:
-            sql = f"SELECT {STAFF_COLUMNS} FROM staff ORDER BY name, id"
+            sql = f"SELECT {RECORD_COLUMNS} FROM staff ORDER BY name, id"
             rows = self._conn.execute(sql).fetchall()
         return [record_from_row(row) for row in rows]
 
     def find_staff(self, name: str) -> StaffRecord | None:
         """The person of that name, whatever its case, or None."""
         with self._lock:
-            row = self._conn.execute(f"SELECT {STAFF_COLUMNS} FROM staff WHERE name = ?", (name,))
+            row = self._conn.execute(f"SELECT {RECORD_COLUMNS} FROM staff WHERE name = ?", (name,))
             found = row.fetchone()
         return None if found is None else record_from_row(found)
 
@@ -517,15 +551,16 @@ class SqliteAuditLog(SqliteFile):
                 taken = conn.execute("SELECT 1 FROM staff WHERE name = ?", (new.name,))
                 if new.id is not None or taken.fetchone() is not None:
                     return None
+                changed = _changed_at(new.changed_at, None)
                 cursor = conn.execute(
                     "INSERT INTO staff (name, role, active, pin_hash, failed_tries, locked_until,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (*values, iso(entry.at)),
+                    " created_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*values, iso(entry.at), iso(changed)),
                 )
                 staff_id = int(cursor.lastrowid or 0)
             else:
                 stored = conn.execute(
-                    f"SELECT {STAFF_COLUMNS} FROM staff WHERE id = ?", (expected.id,)
+                    f"SELECT {RECORD_COLUMNS} FROM staff WHERE id = ?", (expected.id,)
                 ).fetchone()
                 if (
                     stored is None
@@ -538,15 +573,16 @@ class SqliteAuditLog(SqliteFile):
                 ):
                     return None
                 staff_id = int(stored[0])
+                changed = _changed_at(new.changed_at, record_from_row(stored).changed_at)
                 conn.execute(
                     "UPDATE staff SET name = ?, role = ?, active = ?, pin_hash = ?,"
-                    " failed_tries = ?, locked_until = ? WHERE id = ?",
-                    (*values, staff_id),
+                    " failed_tries = ?, locked_until = ?, changed_at = ? WHERE id = ?",
+                    (*values, iso(changed), staff_id),
                 )
             row = (staff_id, *values)
             commitment = staff_commitment(state_from_row(row))
             self._append(conn, _with_detail(entry, commitment))
-            return record_from_row(row)
+            return record_from_row((*row, iso(changed)))
 
     def load_recovery_hash(self) -> str | None:
         """The owner's recovery code hash, or None before one is set."""
@@ -580,6 +616,18 @@ class SqliteAuditLog(SqliteFile):
             outcome="ok",
         )
         self._append(conn, _with_detail(entry, staff_commitment(owner)))
+
+
+def _changed_at(given: datetime | None, stored: datetime | None) -> datetime:
+    """When a saved person changed: the stamp given when it is a new one (a row taken
+    from the store keeps the store's), else now, always after the stored stamp (so the
+    store, where the newest change wins, takes every local change)."""
+    if given is not None and given != stored:
+        return given
+    now = datetime.now(UTC)
+    if stored is not None and now <= stored:
+        now = stored + timedelta(microseconds=1)
+    return now
 
 
 def _with_detail(entry: NewAuditEntry, extra: dict[str, DetailValue]) -> NewAuditEntry:

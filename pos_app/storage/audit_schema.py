@@ -12,6 +12,12 @@ a step that has shipped: v1 files exist in shops.
   owner's recovery hash). v1's manager PIN and its lock become an owner named
   "Manager" (`migrate_v1_pin`; the log appends the STAFF_MIGRATED entry), and
   `manager_state` is dropped.
+- v3: the outbox of a lane in a store (`outbox`, `outbox_state`, filled by triggers
+  on `audit_entries` and `staff` only while enabled; see `storage.outbox`),
+  `staff.changed_at` (the newest change of a person wins across the store's lanes:
+  triggers stamp every local change that leaves it NULL or unchanged, so a row
+  pulled from the store keeps the store's stamp), and `store_state` (the pull
+  cursors).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from pos_app.storage.audit_chain import GENESIS_HASH, MAC_HMAC, MAC_SHA256, Staf
 __all__ = [
     "MIGRATED_OWNER",
     "MIGRATIONS",
+    "RECORD_COLUMNS",
     "SCHEMA_VERSION",
     "STAFF_COLUMNS",
     "V1_STATEMENTS",
@@ -40,6 +47,8 @@ __all__ = [
 
 MIGRATED_OWNER: Final = "Manager"
 STAFF_COLUMNS: Final = "id, name, role, active, pin_hash, failed_tries, locked_until"
+#: A person as the port's record: what the chain commits to, and when it last changed.
+RECORD_COLUMNS: Final = f"{STAFF_COLUMNS}, changed_at"
 
 
 @dataclass(frozen=True)
@@ -133,8 +142,8 @@ def iso(moment: datetime) -> str:
 
 
 def record_from_row(row: tuple[Any, ...]) -> StaffRecord:
-    """A `staff` row (STAFF_COLUMNS) as the port's record."""
-    id_, name, role, active, pin_hash, tries, until = row
+    """A `staff` row (RECORD_COLUMNS) as the port's record."""
+    id_, name, role, active, pin_hash, tries, until, changed = row
     return StaffRecord(
         id=id_,
         name=name,
@@ -143,6 +152,7 @@ def record_from_row(row: tuple[Any, ...]) -> StaffRecord:
         pin_hash=pin_hash,
         failed_tries=tries,
         locked_until=None if until is None else datetime.fromisoformat(until),
+        changed_at=None if changed is None else datetime.fromisoformat(changed),
     )
 
 
@@ -171,8 +181,58 @@ def migrate_v1_pin(conn: sqlite3.Connection, at: datetime) -> StaffState | None:
                       tries, until)  # fmt: skip
 
 
+#: Now in UTC as the app writes times (`iso`): ISO 8601 with microseconds and offset.
+_NOW_SQL: Final = "strftime('%Y-%m-%dT%H:%M:%f000+00:00', 'now')"
+
+
+def _outbox_trigger(table: str, event: str, kind: str, ref: str) -> str:
+    return (
+        f"CREATE TRIGGER outbox_{table}_{event.lower()} AFTER {event} ON {table}"
+        " WHEN (SELECT enabled FROM outbox_state) = 1"
+        f" BEGIN INSERT INTO outbox (kind, ref) VALUES ('{kind}', {ref}); END"
+    )
+
+
+_V3_STATEMENTS: Final = (
+    """
+    CREATE TABLE outbox (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        ref  TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE outbox_state (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        enabled  INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+        lane_uid TEXT
+    )
+    """,
+    "INSERT INTO outbox_state (id) VALUES (1)",
+    "CREATE TABLE store_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # When a person last changed; a file from before the store knows only their creation.
+    "ALTER TABLE staff ADD COLUMN changed_at TEXT",
+    "UPDATE staff SET changed_at = created_at",
+    # Every local change is stamped: an insert or update leaving changed_at NULL or as
+    # it was gets now (the app stamps its own writes to the microsecond first; these
+    # catch any other writer). A pulled row sets the store's stamp and keeps it.
+    f"""
+    CREATE TRIGGER staff_stamp_insert AFTER INSERT ON staff WHEN NEW.changed_at IS NULL
+    BEGIN UPDATE staff SET changed_at = {_NOW_SQL} WHERE id = NEW.id; END
+    """,
+    f"""
+    CREATE TRIGGER staff_stamp_update AFTER UPDATE ON staff
+    WHEN NEW.changed_at IS NULL OR NEW.changed_at IS OLD.changed_at
+    BEGIN UPDATE staff SET changed_at = {_NOW_SQL} WHERE id = NEW.id; END
+    """,
+    _outbox_trigger("audit_entries", "INSERT", "audit", "CAST(NEW.seq AS TEXT)"),
+    _outbox_trigger("staff", "INSERT", "staff", "NEW.name"),
+    _outbox_trigger("staff", "UPDATE", "staff", "NEW.name"),
+)
+
 MIGRATIONS: Final = (
     Step(version=1, statements=V1_STATEMENTS),
     Step(version=2, statements=_V2_STATEMENTS, then=migrate_v1_pin),
+    Step(version=3, statements=_V3_STATEMENTS),
 )
 SCHEMA_VERSION: Final = MIGRATIONS[-1].version

@@ -27,7 +27,9 @@ from typing import Any, Final
 
 from pos_app.domain.payment_flow import PaymentKind, PaymentState, StateName
 from pos_app.services.ports import HistoryQuery, JournalEntry, Operation
+from pos_app.services.store_ports import RecordKind, StoreRecord
 from pos_app.storage.migrations import JournalError, fold, migrate
+from pos_app.storage.outbox import JOURNAL_BACKFILL, OutboxTables, journal_records
 from pos_app.storage.stamps import epoch_ms as _epoch_ms
 from pos_app.storage.stamps import from_iso as _from_iso
 from pos_app.storage.stamps import iso as _iso
@@ -77,11 +79,12 @@ _ID_ROWIDS: Final = " UNION ALL ".join(
 _NEWEST_FIRST: Final = "ORDER BY created_ms DESC, rowid DESC"
 
 
-class SqliteJournal(TicketTables):
+class SqliteJournal(TicketTables, OutboxTables):
     """The `Journal` port on SQLite: one connection, committed on every write.
 
     Also the `TicketStore` port (`TicketTables`): tickets, shifts and cash
-    movements live in the same file, under the same write lock.
+    movements live in the same file, under the same write lock. And the `Outbox`
+    port (`OutboxTables`) of a lane in a store: its records wait in the same file.
 
     `path` is a file (its folder is created) or ":memory:" for tests. Use it as
     a context manager or call `close()`.
@@ -91,9 +94,16 @@ class SqliteJournal(TicketTables):
     error = JournalError
     extra_pragmas = ("foreign_keys = ON",)
     attempt_busy_ms = 5
+    outbox_name = "journal"
+    outbox_backfill = JOURNAL_BACKFILL
 
     def _prepare(self) -> None:
         migrate(self._conn)
+
+    def _read_records(
+        self, conn: sqlite3.Connection, kind: RecordKind, refs: Sequence[str]
+    ) -> dict[str, StoreRecord]:
+        return journal_records(conn, kind, refs)
 
     # -- writes -------------------------------------------------------------------
 

@@ -236,7 +236,50 @@ _V4_TICKETS = Migration(
     ),
 )
 
-MIGRATIONS: tuple[Migration, ...] = (_V1_TABLES, _V2_HISTORY, _V3_PEOPLE, _V4_TICKETS)
+
+def _outbox_trigger(table: str, event: str, kind: str, ref: str) -> str:
+    """A trigger queuing (kind, ref) in the outbox after each `event` on `table`, while
+    the lane is in a store (`outbox_state.enabled`)."""
+    return (
+        f"CREATE TRIGGER outbox_{table}_{event.lower()} AFTER {event} ON {table}"
+        " WHEN (SELECT enabled FROM outbox_state) = 1"
+        f" BEGIN INSERT INTO outbox (kind, ref) VALUES ('{kind}', {ref}); END"
+    )
+
+
+_V5_OUTBOX = Migration(
+    version=5,
+    summary="the outbox: records waiting to be sent to the store (filled only in a store)",
+    statements=(
+        # Filled by the triggers below in the same transaction as the write itself; a
+        # record is built from its row's current content when it is sent.
+        """
+        CREATE TABLE outbox (
+            seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            ref  TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE outbox_state (
+            id       INTEGER PRIMARY KEY CHECK (id = 1),
+            enabled  INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+            lane_uid TEXT
+        )
+        """,
+        "INSERT INTO outbox_state (id) VALUES (1)",
+        _outbox_trigger("operations", "INSERT", "operation", "NEW.id"),
+        _outbox_trigger("operations", "UPDATE", "operation", "NEW.id"),
+        _outbox_trigger("tickets", "INSERT", "ticket", "NEW.id"),
+        _outbox_trigger("tickets", "UPDATE", "ticket", "NEW.id"),
+        _outbox_trigger("shifts", "INSERT", "shift", "NEW.id"),
+        _outbox_trigger("shifts", "UPDATE", "shift", "NEW.id"),
+        _outbox_trigger("operation_events", "INSERT", "event", "CAST(NEW.seq AS TEXT)"),
+        _outbox_trigger("cash_movements", "INSERT", "cash", "NEW.id"),
+    ),
+)
+
+MIGRATIONS: tuple[Migration, ...] = (_V1_TABLES, _V2_HISTORY, _V3_PEOPLE, _V4_TICKETS, _V5_OUTBOX)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 

@@ -91,7 +91,7 @@ def test_it_implements_both_ports(audit: SqliteAuditLog) -> None:
 
 
 def test_a_new_file_has_its_schema_wal_and_full_sync(audit: SqliteAuditLog, path: Path) -> None:
-    assert audit.schema_version == SCHEMA_VERSION == 2
+    assert audit.schema_version == SCHEMA_VERSION == 3
     with raw(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert audit._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
@@ -417,7 +417,7 @@ def test_a_v1_pin_becomes_an_owner_named_manager_with_its_lock(path: Path) -> No
     until = (T0 + timedelta(minutes=30)).isoformat(timespec="microseconds")
     v1_head = v1_file(path, pin_hash=V1_PIN, tries=10, until=until)
     with SqliteAuditLog(path, lane="3", clock=lambda: T0) as audit:
-        assert audit.schema_version == 2
+        assert audit.schema_version == SCHEMA_VERSION
         (owner,) = audit.list_staff()
         assert (owner.name, owner.role, owner.active, owner.pin_hash) == (
             MIGRATED_OWNER, "owner", True, V1_PIN,
