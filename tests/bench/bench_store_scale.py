@@ -342,14 +342,16 @@ async def median_ms(call: Callable[[], Awaitable[object]], runs: int) -> dict[st
 
 
 async def time_reads(url: str, facts: dict[str, Any], runs: int) -> dict[str, dict[str, float]]:
+    from pos_app.domain.report import day_window
+    from pos_app.services.reports import ReportSettings
     from pos_app.services.store_view import StoreViewService
+    from pos_app.storage.store.connection import store_address
     from pos_app.storage.store.reads import PgStoreView
 
-    from pos_app.services.reports import ReportSettings
-    from pos_app.storage.store.connection import store_address
-
     view = PgStoreView(store_address(url, None))
-    service = StoreViewService(view, None, ReportSettings(tz=UTC))
+    settings = ReportSettings(tz=UTC)
+    margin = settings.margin
+    service = StoreViewService(view, None, settings)
     day: date = facts["day"]
     lane: str = facts["lane"]
     year_ago = datetime.now(UTC) - timedelta(days=366)
@@ -374,6 +376,10 @@ async def time_reads(url: str, facts: dict[str, Any], runs: int) -> dict[str, di
         figures[f"day report {day}, {lane}"] = await median_ms(
             lambda: service.day_report(day, lane, UTC), runs
         )
+        since, until = day_window(day, UTC)
+        figures["  of which the store's day read (view.day)"] = await median_ms(
+            lambda: view.day(since - margin, until + margin), runs
+        )
         for name, query in searches.items():
             figures[name] = await median_ms(lambda q=query: service.history_rows(q), runs)
         figures[f"history: {lane} only, newest 100"] = await median_ms(
@@ -395,7 +401,7 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, Any]:
     result["facts"] = {**facts, "day": facts["day"].isoformat()}
     result["reads"] = asyncio.run(time_reads(url, facts, args.runs))
     result["goals_met"] = all(
-        figure["median_ms"] < (DAY_GOAL_MS if name.startswith("day") else SEARCH_GOAL_MS)
+        figure["median_ms"] < (DAY_GOAL_MS if "day" in name else SEARCH_GOAL_MS)
         for name, figure in result["reads"].items()
     )
     return result
@@ -417,7 +423,7 @@ def print_table(result: dict[str, Any], runs: int) -> None:
     )
     print(f"median of {runs} (ms), after a first call; JustiFi not asked (remote=None):")
     for name, figure in result["reads"].items():
-        goal = DAY_GOAL_MS if name.startswith("day") else SEARCH_GOAL_MS
+        goal = DAY_GOAL_MS if "day" in name else SEARCH_GOAL_MS
         rows = f"  {int(figure['rows']):>4} rows" if "rows" in figure else ""
         verdict = "ok" if figure["median_ms"] < goal else f"OVER {goal:.0f}"
         print(
