@@ -1,4 +1,5 @@
-"""Settings: environment variables over the settings file over defaults.
+"""Settings: environment variables over the store's shared settings over the settings
+file over defaults.
 
 The settings file (TOML, in the user config dir) never holds the client
 secret; it comes from the OS keyring or, for kiosks and CI, the environment.
@@ -21,6 +22,13 @@ What a value may be (the ranges, the URL, the lane name, the receipt header,
 the flows and currencies) is decided in `pos_app.domain.settings_rules`, which
 the settings dialog's service checks with too; this module reads, merges and
 writes.
+
+A lane in a store (`store_url`) also reads `store-settings.toml` in its data
+dir: the settings every lane of the store shares (receipt header, tax rate,
+limits; `pos_app.domain.store_shared.STORE_SETTINGS_KEYS`), as the lane last
+took them from the store. They come after the environment and before the
+settings file, and the settings dialog shows them locked ("set for the whole
+store"). A value there that the rules refuse is left out with a warning.
 """
 
 from __future__ import annotations
@@ -70,6 +78,7 @@ from pos_app.domain.settings_rules import (
     PaymentFlowName,
 )
 from pos_app.domain.settings_values import EDITABLE_FIELDS
+from pos_app.domain.store_shared import STORE_SETTINGS_FILE, STORE_SETTINGS_KEYS
 from pos_app.folders import APP_NAME, SETTINGS_FILE, config_dir, data_dir, log_dir
 
 __all__ = [
@@ -88,6 +97,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "SettingsFileStore",
+    "check_setting",
     "config_dir",
     "data_dir",
     "dump_toml",
@@ -98,8 +108,10 @@ __all__ = [
     "log_dir",
     "migrate",
     "read_settings_file",
+    "read_store_settings",
     "save_settings",
     "settings_path",
+    "store_settings_path",
 ]
 
 log = logging.getLogger("pos_app.config")
@@ -247,6 +259,57 @@ class _SettingsFile(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         return {k: v for k, v in self.values.items() if k in self.settings_cls.model_fields}
+
+
+def store_settings_path() -> Path:
+    """The lane's copy of the store's shared settings."""
+    return data_dir() / STORE_SETTINGS_FILE
+
+
+def read_store_settings(path: Path | None = None) -> dict[str, Any]:
+    """The store's shared settings as this lane last took them ({} without the file):
+    the shared keys only, each as `Settings` would hold it. A file that cannot be read,
+    or a value the rules refuse, is left out with a warning (the lane keeps its own
+    value until the next pull brings a good one); a lane must start without its store."""
+    path = path or store_settings_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        log.warning("%s cannot be read, so the store's settings are not applied: %s", path, exc)
+        return {}
+    values: dict[str, Any] = {}
+    for key in STORE_SETTINGS_KEYS:
+        if key not in raw:
+            continue
+        try:
+            values[key] = check_setting(key, raw[key])
+        except SettingsError as exc:
+            log.warning("%s: %s is left out: %s", path, key, exc)
+    return values
+
+
+def _names_store(environ: Mapping[str, str], file_values: Mapping[str, Any]) -> bool:
+    """Whether the lane is in a store: POS_STORE_URL, else the settings file's store_url."""
+    for name, value in environ.items():
+        if name.lower() == "pos_store_url":
+            return bool(value.strip())
+    return bool(str(file_values.get("store_url") or "").strip())
+
+
+class _StoreSettingsFile(PydanticBaseSettingsSource):
+    """store-settings.toml, read only on a lane in a store."""
+
+    def __init__(self, settings_cls: type[BaseSettings], in_store: bool) -> None:
+        super().__init__(settings_cls)
+        self.values: dict[str, Any] = read_store_settings() if in_store else {}
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.values)
 
 
 # -- the settings --------------------------------------------------------------------------
@@ -418,7 +481,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, _SettingsFile(settings_cls)
+        file_source = _SettingsFile(settings_cls)
+        init = getattr(init_settings, "init_kwargs", {})
+        in_store = bool(init.get("store_url") or init.get("POS_STORE_URL")) or _names_store(
+            os.environ, file_source.values
+        )
+        return init_settings, env_settings, _StoreSettingsFile(settings_cls, in_store), file_source
 
     @property
     def has_credentials(self) -> bool:
@@ -462,6 +530,21 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         raise SettingsError(_first_problem(exc)) from None
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """One setting's value as `Settings` would hold it, checked by every rule it has
+    (text from a command line is converted: "825" for a number); SettingsError naming
+    the key and what is wrong."""
+    if key not in Settings.model_fields or key == "settings_version":
+        raise SettingsError(f"{key} is not a setting")
+    try:
+        checked = Settings.__pydantic_validator__.validate_assignment(
+            Settings.model_construct(), key, value
+        )
+    except ValidationError as exc:
+        raise SettingsError(_first_problem(exc)) from None
+    return getattr(checked, key)
 
 
 def env_names(field_name: str) -> tuple[str, ...]:
@@ -589,8 +672,16 @@ class SettingsFileStore:
         return {name: getattr(settings, name) for name in self.EDITABLE}
 
     def locked_fields(self) -> frozenset[str]:
-        """See `fields_set_by_environment`."""
-        return fields_set_by_environment()
+        """Fields the environment sets (see `fields_set_by_environment`) or the store
+        sets for every lane (see `store_fields`): saving cannot change them."""
+        return fields_set_by_environment() | self.store_fields()
+
+    def store_fields(self) -> frozenset[str]:
+        """Fields the store's shared settings set on this lane (a lane in a store, once it
+        took them), less those the environment sets (the environment wins over both)."""
+        if not _names_store(os.environ, read_settings_file()):
+            return frozenset()
+        return frozenset(read_store_settings()) - fields_set_by_environment()
 
     def save(self, values: Mapping[str, Any]) -> None:
         """See `save_settings`."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Final
 
 from pos_app.domain.cart import Catalog, CatalogError
+from pos_app.domain.store_shared import STORE_CATALOG_FILE
 
 __all__ = ["CATALOG_FILE_NAME", "load_catalog", "resource_path"]
 
@@ -34,14 +35,16 @@ def resource_path(name: str) -> Path:
 
 
 def load_catalog(data_dir: Path) -> Catalog:
-    """The shop's catalog (`data_dir/catalog.toml`) if there is one, else the sample.
+    """The store's catalog as this lane last took it (`data_dir/store-catalog.toml`, on a
+    lane in a store), else the shop's (`data_dir/catalog.toml`), else the sample.
 
     A shop file that cannot be read or parsed raises CatalogError naming the
     file: the caller decides whether to fall back to the sample and say so.
     """
-    shop_file = data_dir / CATALOG_FILE_NAME
-    if shop_file.is_file():
-        return _read_catalog(shop_file)
+    for name in (STORE_CATALOG_FILE, CATALOG_FILE_NAME):
+        shop_file = data_dir / name
+        if shop_file.is_file():
+            return _read_catalog(shop_file)
     return _read_catalog(resource_path(CATALOG_FILE_NAME))
 
 

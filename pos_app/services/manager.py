@@ -303,6 +303,16 @@ class ManagerService(StaffService):
         """Whether this computer keys the chain (the audit window's and CLI's line)."""
         return self._audit.key_status()
 
+    def audit_hash(self, seq: int) -> str | None:
+        """The hash of this lane's entry `seq` (None when there is none), which `audit
+        verify` compares with the store's copy. No session needed: a hash tells nothing
+        of the entry."""
+        head = self._audit.head()
+        if not 1 <= seq <= head.seq:
+            return None
+        found = self._audit.entries(AuditQuery(limit=1, offset=head.seq - seq))
+        return found[0].hash if found and found[0].seq == seq else None
+
     # -- helpers ------------------------------------------------------------------------
 
     def _who(self, now: datetime) -> str:
