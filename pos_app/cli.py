@@ -2,10 +2,11 @@
 self-test are `pos_app.entry`'s routes to `pos_app.app` and `pos_app.selftest`).
 
 `charge`, `refund`, `void`, `history`, `recover`, `terminals`, `shift`, `report`,
-`sale`, `staff` and `audit` run on the same services as the window (`shift` and
-`report --shift` live in `pos_app.cli_shift`, cash and split sales and `sale` in
+`sale`, `staff`, `audit` and `store` run on the same services as the window (`shift`
+and `report --shift` live in `pos_app.cli_shift`, cash and split sales and `sale` in
 `pos_app.cli_sale`, `staff` and `audit` in `pos_app.cli_staff` and
-`pos_app.cli_audit`; following a payment to its outcome in `pos_app.cli_follow`).
+`pos_app.cli_audit`, the store's database in `pos_app.cli_store`; following a payment
+to its outcome in `pos_app.cli_follow`).
 `charge AMOUNT --cash TENDERED` is a cash sale (it needs an open shift and
 prints the change); with `--terminal` as well, the cash is one part and the rest
 is charged on the terminal. `--as NAME` names the person: their PIN is the
@@ -15,7 +16,8 @@ sale paid in full), 1 declined / cancelled / timed out (a split sale then stays
 partly paid, and the balance due is said), 2 unresolved (or JustiFi or the
 lane's storage could not be reached: check, then try again), 3 bad input,
 configuration or a PIN refused (nothing was sent), 4 a bug (its details are in
-the log, whose path is said). `audit verify`: 0 intact, 1 broken.
+the log, whose path is said). `audit verify`: 0 intact, 1 broken. `store ...`: see
+`pos_app.cli_store` (`store sync` exits 5 when the store could not be reached).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import TextIO
 
-from pos_app import __version__, cli_audit, cli_sale, cli_shift, cli_staff
+from pos_app import __version__, cli_audit, cli_sale, cli_shift, cli_staff, cli_store
 from pos_app.cli_follow import (
     AUTH_REFUSED_TEXT,
     EXIT_BAD_INPUT,
@@ -286,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sale.add_commands(commands)
     cli_staff.add_commands(commands)
     cli_audit.add_commands(commands)
+    cli_store.add_commands(commands)
     return parser
 
 
@@ -300,10 +303,12 @@ LANE_COMMANDS = {
     "report": cli_shift.run,
 }
 
-# The lane's people and its audit trail: no JustiFi, only the lane's audit file.
+# The lane's people, its audit trail and its store: no JustiFi, only the lane's own files
+# (and the store's database).
 OFFLINE_COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "staff": cli_staff.run,
     "audit": cli_audit.run,
+    "store": cli_store.run,
 }
 
 

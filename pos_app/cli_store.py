@@ -1,0 +1,300 @@
+"""`pos-app store init|status|sync`: the store's database from a command line.
+
+`store init` creates the store's schema, or brings it up to date (safe twice,
+and from two lanes at once; a database set up by a newer pos-app is refused,
+never touched). `store status` shows the schema version and every lane the
+store has seen: when, how many records it had waiting then, and its audit head;
+and how many records THIS lane has waiting in its outbox. `store sync` sends
+everything this lane has waiting and takes what the store shares (staff, the
+catalog, store settings): for a lane without a window (a script, a scheduled
+task). `store catalog ...` and `store settings ...` are `pos_app.cli_store_shared`'s.
+
+None of them needs JustiFi: they use `store_url` (POS_STORE_URL or the Settings
+dialog) and the store's password (POS_STORE_PASSWORD, else the OS keyring).
+
+Exit codes: 0 done (sync: everything sent); 3 the lane is not in a store, or the
+store refused (a wrong password, a schema to set up or newer than this app, the
+lane's name taken by another computer): the sentence says what to fix; 2 (init,
+status) the store could not be reached; 5 (sync) the store could not be reached:
+what is left waits in the outbox, said on stderr; 4 a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+from pos_app.domain.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from pos_app.config import Settings
+    from pos_app.services.store_ports import LaneStatus, Outbox, StoreStatus
+    from pos_app.storage.store.connection import StoreAddress
+
+EXIT_DONE: Final = 0
+EXIT_LEFT_WAITING: Final = 5  # store sync: the store could not be reached, records wait
+
+NOT_IN_STORE_TEXT: Final = (
+    "This lane is not in a store: set POS_STORE_URL or the Settings dialog's Store database"
+)
+CREATED_TEXT: Final = "The store's database at {host} is set up: schema {after}."
+MIGRATED_TEXT: Final = (
+    "The store's database at {host} is brought up to date: schema {before} -> {after}."
+)
+UP_TO_DATE_TEXT: Final = (
+    "The store's database at {host} was already set up: schema {after}, nothing changed."
+)
+STATUS_HEAD_TEXT: Final = "Store database {url}: schema {version} (this pos-app knows {known})."
+NO_LANES_TEXT: Final = "No lane has sent anything to this store yet."
+THIS_LANE_TEXT: Final = "This lane ({lane}): {count} to send."
+THIS_LANE_OFF_TEXT: Final = "This lane ({lane}): has not joined yet (its first send joins it)."
+SYNCED_TEXT: Final = "Sent {sent} to the store at {host}; nothing left to send."
+LEFT_TEXT: Final = "{count} left to send; they wait in this lane's outbox and go at the next sync."
+
+
+def add_commands(commands: Any) -> None:
+    """`store` and its subcommands on `pos-app`'s subparsers (`commands`)."""
+    store = commands.add_parser(
+        "store", help="the store's database shared by every lane (PostgreSQL)"
+    )
+    sub = store.add_subparsers(dest="store_command", required=True, metavar="COMMAND")
+    init = sub.add_parser("init", help="create or update the store's schema (safe twice)")
+    init.add_argument("--json", action="store_true", help="one JSON object")
+    status = sub.add_parser(
+        "status", help="the store's schema and every lane: last seen, records waiting"
+    )
+    status.add_argument("--json", action="store_true", help="one JSON object")
+    sync = sub.add_parser(
+        "sync", help="send what this lane has waiting and take what the store shares"
+    )
+    sync.add_argument("--json", action="store_true", help="one JSON object")
+    shared = _shared_commands()
+    if shared is not None:
+        shared.add_commands(sub)
+
+
+def _shared_commands() -> Any:
+    """`pos_app.cli_store_shared` (store catalog|settings), when this build has it."""
+    try:
+        from pos_app import cli_store_shared
+    except ImportError:  # pragma: no cover - built without the shared data's commands
+        return None
+    return cli_store_shared
+
+
+def run(args: argparse.Namespace, out: TextIO) -> int:
+    """`pos-app store ...`."""
+    from pos_app.config import load_settings
+
+    if args.store_command in ("init", "status", "sync"):
+        settings = load_settings()
+        address = store_address_for(settings)
+        if args.store_command == "init":
+            return asyncio.run(cmd_init(address, bool(args.json), out))
+        if args.store_command == "status":
+            return asyncio.run(cmd_status(settings, address, bool(args.json), out))
+        return asyncio.run(cmd_sync(settings, address, bool(args.json), out))
+    shared = _shared_commands()
+    if shared is None:  # pragma: no cover - argparse offers only what exists
+        raise AssertionError(f"no handler for store {args.store_command!r}")
+    result: int = shared.run(args, out)
+    return result
+
+
+def store_address_for(settings: Settings) -> StoreAddress:
+    """The lane's store address with its password; ConfigurationError (exit 3) when the
+    lane is not in a store."""
+    if not settings.store_url:
+        raise ConfigurationError(NOT_IN_STORE_TEXT)
+    from pos_app.secrets import read_store_password
+    from pos_app.storage.store import store_address_of
+
+    return store_address_of(settings.store_url, read_store_password(settings.store_url))
+
+
+# -- init ------------------------------------------------------------------------------------
+
+
+async def cmd_init(address: StoreAddress, as_json: bool, out: TextIO) -> int:
+    from pos_app.storage.store import init_store_at
+
+    before, after = await init_store_at(address)
+    if as_json:
+        print(
+            json.dumps({"store": address.display(), "schema_before": before, "schema": after}),
+            file=out,
+        )
+        return EXIT_DONE
+    if before == after:
+        text = UP_TO_DATE_TEXT
+    elif before == 0:
+        text = CREATED_TEXT
+    else:
+        text = MIGRATED_TEXT
+    print(text.format(host=address.host, before=before, after=after), file=out)
+    return EXIT_DONE
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+async def cmd_status(settings: Settings, address: StoreAddress, as_json: bool, out: TextIO) -> int:
+    from pos_app.storage.store import status_at
+
+    status = await status_at(address)
+    waiting = local_waiting()
+    if as_json:
+        print(json.dumps(status_json(address, status, settings.lane, waiting)), file=out)
+        return EXIT_DONE
+    for line in status_lines(address, status, settings.lane, waiting):
+        print(line, file=out)
+    return EXIT_DONE
+
+
+def local_waiting() -> int | None:
+    """How many records this lane's outboxes (journal and audit log) hold; None when
+    the lane has not joined a store yet (no outbox is kept)."""
+    from pos_app.config import load_settings
+    from pos_app.wiring import open_audit_log, open_journal
+
+    counts: list[int] = []
+    with open_journal() as journal:
+        counts += _outbox_count(journal)
+    with open_audit_log(load_settings()) as audit:
+        counts += _outbox_count(audit)
+    return sum(counts) if counts else None
+
+
+def _outbox_count(file: object) -> list[int]:
+    """The file's outbox count when it keeps one (it joined a store), else nothing."""
+    enabled = getattr(file, "outbox_enabled", None)
+    count = getattr(file, "outbox_count", None)
+    if enabled is None or count is None or not enabled():
+        return []
+    return [int(count())]
+
+
+def status_json(
+    address: StoreAddress, status: StoreStatus, lane: str, waiting: int | None
+) -> dict[str, Any]:
+    """`store status --json`: the store, its schema, its lanes and this lane's outbox."""
+    return {
+        "store": address.display(),
+        "schema_version": status.schema_version,
+        "known_version": status.known_version,
+        "lanes": [
+            {
+                "name": each.name,
+                "last_seen": each.last_seen.isoformat() if each.last_seen else None,
+                "pending": each.pending,
+                "audit_head_seq": each.audit_head_seq,
+                "audit_head_hash": each.audit_head_hash,
+                "app_version": each.app_version,
+            }
+            for each in status.lanes
+        ],
+        "this_lane": {"name": lane, "outbox": waiting},
+    }
+
+
+def status_lines(
+    address: StoreAddress, status: StoreStatus, lane: str, waiting: int | None
+) -> list[str]:
+    """`store status` for a person: the store, a table of its lanes, this lane."""
+    lines = [
+        STATUS_HEAD_TEXT.format(
+            url=address.display(), version=status.schema_version, known=status.known_version
+        )
+    ]
+    if status.lanes:
+        width = max(4, *(len(each.name) for each in status.lanes))
+        lines.append(f"{'Lane':<{width}}  {'Last seen':<16}  {'Waiting':>7}  Audit head")
+        lines += [_lane_line(each, width) for each in status.lanes]
+    else:
+        lines.append(NO_LANES_TEXT)
+    if waiting is None:
+        lines.append(THIS_LANE_OFF_TEXT.format(lane=lane))
+    else:
+        lines.append(THIS_LANE_TEXT.format(lane=lane, count=_records(waiting)))
+    return lines
+
+
+def _lane_line(each: LaneStatus, width: int) -> str:
+    seen = each.last_seen.astimezone().strftime("%Y-%m-%d %H:%M") if each.last_seen else "never"
+    head = (
+        f"{each.audit_head_seq}:{each.audit_head_hash[:20]}"
+        if each.audit_head_seq and each.audit_head_hash
+        else "none"
+    )
+    return f"{each.name:<{width}}  {seen:<16}  {each.pending:>7}  {head}"
+
+
+def _records(count: int) -> str:
+    return f"{count} record" if count == 1 else f"{count} records"
+
+
+# -- sync ------------------------------------------------------------------------------------
+
+
+async def cmd_sync(settings: Settings, address: StoreAddress, as_json: bool, out: TextIO) -> int:
+    """Send every waiting record and take the shared data once. 0 all sent; 5 the store
+    could not be reached (what is left is said on stderr); a refusal raises (exit 3)."""
+    from pos_app import __version__
+    from pos_app.services.store_ports import LaneIdentity, StoreUnavailableError
+    from pos_app.services.store_sync import (  # type: ignore[import-not-found, unused-ignore]
+        StoreSync,
+    )
+    from pos_app.storage.store import open_link
+    from pos_app.wiring import open_audit_log, open_journal
+
+    with open_journal() as journal, open_audit_log(settings) as audit:
+        outboxes: list[Outbox] = [journal, audit]
+        for outbox in outboxes:
+            await outbox.enable_outbox()
+        uid = journal.lane_uid()
+        assert uid is not None, "enable_outbox gives the journal its lane_uid"
+        lane = LaneIdentity(settings.lane, uid, __version__)
+        link = open_link(address)
+        sync = StoreSync(link, lane, outboxes, pulls=_pulls(settings, audit))
+        sent = 0
+        try:
+            sent = await sync.send_once()
+            await sync.pull_once()
+        except StoreUnavailableError as exc:
+            left = sum(outbox.outbox_count() for outbox in outboxes)
+            _say_sync(address, sent, left, as_json, out)
+            print(f"pos-app: {exc.message}", file=sys.stderr)
+            if not as_json:
+                print(f"pos-app: {LEFT_TEXT.format(count=_records(left))}", file=sys.stderr)
+            return EXIT_LEFT_WAITING
+        finally:
+            await link.close()
+        left = sum(outbox.outbox_count() for outbox in outboxes)
+        _say_sync(address, sent, left, as_json, out)
+        return EXIT_DONE if left == 0 else EXIT_LEFT_WAITING
+
+
+def _say_sync(address: StoreAddress, sent: int, left: int, as_json: bool, out: TextIO) -> None:
+    if as_json:
+        print(json.dumps({"store": address.display(), "sent": sent, "left": left}), file=out)
+    elif left == 0:
+        print(SYNCED_TEXT.format(sent=_records(sent), host=address.host), file=out)
+    else:
+        print(f"Sent {_records(sent)} to the store at {address.host}.", file=out)
+
+
+def _pulls(settings: Settings, audit: Any) -> list[Any]:
+    """What the store shares, taken by this lane: its staff (into the audit log's),
+    the catalog and the store's settings (files in the data dir). The staff pull reads
+    every person each time, so it needs no cursor here."""
+    from pos_app.config import data_dir
+    from pos_app.services import store_shared
+
+    return [
+        store_shared.StaffPull(audit, settings.lane),
+        store_shared.CatalogPull(data_dir()),
+        store_shared.SettingsPull(data_dir()),
+    ]
