@@ -287,3 +287,15 @@ async def test_a_batch_of_500_records_is_written_in_one_short_transaction(
     assert rows(store_url, "SELECT count(*) FROM operations") == [(100,)]
     assert rows(store_url, "SELECT count(*) FROM ticket_lines") == [(200,)]
     assert elapsed < 1.0, f"500 records took {elapsed * 1000:.0f} ms"  # a loose bound: CI
+
+
+async def test_a_send_cancelled_midway_writes_all_or_nothing_and_the_link_goes_on(
+    link: PgStoreLink, store_url: str
+) -> None:
+    batch = [operation(f"op_{n}", "approved", 1) for n in range(400)]
+    await link.heartbeat(LANE_1, 0)
+    with pytest.raises(TimeoutError):  # a drain's deadline falling mid-transaction
+        await asyncio.wait_for(link.send(LANE_1, batch, 0), 0.002)
+    assert rows(store_url, "SELECT count(*) FROM operations")[0][0] in (0, 400)
+    await link.send(LANE_1, [*batch, operation("op_last")], 0)
+    assert rows(store_url, "SELECT count(*) FROM operations") == [(401,)]

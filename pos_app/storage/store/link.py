@@ -208,7 +208,7 @@ class PgStoreLink:
 
     async def _run(self, work: Any) -> Any:
         """Run `work(conn)` in one transaction on the connection, mapping the errors; a
-        connection that failed is dropped (a refusal keeps it: the link is fine)."""
+        connection that failed is dropped (a refusal keeps it: the connection is fine)."""
         async with self._lock:
             conn = await self._connection()
             try:
@@ -217,8 +217,9 @@ class PgStoreLink:
             except StoreRefusedError:
                 raise
             except BaseException:
-                if conn.closed or conn.broken:
-                    await self._forget()
+                # Lost, timed out, cancelled mid-statement (a drain's deadline) or a
+                # bug: the connection's state is unknown, so the next call opens anew.
+                await self._forget()
                 raise
 
     # -- the lane's records --------------------------------------------------------------
