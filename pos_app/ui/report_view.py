@@ -3,6 +3,12 @@
 The dialog only shows a `DayReport`; the work (journal and JustiFi) is the
 `load` coroutine it is given (`ReportService.day_report`), run in a task the
 dialog owns, so choosing another day while one loads simply replaces it.
+
+On a lane in a store (`store`, the lane's `StoreViewService`) the lane choice
+becomes a scope (`pos_app.ui.report_scope`): the whole store, this lane, or
+another lane, read from the store, with each lane's audit head listed. A
+store that cannot be reached is said in one sentence, with this lane's own
+report (from `load`) a press away.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from pos_app.domain.errors import UserFacingError
 from pos_app.domain.report import ALL_LANES, DayReport, LaneSummary, Totals, report_csv
+from pos_app.services.store_ports import StoreRefusedError, StoreUnavailableError
 from pos_app.ui.controls import touch_button
 from pos_app.ui.printing import print_with_dialog, write_pdf
 from pos_app.ui.report_document import (
@@ -50,10 +57,12 @@ from pos_app.ui.report_document import (
     summary_cells,
     tender_cells,
 )
+from pos_app.ui.report_scope import StoreReports, StoreScope
 from pos_app.ui.save_dialog import PathChooser, choose_save_path
 from pos_app.ui.style import set_style_state, style_sheet
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import receipts as text
+from pos_app.ui.text import report_scope as scope_text
 
 log = logging.getLogger("pos_app.ui.report_view")
 
@@ -65,7 +74,8 @@ SUBTOTAL_BACKGROUND = "#f3f4f6"
 
 
 class EndOfDayDialog(QDialog):
-    """Pick a day and a lane; see the totals and every difference with JustiFi; export."""
+    """Pick a day and a lane (on a lane in a store: the store, this lane or another); see
+    the totals and every difference with JustiFi; export."""
 
     def __init__(
         self,
@@ -76,6 +86,7 @@ class EndOfDayDialog(QDialog):
         lanes: Sequence[str] = (),
         lane: str | None = None,
         choose_path: PathChooser = choose_save_path,
+        store: StoreReports | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("endOfDayDialog")
@@ -86,6 +97,9 @@ class EndOfDayDialog(QDialog):
         self._report: DayReport | None = None
         self.slot = TaskSlot(self, "end-of-day report")
         self.work = TaskSlot(self, "end-of-day export")
+        self.lanes_slot = TaskSlot(self, "the store's lanes")
+        self.scope = StoreScope(self, store, lane or "") if store is not None else None
+        self._from_store = False  # the report shown was read from the store
         self._build(day or date.today(), lanes, lane)
 
     # -- building -------------------------------------------------------------------------
@@ -103,7 +117,8 @@ class EndOfDayDialog(QDialog):
         self.date_edit.dateChanged.connect(self._on_date_edit_date_changed)
         controls.addWidget(self.date_edit)
         controls.addSpacing(16)
-        controls.addWidget(QLabel(text.LANE_LABEL, self))
+        lane_label = QLabel(text.LANE_LABEL, self)
+        controls.addWidget(lane_label)
         self.lane_combo = QComboBox(self)
         self.lane_combo.setObjectName("reportLaneCombo")
         self.lane_combo.setAccessibleName(text.LANE_LABEL)
@@ -111,8 +126,14 @@ class EndOfDayDialog(QDialog):
         self._fill_lanes(lanes, lane)
         self.lane_combo.currentIndexChanged.connect(self._on_lane_combo_current_index_changed)
         controls.addWidget(self.lane_combo)
+        if self.scope is not None:  # the scope takes the lane choice's place
+            lane_label.hide()
+            self.lane_combo.hide()
+            controls.addWidget(QLabel(scope_text.SCOPE_LABEL, self))
+            controls.addWidget(self.scope.combo)
+            self.scope.combo.currentIndexChanged.connect(self._on_scope_combo_index_changed)
         self.refresh_button = self._button("refreshReportButton", text.REFRESH_BUTTON)
-        self.refresh_button.clicked.connect(self.reload)
+        self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
         controls.addWidget(self.refresh_button)
         controls.addStretch(1)
         layout.addLayout(controls)
@@ -123,9 +144,28 @@ class EndOfDayDialog(QDialog):
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(self.status_label)
 
+        own = QHBoxLayout()
+        self.own_records_button = self._button(
+            "ownRecordsReportButton", scope_text.OWN_RECORDS_BUTTON
+        )
+        self.own_records_button.setAccessibleDescription(scope_text.OWN_RECORDS_DESCRIPTION)
+        self.own_records_button.setToolTip(scope_text.OWN_RECORDS_DESCRIPTION)
+        self.own_records_button.clicked.connect(self._on_own_records_button_clicked)
+        self.own_records_button.hide()
+        own.addWidget(self.own_records_button)
+        own.addStretch(1)
+        layout.addLayout(own)
+        self.scope_note_label = QLabel("", self)
+        self.scope_note_label.setObjectName("reportScopeNote")
+        self.scope_note_label.setWordWrap(True)
+        self.scope_note_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.scope_note_label.hide()
+        layout.addWidget(self.scope_note_label)
+
         self.audit_head_label = QLabel("", self)
         self.audit_head_label.setObjectName("reportAuditHeadLabel")
         self.audit_head_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.audit_head_label.setWordWrap(True)
         self.audit_head_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.audit_head_label.setToolTip(text.AUDIT_HEAD_HINT)
         self.audit_head_label.setVisible(False)
@@ -251,7 +291,9 @@ class EndOfDayDialog(QDialog):
 
     @property
     def lane(self) -> str | None:
-        """The lane picked; None for every lane."""
+        """The lane picked; None for every lane (in a store: the whole store)."""
+        if self.scope is not None:
+            return self.scope.lane
         data = self.lane_combo.currentData()
         return data if isinstance(data, str) else None
 
@@ -261,6 +303,9 @@ class EndOfDayDialog(QDialog):
 
     def set_lane(self, lane: str | None) -> None:
         """Pick a lane, or None for every lane (loads its report)."""
+        if self.scope is not None:
+            self.scope.set_lane(lane)
+            return
         if lane is not None and self.lane_combo.findData(lane) < 0:
             self.lane_combo.addItem(lane, lane)
         index = self.lane_combo.findData(lane) if lane is not None else 0
@@ -273,11 +318,26 @@ class EndOfDayDialog(QDialog):
         self.slot.start(self._refresh(self.day, self.lane))
 
     async def _refresh(self, day: date, lane: str | None) -> DayReport | None:
-        self._set_status(text.LOADING, "")
+        scope = self.scope
+        from_store = scope is not None and not scope.own_records
+        self._set_status(scope_text.STORE_LOADING if from_store else text.LOADING, "")
+        self.own_records_button.hide()
+        self.scope_note_label.hide()
         for button in (self.print_button, self.pdf_button, self.csv_button):
             button.setEnabled(False)
         try:
-            report = await self._load(day, lane)
+            if scope is not None and from_store:
+                report = await scope.store.day_report(day, lane)
+            else:
+                report = await self._load(day, lane if scope is None else scope.own_lane)
+        except StoreUnavailableError as exc:
+            log.info("end of day: the store cannot be read: %s", exc)
+            self._store_failed(scope_text.STORE_UNREACHABLE)
+            return None
+        except StoreRefusedError as exc:
+            log.warning("end of day: the store refused: %s", exc.message)
+            self._store_failed(scope_text.STORE_REFUSED.format(why=exc.message))
+            return None
         except (UserFacingError, sqlite3.Error, OSError):
             # The service already turns JustiFi trouble into an unchecked report: this
             # is the journal failing. Logged in full; the manager can retry.
@@ -288,8 +348,29 @@ class EndOfDayDialog(QDialog):
             # A bug: the dialog stops saying "loading", the slot hands it to the funnel.
             self._set_status(text.REPORT_FAILED, "unchecked")
             raise
+        self._from_store = from_store
         self.show_report(report)
+        if scope is not None and scope.own_records:
+            self.scope_note_label.setText(scope_text.OWN_RECORDS_NOTE)
+            self.scope_note_label.show()
         return report
+
+    def _store_failed(self, sentence: str) -> None:
+        """The store's day cannot be shown: say so, show nothing stale, offer this lane's
+        own report."""
+        self._clear_report()
+        self._set_status(sentence, "unchecked")
+        self.own_records_button.show()
+
+    def _clear_report(self) -> None:
+        self._report = None
+        for table in (self.summary_table, self.people_table, self.tender_table, self.cash_table):
+            table.setRowCount(0)
+        self.differences_list.clear()
+        self.differences_caption.setText(text.DIFFERENCES_CAPTION.format(count=0))
+        self.audit_head_label.setVisible(False)
+        self.counts_label.setText("")
+        self.sales_label.setText("")
 
     def show_report(self, report: DayReport) -> None:
         """Show a report (the loader's answer)."""
@@ -314,6 +395,9 @@ class EndOfDayDialog(QDialog):
             state = "differences" if report.differences else "ok"
         self._set_status(status_sentence(report), state)  # the printed page says the same
         head = audit_head_line(report)
+        if report.audit_head and self._from_store:  # every lane covered: "till-1 412:3f7a; ..."
+            heads = report.audit_head.replace("; ", scope_text.AUDIT_HEADS_SEPARATOR)
+            head = scope_text.AUDIT_HEADS_LINE.format(heads=heads)
         self.audit_head_label.setText(head or "")
         self.audit_head_label.setVisible(head is not None)
         self.counts_label.setText(
@@ -415,7 +499,10 @@ class EndOfDayDialog(QDialog):
         report = self._report
         day = (report.day if report else self.day).isoformat()
         lane = self.lane
-        return text.REPORT_FILE_NAME.format(day=day, lane=f"-{lane}" if lane else "", ext=ext)
+        part = f"-{lane}" if lane else ""
+        if self.scope is not None and lane is None:
+            part = scope_text.STORE_FILE_PART
+        return text.REPORT_FILE_NAME.format(day=day, lane=part, ext=ext)
 
     async def save_csv(self, path: Path | None = None) -> Path | None:
         """Write the report as CSV at `path` (asked for when None)."""
@@ -469,8 +556,25 @@ class EndOfDayDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if self.scope is not None and self.lanes_slot.task is None:
+            self.lanes_slot.start(self.scope.load_lanes())  # once: the combo keeps them
         if self._report is None and not self.slot.running:
             self.reload()
+
+    def _on_refresh_button_clicked(self) -> None:
+        if self.scope is not None:
+            self.scope.own_records = False  # try the store again
+        self.reload()
+
+    def _on_scope_combo_index_changed(self, _index: int) -> None:
+        assert self.scope is not None
+        self.scope.own_records = False
+        self.reload()
+
+    def _on_own_records_button_clicked(self) -> None:
+        assert self.scope is not None
+        self.scope.show_own_records()
+        self.reload()
 
     def _on_date_edit_date_changed(self, _date: QDate) -> None:
         self.reload()
