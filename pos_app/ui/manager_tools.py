@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # the screens load when first opened: the till starts sooner
     from pos_app.domain.receipt import Receipt
     from pos_app.services.sales import SaleService
     from pos_app.services.shifts import ShiftService
+    from pos_app.services.store_view import StoreViewService
     from pos_app.ui.audit_view import AuditLogDialog
     from pos_app.ui.history_window import HistoryWindow
     from pos_app.ui.receipt_offer import ReceiptOffer
@@ -72,6 +73,7 @@ class ManagerTools(QObject):
         receipts: ReceiptOffer | None = None,
         settings: SettingsService | None = None,
         lane: str | None = None,
+        store_view: StoreViewService | None = None,
         idle_check_ms: int = 1000,
     ) -> None:
         super().__init__(window)
@@ -83,6 +85,7 @@ class ManagerTools(QObject):
         self.receipts = receipts
         self.settings = settings
         self.lane = lane
+        self.store_view = store_view  # the store's day and history; None: a lane on its own
         self.slot = TaskSlot(self, "manager tool")
         self.pin_slot = TaskSlot(self, "manager PIN change")
         self.history_window: HistoryWindow | None = None
@@ -181,7 +184,11 @@ class ManagerTools(QObject):
 
             lanes = [self.lane] if self.lane else []
             self.report_dialog = EndOfDayDialog(
-                self.reports.day_report, self.window, lanes=lanes, lane=self.lane
+                self.reports.day_report,
+                self.window,
+                lanes=lanes,
+                lane=self.lane,
+                store=self.store_view,
             )
             ManagerGuard(self.manager, self.report_dialog)
             self.report_dialog.finished.connect(self._on_report_dialog_finished)
