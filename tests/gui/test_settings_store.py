@@ -251,3 +251,33 @@ async def test_the_kept_password_is_tested_and_pos_store_password_wins(
     assert checker.calls[-1] == (STORE_URL, "from-env")
     dialog.reject()
     assert await ask is None
+
+
+async def test_the_real_check_against_the_store_s_server(
+    qtbot: QtBot, store_url: str, empty_store_url: str
+) -> None:
+    from pos_app.storage.store.check import check_store
+
+    service = SettingsService(
+        MemorySettingsStore(store_url=store_url),
+        KeyringSecretStore(),
+        no_justifi,
+        store_checker=check_store,
+        store_passwords=MemoryStorePasswords(),
+    )
+    dialog = SettingsDialog(service)
+    qtbot.addWidget(dialog)
+    ask = await opened(dialog)
+    host = store_url.split("@", 1)[1].split("/", 1)[0]
+    await dialog.test_store()
+    assert dialog.store_status_label.text() == (
+        f"The store's database at {host} answers: schema 1, ready for this lane."
+    )
+    dialog.store_url_edit.setText(empty_store_url)
+    await dialog.test_store()
+    assert dialog.store_status_label.text() == (
+        f"The store's database at {host} answers but is not set up yet: run"
+        " 'pos-app store init' once, on any lane."
+    )
+    dialog.reject()
+    assert await ask is None
