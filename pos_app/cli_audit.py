@@ -7,11 +7,18 @@ changed or missing entry, or where the chain no longer leads to a head taken
 earlier (`--head`). `export` writes every entry as CSV or JSON. The checks
 are `ManagerService`'s (`check_audit`, `export_audit`); this module only asks
 and shows.
+
+On a lane in a store, `verify` also compares the chain with the store's copy of
+it (`compare_audit_with_store`): a file rewritten after the store had it "does
+not match the store's copy (entry N differs)" and exits 1, even when the
+rewritten chain checks on its own; a store that cannot be reached is said in one
+line and leaves the local verdict as it is.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
@@ -20,7 +27,9 @@ from pos_app.domain.errors import InvalidInputError
 from pos_app.services.audit_log import KEY_STATUS_TEXT, AuditCheck
 
 if TYPE_CHECKING:
+    from pos_app.config import Settings
     from pos_app.services.manager import ManagerService
+    from pos_app.services.store_shared import StoreAuditCheck
 
 EXIT_INTACT, EXIT_BROKEN = 0, 1
 EMPTY_TEXT: Final = "The audit log is empty: nothing was recorded on this lane yet."
@@ -53,22 +62,43 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     from pos_app.config import load_settings
     from pos_app.wiring import manager_service
 
-    with manager_service(load_settings()) as manager:
+    settings = load_settings()
+    with manager_service(settings) as manager:
         if args.audit_command == "verify":
-            return cmd_verify(args, manager, out)
+            return cmd_verify(args, manager, out, settings)
         return cmd_export(args, manager, out)
 
 
-def cmd_verify(args: argparse.Namespace, manager: ManagerService, out: TextIO) -> int:
+def cmd_verify(
+    args: argparse.Namespace,
+    manager: ManagerService,
+    out: TextIO,
+    settings: Settings | None = None,
+) -> int:
     try:
         check = manager.check_audit(args.head)
     except InvalidInputError as exc:  # a head that is not one: nothing was read
         raise InvalidInputError(f"--head: {exc.message}") from exc
+    store = store_check(settings, manager) if settings is not None and settings.store_url else None
     if args.json:
-        _say(out, json.dumps(check_json(check)))
+        _say(out, json.dumps({**check_json(check), "store": store_json(store)}))
     else:
         _say(out, *check_lines(check))
-    return EXIT_INTACT if check.ok else EXIT_BROKEN
+        if store is not None:
+            _say(out, store.message)
+    return EXIT_INTACT if check.ok and (store is None or store.ok) else EXIT_BROKEN
+
+
+def store_check(settings: Settings, manager: ManagerService) -> StoreAuditCheck:
+    """This lane's chain against the store's copy (never raises for the store's errors)."""
+    from pos_app.cli_store_shared import store_link
+    from pos_app.services.store_shared import compare_audit_with_store
+
+    async def compare() -> StoreAuditCheck:
+        async with store_link(settings) as link:
+            return await compare_audit_with_store(manager, link, settings.lane)
+
+    return asyncio.run(compare())
 
 
 def cmd_export(args: argparse.Namespace, manager: ManagerService, out: TextIO) -> int:
@@ -112,6 +142,20 @@ def check_json(check: AuditCheck) -> dict[str, Any]:
         "message": check.message,
         "key_status": check.key_status.value,
         "key_status_text": KEY_STATUS_TEXT[check.key_status],
+    }
+
+
+def store_json(store: StoreAuditCheck | None) -> dict[str, Any] | None:
+    """The store's verdict in `audit verify --json` (None on a lane without a store)."""
+    if store is None:
+        return None
+    return {
+        "ok": store.ok,
+        "state": store.state.value,
+        "store_seq": store.store_seq,
+        "store_hash": store.store_hash,
+        "differs_at": store.differs_at,
+        "message": store.message,
     }
 
 
