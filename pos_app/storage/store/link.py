@@ -220,6 +220,11 @@ class PgStoreLink:
                 # Lost, timed out, cancelled mid-statement (a drain's deadline) or a
                 # bug: the connection's state is unknown, so the next call opens anew.
                 await self._forget()
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    # psycopg may turn a cancellation inside executemany's pipeline into
+                    # an AssertionError of its own: the caller asked to stop, say that.
+                    raise asyncio.CancelledError from None
                 raise
 
     # -- the lane's records --------------------------------------------------------------
