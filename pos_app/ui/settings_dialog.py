@@ -133,6 +133,11 @@ class SettingsDialog(SettingsFormWidgets):
         for widget in (self.api_url_edit, self.client_id_edit, self.sub_account_edit):
             widget.setEnabled(not demo and widget not in self._locked)
         self._update_secret_field(demo)
+        if not self.store_url_edit.text().strip() and self.store_password_edit.text():
+            # No store: a password typed for one goes with it (its field is disabled).
+            self.store_password_edit.blockSignals(True)
+            self.store_password_edit.clear()
+            self.store_password_edit.blockSignals(False)
         form = self.form()
         validation = self._service.validate(form)
         for key, hint in self._rows.hints.items():

@@ -80,6 +80,7 @@ class FieldRows:
         self._caption_height: int | None = None
         self.hints: dict[SettingsField, QLabel] = {}
         self.lock_notes: dict[SettingsField, QLabel] = {}
+        self._lock_rows: dict[SettingsField, tuple[QGridLayout, int]] = {}
 
     def group(self, title: str, name: str) -> tuple[QGroupBox, QGridLayout]:
         """A titled group with a two-column grid (captions, then fields)."""
@@ -123,14 +124,25 @@ class FieldRows:
             grid.addWidget(field, row, 1)
         else:
             grid.addLayout(field, row, 1)
-        lock_note = label(self._parent, f"{key.value}LockNote", "", role="note")
-        lock_note.hide()
         hint = label(self._parent, f"{key.value}Hint", "", role="hint")
         hint.hide()
-        for offset, note in enumerate((*notes, lock_note, hint), start=1):
+        for offset, note in enumerate(notes, start=1):
             grid.addWidget(note, row + offset, 1)
+        # The row under the notes is kept for a lock note, made only for a locked field.
+        self._lock_rows[key] = (grid, row + len(notes) + 1)
+        grid.addWidget(hint, row + len(notes) + 2, 1)
         self.hints[key] = hint
-        self.lock_notes[key] = lock_note
+
+    def lock_note(self, key: SettingsField, value: str) -> None:
+        """Say under the field who sets it (`value`), in the row kept for it."""
+        note = self.lock_notes.get(key)
+        if note is None:
+            grid, row = self._lock_rows[key]
+            note = self.lock_notes[key] = label(
+                self._parent, f"{key.value}LockNote", value, role="note"
+            )
+            grid.addWidget(note, row, 1)
+        set_text(note, value)
 
     def _row_height(self) -> int:
         """A line edit's height under the style sheet: captions centre on it."""

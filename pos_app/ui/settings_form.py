@@ -373,8 +373,8 @@ class SettingsFormWidgets(QDialog):
                 widget.setToolTip(tip)
                 widget.setAccessibleDescription(tip)
                 self._locked.add(widget)
-            if key in by_store and key in self._rows.lock_notes:
-                set_text(self._rows.lock_notes[key], text.STORE_LOCKED_NOTE)
+            if key in by_store and key in widgets:
+                self._rows.lock_note(key, text.STORE_LOCKED_NOTE)
 
     def _fit_height(self) -> None:
         """Grow to fit the hints shown (a top-level layout ignores wrapped labels' height)."""
