@@ -283,3 +283,32 @@ async def test_the_real_check_against_the_store_s_server(
     )
     dialog.reject()
     assert await ask is None
+
+
+def write_text(path: Path, value: str) -> None:
+    """Write a file (a plain function: the tests are async)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(value, encoding="utf-8")
+
+
+async def test_the_store_s_shared_settings_file_locks_its_fields(
+    qtbot: QtBot, settings_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    monkeypatch.setenv("POS_DATA_DIR", str(data))
+    write_text(settings_file, f'store_url = "{STORE_URL}"\ntax_rate_bps = 500\n')
+    write_text(data / "store-settings.toml", 'tax_rate_bps = 825\nreceipt_header = "Shop"\n')
+    dialog = make_dialog(qtbot, SettingsFileStore())
+    ask = await opened(dialog)
+    assert dialog.tax_rate_edit.text() == "8.25"  # the store's, over the lane's file
+    assert not dialog.tax_rate_edit.isEnabled()
+    note = dialog.findChild(QLabel, "tax_rate_bpsLockNote")
+    assert note is not None
+    assert note.text() == text.STORE_LOCKED_NOTE
+    assert dialog.idle_minutes_edit.isEnabled()
+    dialog.idle_minutes_edit.setText("20")
+    dialog.save_button.click()
+    assert await ask is not None
+    written = tomllib.loads(file_text(settings_file))
+    assert written["tax_rate_bps"] == 500  # the lane's own value, kept for leaving the store
+    assert written["idle_sign_out_minutes"] == 20
