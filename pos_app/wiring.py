@@ -7,11 +7,19 @@ point is imported here (an import-linter contract says so).
 The engine's modules (httpx, the JustiFi client, the journal) and the settings
 (pydantic) are imported inside the functions, so importing `wiring` costs the
 till's start-up nothing.
+
+A lane in a store (`store_url`) also gets its sync task (`Lane.sync`: the journal's
+outbox, and the audit log's once the manager's services are open) and the store's
+view (`Lane.store_view`); nothing of the store is imported without one. Every
+command that opened the lane tries to send what waits before it exits, for at most
+`STORE_DRAIN_SECONDS`, without changing its answer or its exit code.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -35,8 +43,11 @@ if TYPE_CHECKING:
     from pos_app.services.sales import SaleService
     from pos_app.services.settings import SettingsService
     from pos_app.services.shifts import ShiftService
+    from pos_app.services.store_ports import SharedPull, StoreView
+    from pos_app.services.store_sync import StoreSync
     from pos_app.storage.audit import SqliteAuditLog
     from pos_app.storage.journal import SqliteJournal
+    from pos_app.storage.store.connection import StoreAddress
 
 #: Attempts per call for the terminal list and the manager's lists (history, end of
 #: day); the payment engine's own calls are single attempts: it owns the retry policy.
@@ -46,6 +57,12 @@ REPORT_CONNECT_SECONDS = 5.0
 JOURNAL_FILE = "journal.sqlite3"
 AUDIT_FILE = "audit.sqlite3"
 DEMO_SANDBOX_FILE = "demo-sandbox.sqlite3"
+#: How long a command may spend at its exit sending what waits for the store.
+STORE_DRAIN_SECONDS = 2.0
+#: Where the staff pull keeps how far it reached (the audit file's store_state).
+STAFF_CURSOR_KEY = "staff_changed_at"
+
+log = logging.getLogger("pos_app.wiring")
 
 
 class UsageError(ConfigurationError):
@@ -63,6 +80,8 @@ class Lane:
     demo: bool
     sandbox_url: str | None = None
     client: JustifiClient | None = None  # for the manager's lists (history, end of day)
+    sync: StoreSync | None = None  # a lane in a store: what sends its records there
+    store_view: StoreView | None = None  # a lane in a store: every lane's records
 
 
 @contextlib.asynccontextmanager
@@ -194,7 +213,79 @@ async def _wired_lane(
         currency=settings.currency,
     ) as engine:
         sandbox_url = account.api_url if demo else None
-        yield Lane(settings, engine.service, engine.journal, demo, sandbox_url, engine.reports)
+        async with _joined_store(settings, engine.journal) as (sync, view):
+            yield Lane(
+                settings,
+                engine.service,
+                engine.journal,
+                demo,
+                sandbox_url,
+                engine.reports,
+                sync=sync,
+                store_view=view,
+            )
+
+
+def store_address_for(settings: Settings) -> StoreAddress:
+    """The store's address from `store_url`, its password from the URL (environment
+    only), else POS_STORE_PASSWORD, else the keyring."""
+    from pos_app.domain.settings_rules import store_url_has_password
+    from pos_app.secrets import read_store_password
+    from pos_app.storage.store import store_address_of
+
+    url = settings.store_url
+    password = None if store_url_has_password(url) else read_store_password(url)
+    return store_address_of(url, password)
+
+
+async def lane_identity(settings: Settings, journal: SqliteJournal) -> tuple[str, str]:
+    """(name, uid) of the lane in its store: the journal's outbox is enabled (the first
+    time, everything it holds is queued and the journal gets its random uid)."""
+    await journal.enable_outbox()
+    uid = journal.lane_uid()
+    assert uid is not None, "enable_outbox gives the journal its lane_uid"
+    return settings.lane, uid
+
+
+@contextlib.asynccontextmanager
+async def _joined_store(
+    settings: Settings, journal: SqliteJournal
+) -> AsyncIterator[tuple[StoreSync | None, StoreView | None]]:
+    """The sync task and the store's view of a lane in a store (None, None without one);
+    at the end, what waits is sent for at most STORE_DRAIN_SECONDS."""
+    if not settings.store_url:
+        yield None, None
+        return
+    from pos_app import __version__
+    from pos_app.services.store_ports import LaneIdentity
+    from pos_app.services.store_sync import StoreSync
+    from pos_app.storage.store import open_link
+    from pos_app.storage.store.reads import PgStoreView
+
+    address = store_address_for(settings)
+    name, uid = await lane_identity(settings, journal)
+    link = open_link(address)
+    sync = StoreSync(link, LaneIdentity(name, uid, __version__), [journal])
+    journal.on_queued = sync.nudge
+    view = PgStoreView(address)
+    try:
+        yield sync, view
+    finally:
+        journal.on_queued = None
+        try:
+            await drain_at_exit(sync)
+        finally:
+            await view.close()
+            await link.close()
+
+
+async def drain_at_exit(sync: StoreSync, seconds: float = STORE_DRAIN_SECONDS) -> None:
+    """Send what waits for at most `seconds` (a command's or the window's exit); never
+    raises and prints nothing: the store's answer is one line in the log."""
+    try:
+        await sync.drain(seconds)
+    except Exception:
+        log.exception("sending to the store at exit failed")
 
 
 def engine_settings(settings: Settings, *, demo: bool) -> EngineSettings:
@@ -233,7 +324,14 @@ def open_audit_log(settings: Settings, audit_file: Path | None = None) -> Sqlite
     from pos_app.secrets import KeyringChainKeys
     from pos_app.storage.audit import SqliteAuditLog
 
-    return SqliteAuditLog(audit_file or audit_path(), KeyringChainKeys(), lane=settings.lane)
+    return SqliteAuditLog(
+        audit_file or audit_path(),
+        KeyringChainKeys(),
+        lane=settings.lane,
+        # In a store, PINs are hashed without this computer's pepper: the store's staff
+        # sign in on every lane.
+        shared_pins=bool(settings.store_url),
+    )
 
 
 def open_journal() -> SqliteJournal:
@@ -248,16 +346,54 @@ def open_journal() -> SqliteJournal:
 @contextlib.contextmanager
 def manager_service(settings: Settings, audit_file: Path | None = None) -> Iterator[ManagerService]:
     """The lane's staff and audit log (default: the data dir's), closed at the end of
-    the block; for the CLI's staff, audit, refund and void commands."""
+    the block; for the CLI's staff, audit, refund and void commands. A lane in a store
+    sends the audit log's waiting records at the end, for at most STORE_DRAIN_SECONDS."""
     from pos_app.services.manager import ManagerService
 
     with open_audit_log(settings, audit_file) as audit:
-        yield ManagerService(
-            audit,
-            audit,
-            lane=settings.lane,
-            idle_timeout=idle_timeout(settings.idle_sign_out_minutes),
-        )
+        try:
+            yield ManagerService(
+                audit,
+                audit,
+                lane=settings.lane,
+                idle_timeout=idle_timeout(settings.idle_sign_out_minutes),
+            )
+        finally:
+            if settings.store_url:
+                _send_audit_at_exit(settings, audit)
+
+
+def _send_audit_at_exit(settings: Settings, audit: SqliteAuditLog) -> None:
+    """The staff and audit commands run without a lane (and without a running loop):
+    their audit records go to the store here, within the drain's deadline."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        log.info("store: the audit log's records wait for the lane's next send")
+        return
+    try:
+        asyncio.run(_send_audit(settings, audit))
+    except Exception:
+        log.exception("sending the audit log to the store at exit failed")
+
+
+async def _send_audit(settings: Settings, audit: SqliteAuditLog) -> None:
+    from pos_app import __version__
+    from pos_app.services.store_ports import LaneIdentity
+    from pos_app.services.store_sync import StoreSync
+    from pos_app.storage.store import open_link
+
+    address = store_address_for(settings)
+    with open_journal() as journal:
+        name, uid = await lane_identity(settings, journal)
+    await audit.enable_outbox()
+    link = open_link(address)
+    try:
+        await drain_at_exit(StoreSync(link, LaneIdentity(name, uid, __version__), [audit]))
+    finally:
+        await link.close()
 
 
 def idle_timeout(minutes: int) -> timedelta:
@@ -306,9 +442,16 @@ class ManagerServices:
     shifts: ShiftService
     sales: SaleService
     drawer: CashDrawer
+    sync: StoreSync | None = None  # the lane's, sending this audit log's records too
+    pulls: tuple[SharedPull, ...] = ()  # what this lane takes from the store
 
     def close(self) -> None:
-        """Close the audit log (the only resource held here)."""
+        """Close the audit log (the only resource held here); a lane's sync task stops
+        sending it first (what waits goes at the next start, or with `store sync`)."""
+        if self.sync is not None:
+            self.sync.remove_outbox(self.audit)
+            for pull in self.pulls:
+                self.sync.remove_pull(pull)
         self.audit.close()
 
 
@@ -384,12 +527,50 @@ def open_manager_services(
 
         shifts = ShiftService(lane.journal, cash_drawer, lane=settings.lane, record=record)
         sales = SaleService(lane.service, lane.journal, shifts, lane=settings.lane, record=record)
+        pulls = _join_sync(lane, audit)
     except BaseException:
         audit.close()
         raise
     return ManagerServices(
-        audit, manager, history, reports, setup, receipts, shifts, sales, cash_drawer
+        audit,
+        manager,
+        history,
+        reports,
+        setup,
+        receipts,
+        shifts,
+        sales,
+        cash_drawer,
+        sync=lane.sync,
+        pulls=pulls,
     )
+
+
+def _join_sync(lane: Lane, audit: SqliteAuditLog) -> tuple[SharedPull, ...]:
+    """A lane in a store: its sync task sends the audit log's records too, and takes the
+    store's staff (into this audit log), catalog and settings (files in the data dir).
+    Nothing without a store."""
+    sync = lane.sync
+    if sync is None:
+        return ()
+    from pos_app.config import data_dir
+    from pos_app.services.store_shared import CatalogPull, SettingsPull, StaffPull
+
+    # The first time in a store the outbox starts and everything before is queued once.
+    audit.enable_outbox_now()
+    cursor = (
+        lambda: audit.store_value(STAFF_CURSOR_KEY),
+        lambda value: audit.set_store_value(STAFF_CURSOR_KEY, value),
+    )
+    pulls: tuple[SharedPull, ...] = (
+        StaffPull(audit, lane.settings.lane, cursor),
+        CatalogPull(data_dir()),
+        SettingsPull(data_dir()),
+    )
+    sync.add_outbox(audit)
+    for pull in pulls:
+        sync.add_pull(pull)
+    return pulls
 
 
 def drawer_for(settings: Settings) -> CashDrawer:

@@ -34,6 +34,7 @@ from pos_app.domain.errors import UnavailableError, UserFacingError, user_messag
 from pos_app.services.store_ports import (
     LaneIdentity,
     Outbox,
+    OutboxBatch,
     SharedPull,
     StoreLink,
     StoreRefusedError,
@@ -97,6 +98,17 @@ class StoreSync:
         """Pull this kind of shared data too (from the next pull on)."""
         self._pulls.append(pull)
 
+    def remove_outbox(self, outbox: Outbox) -> None:
+        """Stop sending this outbox (its file is closing); what waits keeps in it. A batch
+        of it in flight is not acknowledged: it goes again next time."""
+        with contextlib.suppress(ValueError):
+            self._outboxes.remove(outbox)
+
+    def remove_pull(self, pull: SharedPull) -> None:
+        """Stop pulling this kind of shared data."""
+        with contextlib.suppress(ValueError):
+            self._pulls.remove(pull)
+
     @property
     def outboxes(self) -> tuple[Outbox, ...]:
         """The outboxes sent, in order."""
@@ -117,12 +129,13 @@ class StoreSync:
         """Drain every outbox once, in order, a batch at a time, each acknowledged only
         after the store took it; how many records went. Raises the link's errors."""
         sent = 0
-        for outbox in self._outboxes:
-            while (batch := outbox.outbox_batch(self.batch)) is not None:
+        for outbox in list(self._outboxes):
+            while outbox in self._outboxes and (batch := outbox.outbox_batch(self.batch)):
                 if batch.records:
-                    left = max(self._pending() - len(batch.records), 0)
-                    await self.link.send(self.lane, batch.records, left)
+                    await self.link.send(self.lane, batch.records, self._left(outbox, batch))
                     self._last_sent_at = datetime.now(UTC)
+                if outbox not in self._outboxes:
+                    break  # removed while sending (its file closed): it goes again later
                 await outbox.acknowledge(batch.last_seq)
                 sent += len(batch.records)
                 self._say(SyncState.SENDING)
@@ -202,6 +215,13 @@ class StoreSync:
 
     def _pending(self) -> int:
         return sum(outbox.outbox_count() for outbox in self._outboxes)
+
+    def _left(self, sending: Outbox, batch: OutboxBatch) -> int:
+        """What will wait once `batch` is taken (the store shows it per lane)."""
+        after = getattr(sending, "outbox_count_after", None)
+        own = after(batch.last_seq) if after else sending.outbox_count() - len(batch.records)
+        others = sum(o.outbox_count() for o in self._outboxes if o is not sending)
+        return max(int(own), 0) + others
 
     def _describe_pending(self) -> str:
         pending = self._pending()

@@ -21,7 +21,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeVar
 
 from pos_app.services.store_ports import JsonValue, OutboxBatch, RecordKind, StoreRecord
 from pos_app.storage.sqlite_file import SqliteFile
@@ -52,7 +52,7 @@ AUDIT_BACKFILL: Final = (
     " ORDER BY seq",
 )
 
-RecordReader = Callable[[sqlite3.Connection, RecordKind, Sequence[str]], dict[str, StoreRecord]]
+T = TypeVar("T")
 
 
 class OutboxTables(SqliteFile):
@@ -62,6 +62,8 @@ class OutboxTables(SqliteFile):
 
     outbox_name: ClassVar[str] = ""
     outbox_backfill: ClassVar[Sequence[str]] = ()
+    #: Called after each write committed from the event loop (the sync task's nudge).
+    on_queued: Callable[[], None] | None = None
 
     @property
     def outbox_source(self) -> str:
@@ -92,22 +94,34 @@ class OutboxTables(SqliteFile):
     async def enable_outbox(self) -> None:
         """Queue from now on, and queue everything written before once, oldest first, in
         one transaction; the first time, give the file its `lane_uid`. Again: nothing."""
-
-        def enable(conn: sqlite3.Connection) -> None:
-            enabled, uid = conn.execute(
-                "SELECT enabled, lane_uid FROM outbox_state WHERE id = 1"
-            ).fetchone()
-            if enabled:
-                return
-            conn.execute(
-                "UPDATE outbox_state SET enabled = 1, lane_uid = ? WHERE id = 1",
-                (uid or uuid.uuid4().hex,),
-            )
-            for statement in self.outbox_backfill:
-                conn.execute(statement)
-
         if not self.outbox_enabled():
-            await self._write_soon(enable)
+            await self._write_soon(self._enable)
+
+    def enable_outbox_now(self) -> None:
+        """`enable_outbox` off the event loop's write path (waits for the lock): for the
+        audit log, whose writes all wait so."""
+        if not self.outbox_enabled():
+            with self._write() as conn:
+                self._enable(conn)
+
+    def _enable(self, conn: sqlite3.Connection) -> None:
+        enabled, uid = conn.execute(
+            "SELECT enabled, lane_uid FROM outbox_state WHERE id = 1"
+        ).fetchone()
+        if enabled:
+            return  # another process joined it meanwhile
+        conn.execute(
+            "UPDATE outbox_state SET enabled = 1, lane_uid = ? WHERE id = 1",
+            (uid or uuid.uuid4().hex,),
+        )
+        for statement in self.outbox_backfill:
+            conn.execute(statement)
+
+    async def _write_soon(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        result = await super()._write_soon(work)
+        if self.on_queued is not None:
+            self.on_queued()
+        return result
 
     # -- the port ---------------------------------------------------------------------
 
@@ -146,6 +160,13 @@ class OutboxTables(SqliteFile):
         """How many records wait (a row changed twice counts twice until sent)."""
         with self._lock:
             return int(self._conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def outbox_count_after(self, last_seq: int) -> int:
+        """How many records wait after a batch ending at `last_seq` (what a batch tells
+        the store is left once it is taken)."""
+        with self._lock:
+            row = self._conn.execute("SELECT count(*) FROM outbox WHERE seq > ?", (last_seq,))
+            return int(row.fetchone()[0])
 
 
 def _ref_key(kind: RecordKind, ref: str) -> str:
