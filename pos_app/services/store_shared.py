@@ -22,6 +22,7 @@ when what the store holds differs from the lane's copy.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -123,7 +124,8 @@ class StaffPull:
         people = await link.staff_since(None)
         newest: datetime | None = None
         for person in people:
-            self.merge(person)
+            if self.merge(person) is not None:
+                await asyncio.sleep(0)  # one write at a time: the window paints between them
             if newest is None or person.changed_at > newest:
                 newest = person.changed_at
         if self._cursor is not None and newest is not None:
