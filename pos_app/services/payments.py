@@ -301,12 +301,16 @@ class PaymentService:
         served_by: str | None = None,
         approved_by: str | None = None,
         shift_id: str | None = None,
+        description: str | None = None,
+        ticket_id: str | None = None,
     ) -> PaymentRun:
         """Refund with the card on the terminal (the customer taps again).
 
         `served_by` works the till; `approved_by` is the manager or owner who approved;
         `shift_id` the open shift (None: the day's). The refund carries its charge's
-        `ticket_id` when the charge is in this journal.
+        `ticket_id` when the charge is in this journal, else `ticket_id` (a sale of
+        another lane of the store); `description` (the items going back) replaces the
+        charge's.
         """
         if not self.gateway.flow.supports_terminal_refunds:
             raise InvalidRequestError(
@@ -322,6 +326,8 @@ class PaymentService:
             served_by=served_by,
             approved_by=approved_by,
             shift_id=shift_id,
+            description=description,
+            ticket_id=ticket_id,
         )
         run = Run(self, op, initial_state(PaymentKind.REFUND, amount_cents, terminal_id), cancel)
         return await self._start(run, self._terminal_refund_steps(run, payment))
@@ -356,9 +362,11 @@ class PaymentService:
         served_by: str | None = None,
         approved_by: str | None = None,
         shift_id: str | None = None,
+        description: str | None = None,
+        ticket_id: str | None = None,
     ) -> PaymentRun:
-        """Refund to the original card, no terminal involved (who, shift and ticket as for
-        `refund_on_terminal`)."""
+        """Refund to the original card, no terminal involved (who, shift, ticket and
+        description as for `refund_on_terminal`)."""
         self.check_refund(payment, amount_cents)
         op = self._new_operation(
             PaymentKind.REFUND,
@@ -370,6 +378,8 @@ class PaymentService:
             served_by=served_by,
             approved_by=approved_by,
             shift_id=shift_id,
+            description=description,
+            ticket_id=ticket_id,
         )
         return await self._direct(
             op, lambda: self.gateway.refund_to_card(payment, amount_cents, reason, op.create_key)
@@ -452,7 +462,7 @@ class PaymentService:
             flow=self.gateway.flow.name,
             terminal_id=terminal_id,
             description=description
-            if payment is None
+            if payment is None or description is not None
             else (original.description if original else None),
             lane=self.settings.lane,
             create_key=str(uuid.uuid4()),

@@ -30,6 +30,7 @@ class RefundRequest:
     amount_cents: int
     terminal_id: str | None
     reason: str | None
+    description: str | None = None  # the items going back, for a refund item by item
 
     @property
     def action(self) -> AuditAction:
@@ -37,10 +38,13 @@ class RefundRequest:
         return AuditAction.VOID if self.mode is RefundMode.VOID else AuditAction.REFUND
 
     def audit_detail(self) -> dict[str, DetailValue]:
-        """What the audit log keeps of it (amount, mode, terminal, reason)."""
-        return {
+        """What the audit log keeps of it (amount, mode, terminal, reason, the items)."""
+        detail: dict[str, DetailValue] = {
             "amount_cents": self.amount_cents,
             "mode": self.mode.value,
             "terminal_id": self.terminal_id,
             "reason": self.reason,
         }
+        if self.description is not None:
+            detail["items"] = self.description
+        return detail

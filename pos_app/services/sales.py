@@ -424,9 +424,11 @@ class SaleService:
         *,
         person: str | None,
         approved_by: str | None,
+        reason: str | None = None,
     ) -> CashMovement:
         """Refund cash of a completed sale from the drawer: at most the cash it kept less the
-        cash given back. Needs an open shift; the drawer opens; audited CASH_REFUND."""
+        cash given back. Needs an open shift; the drawer opens; audited CASH_REFUND.
+        `reason`: the items going back, for a refund item by item."""
         if amount_cents <= 0:
             raise InvalidInputError(REFUND_AMOUNT_NEEDED)
         async with self.shifts.cash_lock:
@@ -447,7 +449,7 @@ class SaleService:
                 amount_cents=amount_cents,
                 at=self.now(),
                 person=_name(person),
-                reason="refund",
+                reason=reason or "refund",
                 ticket_id=ticket_id,
                 approved_by=_name(approved_by),
             )
@@ -459,6 +461,8 @@ class SaleService:
         }
         if movement.approved_by is not None:
             detail["approved_by"] = movement.approved_by
+        if reason:
+            detail["items"] = reason
         await self.shifts.open_drawer(drawer_reason(CashMovementKind.REFUND))
         audit(self._record, AuditAction.CASH_REFUND, ticket_id, detail)
         return movement

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
@@ -37,6 +38,9 @@ from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import payment as text
 from pos_app.ui.text import staff as staff_text
+
+if TYPE_CHECKING:  # an item refund's record loads with the history, not the till
+    from pos_app.domain.line_refund import ItemRefund
 
 VOID_WINDOW = timedelta(minutes=25)
 
@@ -75,6 +79,7 @@ class RefundDialog(QDialog):
         terminal_refunds: bool = True,
         now: Callable[[], datetime] = _aware_now,
         approved_by: str | None = None,
+        items: ItemRefund | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("refundDialog")
@@ -84,7 +89,9 @@ class RefundDialog(QDialog):
         self._payment = payment
         self._terminals = {t.id: t for t in terminals}
         self._terminal_refunds = terminal_refunds
-        self._voidable = can_void(payment, now())
+        # Items going back: their amount is fixed, and a void would give back the rest too.
+        self._items = items
+        self._voidable = items is None and can_void(payment, now())
         self._request: RefundRequest | None = None
         self._approved_by = approved_by
         self._build(terminals, current_terminal_id or payment.terminal_id)
@@ -119,9 +126,12 @@ class RefundDialog(QDialog):
         )
         self.refundable_label = self._label("refundableLabel", refundable)
         layout.addWidget(self.refundable_label)
+        if self._items is not None:
+            self._build_items(self._items, layout)
 
         form = QFormLayout()
-        self.amount_edit = QLineEdit(_plain_amount(max(payment.refundable_cents, 0)), self)
+        self.amount_edit = QLineEdit(_plain_amount(self._first_amount()), self)
+        self.amount_edit.setReadOnly(self._items is not None)
         self.amount_edit.setObjectName("refundAmountEdit")
         self.amount_edit.setAccessibleName(text.REFUND_AMOUNT_LABEL)
         self.amount_edit.textChanged.connect(self._on_amount_edit_text_changed)
@@ -146,6 +156,27 @@ class RefundDialog(QDialog):
         self.mode_hint.hide()
         layout.addWidget(self.mode_hint)
         layout.addLayout(self._build_buttons())
+
+    def _first_amount(self) -> int:
+        refundable = max(self._payment.refundable_cents, 0)
+        return refundable if self._items is None else min(self._items.amount_cents, refundable)
+
+    def _build_items(self, items: ItemRefund, layout: QVBoxLayout) -> None:
+        """What goes back, and when the payment cannot give back all of it, so."""
+        from pos_app.ui.text import history as history_text
+
+        names = ", ".join(f"{line.quantity} x {line.name}" for line in items.lines)
+        self.items_label = self._label(
+            "refundItemsLabel", history_text.REFUND_ITEMS_LINE.format(items=names)
+        )
+        layout.addWidget(self.items_label)
+        refundable = max(self._payment.refundable_cents, 0)
+        if items.amount_cents > refundable:
+            capped = history_text.ITEMS_PART_ABOVE.format(
+                left=Money(refundable).format(), amount=Money(items.amount_cents).format()
+            )
+            self.items_capped_label = self._label("refundItemsCapped", capped)
+            layout.addWidget(self.items_capped_label)
 
     def _label(self, name: str, value: str) -> QLabel:
         label = QLabel(value, self)
@@ -253,6 +284,8 @@ class RefundDialog(QDialog):
             return None, text.REFUND_NOTHING_LEFT
         if self.mode is RefundMode.VOID:
             return self._payment.amount_cents, ""
+        if self._items is not None:
+            return self._first_amount(), ""
         try:
             money = parse_amount(self.amount_edit.text(), minimum_cents=1, maximum_cents=refundable)
         except AmountError as exc:
@@ -312,6 +345,7 @@ class RefundDialog(QDialog):
             amount_cents=cents,
             terminal_id=self._ready_terminal() if mode is RefundMode.TERMINAL else None,
             reason=str(self.reason_combo.currentData()),
+            description=self._items.description() if self._items is not None else None,
         )
         self.accept()
 

@@ -24,7 +24,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -44,6 +44,9 @@ from pos_app.ui.payment_dialog import PaymentChoice, PaymentDialog
 from pos_app.ui.refund_dialog import RefundDialog
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import window as text
+
+if TYPE_CHECKING:  # an item refund's record loads with the history, not the till
+    from pos_app.domain.line_refund import ItemRefund
 
 log = logging.getLogger("pos_app.ui.sale_flow")
 
@@ -246,16 +249,21 @@ class SaleFlow(QObject):
         *,
         served_by: str | None = None,
         approved_by: str | None = None,
+        items: ItemRefund | None = None,
     ) -> asyncio.Task[PaymentState | None] | None:
         """Refund a past sale, by its payment or sale id (asks how much and how first).
 
         `refund_started(payment_id, request)` and `refund_finished(payment_id, request,
         final_state)` frame a refund that was sent (for the audit log). `served_by` and
-        `approved_by` are journaled with it."""
+        `approved_by` are journaled with it. `items`: a refund item by item (its amount,
+        at most what the payment can give back; its items in the refund's description;
+        its sale, of any lane, as the refund's ticket)."""
         who = _Who(served_by, approved_by)
-        return self.start_exclusive(self._refund(payment_ref, parent or self._parent, who))
+        return self.start_exclusive(self._refund(payment_ref, parent or self._parent, who, items))
 
-    async def _refund(self, payment_ref: str, parent: QWidget, who: _Who) -> PaymentState | None:
+    async def _refund(
+        self, payment_ref: str, parent: QWidget, who: _Who, items: ItemRefund | None = None
+    ) -> PaymentState | None:
         try:
             payment = await self.service.payment_details(payment_ref)
             dialog = RefundDialog(
@@ -264,6 +272,7 @@ class SaleFlow(QObject):
                 parent=parent,
                 terminal_refunds=self.service.terminal_refunds,
                 approved_by=who.approved_by,
+                items=items,
             )
             request = await dialog.ask()
             dialog.deleteLater()
@@ -282,6 +291,8 @@ class SaleFlow(QObject):
                     request.reason,
                     served_by=who.served_by,
                     approved_by=who.approved_by,
+                    description=request.description,
+                    ticket_id=items.ticket_id if items is not None else None,
                 )
             else:
                 run = await self.service.refund_on_terminal(
@@ -291,6 +302,8 @@ class SaleFlow(QObject):
                     cancel=cancel,
                     served_by=who.served_by,
                     approved_by=who.approved_by,
+                    description=request.description,
+                    ticket_id=items.ticket_id if items is not None else None,
                 )
             final, _ = await self.follow(
                 run, cancel, request.terminal_id, text.REFUND_TITLE, parent

@@ -145,6 +145,7 @@ class TenderRefundDialog(QDialog):
         *,
         shift_open: bool = True,
         approved_by: str | None = None,
+        cash_cents: int | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("tenderRefundDialog")
@@ -152,6 +153,7 @@ class TenderRefundDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self._choices = _choices(payments)
         self._shift_open = shift_open
+        self._cash_cents = cash_cents  # items going back: the cash they are worth
         self._choice: TenderRefundChoice | None = None
         self._build(ticket, approved_by)
         first = next((i for i, c in enumerate(self._choices) if c.left_cents > 0), -1)
@@ -301,7 +303,10 @@ class TenderRefundDialog(QDialog):
     def _on_parts_list_current_row_changed(self, _row: int) -> None:
         selected = self.selected
         if selected is not None and selected.kind is TenderKind.CASH:
-            self.amount_edit.setText(Money(selected.left_cents).format().removeprefix("$"))
+            cents = selected.left_cents
+            if self._cash_cents is not None:
+                cents = min(cents, self._cash_cents)
+            self.amount_edit.setText(Money(cents).format().removeprefix("$"))
         self._update()
 
     def _on_amount_edit_text_changed(self, _text: str) -> None:
