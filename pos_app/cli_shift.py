@@ -1,4 +1,4 @@
-"""`pos-app shift ...` and `pos-app report --shift`: a lane's cash shift from a command line.
+"""`pos-app shift ...` and `pos-app report`: a lane's cash shift from a command line.
 
 `shift open --float 100.00` starts a shift with its float counted; `shift close
 --counted 245.10` counts the drawer, prints the Z report and says how much the
@@ -7,7 +7,8 @@ note by note); `shift status` says whether a shift is open and what the drawer
 should hold; `shift no-sale`, `shift paid-in` and `shift paid-out` open the
 drawer with a reason. As at the till, paying out and closing need a manager or
 owner (`--as`) on a lane with staff. `report --shift` prints the open shift's X
-report, else the last Z.
+report, else the last Z; `report --day` the end of day (this lane's, or with
+`--store`/`--lane` the store's: `pos_app.cli_store_view`).
 
 `--as NAME` names the person (their PIN is the first line of standard input,
 as for charges); the shift's actions are journaled and audited under their
@@ -30,6 +31,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from pos_app.cli_staff import PinReader, authorize
+from pos_app.cli_store_view import add_day_arguments, check_report_options, run_report_day
 from pos_app.domain.cash import DrawerCount
 from pos_app.domain.errors import InvalidInputError
 from pos_app.domain.money import AmountError, AmountErrorReason, Money, parse_amount
@@ -54,7 +56,8 @@ DRAWER_MAX_CENTS: Final = 100_000_000  # $1,000,000.00: no drawer holds more
 
 
 def add_commands(commands: Any) -> None:
-    """`shift` and its subcommands, and `report --shift`, on `pos-app`'s subparsers."""
+    """`shift` and its subcommands, and `report` (`--shift` or `--day`), on `pos-app`'s
+    subparsers."""
     shift = commands.add_parser("shift", help="open and close the cash shift; drawer movements")
     sub = shift.add_subparsers(dest="shift_command", required=True, metavar="COMMAND")
 
@@ -86,13 +89,16 @@ def add_commands(commands: Any) -> None:
     paid_out.add_argument("--reason", required=True)
     _as(paid_out, "the manager or owner who approves it (needed on a lane with staff)")
 
-    report = commands.add_parser("report", help="the shift's X report (or the last Z report)")
-    report.add_argument(
+    report = commands.add_parser(
+        "report", help="the shift's X report (or the last Z report), or a day's end of day"
+    )
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument(
         "--shift",
         action="store_true",
-        required=True,
         help="the open shift's X report; without an open shift, the last closed one's Z",
     )
+    add_day_arguments(report, which)
     _common(report)
 
 
@@ -126,10 +132,14 @@ def _as(parser: argparse.ArgumentParser, help_text: str) -> None:
 
 
 async def run(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
-    """`pos-app shift ...` or `pos-app report --shift` on a wired lane."""
+    """`pos-app shift ...` or `pos-app report` on a wired lane."""
     from pos_app.wiring import manager_services
 
+    if args.command == "report":
+        check_report_options(args)  # before the audit log opens
     with manager_services(lane) as services:
+        if args.command == "report" and args.day is not None:
+            return await run_report_day(args, lane, services, out)
         if args.command == "report":
             return cmd_report(args, services.shifts, out)
         command = args.shift_command
