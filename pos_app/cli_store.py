@@ -27,6 +27,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
+from pos_app import cli_store_shared
 from pos_app.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:
@@ -71,18 +72,7 @@ def add_commands(commands: Any) -> None:
         "sync", help="send what this lane has waiting and take what the store shares"
     )
     sync.add_argument("--json", action="store_true", help="one JSON object")
-    shared = _shared_commands()
-    if shared is not None:
-        shared.add_commands(sub)
-
-
-def _shared_commands() -> Any:
-    """`pos_app.cli_store_shared` (store catalog|settings), when this build has it."""
-    try:
-        from pos_app import cli_store_shared
-    except ImportError:  # pragma: no cover - built without the shared data's commands
-        return None
-    return cli_store_shared
+    cli_store_shared.add_commands(sub)
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:
@@ -97,11 +87,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         if args.store_command == "status":
             return asyncio.run(cmd_status(settings, address, bool(args.json), out))
         return asyncio.run(cmd_sync(settings, address, bool(args.json), out))
-    shared = _shared_commands()
-    if shared is None:  # pragma: no cover - argparse offers only what exists
-        raise AssertionError(f"no handler for store {args.store_command!r}")
-    result: int = shared.run(args, out)
-    return result
+    return cli_store_shared.run(args, out)
 
 
 def store_address_for(settings: Settings) -> StoreAddress:
@@ -244,36 +230,37 @@ async def cmd_sync(settings: Settings, address: StoreAddress, as_json: bool, out
     could not be reached (what is left is said on stderr); a refusal raises (exit 3)."""
     from pos_app import __version__
     from pos_app.services.store_ports import LaneIdentity, StoreUnavailableError
-    from pos_app.services.store_sync import (  # type: ignore[import-not-found, unused-ignore]
-        StoreSync,
-    )
+    from pos_app.services.store_sync import StoreSync
     from pos_app.storage.store import open_link
     from pos_app.wiring import open_audit_log, open_journal
 
     with open_journal() as journal, open_audit_log(settings) as audit:
         outboxes: list[Outbox] = [journal, audit]
         for outbox in outboxes:
-            await outbox.enable_outbox()
+            await outbox.enable_outbox()  # the first time, everything so far is queued
         uid = journal.lane_uid()
         assert uid is not None, "enable_outbox gives the journal its lane_uid"
-        lane = LaneIdentity(settings.lane, uid, __version__)
+        waiting = sum(outbox.outbox_count() for outbox in outboxes)
         link = open_link(address)
-        sync = StoreSync(link, lane, outboxes, pulls=_pulls(settings, audit))
-        sent = 0
+        sync = StoreSync(
+            link,
+            LaneIdentity(settings.lane, uid, __version__),
+            outboxes,
+            pulls=_pulls(settings, audit),
+        )
         try:
-            sent = await sync.send_once()
+            await sync.send_once()
             await sync.pull_once()
         except StoreUnavailableError as exc:
             left = sum(outbox.outbox_count() for outbox in outboxes)
-            _say_sync(address, sent, left, as_json, out)
+            _say_sync(address, waiting - left, left, as_json, out)
             print(f"pos-app: {exc.message}", file=sys.stderr)
-            if not as_json:
-                print(f"pos-app: {LEFT_TEXT.format(count=_records(left))}", file=sys.stderr)
+            print(f"pos-app: {LEFT_TEXT.format(count=_records(left))}", file=sys.stderr)
             return EXIT_LEFT_WAITING
         finally:
             await link.close()
         left = sum(outbox.outbox_count() for outbox in outboxes)
-        _say_sync(address, sent, left, as_json, out)
+        _say_sync(address, waiting - left, left, as_json, out)
         return EXIT_DONE if left == 0 else EXIT_LEFT_WAITING
 
 
@@ -287,14 +274,19 @@ def _say_sync(address: StoreAddress, sent: int, left: int, as_json: bool, out: T
 
 
 def _pulls(settings: Settings, audit: Any) -> list[Any]:
-    """What the store shares, taken by this lane: its staff (into the audit log's),
-    the catalog and the store's settings (files in the data dir). The staff pull reads
-    every person each time, so it needs no cursor here."""
+    """What the store shares, taken by this lane as its window takes it: its staff (into
+    the audit log's, with the wiring's cursor), the catalog and the store's settings
+    (files in the data dir)."""
     from pos_app.config import data_dir
     from pos_app.services import store_shared
+    from pos_app.wiring import STAFF_CURSOR_KEY
 
+    cursor = (
+        lambda: audit.store_value(STAFF_CURSOR_KEY),
+        lambda value: audit.set_store_value(STAFF_CURSOR_KEY, value),
+    )
     return [
-        store_shared.StaffPull(audit, settings.lane),
+        store_shared.StaffPull(audit, settings.lane, cursor),
         store_shared.CatalogPull(data_dir()),
         store_shared.SettingsPull(data_dir()),
     ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.integration.cli_support import cli_env, run_cli
+from tests.integration.cli_support import OWNER, OWNER_PIN, add_owner, cli_env, run_cli
 from tests.support.postgres import free_port
 
 NO_JUSTIFI = "http://127.0.0.1:9"  # never asked: these commands do not open a lane
@@ -106,3 +106,49 @@ def test_a_newer_store_is_refused(store_url: str, tmp_path: Path, command: str) 
     result = run_cli(["store", command], store_env(tmp_path, store_url))
     assert result.returncode == 3
     assert "newer pos-app (schema 3); update this lane" in result.stderr
+
+
+def test_sync_sends_the_lane_s_staff_and_audit_trail_and_status_shows_it(
+    store_url: str, tmp_path: Path
+) -> None:
+    env = store_env(tmp_path, store_url)
+    add_owner(Path(env["POS_DATA_DIR"]), OWNER, OWNER_PIN)
+    result = run_cli(["store", "sync", "--json"], env)
+    assert result.returncode == 0, result.stderr
+    sent = json.loads(result.stdout)
+    assert sent["left"] == 0
+    assert sent["sent"] >= 2  # the owner and the audit entry of their creation
+    with psycopg.connect(store_url) as conn:
+        people = conn.execute("SELECT name, role, changed_by_lane FROM staff").fetchall()
+        head = conn.execute("SELECT max(seq) FROM audit_entries WHERE lane = 'lane-7'").fetchone()
+    assert people == [(OWNER, "owner", "lane-7")]
+    status = json.loads(run_cli(["store", "status", "--json"], env).stdout)
+    assert [(lane["name"], lane["pending"]) for lane in status["lanes"]] == [("lane-7", 0)]
+    assert head is not None
+    assert status["lanes"][0]["audit_head_seq"] == head[0]
+    assert status["this_lane"] == {"name": "lane-7", "outbox": 0}
+    again = run_cli(["store", "sync"], env)
+    assert again.returncode == 0, again.stderr
+    assert "nothing left to send" in again.stdout
+
+
+def test_sync_with_the_store_away_exits_5_and_keeps_what_waits(tmp_path: Path) -> None:
+    env = store_env(tmp_path, f"postgresql://pos@127.0.0.1:{free_port()}/pos_store")
+    add_owner(Path(env["POS_DATA_DIR"]), OWNER, OWNER_PIN)
+    result = run_cli(["store", "sync", "--json"], env)
+    assert result.returncode == 5, result.stderr
+    left = json.loads(result.stdout)["left"]
+    assert left >= 2
+    assert "cannot be reached" in result.stderr
+    assert f"{left} records left to send" in result.stderr
+
+
+def test_sync_of_a_second_computer_using_a_lane_s_name_is_refused(
+    store_url: str, tmp_path: Path
+) -> None:
+    first = store_env(tmp_path / "pc1", store_url)
+    assert run_cli(["store", "sync"], first).returncode == 0
+    second = store_env(tmp_path / "pc2", store_url)  # other files, the same lane name
+    result = run_cli(["store", "sync"], second)
+    assert result.returncode == 3
+    assert "Another computer already sends as lane 'lane-7'" in result.stderr
