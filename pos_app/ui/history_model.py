@@ -6,6 +6,10 @@ extra rows (sales this lane never journaled) arrive later and are merged by
 time: a remote row shows once the journal's pages have reached its time, so
 new rows are only ever appended while scrolling. The drawer's cash rows (cash
 sales and refunds, read with the filters) are merged the same way.
+
+In a store, the window can show the store's rows instead (every lane, or one):
+they are read by the window asynchronously (`set_store_rows`, `add_store_rows`),
+and scrolling to the end asks for the next page (`store_more_wanted`).
 """
 
 from __future__ import annotations
@@ -15,7 +19,14 @@ from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 
 from pos_app.domain.money import Money
 from pos_app.domain.texts import card_text
@@ -48,7 +59,10 @@ class HistoryColumn(IntEnum):
 
 
 class HistoryModel(QAbstractTableModel):
-    """This lane's journal, newest first, with JustiFi's extra sales merged in."""
+    """This lane's journal, newest first, with JustiFi's extra sales merged in; or the
+    store's rows, a page at a time."""
+
+    store_more_wanted = Signal()  # the view scrolled to the end of the store's rows
 
     def __init__(
         self, service: HistoryService, parent: QObject | None = None, page_size: int = PAGE_SIZE
@@ -65,6 +79,9 @@ class HistoryModel(QAbstractTableModel):
         self._cash: deque[HistoryRow] = deque()  # the drawer's rows read, not shown yet
         self._cash_until: datetime | None = None  # cash is read down to here (exclusive)
         self._cash_done = True
+        self.showing_store = False  # the rows are the store's (every lane's), not the journal's
+        self._store_more = False  # the store has more rows than shown
+        self._store_waiting = False  # the next page was asked for
 
     # -- what the window does -------------------------------------------------------
 
@@ -72,6 +89,7 @@ class HistoryModel(QAbstractTableModel):
         """Show the first page for new filters (JustiFi's rows come with `set_remote`)."""
         self.beginResetModel()
         self.query = query
+        self.showing_store = self._store_more = self._store_waiting = False
         self._rows, self._remote = [], []
         self._local_loaded, self._remote_shown = 0, 0
         self._cash = deque()
@@ -88,6 +106,26 @@ class HistoryModel(QAbstractTableModel):
         self._rows, self._remote_shown = [], 0
         self._extend(shown)
         self.endResetModel()
+
+    def set_store_rows(self, query: HistoryQuery, rows: list[HistoryRow], *, more: bool) -> None:
+        """Show the store's first page for `query` (none of the journal's)."""
+        self.beginResetModel()
+        self.query = query
+        self._rows, self._remote, self._cash = list(rows), [], deque()
+        self._local_loaded, self._remote_shown = 0, 0
+        self._local_done = self._cash_done = True
+        self.showing_store = True
+        self._store_more, self._store_waiting = more, False
+        self.endResetModel()
+
+    def add_store_rows(self, rows: list[HistoryRow], *, more: bool) -> None:
+        """Append the store's next page."""
+        self._store_more, self._store_waiting = more, False
+        if rows:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
 
     def row_at(self, row: int) -> HistoryRow | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
@@ -113,10 +151,15 @@ class HistoryModel(QAbstractTableModel):
             or not self._cash_done
             or bool(self._cash)
             or self._remote_shown < len(self._remote)
+            or (self._store_more and not self._store_waiting)
         )
 
     def fetchMore(self, parent: _AnyIndex = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid() or not self.canFetchMore():
+            return
+        if self._store_more:
+            self._store_waiting = True
+            self.store_more_wanted.emit()
             return
         first = len(self._rows)
         new = self._next_rows()

@@ -6,12 +6,20 @@ follow. Any row of a sale rung up as a ticket shows the whole sale. Selecting a 
 JustiFi for what can still be refunded. Refund and Reprint are requests the
 window's owner grants (after the manager PIN), so this window holds no rules
 about who may refund.
+
+On a lane in a store (`store_view`), a scope chooses This lane (the journal,
+as above), All lanes or one lane (the store's rows, each with its lane); a
+row of another lane shows its sale's lines from the store. "Refund items..."
+offers any sale's lines, this lane's or another's (`refund_items_requested`
+with a `SaleToRefund`); the refund itself runs on this lane.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -43,15 +51,21 @@ from pos_app.services.ports import (
 )
 from pos_app.ui.controls import MIN_TOUCH, touch_button
 from pos_app.ui.history_details import details_html
-from pos_app.ui.history_model import HistoryColumn, HistoryModel
+from pos_app.ui.history_model import PAGE_SIZE, HistoryColumn, HistoryModel
+from pos_app.ui.item_refund_dialog import SaleToRefund, sale_to_refund
 from pos_app.ui.manager_screen import ManagerScreen
 from pos_app.ui.tasks import TaskSlot
 from pos_app.ui.text import history as text
 
-__all__ = ["HistoryWindow"]
+if TYPE_CHECKING:
+    from pos_app.services.store_view import StoreViewService
+
+__all__ = ["THIS_LANE", "HistoryWindow"]
 
 SEARCH_PAUSE_MS = 250
 DEFAULT_DAYS = 30  # JustiFi's list is asked for this many days back unless dates are set
+THIS_LANE: Final = "\x00this lane"  # the scope's choice of this lane's journal
+ALL_LANES: Final = ""  # the scope's choice of every lane in the store
 
 
 class HistoryWindow(ManagerScreen):
@@ -61,6 +75,7 @@ class HistoryWindow(ManagerScreen):
 
     refund_requested = Signal(object)  # HistoryRow
     reprint_requested = Signal(object)  # HistoryRow
+    refund_items_requested = Signal(object)  # SaleToRefund
 
     def __init__(
         self,
@@ -70,6 +85,7 @@ class HistoryWindow(ManagerScreen):
         *,
         today: date | None = None,
         search_pause_ms: int = SEARCH_PAUSE_MS,
+        store_view: StoreViewService | None = None,
     ) -> None:
         super().__init__(manager, parent)
         self.setWindowFlag(Qt.WindowType.Window)
@@ -78,9 +94,15 @@ class HistoryWindow(ManagerScreen):
         self.setWindowTitle(text.TITLE)
         self.setAccessibleName(text.TITLE)
         self.history = service
+        self.store_view = store_view
+        self.lane = manager.lane
         self.model = HistoryModel(service, self)
+        self.model.store_more_wanted.connect(self._on_model_store_more_wanted)
         self.remote_slot = TaskSlot(self, "history from JustiFi")
         self.detail_slot = TaskSlot(self, "history details")
+        self.store_slot = TaskSlot(self, "history from the store")
+        self.lanes_slot = TaskSlot(self, "the store's lanes")
+        self._to_refund: SaleToRefund | None = None
         self._today = today or date.today()
         self._local_note = ""
         self._remote_note = ""
@@ -134,7 +156,10 @@ class HistoryWindow(ManagerScreen):
             self.kind_combo.addItem(label, value)
         self.person_combo = QComboBox(self)
         self.refresh_people()
-        fields = (
+        self.scope_combo = QComboBox(self)
+        self.scope_combo.addItem(text.SCOPE_THIS_LANE, THIS_LANE)
+        self.scope_combo.addItem(text.SCOPE_ALL_LANES, ALL_LANES)
+        fields: tuple[tuple[QWidget, str, str], ...] = (
             (self.search_edit, "historySearch", text.SEARCH_LABEL),
             (self.amount_edit, "historyAmount", text.AMOUNT_LABEL),
             (self.last4_edit, "historyLast4", text.LAST4_LABEL),
@@ -144,6 +169,10 @@ class HistoryWindow(ManagerScreen):
             (self.kind_combo, "historyKind", text.KIND_LABEL),
             (self.person_combo, "historyPerson", text.PERSON_LABEL),
         )
+        if self.store_view is not None:  # a lane alone has no lanes to choose
+            fields = ((self.scope_combo, "historyScope", text.SCOPE_LABEL), *fields)
+        else:
+            self.scope_combo.hide()
         filters = QHBoxLayout()
         for widget, name, label in fields:
             self._field(widget, name, label)
@@ -159,6 +188,7 @@ class HistoryWindow(ManagerScreen):
             date_edit.dateChanged.connect(self._schedule_search)
         for combo in (self.status_combo, self.kind_combo, self.person_combo):
             combo.currentIndexChanged.connect(self._schedule_search)
+        self.scope_combo.currentIndexChanged.connect(self._on_scope_combo_changed)
         return filters
 
     def _build_table_and_detail(self) -> QSplitter:
@@ -202,12 +232,21 @@ class HistoryWindow(ManagerScreen):
         self.count_label.setWordWrap(True)
         self.refund_button = self._button(text.REFUND, "historyRefundButton", self._refund)
         self.reprint_button = self._button(text.REPRINT, "historyReprintButton", self._reprint)
+        self.refund_items_button = self._button(
+            text.REFUND_ITEMS, "historyRefundItemsButton", self._refund_items
+        )
         refresh = self._button(text.REFRESH, "historyRefreshButton", self._refresh)
         close = self._button(text.CLOSE, "historyCloseButton", self.close)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self).activated.connect(self._refresh)
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
-        for button in (refresh, self.reprint_button, self.refund_button, close):
+        for button in (
+            refresh,
+            self.reprint_button,
+            self.refund_items_button,
+            self.refund_button,
+            close,
+        ):
             buttons.addWidget(button)
         return buttons
 
@@ -275,19 +314,93 @@ class HistoryWindow(ManagerScreen):
             person=person or None,
         )
 
+    @property
+    def scope(self) -> str:
+        """THIS_LANE, ALL_LANES or a lane's name."""
+        data = self.scope_combo.currentData()
+        return data if isinstance(data, str) and self.store_view is not None else THIS_LANE
+
+    def set_scope(self, scope: str) -> None:
+        """Choose This lane (THIS_LANE), All lanes ("") or a lane by name."""
+        found = self.scope_combo.findData(scope)
+        if found < 0:
+            self.scope_combo.addItem(text.SCOPE_ONE_LANE.format(lane=scope), scope)
+            found = self.scope_combo.count() - 1
+        self.scope_combo.setCurrentIndex(found)
+
+    def load_lanes(self) -> None:
+        """Offer each lane of the store in the scope (asked of the store, once shown)."""
+        if self.store_view is not None:
+            self.lanes_slot.start(self._load_lanes(self.store_view))
+
+    async def _load_lanes(self, store_view: StoreViewService) -> None:
+        from pos_app.services.store_ports import StoreUnavailableError
+
+        try:
+            lanes = await store_view.lanes()
+        except StoreUnavailableError:
+            return  # the search says so
+        for lane in lanes:
+            if self.scope_combo.findData(lane) < 0:
+                self.scope_combo.addItem(text.SCOPE_ONE_LANE.format(lane=lane), lane)
+
     def search(self) -> None:
-        """Show the journal's rows for the filters now; JustiFi's follow."""
+        """Show the journal's rows for the filters now; JustiFi's follow. In a store's
+        scope, the store's rows (asked of the store)."""
         self._search_timer.stop()
         query = self.query()
         if isinstance(query, str):
             self.count_label.setText(query)
             return
+        if self.store_view is not None and self.scope != THIS_LANE:
+            self._search_store(self.store_view, query)
+            return
+        self.store_slot.cancel()
         self.model.set_query(query)
         self._note_local()
         self._remote_note = text.REMOTE_LOADING
         self._show_counts()
         self.remote_slot.start(self._load_remote(query))
         self._show_row(self._current_row())
+
+    def _search_store(self, store_view: StoreViewService, query: HistoryQuery) -> None:
+        self.remote_slot.cancel()
+        first = replace(query, limit=PAGE_SIZE, offset=0)
+        self.model.set_store_rows(first, [], more=False)
+        self._local_note, self._remote_note = text.STORE_LOADING, ""
+        self._show_counts()
+        self._show_row(None)
+        self.store_slot.start(self._load_store(store_view, first, self.scope or None))
+
+    async def _load_store(
+        self, store_view: StoreViewService, query: HistoryQuery, lane: str | None
+    ) -> None:
+        from pos_app.services.store_ports import StoreUnavailableError
+
+        try:
+            rows = await store_view.history_rows(query, lane)
+        except StoreUnavailableError as exc:
+            self.model.add_store_rows([], more=False)
+            self._local_note = text.STORE_FAILED.format(error=exc.message)
+            self._show_counts()
+            return
+        more = len(rows) >= query.limit
+        if query.offset == 0:
+            self.model.set_store_rows(query, rows, more=more)
+        else:
+            self.model.add_store_rows(rows, more=more)
+        scope = text.SCOPE_ONE_LANE.format(lane=lane) if lane else text.SCOPE_ALL_LANES
+        count = text.COUNT_STORE.format(count=self.model.rowCount(), scope=scope)
+        self._local_note = count + (text.COUNT_MORE if more else "")
+        self._show_counts()
+
+    def _on_model_store_more_wanted(self) -> None:
+        if self.store_view is not None:
+            query = replace(self.model.query, offset=self.model.rowCount())
+            self.store_slot.start(self._load_store(self.store_view, query, self.scope or None))
+
+    def _on_scope_combo_changed(self, _index: int) -> None:
+        self.search()
 
     async def _load_remote(self, query: HistoryQuery) -> None:
         assert query.since is not None
@@ -354,19 +467,62 @@ class HistoryWindow(ManagerScreen):
         self.detail.setHtml(details_html(SaleDetails(row, None), loading=True))
         self.detail_slot.start(self._load_details(row))
 
+    def is_other_lane(self, row: HistoryRow) -> bool:
+        """A row the store has from another lane (not in this lane's journal or drawer)."""
+        return self.model.showing_store and row.lane is not None and row.lane != self.lane
+
     async def _load_details(self, row: HistoryRow) -> None:
         details = await self.history.details(row)
+        if self.store_view is not None and (self.is_other_lane(row) or details.sale is None):
+            details = await self._store_details(self.store_view, details)
         self.detail.setHtml(details_html(details))
         self._update_buttons(details)
 
+    async def _store_details(
+        self, store_view: StoreViewService, details: SaleDetails
+    ) -> SaleDetails:
+        """A row of another lane: its steps and its whole sale, as the store has them (the
+        store unreachable: what this lane knows)."""
+        from pos_app.services.store_ports import StoreUnavailableError
+
+        row = details.row
+        try:
+            if row.ticket_id and details.sale is None:
+                details = replace(details, sale=await store_view.ticket_sale(row.ticket_id))
+            if self.is_other_lane(row) and not details.entries:
+                details = replace(details, entries=await store_view.entries(row))
+        except StoreUnavailableError as exc:
+            note = text.STORE_FAILED.format(error=exc.message)
+            details = replace(details, payment_error=details.payment_error or note)
+        return details
+
     def _update_buttons(self, details: SaleDetails | None) -> None:
+        other = details is not None and self.is_other_lane(details.row)
         refundable = details is not None and (
             (details.payment is not None and details.payment.refundable_cents > 0)
-            or _sale_refundable(details)
+            or (not other and _sale_refundable(details))
         )
         self.refund_button.setEnabled(refundable)
         self.reprint_button.setEnabled(
-            details is not None and details.row.status == "approved" and not details.row.is_remote
+            details is not None
+            and details.row.status == "approved"
+            and not details.row.is_remote
+            and not other
+        )
+        self._to_refund = self._sale_to_refund(details) if details is not None else None
+        self.refund_items_button.setEnabled(self._to_refund is not None)
+
+    def _sale_to_refund(self, details: SaleDetails) -> SaleToRefund | None:
+        sale = details.sale
+        if sale is None:
+            return None
+        store = self.history.tickets
+        mine = store.ticket_operations(sale.ticket.id) if store is not None else []
+        return sale_to_refund(
+            sale,
+            this_lane=sale.ticket.lane == self.lane,
+            more_refunds=[*mine, *details.refunds],
+            payment=details.payment,
         )
 
     def _refund(self) -> None:
@@ -374,6 +530,12 @@ class HistoryWindow(ManagerScreen):
         if row is not None and self.refund_button.isEnabled():
             self.refund_button.setEnabled(False)  # one press, one request
             self.refund_requested.emit(row)
+
+    def _refund_items(self) -> None:
+        target = self._to_refund
+        if target is not None and self.refund_items_button.isEnabled():
+            self.refund_items_button.setEnabled(False)  # one press, one request
+            self.refund_items_requested.emit(target)
 
     def _reprint(self) -> None:
         row = self._current_row()

@@ -12,7 +12,13 @@ their outcome. A sale paid in cash or in parts is refunded by tender
 (`refund_sale`): after the approval a chooser (`ui.tender_refund`) lists its
 parts; a card part goes on to the card refund, cash is given back from the
 drawer by the sale service (audited there, the drawer opens) and its receipt is
-offered. `session` (`ui.sign_in.TillSession`) follows who is signed in.
+offered. A sale is refunded item by item from the history (`refund_items`):
+after the approval the items are chosen (`ui.item_refund_dialog`), then the
+chooser when it was paid in parts, then the card refund for the items' amount,
+with the items in its description, or the cash. In a store the sale may be
+another lane's: its card is refunded here, against that lane's payment, and
+JustiFi refuses what was already given back elsewhere. `session`
+(`ui.sign_in.TillSession`) follows who is signed in.
 """
 
 from __future__ import annotations
@@ -43,12 +49,14 @@ from pos_app.ui.text import staff as staff_text
 from pos_app.ui.text import window as text
 
 if TYPE_CHECKING:  # the screens load when first opened: the till starts sooner
+    from pos_app.domain.line_refund import ItemRefund
     from pos_app.domain.receipt import Receipt
     from pos_app.services.sales import SaleService
     from pos_app.services.shifts import ShiftService
     from pos_app.services.store_view import StoreViewService
     from pos_app.ui.audit_view import AuditLogDialog
     from pos_app.ui.history_window import HistoryWindow
+    from pos_app.ui.item_refund_dialog import SaleToRefund
     from pos_app.ui.receipt_offer import ReceiptOffer
     from pos_app.ui.report_view import EndOfDayDialog
     from pos_app.ui.settings_dialog import SettingsDialog
@@ -95,6 +103,7 @@ class ManagerTools(QObject):
         self.staff_dialog: StaffDialog | None = None
         self.refund_approver: Person | None = None  # who approved the refund under way
         self.tender_refund_dialog: QWidget | None = None  # the chooser, while it asks
+        self.item_refund_dialog: QWidget | None = None  # the items, while it asks
         self.visiting: Person | None = None  # a manager signed in for the screens only
         self.session = TillSession(manager, window, idle_check_ms=idle_check_ms)
         self.buttons = [
@@ -166,11 +175,17 @@ class ManagerTools(QObject):
         if self.history_window is None:
             from pos_app.ui.history_window import HistoryWindow
 
-            self.history_window = HistoryWindow(self.history, self.manager, self.window)
+            self.history_window = HistoryWindow(
+                self.history, self.manager, self.window, store_view=self.store_view
+            )
             self.history_window.refund_requested.connect(self._on_history_refund_requested)
+            self.history_window.refund_items_requested.connect(
+                self._on_history_refund_items_requested
+            )
             self.history_window.reprint_requested.connect(self._on_history_reprint_requested)
             self.history_window.finished.connect(self._on_history_window_finished)
             self.history_window.search()
+            self.history_window.load_lanes()
         self.history_window.show()
         self.history_window.raise_()
         self.history_window.activateWindow()
@@ -336,14 +351,93 @@ class ManagerTools(QObject):
             if self.history_window is not None:
                 self.history_window.search()  # the cash refund is a row of its own
 
+    def refund_items(self, target: SaleToRefund, parent: QWidget | None = None) -> None:
+        """Refund some items of a sale, this lane's or (in a store) another's (one at a
+        time)."""
+        self.slot.start_if_idle(self._refund_items(target, parent))
+
+    async def _refund_items(self, target: SaleToRefund, parent: QWidget | None) -> None:
+        from dataclasses import replace
+
+        from pos_app.domain.tender import TenderKind
+        from pos_app.ui.item_refund_dialog import ItemRefundDialog
+        from pos_app.ui.tender_refund import TenderRefundDialog, card_ref, needs_chooser
+        from pos_app.ui.text import history as history_text
+
+        approver = await self._approval("refund", parent)
+        if approver is None:
+            return
+        ticket = target.ticket
+        dialog = ItemRefundDialog(
+            ticket,
+            parent or self.window,
+            already=target.already,
+            refundable_cents=target.refundable_cents,
+            approved_by=approver.name,
+        )
+        self.item_refund_dialog = dialog
+        try:
+            items = await dialog.ask()
+        finally:
+            self.item_refund_dialog = None
+            dialog.deleteLater()
+        if items is None:
+            return
+        payments = target.sale.payments
+        sales = self.sales if target.this_lane else None
+        if sales is None:  # another lane's cash goes back from its own drawer
+            card = tuple(p for p in payments.parts if p.kind is TenderKind.CARD)
+            payments = replace(payments, parts=card)
+        if not payments.parts:
+            self.message.emit(history_text.ITEMS_CASH_ELSEWHERE)
+            return
+        if not needs_chooser(payments):
+            ref = card_ref(payments.parts[0])
+            if ref:
+                await self._card_refund(ref, parent, approver, items)
+            return
+        shifts = self.shifts
+        chooser = TenderRefundDialog(
+            ticket,
+            payments,
+            parent or self.window,
+            shift_open=shifts is not None and shifts.current() is not None,
+            approved_by=approver.name,
+            cash_cents=items.amount_cents,
+        )
+        self.tender_refund_dialog = chooser
+        try:
+            choice = await chooser.ask()
+        finally:
+            self.tender_refund_dialog = None
+            chooser.deleteLater()
+        if choice is None:
+            return
+        if choice.kind is TenderKind.CARD and choice.payment_ref:
+            await self._card_refund(choice.payment_ref, parent, approver, items)
+        elif choice.amount_cents is not None and sales is not None:
+            cents = min(choice.amount_cents, items.amount_cents)
+            await self._cash_refund(sales, ticket.id, cents, approver, items.description())
+            if self.history_window is not None:
+                self.history_window.search()  # the cash refund is a row of its own
+
     async def _cash_refund(
-        self, sales: SaleService, ticket_id: str, amount_cents: int, approver: Person
+        self,
+        sales: SaleService,
+        ticket_id: str,
+        amount_cents: int,
+        approver: Person,
+        reason: str | None = None,
     ) -> None:
         """Cash back from the drawer (the service audits it and opens the drawer); its
-        receipt is offered on the Receipt button."""
+        receipt is offered on the Receipt button. `reason`: the items going back."""
         try:
             movement = await sales.refund_cash(
-                ticket_id, amount_cents, person=self.served_by(), approved_by=approver.name
+                ticket_id,
+                amount_cents,
+                person=self.served_by(),
+                approved_by=approver.name,
+                reason=reason,
             )
         except UserFacingError as exc:
             self.message.emit(user_message(exc) or str(exc))
@@ -365,10 +459,14 @@ class ManagerTools(QObject):
         await self._card_refund(payment_ref, parent, approver)
 
     async def _card_refund(
-        self, payment_ref: str, parent: QWidget | None, approver: Person
+        self,
+        payment_ref: str,
+        parent: QWidget | None,
+        approver: Person,
+        items: ItemRefund | None = None,
     ) -> None:
         task = self.flow.start_refund(
-            payment_ref, parent, served_by=self.served_by(), approved_by=approver.name
+            payment_ref, parent, served_by=self.served_by(), approved_by=approver.name, items=items
         )
         if task is None:
             return  # a payment is under way: the till says so
@@ -395,10 +493,16 @@ class ManagerTools(QObject):
     # -- windows going away -------------------------------------------------------------
 
     def _on_history_refund_requested(self, row: HistoryRow) -> None:
-        if row.ticket_id and self.sales is not None:
+        # A row of another lane of the store: its card is refunded here by its payment.
+        window = self.history_window
+        other = window is not None and window.is_other_lane(row)
+        if row.ticket_id and self.sales is not None and not other:
             self.refund_sale(row.ticket_id, self.history_window)
         elif row.payment_ref:
             self.refund(row.payment_ref, self.history_window)
+
+    def _on_history_refund_items_requested(self, target: SaleToRefund) -> None:
+        self.refund_items(target, self.history_window)
 
     def _on_history_reprint_requested(self, row: HistoryRow) -> None:
         receipt = self._receipt_of(row)

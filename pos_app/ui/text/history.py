@@ -136,3 +136,38 @@ DETAIL_GIVEN_BACK: Final = "Given back by tender"
 DETAIL_BACK_CASH: Final = "{at} {kind} {amount} by {who}"
 DETAIL_BACK_CARD: Final = "{at} {kind} {amount} to {card}, {status}"
 AUDIT_LINE: Final = "{at} {who} on {lane}: {action}, {outcome}"
+
+# -- the store: every lane's history ------------------------------------------------------
+SCOPE_LABEL: Final = "La&nes"
+SCOPE_THIS_LANE: Final = "This lane"
+SCOPE_ALL_LANES: Final = "All lanes"
+SCOPE_ONE_LANE: Final = "Lane {lane}"
+COUNT_STORE: Final = "{count} shown from the store ({scope})"
+STORE_LOADING: Final = "Asking the store..."
+STORE_FAILED: Final = (
+    "The store cannot be reached ({error}); 'This lane' still shows this lane's sales."
+)
+OTHER_LANE_REFUND_TIP: Final = "A sale of lane {lane}: refunded here, to its card."
+
+# -- refunding items ----------------------------------------------------------------------
+REFUND_ITEMS: Final = "Refund &items..."
+ITEMS_TITLE: Final = "Refund items"
+ITEMS_SALE: Final = "Sale of {total} on {lane}, {when}"
+ITEMS_CHOOSE: Final = "Choose how many of each item come back."
+ITEMS_COLUMNS: Final = ("Item", "Sold", "Back already", "Refund", "Gives back")
+ITEMS_ALL: Final = "&All items"
+ITEMS_NONE: Final = "&None"
+ITEMS_AMOUNT: Final = "Refund: {amount}"
+ITEMS_CAPPED: Final = (
+    "The items are worth {worth}, but the sale can give back only {left}: {amount} is refunded."
+)
+ITEMS_NOTHING_LEFT: Final = "Every item of this sale has been refunded."
+ITEMS_ZERO: Final = "These items give back nothing (they were free or fully discounted)."
+ITEMS_CONFIRM: Final = "Continue with {amount}"
+ITEMS_CANCEL: Final = "Cancel"
+ITEMS_PART_ABOVE: Final = "This payment can give back at most {left}; the items are worth {amount}."
+ITEMS_CASH_ELSEWHERE: Final = (
+    "The cash of a sale of another lane goes back from that lane's drawer."
+)
+REFUND_ITEMS_LINE: Final = "Items coming back: {items}"
+ITEMS_STEP: Final = {"Less": "One less", "More": "One more"}

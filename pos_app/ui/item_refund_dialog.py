@@ -1,0 +1,361 @@
+"""Refund a sale item by item: pick how many of each line come back.
+
+`ItemRefundDialog` lists a sale's lines (of this lane or, in a store, of any
+lane), each with what was sold, what already came back and a quantity
+spinner; the amount is computed as the spinners move by the pure
+`domain.line_refund` (each line's share of the discounts and the tax), capped
+at what the sale can still give back. It only asks: the manager tools then
+run the refund on this lane (the card part chooser, then the card refund
+with that amount and the items in its description).
+
+`sale_to_refund` says whether a sale shown in the history can be refunded item
+by item, and with what: the units that already came back (read from the
+descriptions of its refunds on any lane, and of this lane's not yet in the
+store) and what it can still give back (its card parts, as JustiFi last said
+for the selected payment; its cash only on the lane whose drawer took it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pos_app.domain.line_refund import ItemRefund, item_refund, line_shares, refunded_quantities
+from pos_app.domain.money import Money
+from pos_app.domain.payment_flow import PaymentKind
+from pos_app.domain.tender import TenderKind
+from pos_app.domain.tickets import CashMovementKind, Ticket, TicketStatus
+from pos_app.services.history import TicketSale
+from pos_app.services.ports import Operation, PaymentDetails
+from pos_app.ui.controls import MIN_TOUCH, touch_button
+from pos_app.ui.style import style_sheet
+from pos_app.ui.tasks import accepted, finished_result
+from pos_app.ui.tender_refund import when_text
+from pos_app.ui.text import history as text
+from pos_app.ui.text import staff as staff_text
+
+__all__ = ["ItemRefundDialog", "SaleToRefund", "sale_to_refund"]
+
+# A refund in these states gave nothing back.
+_NOTHING_MOVED: Final = frozenset({"declined", "cancelled", "timed_out"})
+
+_ITEM, _SOLD, _BACK, _REFUND, _WORTH = range(5)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+@dataclass(frozen=True)
+class SaleToRefund:
+    """A sale the history offers to refund item by item."""
+
+    sale: TicketSale
+    already: Mapping[int, int]  # line_no -> units already given back
+    refundable_cents: int  # what it can still give back from here
+    this_lane: bool  # rung on this lane: its cash can go back from this drawer
+
+    @property
+    def ticket(self) -> Ticket:
+        return self.sale.ticket
+
+
+def sale_to_refund(
+    sale: TicketSale,
+    *,
+    this_lane: bool,
+    more_refunds: Iterable[Operation] = (),
+    payment: PaymentDetails | None = None,
+) -> SaleToRefund | None:
+    """What refunding `sale` item by item starts from, or None when it cannot be: not
+    paid, nothing left to give back from here, or every unit back already.
+
+    `more_refunds`: this lane's refunds of the sale (the store may not have them yet);
+    `payment`: JustiFi's word on one of its card payments (its refundable amount wins)."""
+    ticket = sale.ticket
+    if ticket.status is not TicketStatus.COMPLETE or not ticket.lines:
+        return None
+    found = {op.id: op for op in (*sale.card_back, *more_refunds)}
+    texts = [
+        op.description
+        for op in found.values()
+        if op.kind is PaymentKind.REFUND and op.status not in _NOTHING_MOVED
+    ]
+    texts += [m.reason for m in sale.cash_back if m.kind is CashMovementKind.REFUND]
+    already = refunded_quantities(texts)
+    left = 0
+    for part in sale.payments.parts:
+        if part.kind is TenderKind.CASH:
+            left += part.refundable_cents if this_lane else 0
+        elif payment is not None and part.payment_id == payment.payment_id:
+            left += min(part.refundable_cents, max(payment.refundable_cents, 0))
+        else:
+            left += part.refundable_cents
+    units = any(line.quantity > already.get(n, 0) for n, line in enumerate(ticket.lines, start=1))
+    if left <= 0 or not units:
+        return None
+    return SaleToRefund(sale, already, left, this_lane)
+
+
+class ItemRefundDialog(QDialog):
+    """Asks which items of one sale come back; `ask()` returns the `ItemRefund` or None.
+
+    `already` is line_no -> units already given back; `refundable_cents` what the sale
+    can still give back (the refund is capped there; JustiFi checks again on sending)."""
+
+    def __init__(
+        self,
+        ticket: Ticket,
+        parent: QWidget | None = None,
+        *,
+        already: Mapping[int, int] | None = None,
+        refundable_cents: int,
+        approved_by: str | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("itemRefundDialog")
+        self.setWindowTitle(text.ITEMS_TITLE)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setStyleSheet(style_sheet("refund_dialog"))
+        self.ticket = ticket
+        self.already = {n: q for n, q in (already or {}).items() if q > 0}
+        self.refundable_cents = max(refundable_cents, 0)
+        self._result: ItemRefund | None = None
+        self.spinners: dict[int, QSpinBox] = {}
+        self._build(approved_by)
+        self._update()
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build(self, approved_by: str | None) -> None:
+        self.setMinimumWidth(640)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        if approved_by is not None:
+            layout.addWidget(
+                self._label("itemRefundApproved", staff_text.APPROVED_BY.format(name=approved_by))
+            )
+        ticket = self.ticket
+        sale = text.ITEMS_SALE.format(
+            total=Money(ticket.total_cents).format(),
+            lane=ticket.lane,
+            when=when_text(ticket.created_at),
+        )
+        self.sale_label = self._label("itemRefundSale", sale)
+        font = self.sale_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.sale_label.setFont(font)
+        layout.addWidget(self.sale_label)
+        layout.addWidget(self._label("itemRefundChoose", text.ITEMS_CHOOSE))
+        layout.addWidget(self._build_table(), 1)
+
+        quick = QHBoxLayout()
+        self.all_button = touch_button(self, "itemRefundAllButton", text.ITEMS_ALL)
+        self.all_button.clicked.connect(self.choose_all)
+        self.none_button = touch_button(self, "itemRefundNoneButton", text.ITEMS_NONE)
+        self.none_button.clicked.connect(self._on_none_button_clicked)
+        quick.addWidget(self.all_button)
+        quick.addWidget(self.none_button)
+        quick.addStretch(1)
+        self.amount_label = self._label("itemRefundAmount", "")
+        font = self.amount_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.amount_label.setFont(font)
+        quick.addWidget(self.amount_label)
+        layout.addLayout(quick)
+
+        self.hint_label = self._label("itemRefundHint", "")
+        self.hint_label.setStyleSheet(
+            "background: #fdecea; color: #8c1d18; padding: 6px; border-radius: 4px;"
+        )
+        self.hint_label.hide()
+        layout.addWidget(self.hint_label)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton(text.ITEMS_CANCEL, self)
+        self.cancel_button.setObjectName("cancelItemRefundButton")
+        self.cancel_button.setAutoDefault(False)
+        self.cancel_button.clicked.connect(self.reject)
+        self.confirm_button = QPushButton(self)
+        self.confirm_button.setObjectName("confirmItemRefundButton")
+        self.confirm_button.setDefault(True)
+        self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
+        for button in (self.cancel_button, self.confirm_button):
+            button.setMinimumHeight(MIN_TOUCH)
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+
+    def _build_table(self) -> QTableWidget:
+        lines = self.ticket.lines
+        table = self.table = QTableWidget(len(lines), len(text.ITEMS_COLUMNS), self)
+        table.setObjectName("itemRefundLines")
+        table.setAccessibleName(text.ITEMS_TITLE)
+        table.setHorizontalHeaderLabels(list(text.ITEMS_COLUMNS))
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(MIN_TOUCH + 4)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(_ITEM, QHeaderView.ResizeMode.Stretch)
+        for column in (_SOLD, _BACK, _REFUND, _WORTH):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        shares = line_shares(self.ticket)
+        for row, (line, share) in enumerate(zip(lines, shares, strict=True)):
+            line_no = row + 1
+            back = min(self.already.get(line_no, 0), line.quantity)
+            name = line.name + (f" ({line.discount_reason})" if line.discount_reason else "")
+            table.setItem(row, _ITEM, QTableWidgetItem(name))
+            table.setItem(row, _SOLD, self._figure(f"{line.quantity}"))
+            table.setItem(row, _BACK, self._figure(f"{back}" if back else ""))
+            table.setItem(row, _WORTH, self._figure(""))
+            spinner = QSpinBox(self)
+            spinner.setObjectName(f"itemRefundQuantity{line_no}")
+            spinner.setAccessibleName(f"{text.ITEMS_COLUMNS[_REFUND]}: {line.name}")
+            spinner.setRange(0, line.quantity - back)
+            spinner.setMinimumHeight(MIN_TOUCH)
+            spinner.setMinimumWidth(64)
+            spinner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            spinner.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)  # + and - below
+            spinner.setEnabled(line.quantity > back and share.total_cents >= 0)
+            spinner.valueChanged.connect(self._on_spinner_value_changed)
+            table.setCellWidget(row, _REFUND, self._stepper(line_no, line.name, spinner))
+            self.spinners[line_no] = spinner
+        table.setMinimumHeight((MIN_TOUCH + 4) * min(6, max(2, len(lines))) + 32)
+        return table
+
+    def _stepper(self, line_no: int, name: str, spinner: QSpinBox) -> QWidget:
+        """The spinner between a finger-sized "-" and "+"."""
+        cell = QWidget(self)
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(2, 0, 2, 0)
+        row.setSpacing(2)
+        for sign, label, step in (("Less", "\u2212", -1), ("More", "+", 1)):
+            button = touch_button(cell, f"itemRefund{sign}{line_no}", label)
+            button.setAccessibleName(f"{text.ITEMS_STEP[sign]}: {name}")
+            button.setFixedWidth(MIN_TOUCH)
+            button.setEnabled(spinner.isEnabled())
+            button.clicked.connect(lambda _=False, s=spinner, d=step: _step(s, d))
+            row.addWidget(button)
+            if step < 0:
+                row.addWidget(spinner)
+        return cell
+
+    def _figure(self, value: str) -> QTableWidgetItem:
+        item = QTableWidgetItem(value)
+        item.setTextAlignment(_RIGHT)
+        return item
+
+    def _label(self, name: str, value: str) -> QLabel:
+        label = QLabel(value, self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setAccessibleName(value)
+        return label
+
+    # -- state ----------------------------------------------------------------------------
+
+    @property
+    def chosen(self) -> dict[int, int]:
+        """line_no -> units to give back, as the spinners stand."""
+        return {n: s.value() for n, s in self.spinners.items() if s.value()}
+
+    @property
+    def refund(self) -> ItemRefund:
+        """What the spinners give back now (capped)."""
+        return item_refund(
+            self.ticket, self.chosen, already=self.already, refundable_cents=self.refundable_cents
+        )
+
+    @property
+    def result_refund(self) -> ItemRefund | None:
+        """The confirmed refund, once confirmed."""
+        return self._result
+
+    def set_quantity(self, line_no: int, quantity: int) -> None:
+        """Set one line's spinner (tests and the keyboard alike)."""
+        self.spinners[line_no].setValue(quantity)
+
+    def choose_all(self) -> None:
+        """Every unit left of every line."""
+        for spinner in self.spinners.values():
+            spinner.setValue(spinner.maximum())
+
+    def _update(self) -> None:
+        refund = self.refund
+        worth = {line.line_no: line.cents for line in refund.lines}
+        for line_no in self.spinners:
+            cell = self.table.item(line_no - 1, _WORTH)
+            cents = worth.get(line_no)
+            if cell is not None:
+                cell.setText(Money(cents).format() if cents is not None else "")
+        amount = Money(refund.amount_cents).format()
+        self.amount_label.setText(text.ITEMS_AMOUNT.format(amount=amount))
+        self.amount_label.setAccessibleName(self.amount_label.text())
+        left = any(s.maximum() > 0 for s in self.spinners.values())
+        problem = ""
+        if not left:
+            problem = text.ITEMS_NOTHING_LEFT
+        elif refund.lines and refund.items_cents == 0:
+            problem = text.ITEMS_ZERO
+        elif refund.capped:
+            problem = text.ITEMS_CAPPED.format(
+                worth=Money(refund.items_cents).format(),
+                left=Money(self.refundable_cents).format(),
+                amount=amount,
+            )
+        self.hint_label.setText(problem)
+        self.hint_label.setAccessibleName(problem)
+        self.hint_label.setVisible(bool(problem))
+        label = text.ITEMS_CONFIRM.format(amount=amount)
+        self.confirm_button.setText(label)
+        self.confirm_button.setAccessibleName(label)
+        self.confirm_button.setEnabled(refund.amount_cents > 0 and self._result is None)
+
+    # -- asking ---------------------------------------------------------------------------
+
+    async def ask(self) -> ItemRefund | None:
+        """Open the dialog (never exec) and wait: the refund, or None if cancelled."""
+        return self._result if accepted(await finished_result(self)) else None
+
+    # -- slots ----------------------------------------------------------------------------
+
+    def _on_spinner_value_changed(self, _value: int) -> None:
+        self._update()
+
+    def _on_none_button_clicked(self) -> None:
+        for spinner in self.spinners.values():
+            spinner.setValue(0)
+
+    def _on_confirm_button_clicked(self) -> None:
+        if self._result is not None or not self.confirm_button.isEnabled():
+            return
+        refund = self.refund
+        if refund.amount_cents <= 0:
+            return
+        self._result = refund
+        self.confirm_button.setEnabled(False)
+        self.accept()
+
+
+def _step(spinner: QSpinBox, by: int) -> None:
+    """One more or one less, the figure left unselected (the finger is on the buttons)."""
+    spinner.stepBy(by)
+    spinner.lineEdit().deselect()
