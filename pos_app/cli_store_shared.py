@@ -75,7 +75,7 @@ def add_commands(store_subparsers: Any) -> None:
     put = catalog_sub.add_parser(
         "import", help="check a catalog file (TOML, as catalog.toml) and put it in the store"
     )
-    put.add_argument("file", metavar="FILE", type=Path)
+    put.add_argument("file", metavar="FILE", type=Path, help="the catalog (TOML: [[item]] tables)")
     get = catalog_sub.add_parser("export", help="write the store's catalog (stdout without FILE)")
     get.add_argument("file", metavar="FILE", type=Path, nargs="?")
 
@@ -90,7 +90,13 @@ def add_commands(store_subparsers: Any) -> None:
         help="change some (KEY=VALUE ...; KEY= gives it back to each lane); a manager's"
         " or owner's PIN on standard input",
     )
-    change.add_argument("items", metavar="KEY=VALUE", nargs="+")
+    change.add_argument(
+        "items",
+        metavar="KEY=VALUE",
+        nargs="+",
+        help="a shared setting and its value, as the settings file takes it (tax_rate_bps=825"
+        " is 8.25 %%; \\n starts a new line of receipt_header); KEY= gives it back to each lane",
+    )
     change.add_argument(
         "--as", dest="as_name", metavar="NAME", help="the manager or owner (PIN on stdin)"
     )
