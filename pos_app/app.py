@@ -302,6 +302,9 @@ def attach_lane(window: MainWindow, lane: Lane) -> SandboxControl | None:
         virtual_terminal=virtual,
     )
     add_manager_tools(window, services)
+    if lane.sync is not None:
+        # A lane in a store: sending (and the status bar's word on it) while the window lives.
+        window.attach_store(lane.sync)
     return control
 
 

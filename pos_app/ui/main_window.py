@@ -54,12 +54,14 @@ if TYPE_CHECKING:
     from pos_app.services.reports import ReceiptService
     from pos_app.services.sales import SaleService
     from pos_app.services.shifts import ShiftService
+    from pos_app.services.store_sync import StoreSync
     from pos_app.ui.bug_dialog import BugDialog
     from pos_app.ui.discounts import DiscountFlow
     from pos_app.ui.manager_tools import ManagerTools
     from pos_app.ui.receipt_offer import ReceiptOffer
     from pos_app.ui.sale_flow import SaleFlow
     from pos_app.ui.shift_tools import ShiftTools
+    from pos_app.ui.store_status import StoreStatusLabel
     from pos_app.ui.tasks import TaskSlot
     from pos_app.ui.tender_panel import TenderPanel
     from pos_app.ui.terminal_picker import TerminalPicker
@@ -124,6 +126,9 @@ class MainWindow(QMainWindow):
         self.engine_ready = False
         self.shift_tools: ShiftTools | None = None
         self.discounts: DiscountFlow | None = None  # with the engine
+        self.store_status: StoreStatusLabel | None = None  # a lane in a store
+        self.store_task: TaskSlot | None = None
+        self._store_sync: StoreSync | None = None
         self._override_cents: int | None = None  # a total above the limit a manager allowed
         self._terminal_refresh_ms = terminal_refresh_ms
         self._spinner_delay_ms = spinner_delay_ms
@@ -358,6 +363,27 @@ class MainWindow(QMainWindow):
     def _refuse_if_locked(self) -> bool:
         return self.till_controls is not None and self.till_controls.refuse_if_locked()
 
+    def attach_store(self, sync: StoreSync) -> None:
+        """A lane in a store: its sync task runs in a task the window owns until the
+        window closes (the lane then sends what waits as it exits), and its status shows
+        quietly in the status bar. Never called, nothing imported, without a store."""
+        from pos_app.ui.store_status import StoreStatusLabel
+        from pos_app.ui.tasks import TaskSlot
+
+        self.store_status = StoreStatusLabel(self)
+        self._bottom.addWidget(self.store_status)
+        self.store_status.show_status(sync.status)
+        sync.on_status = self.store_status.show_status
+        self._store_sync = sync
+        self.store_task = TaskSlot(self, "store sync")
+        self.store_task.start(sync.run())
+
+    def _stop_store_sync(self) -> None:
+        if self.store_task is not None:
+            self.store_task.cancel()
+        if self._store_sync is not None:
+            self._store_sync.on_status = None  # the exit's drain says nothing here
+
     def add_shift_tools(self, tools: ShiftTools) -> None:
         """The Shift menu on the top bar; Cash follows whether a shift is open."""
         self.shift_tools = tools
@@ -402,7 +428,10 @@ class MainWindow(QMainWindow):
         root.addLayout(top)
         root.addWidget(self.banner)
         root.addLayout(body, 1)
-        root.addWidget(self.status_line)
+        # The status bar: the status line, and the store's quiet status on a lane in one.
+        bottom = self._bottom = QHBoxLayout()
+        bottom.addWidget(self.status_line, 1)
+        root.addLayout(bottom)
         central = QWidget(self)
         central.setLayout(root)
         self.setCentralWidget(central)
@@ -465,6 +494,7 @@ class MainWindow(QMainWindow):
             self.tools.close()
         if self.shift_tools is not None:
             self.shift_tools.close()  # an open count or report goes with the till
+        self._stop_store_sync()
         super().closeEvent(event)
         self.closed.emit()
 
