@@ -5,7 +5,8 @@ On a lane in a store the end-of-day dialog reads the store's day
 lanes' card payments are matched rather than listed as differences, and the
 audit heads of the lanes covered are printed. `StoreScope` holds the choice
 and its combo box; the lane names come from the store when the dialog first
-shows (a store that cannot be reached leaves "This lane" and "Whole store").
+shows, or the next time it shows (a store that cannot be reached leaves
+"This lane" and "Whole store" until then).
 When the store cannot be reached, the dialog says so in one sentence and
 offers this lane's own report, from its journal (`own_records`): the lane
 keeps it until the manager picks another scope or refreshes.
@@ -58,6 +59,7 @@ class StoreScope:
         self.store = store
         self.own_lane = own_lane
         self.own_records = False  # showing this lane's journal: the store could not be read
+        self.lanes_listed = False  # the store's lanes are in the combo
         combo = self.combo = QComboBox(parent)
         combo.setObjectName("reportScopeCombo")
         combo.setAccessibleName(text.SCOPE_LABEL)
@@ -110,4 +112,5 @@ class StoreScope:
             log.info("end of day: the store's lanes cannot be listed: %s", exc)
             return []
         self.set_lanes(names)
+        self.lanes_listed = True
         return names

@@ -556,8 +556,9 @@ class EndOfDayDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.scope is not None and self.lanes_slot.task is None:
-            self.lanes_slot.start(self.scope.load_lanes())  # once: the combo keeps them
+        scope = self.scope
+        if scope is not None and not scope.lanes_listed and not self.lanes_slot.running:
+            self.lanes_slot.start(scope.load_lanes())  # until listed once: the combo keeps them
         if self._report is None and not self.slot.running:
             self.reload()
 

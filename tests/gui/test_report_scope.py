@@ -203,6 +203,17 @@ async def test_a_store_that_refuses_says_why_and_the_lanes_it_could_not_list(
     assert await lanes_task == []
     assert items(dialog.scope.combo) == ["Whole store", "This lane (lane-1)"]
 
+    store.lanes_down = False  # shown again later: the lanes are asked for again
+    dialog.reject()
+    dialog.show()
+    await wait_until(lambda: dialog.scope is not None and dialog.scope.lanes_listed)
+    assert items(dialog.scope.combo) == [
+        "Whole store",
+        "This lane (lane-1)",
+        "Lane lane-2",
+        "Lane lane-3",
+    ]
+
 
 async def test_picking_another_scope_while_one_loads_replaces_it(qtbot: QtBot) -> None:
     store, own = FakeStore(), OwnJournal()
