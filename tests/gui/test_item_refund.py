@@ -24,7 +24,9 @@ from PySide6.QtWidgets import QWidget
 from pos_app.domain.cart import Cart
 from pos_app.domain.discount import Discount, DiscountKind
 from pos_app.domain.payment_flow import PaymentKind, StateName
-from pos_app.domain.tickets import Ticket, TicketStatus
+from pos_app.domain.receipt import render_text
+from pos_app.domain.tender import TenderKind
+from pos_app.domain.tickets import CashMovementKind, Ticket, TicketStatus
 from pos_app.services.audit_log import AuditAction, AuditQuery
 from pos_app.services.history import HistoryService
 from pos_app.services.manager import ManagerService
@@ -42,7 +44,7 @@ from tests.support.lanes import TEST_ENGINE, collect, lane
 from tests.support.manager import FAST_SCRYPT
 from tests.support.sandbox import SandboxHandle
 from tests.support.staff_screens import OWNER
-from tests.support.till import click, open_till
+from tests.support.till import TERMINAL, click, open_shift, open_till, take_cash
 
 NOW = datetime.now(UTC) - timedelta(minutes=5)
 
@@ -224,6 +226,50 @@ async def test_all_lanes_shows_the_stores_rows_and_another_lanes_sale(
     journal.close()
 
 
+async def test_the_stores_rows_page_as_the_table_scrolls_and_filter_by_lane(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    ops = [
+        dataclasses.replace(
+            charge_of(three_lines()),
+            id=f"op-{n:03d}",
+            lane=f"lane-{1 + n % 2}",
+            payment_id=f"py_{n:03d}",
+            ticket_id=None,
+            created_at=NOW - timedelta(minutes=n),
+        )
+        for n in range(250)
+    ]
+    store = FakeStoreView(ops, lanes=["lane-1", "lane-2"])
+    journal = SqliteJournal(tmp_path / "journal.sqlite3")
+
+    async def details(_ref: str) -> PaymentDetails:
+        raise AssertionError("not asked")
+
+    window = HistoryWindow(
+        HistoryService(journal, None, details),
+        manager_on(tmp_path, "lane-1"),
+        search_pause_ms=1,
+        store_view=StoreViewService(store, None),
+    )
+    qtbot.addWidget(window)
+    window.show()
+    window.set_scope("")
+    await wait_until(lambda: window.model.rowCount() == 200)
+    assert window.count_label.text() == "200 shown from the store (All lanes) (scroll for more)"
+    window.table.scrollToBottom()  # Qt asks for more at the end
+    await wait_until(lambda: window.model.rowCount() == 250)
+    assert not window.model.canFetchMore()
+    ids = [window.model.row_at(i).id for i in range(250)]  # type: ignore[union-attr]
+    assert ids == [f"op-{n:03d}" for n in range(250)]  # newest first, each once
+    window.set_scope("lane-2")
+    await wait_until(lambda: window.count_label.text().startswith("125 shown"))
+    lanes = {window.model.row_at(i).lane for i in range(125)}  # type: ignore[union-attr]
+    assert lanes == {"lane-2"}
+    window.close()
+    journal.close()
+
+
 async def test_a_lane_on_its_own_has_no_scope(qtbot: Any, tmp_path: Path) -> None:
     journal = SqliteJournal(tmp_path / "journal.sqlite3")
 
@@ -316,6 +362,15 @@ async def test_lane_1_refunds_items_of_a_lane_2_sale_and_justifi_arbitrates(
             assert "1 x Coffee, 2 x Cookie" in (sent.detail or "")
             details = await other.service.payment_details(charge.payment_id)
             assert details.refundable_cents == 1290 - 585
+            # This lane's own screens take a refund of another lane's sale as they are.
+            offer = till.window.receipt_offer
+            assert offer is not None
+            receipt = offer.receipts.receipt(back.id)
+            assert receipt is not None
+            assert "$5.85" in render_text(receipt)
+            assert tools.reports is not None
+            report = await tools.reports.day_report(datetime.now().astimezone().date())
+            assert report.lanes_seen == ("lane-1",)
 
             # Again: what came back (this lane's refund, before the store has it) is not
             # offered; lane-2 then refunds $2.00 itself while lane-1's dialog is open, and
@@ -346,3 +401,60 @@ async def test_lane_1_refunds_items_of_a_lane_2_sale_and_justifi_arbitrates(
             refunds = till.lane.journal.history(HistoryQuery(kinds=("refund",)))
             assert sorted(op.status for op in refunds) == ["approved", "declined"]
             history.reject()
+
+
+async def test_this_lanes_split_sale_gives_an_items_cash_back_from_the_drawer(
+    qtbot: Any, sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with open_till(sandbox.url, tmp_path, qtbot) as till:
+        window = till.window
+        await open_shift(qtbot, till)
+        window.cart_model.add_amount(2000)
+        window.cart_model.add_amount(1400)  # two lines: $20.00 and $14.00
+        await take_cash(qtbot, till, "quickNote1000")
+        click(qtbot, window.charge_button)
+        await till.wait_dialog_state("waiting")
+        sandbox.present(TERMINAL, card="visa")
+        await till.wait_dialog_state("approved")
+        click(qtbot, find("newSaleButton"))
+        await till.finish_flow()
+        tools = tools_of(window)
+        task = tools.slot.start_if_idle(tools.open_history())
+        assert task is not None
+        await task
+        history = tools.history_window
+        assert isinstance(history, HistoryWindow)
+        assert history.scope_combo.isHidden()  # a lane on its own
+        await wait_until(lambda: history.model.rowCount() == 2)
+        history.select_row(0)
+        await wait_until(lambda: history.refund_items_button.isEnabled())
+        click(qtbot, history.refund_items_button)
+        dialog = await item_dialog(tools)
+        dialog.set_quantity(2, 1)
+        assert dialog.amount_label.text() == "Refund: $14.00"
+        click(qtbot, dialog.confirm_button)
+        chooser = await wait_until(lambda: find("tenderRefundDialog"))
+        chooser.select_tender(TenderKind.CASH)
+        assert chooser.amount_edit.text() == "10.00"  # the items' $14.00, at most the cash
+        click(qtbot, chooser.confirm_button)
+        await wait_until(lambda: not tools.slot.running)
+        [ticket] = till.lane.journal.tickets_between(NOW - timedelta(hours=1), datetime.now(UTC))
+        [back] = [
+            m
+            for m in till.lane.journal.cash_movements(ticket_id=ticket.id)
+            if m.kind is CashMovementKind.REFUND
+        ]
+        assert (back.amount_cents, back.reason) == (1000, "Items: 1 x Amount [#2x1]")
+        [entry] = till.manager.audit_entries(AuditQuery(actions=(AuditAction.CASH_REFUND.value,)))
+        assert "Items: 1 x Amount" in (entry.detail or "")
+
+        # The next item refund offers only the first line; its card part is what is left.
+        await wait_until(lambda: history.model.rowCount() == 3)
+        history.select_row(1)
+        await wait_until(lambda: history.refund_items_button.isEnabled())
+        click(qtbot, history.refund_items_button)
+        dialog = await item_dialog(tools)
+        assert [dialog.spinners[n].maximum() for n in (1, 2)] == [1, 0]
+        dialog.reject()
+        await wait_until(lambda: not tools.slot.running)
+        history.reject()
