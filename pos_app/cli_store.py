@@ -95,10 +95,9 @@ def store_address_for(settings: Settings) -> StoreAddress:
     lane is not in a store."""
     if not settings.store_url:
         raise ConfigurationError(NOT_IN_STORE_TEXT)
-    from pos_app.secrets import read_store_password
-    from pos_app.storage.store import store_address_of
+    from pos_app import wiring
 
-    return store_address_of(settings.store_url, read_store_password(settings.store_url))
+    return wiring.store_address_for(settings)
 
 
 # -- init ------------------------------------------------------------------------------------
@@ -131,7 +130,7 @@ async def cmd_status(settings: Settings, address: StoreAddress, as_json: bool, o
     from pos_app.storage.store import status_at
 
     status = await status_at(address)
-    waiting = local_waiting()
+    waiting = local_waiting(settings)
     if as_json:
         print(json.dumps(status_json(address, status, settings.lane, waiting)), file=out)
         return EXIT_DONE
@@ -140,27 +139,14 @@ async def cmd_status(settings: Settings, address: StoreAddress, as_json: bool, o
     return EXIT_DONE
 
 
-def local_waiting() -> int | None:
+def local_waiting(settings: Settings) -> int | None:
     """How many records this lane's outboxes (journal and audit log) hold; None when
     the lane has not joined a store yet (no outbox is kept)."""
-    from pos_app.config import load_settings
     from pos_app.wiring import open_audit_log, open_journal
 
-    counts: list[int] = []
-    with open_journal() as journal:
-        counts += _outbox_count(journal)
-    with open_audit_log(load_settings()) as audit:
-        counts += _outbox_count(audit)
-    return sum(counts) if counts else None
-
-
-def _outbox_count(file: object) -> list[int]:
-    """The file's outbox count when it keeps one (it joined a store), else nothing."""
-    enabled = getattr(file, "outbox_enabled", None)
-    count = getattr(file, "outbox_count", None)
-    if enabled is None or count is None or not enabled():
-        return []
-    return [int(count())]
+    with open_journal() as journal, open_audit_log(settings) as audit:
+        joined = [file for file in (journal, audit) if file.outbox_enabled()]
+        return sum(file.outbox_count() for file in joined) if joined else None
 
 
 def status_json(
