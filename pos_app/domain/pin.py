@@ -321,9 +321,10 @@ def needs_rehash(
     encoded: str, params: ScryptParams = PRODUCTION_SCRYPT, pepper: bytes | None = None
 ) -> bool:
     """Whether to re-hash on the next good entry: the stored hash used other costs than
-    `params`, or it is plain while a pepper is available."""
+    `params`, or it is plain while a pepper is available, or peppered while PINs are to be
+    plain (no `pepper`: a lane in a store, the PIN checked with the pepper it was set with)."""
     stored, _, _, kid = _parse(encoded)
-    return stored != params or (pepper is not None and kid is None)
+    return stored != params or (pepper is None) != (kid is None)
 
 
 # -- lockout --------------------------------------------------------------------------

@@ -312,6 +312,12 @@ class StaffStore(Protocol):
         """The PIN pepper, derived from the chain key; None without a keyring."""
         ...
 
+    def kept_pepper(self) -> bytes | None:
+        """The pepper PINs set here were hashed with, even when new PINs are plain (a
+        lane in a store): a PIN set before the lane joined still checks, and is then
+        re-hashed plain. None without a keyring."""
+        ...
+
 
 def check_detail(detail: Mapping[str, DetailValue]) -> dict[str, DetailValue]:
     """`detail` as a plain dict; ValueError for a key that smells of a secret, TypeError

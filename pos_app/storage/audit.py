@@ -315,8 +315,11 @@ class SqliteAuditLog(OutboxTables):
         """The PIN pepper, derived from this lane's chain key; None without one, or with
         `shared_pins`. When the file names another chain than the one this computer keyed
         it as, the key of the one it keyed (the PINs were peppered with it)."""
-        if self.shared_pins:
-            return None
+        return None if self.shared_pins else self.kept_pepper()
+
+    def kept_pepper(self) -> bytes | None:
+        """This computer's pepper even with `shared_pins`, so a PIN set before the lane
+        joined a store still checks (and is then re-hashed plain); None without one."""
         with self._lock:
             chain_id = self._chain_id(self._conn)
             chain_id = self._keys.replaced(self._conn, chain_id) or chain_id

@@ -380,3 +380,31 @@ def test_the_lane_own_change_come_back_writes_nothing(
     store.staff[CASHIER.lower()] = replace(kept, changed_at=bob.changed_at)
     asyncio.run(one.pull.pull(store))
     assert one.log.head() == head
+
+
+def test_a_pin_peppered_before_the_lane_joined_still_signs_in_and_becomes_plain(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """A lane with a keyring joins a store: its people's PINs were peppered with this
+    computer's key. They still sign in, and the PIN is re-hashed plain (so it reaches
+    the other lanes)."""
+    from tests.support.file_keyring import MemoryChainKeys
+
+    keys = MemoryChainKeys()
+    path = tmp_path / "audit.sqlite3"
+    with SqliteAuditLog(path, keys, lane="lane-1") as alone:
+        service = ManagerService(alone, alone, lane="lane-1", clock=clock, scrypt=FAST_SCRYPT)
+        add_staff(service)
+        before = alone.find_staff(CASHIER)
+        assert before is not None
+        assert before.pin_hash.startswith("scrypt+pepper$")
+    with SqliteAuditLog(path, keys, lane="lane-1", shared_pins=True) as joined:
+        service = ManagerService(joined, joined, lane="lane-1", clock=clock, scrypt=FAST_SCRYPT)
+        assert service.sign_in(WRONG, CASHIER).status is SignInStatus.WRONG
+        assert service.sign_in(CASHIER_PIN, CASHIER).status is SignInStatus.SIGNED_IN
+        after = joined.find_staff(CASHIER)
+        assert after is not None
+        assert after.pin_hash.startswith("scrypt$")
+        service.sign_out()
+        assert service.sign_in(CASHIER_PIN).status is SignInStatus.SIGNED_IN  # by PIN alone
+        assert joined.verify().ok
