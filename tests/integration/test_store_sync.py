@@ -225,3 +225,23 @@ async def test_a_lane_without_a_store_has_no_sync_and_no_outbox(lane_env: Path) 
         with wiring.manager_services(lane, lane_env / "data" / "audit.sqlite3") as services:
             assert not services.audit.shared_pins
             assert services.sync is None
+
+
+def test_a_staff_command_sends_its_audit_records_before_it_exits(
+    sandbox: SandboxHandle, tmp_path: Path, store_url: str
+) -> None:
+    env = cli_env(sandbox.url, tmp_path, owner=False, POS_STORE_URL=store_url, POS_LANE=LANE)
+    added = run_cli(["staff", "add", "Olga", "--role", "owner"], env, stdin=["735190"])
+    assert added.returncode == 0, added.stderr
+    with psycopg.connect(store_url) as conn:
+        olga = conn.execute("SELECT role, pin_hash FROM staff WHERE name_key = 'olga'").fetchone()
+        head = conn.execute("SELECT audit_head_seq FROM lanes WHERE name = %s", [LANE]).fetchone()
+        entries = conn.execute(
+            "SELECT count(*) FROM audit_entries WHERE lane = %s", [LANE]
+        ).fetchone()
+    assert olga is not None
+    assert olga[0] == "owner"
+    assert olga[1].startswith("scrypt$")  # no pepper: every lane of the store checks it
+    assert head is not None
+    assert entries is not None
+    assert head[0] == entries[0] >= 2  # the owner added and the recovery code set
