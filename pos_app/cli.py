@@ -5,8 +5,9 @@ self-test are `pos_app.entry`'s routes to `pos_app.app` and `pos_app.selftest`).
 `sale`, `staff`, `audit` and `store` run on the same services as the window (`shift`
 and `report --shift` live in `pos_app.cli_shift`, cash and split sales and `sale` in
 `pos_app.cli_sale`, `staff` and `audit` in `pos_app.cli_staff` and
-`pos_app.cli_audit`, the store's database in `pos_app.cli_store`; following a payment
-to its outcome in `pos_app.cli_follow`).
+`pos_app.cli_audit`, the store's database in `pos_app.cli_store`, `history --store`
+and `--lane NAME` (every lane's, from the store) in `pos_app.cli_store_view`;
+following a payment to its outcome in `pos_app.cli_follow`).
 `charge AMOUNT --cash TENDERED` is a cash sale (it needs an open shift and
 prints the change); with `--terminal` as well, the cash is one part and the rest
 is charged on the terminal. `--as NAME` names the person: their PIN is the
@@ -284,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=100)
     history.add_argument("--person", metavar="NAME", help="only what NAME served or approved")
     history.add_argument("--json", action="store_true", help="one JSON object per line")
+    history.add_argument(
+        "--store", action="store_true", help="every lane's operations, from the store's database"
+    )
+    history.add_argument(
+        "--lane", metavar="NAME", help="one lane's operations, from the store's database"
+    )
     cli_shift.add_commands(commands)
     cli_sale.add_commands(commands)
     cli_staff.add_commands(commands)
@@ -329,6 +336,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
         return run(args)
     try:
+        if args.command == "history" and (args.store or args.lane):
+            from pos_app import cli_store_view
+
+            return cli_store_view.run_history(args, out)
         if args.command == "history":
             with open_journal() as journal:
                 return cmd_history(args, journal, out)
