@@ -1,15 +1,17 @@
 """`pos-app store catalog ...` and `pos-app store settings ...`: what every lane of a
 store shares, from a command line.
 
-`store catalog import FILE` checks the file with the catalog's own parser, puts it
-in the store and takes it on this lane; each other lane takes it at its next pull
-(within 30 s while its window is open, or at `pos-app store sync`) and uses it from
-its next start. `store catalog export [FILE]` writes the store's catalog (stdout
-without FILE). `store settings [--json]` shows the settings the store sets for
-every lane; `store settings set KEY=VALUE ... --as NAME` changes them (a manager's
-or owner's PIN on standard input, as `refund --as` takes it; each value checked by
-the settings' own rules; `KEY=` gives the key back to each lane), audited on this
-lane. Every lane takes the change at its next pull; this one at once.
+`store catalog import FILE` checks the file with the catalog's own parser, puts
+it in the store and takes it on this lane (audited here as a settings change of
+the store, by the till: like the lane's own catalog.toml, it takes no PIN); each
+other lane takes it at its next pull (within 30 s while its window is open, or at
+`pos-app store sync`) and uses it from its next start. `store catalog export
+[FILE]` writes the store's catalog (stdout without FILE). `store settings
+[--json]` shows the settings the store sets for every lane; `store settings set
+KEY=VALUE ... --as NAME` changes them (a manager's or owner's PIN on standard
+input, as `refund --as` takes it; each value checked by the settings' own rules;
+`KEY=` gives the key back to each lane), audited on this lane. Every lane takes
+the change at its next pull; this one at once.
 
 These talk to the store through `PgStoreLink`, built from the lane's `store_url`
 and the password (POS_STORE_PASSWORD, else the OS keyring). Exit codes: 0 done,
@@ -167,6 +169,12 @@ def catalog_import(settings: Settings, path: Path, out: TextIO) -> int:
 
     _with_link(settings, put)
     count = len(catalog)
+    from pos_app.services.audit_log import AuditAction
+    from pos_app.wiring import manager_service
+
+    with manager_service(settings) as manager:  # who: the till (a file anyone here may edit)
+        detail = {"scope": "store", "catalog_items": count, "file": path.name[:80]}
+        manager.record(AuditAction.SETTINGS_CHANGE, None, detail)
     _say(out, CATALOG_SENT_TEXT.format(count=count, items="item" if count == 1 else "items"))
     return 0
 

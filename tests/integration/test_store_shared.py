@@ -157,6 +157,12 @@ def test_a_catalog_imported_on_one_lane_is_taken_by_another(store_url: str, tmp_
     _run(store_url, CatalogPull(other).pull)
     assert [i.code for i in load_catalog(other).items] == ["TEA", "CAKE"]
 
+    audit = run_cli(["audit", "export", "--json", str(tmp_path / "audit.json")], env)
+    assert audit.returncode == 0, audit.stderr
+    entries = json.loads((tmp_path / "audit.json").read_text(encoding="utf-8"))["entries"]
+    imported = [json.loads(e["detail"]) for e in entries if e["action"] == "settings_change"]
+    assert imported == [{"scope": "store", "catalog_items": 2, "file": "shop-catalog.toml"}]
+
     exported = run_cli(["store", "catalog", "export"], env)
     assert exported.returncode == 0, exported.stderr
     assert exported.stdout == CATALOG
