@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from pos_app.storage.store import init_store_at, status_at, store_address_of
 from pos_app.storage.store.connection import connect, store_address
 from pos_app.storage.store.link import PgStoreLink
 from pos_app.storage.store.schema import STORE_SCHEMA_VERSION, init_store, store_schema_version
-from tests.support.postgres import free_port
+from tests.support.postgres import ROLE, PgServer, free_port
 from tests.support.store_records import (
     LANE_1,
     LANE_2,
@@ -299,3 +300,31 @@ async def test_a_send_cancelled_midway_writes_all_or_nothing_and_the_link_goes_o
     assert rows(store_url, "SELECT count(*) FROM operations")[0][0] in (0, 400)
     await link.send(LANE_1, [*batch, operation("op_last")], 0)
     assert rows(store_url, "SELECT count(*) FROM operations") == [(401,)]
+
+
+async def test_the_database_s_owner_sets_it_up_without_being_a_superuser(pg: PgServer) -> None:
+    # The README's way: createuser pos_clerk; createdb -O pos_clerk pos_store_x
+    role = f"owner_{uuid.uuid4().hex[:8]}"
+    pg.sql(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+    name = f"s_{uuid.uuid4().hex[:12]}"
+    pg.sql(f'CREATE DATABASE "{name}" OWNER {role}')
+    try:
+        url = pg.url(name).replace(f"{ROLE}@", f"{role}@")
+        address = store_address_of(url, None)
+        assert await init_store_at(address) == (0, STORE_SCHEMA_VERSION)
+        assert (await status_at(address)).schema_version == STORE_SCHEMA_VERSION
+    finally:
+        pg.drop_database(name)
+
+
+async def test_a_user_who_may_not_create_is_told_what_to_grant(
+    pg: PgServer, empty_store_url: str
+) -> None:
+    role = f"clerk_{uuid.uuid4().hex[:8]}"
+    pg.sql(f"CREATE ROLE {role} LOGIN NOSUPERUSER")
+    url = empty_store_url.replace(f"{ROLE}@", f"{role}@")
+    with pytest.raises(StoreRefusedError) as refused:
+        await init_store_at(store_address_of(url, None))
+    assert f"does not let user '{role}' create" in refused.value.message
+    assert "pos-app store init' again" in refused.value.message
+    assert rows(empty_store_url, "SELECT to_regclass('store_meta')") == [(None,)]
