@@ -85,7 +85,7 @@ class Outage:
     stopped_at: float = 0.0  # Unix time the server was down
     back_at: float = 0.0  # ...and answering again
     drained_at: float | None = None  # everything written before back_at in the store
-    emptied_at: float | None = None  # every outbox empty after that
+    backlog: int = 0  # records waiting in the outboxes at back_at
     marks: dict[str, int] = field(default_factory=dict)  # lane -> last outbox seq at back_at
 
 
@@ -182,10 +182,9 @@ async def outage(
     await asyncio.to_thread(server.start)
     record.back_at = time.time()
     record.marks = await asyncio.to_thread(outbox_marks, journals)
+    record.backlog = sum(lane.pending() for lane in lanes)
     await until(lambda: waiting_up_to(journals, record.marks) == 0)
     record.drained_at = time.time()
-    await until(lambda: not any(lane.pending() for lane in lanes))
-    record.emptied_at = time.time()
     return record
 
 
@@ -290,9 +289,7 @@ def report(
         result["outage_s"] = args.outage
         result["outage_started_after_s"] = round(record.stopped_at - started, 1)
         result["drain_after_return_s"] = round(drained - record.back_at, 2)
-        result["outboxes_empty_after_return_s"] = round(
-            (record.emptied_at or all_sent_at) - record.back_at, 2
-        )
+        result["backlog_at_return"] = record.backlog
         result["charge_duration_outside_outage"] = spread(outside)
         result["charge_duration_during_outage"] = spread(inside)
     result["goals_met"] = goals_met(result)
@@ -342,8 +339,10 @@ def print_table(result: dict[str, Any]) -> None:
             "store stopped",
             f"{result['outage_s']} s, {result['outage_started_after_s']} s into the run",
         )
-        row("drained after the store's return", f"{result['drain_after_return_s']} s")
-        row("every outbox empty after the return", f"{result['outboxes_empty_after_return_s']} s")
+        row(
+            "drained after the store's return",
+            f"{result['drain_after_return_s']} s ({result['backlog_at_return']} records waited)",
+        )
         row("charge duration outside the outage", timing(result["charge_duration_outside_outage"]))
         row("charge duration during the outage", timing(result["charge_duration_during_outage"]))
     compared = result["records_compared"]
@@ -395,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # The sync tasks log the outage once each; the figures say it.
     logging.getLogger("pos_app").setLevel(logging.ERROR)
+    logging.getLogger("psycopg").setLevel(logging.ERROR)  # "connection lost" at the stop
     names = [f"lane-{number:02d}" for number in range(1, args.lanes + 1)]
     with (
         pg_server() as server,
