@@ -1,8 +1,8 @@
 """Refund a sale item by item: pick how many of each line come back.
 
 `ItemRefundDialog` lists a sale's lines (of this lane or, in a store, of any
-lane), each with what was sold, what already came back and a quantity
-spinner; the amount is computed as the spinners move by the pure
+lane), each with what was sold, what already came back and the units coming
+back between a "-" and a "+"; the amount is computed as they change by the pure
 `domain.line_refund` (each line's share of the discounts and the tax), capped
 at what the sale can still give back. It only asks: the manager tools then
 run the refund on this lane (the card part chooser, then the card refund
@@ -21,16 +21,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QAbstractSpinBox,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -45,7 +44,6 @@ from pos_app.domain.tickets import CashMovementKind, Ticket, TicketStatus
 from pos_app.services.history import TicketSale
 from pos_app.services.ports import Operation, PaymentDetails
 from pos_app.ui.controls import MIN_TOUCH, touch_button
-from pos_app.ui.style import style_sheet
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.tender_refund import when_text
 from pos_app.ui.text import history as text
@@ -56,8 +54,12 @@ __all__ = ["ItemRefundDialog", "SaleToRefund", "sale_to_refund"]
 # A refund in these states gave nothing back.
 _NOTHING_MOVED: Final = frozenset({"declined", "cancelled", "timed_out"})
 
-_ITEM, _SOLD, _BACK, _REFUND, _WORTH = range(5)
+_ITEM, _SOLD, _BACK, _LESS, _REFUND, _MORE, _WORTH = range(7)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_CENTER = Qt.AlignmentFlag.AlignCenter
+_SIGNS: Final = {"Less": "\u2212", "More": "+"}
+_BUTTON_FILL: Final = "#e4e7eb"  # the "-" and "+" cells look pressable
+_GONE_FILL: Final = "#f4f5f6"  # a line with nothing left
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,11 @@ class ItemRefundDialog(QDialog):
     """Asks which items of one sale come back; `ask()` returns the `ItemRefund` or None.
 
     `already` is line_no -> units already given back; `refundable_cents` what the sale
-    can still give back (the refund is capped there; JustiFi checks again on sending)."""
+    can still give back (the refund is capped there; JustiFi checks again on sending).
+
+    Each line is one row of plain cells (no widget per row, so a long sale opens as
+    fast as a short one): a finger-sized "-" and "+" around the units coming back; on
+    the keyboard, + and - (or a digit) change the current row's units."""
 
     def __init__(
         self,
@@ -130,19 +136,19 @@ class ItemRefundDialog(QDialog):
         self.setObjectName("itemRefundDialog")
         self.setWindowTitle(text.ITEMS_TITLE)
         self.setWindowModality(Qt.WindowModality.WindowModal)
-        self.setStyleSheet(style_sheet("refund_dialog"))
         self.ticket = ticket
         self.already = {n: q for n, q in (already or {}).items() if q > 0}
         self.refundable_cents = max(refundable_cents, 0)
         self._result: ItemRefund | None = None
-        self.spinners: dict[int, QSpinBox] = {}
+        self.quantities: dict[int, int] = {}  # line_no -> units coming back
+        self.maximums: dict[int, int] = {}  # line_no -> units left to give back
         self._build(approved_by)
         self._update()
 
     # -- building -----------------------------------------------------------------------
 
     def _build(self, approved_by: str | None) -> None:
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(680)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         if approved_by is not None:
@@ -211,56 +217,34 @@ class ItemRefundDialog(QDialog):
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setDefaultSectionSize(MIN_TOUCH + 4)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(_ITEM, QHeaderView.ResizeMode.Stretch)
-        for column in (_SOLD, _BACK, _REFUND, _WORTH):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         shares = line_shares(self.ticket)
         for row, (line, share) in enumerate(zip(lines, shares, strict=True)):
             line_no = row + 1
             back = min(self.already.get(line_no, 0), line.quantity)
+            left = line.quantity - back if share.total_cents >= 0 else 0
+            self.quantities[line_no], self.maximums[line_no] = 0, left
             name = line.name + (f" ({line.discount_reason})" if line.discount_reason else "")
             table.setItem(row, _ITEM, QTableWidgetItem(name))
-            table.setItem(row, _SOLD, self._figure(f"{line.quantity}"))
-            table.setItem(row, _BACK, self._figure(f"{back}" if back else ""))
-            table.setItem(row, _WORTH, self._figure(""))
-            spinner = QSpinBox(self)
-            spinner.setObjectName(f"itemRefundQuantity{line_no}")
-            spinner.setAccessibleName(f"{text.ITEMS_COLUMNS[_REFUND]}: {line.name}")
-            spinner.setRange(0, line.quantity - back)
-            spinner.setMinimumHeight(MIN_TOUCH)
-            spinner.setMinimumWidth(64)
-            spinner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            spinner.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)  # + and - below
-            spinner.setEnabled(line.quantity > back and share.total_cents >= 0)
-            spinner.valueChanged.connect(self._on_spinner_value_changed)
-            table.setCellWidget(row, _REFUND, self._stepper(line_no, line.name, spinner))
-            self.spinners[line_no] = spinner
+            table.setItem(row, _SOLD, _cell(f"{line.quantity}", _RIGHT))
+            table.setItem(row, _BACK, _cell(f"{back}" if back else "", _RIGHT))
+            for column, sign in ((_LESS, "Less"), (_MORE, "More")):
+                button = _cell(_SIGNS[sign], _CENTER, f"{text.ITEMS_STEP[sign]}: {line.name}")
+                button.setBackground(QBrush(QColor(_BUTTON_FILL if left else _GONE_FILL)))
+                table.setItem(row, column, button)
+            table.setItem(row, _REFUND, _cell("0", _CENTER, f"{text.ITEMS_REFUND}: {line.name}"))
+            table.setItem(row, _WORTH, _cell("", _RIGHT))
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(_ITEM, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((_SOLD, 56), (_BACK, 104), (_REFUND, 64), (_WORTH, 96)):
+            table.setColumnWidth(column, width)
+        for column in (_LESS, _MORE):
+            table.setColumnWidth(column, MIN_TOUCH + 4)  # a finger's "-" and "+"
+        table.cellClicked.connect(self._on_table_cell_clicked)
+        table.installEventFilter(self)
         table.setMinimumHeight((MIN_TOUCH + 4) * min(6, max(2, len(lines))) + 32)
         return table
-
-    def _stepper(self, line_no: int, name: str, spinner: QSpinBox) -> QWidget:
-        """The spinner between a finger-sized "-" and "+"."""
-        cell = QWidget(self)
-        row = QHBoxLayout(cell)
-        row.setContentsMargins(2, 0, 2, 0)
-        row.setSpacing(2)
-        for sign, label, step in (("Less", "\u2212", -1), ("More", "+", 1)):
-            button = touch_button(cell, f"itemRefund{sign}{line_no}", label)
-            button.setAccessibleName(f"{text.ITEMS_STEP[sign]}: {name}")
-            button.setFixedWidth(MIN_TOUCH)
-            button.setEnabled(spinner.isEnabled())
-            button.clicked.connect(lambda _=False, s=spinner, d=step: _step(s, d))
-            row.addWidget(button)
-            if step < 0:
-                row.addWidget(spinner)
-        return cell
-
-    def _figure(self, value: str) -> QTableWidgetItem:
-        item = QTableWidgetItem(value)
-        item.setTextAlignment(_RIGHT)
-        return item
 
     def _label(self, name: str, value: str) -> QLabel:
         label = QLabel(value, self)
@@ -274,12 +258,12 @@ class ItemRefundDialog(QDialog):
 
     @property
     def chosen(self) -> dict[int, int]:
-        """line_no -> units to give back, as the spinners stand."""
-        return {n: s.value() for n, s in self.spinners.items() if s.value()}
+        """line_no -> units to give back, as chosen now."""
+        return {n: q for n, q in self.quantities.items() if q}
 
     @property
     def refund(self) -> ItemRefund:
-        """What the spinners give back now (capped)."""
+        """What the chosen units give back now (capped)."""
         return item_refund(
             self.ticket, self.chosen, already=self.already, refundable_cents=self.refundable_cents
         )
@@ -290,28 +274,38 @@ class ItemRefundDialog(QDialog):
         return self._result
 
     def set_quantity(self, line_no: int, quantity: int) -> None:
-        """Set one line's spinner (tests and the keyboard alike)."""
-        self.spinners[line_no].setValue(quantity)
+        """Units of one line coming back, within 0 and what is left of it."""
+        wanted = max(0, min(quantity, self.maximums[line_no]))
+        if wanted != self.quantities[line_no]:
+            self.quantities[line_no] = wanted
+            self._update()
+
+    def step(self, line_no: int, by: int) -> None:
+        """One more (`by` 1) or one less (-1) of a line."""
+        self.set_quantity(line_no, self.quantities[line_no] + by)
 
     def choose_all(self) -> None:
         """Every unit left of every line."""
-        for spinner in self.spinners.values():
-            spinner.setValue(spinner.maximum())
+        self.quantities.update(self.maximums)
+        self._update()
 
     def _update(self) -> None:
         refund = self.refund
         worth = {line.line_no: line.cents for line in refund.lines}
-        for line_no in self.spinners:
-            cell = self.table.item(line_no - 1, _WORTH)
-            cents = worth.get(line_no)
-            if cell is not None:
-                cell.setText(Money(cents).format() if cents is not None else "")
+        for line_no, quantity in self.quantities.items():
+            row = line_no - 1
+            for column, value in (
+                (_REFUND, f"{quantity}"),
+                (_WORTH, Money(worth[line_no]).format() if line_no in worth else ""),
+            ):
+                cell = self.table.item(row, column)
+                if cell is not None and cell.text() != value:
+                    cell.setText(value)
         amount = Money(refund.amount_cents).format()
         self.amount_label.setText(text.ITEMS_AMOUNT.format(amount=amount))
         self.amount_label.setAccessibleName(self.amount_label.text())
-        left = any(s.maximum() > 0 for s in self.spinners.values())
         problem = ""
-        if not left:
+        if not any(self.maximums.values()):
             problem = text.ITEMS_NOTHING_LEFT
         elif refund.lines and refund.items_cents == 0:
             problem = text.ITEMS_ZERO
@@ -337,12 +331,32 @@ class ItemRefundDialog(QDialog):
 
     # -- slots ----------------------------------------------------------------------------
 
-    def _on_spinner_value_changed(self, _value: int) -> None:
-        self._update()
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """+ and - (or a digit) on the table change the current row's units."""
+        row = self.table.currentRow()
+        if watched is not self.table or not isinstance(event, QKeyEvent) or row < 0:
+            return super().eventFilter(watched, event)
+        if event.type() != QEvent.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        key, typed = event.key(), event.text()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.step(row + 1, 1)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.step(row + 1, -1)
+        elif typed.isdigit() and typed.isascii():
+            self.set_quantity(row + 1, int(typed))
+        else:
+            return super().eventFilter(watched, event)
+        return True
+
+    def _on_table_cell_clicked(self, row: int, column: int) -> None:
+        if column in (_LESS, _MORE):
+            self.step(row + 1, -1 if column == _LESS else 1)
 
     def _on_none_button_clicked(self) -> None:
-        for spinner in self.spinners.values():
-            spinner.setValue(0)
+        for line_no in self.quantities:
+            self.quantities[line_no] = 0
+        self._update()
 
     def _on_confirm_button_clicked(self) -> None:
         if self._result is not None or not self.confirm_button.isEnabled():
@@ -355,7 +369,11 @@ class ItemRefundDialog(QDialog):
         self.accept()
 
 
-def _step(spinner: QSpinBox, by: int) -> None:
-    """One more or one less, the figure left unselected (the finger is on the buttons)."""
-    spinner.stepBy(by)
-    spinner.lineEdit().deselect()
+def _cell(
+    value: str, alignment: Qt.AlignmentFlag, accessible: str | None = None
+) -> QTableWidgetItem:
+    item = QTableWidgetItem(value)
+    item.setTextAlignment(alignment)
+    if accessible is not None:
+        item.setData(Qt.ItemDataRole.AccessibleTextRole, accessible)
+    return item

@@ -1,6 +1,6 @@
 """Every lane's history and refunding a sale item by item.
 
-The item dialog (no server): the refund follows the spinners, line by line,
+The item dialog (no server): the refund follows the - and + (by finger or key),
 capped at what the sale can give back; units already back are not offered.
 The history on a lane in a store (a fake store view, no server): the scope
 offers This lane, All lanes and each lane; the store's rows carry their lane;
@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from pos_app.domain.cart import Cart
@@ -97,24 +98,35 @@ def charge_of(ticket: Ticket, payment_id: str = "py_lane2") -> Operation:
 
 # -- the item dialog ------------------------------------------------------------------------
 
+LESS, REFUND, MORE, WORTH = 3, 4, 5, 6  # the dialog's columns
 
-async def test_the_refund_follows_the_spinners_and_stops_at_what_is_left(qtbot: Any) -> None:
+
+def press_cell(qtbot: Any, dialog: ItemRefundDialog, row: int, column: int) -> None:
+    """A finger on one cell of the dialog's table."""
+    item = dialog.table.item(row, column)
+    assert item is not None
+    where = dialog.table.visualItemRect(item).center()
+    qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+
+async def test_the_refund_follows_the_steps_and_stops_at_what_is_left(qtbot: Any) -> None:
     ticket = three_lines()
     dialog = ItemRefundDialog(ticket, already={3: 1}, refundable_cents=1000, approved_by=OWNER)
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.sale_label.text().startswith("Sale of $12.90 on lane-2")
-    assert [dialog.spinners[n].maximum() for n in (1, 2, 3)] == [2, 1, 2]  # one cookie back
+    assert [dialog.maximums[n] for n in (1, 2, 3)] == [2, 1, 2]  # one cookie back
     assert dialog.table.item(2, 2).text() == "1"
     assert not dialog.confirm_button.isEnabled()  # nothing chosen yet
-    click(qtbot, dialog.findChild(QWidget, "itemRefundMore1"))  # finger-sized + and -
+    press_cell(qtbot, dialog, 0, MORE)  # finger-sized + and -
     for _ in range(3):
-        click(qtbot, dialog.findChild(QWidget, "itemRefundMore3"))  # stops at the 2 left
-    click(qtbot, dialog.findChild(QWidget, "itemRefundLess2"))  # stays at 0
+        press_cell(qtbot, dialog, 2, MORE)  # stops at the 2 left
+    press_cell(qtbot, dialog, 1, LESS)  # stays at 0
+    assert dialog.table.item(2, REFUND).text() == "2"
     assert dialog.chosen == {1: 1, 3: 2}
     # A coffee: half of $6.82; the last two cookies: $3.66 less the $1.22 already back.
-    assert dialog.table.item(0, 4).text() == "$3.41"
-    assert dialog.table.item(2, 4).text() == "$2.44"
+    assert dialog.table.item(0, WORTH).text() == "$3.41"
+    assert dialog.table.item(2, WORTH).text() == "$2.44"
     assert dialog.amount_label.text() == "Refund: $5.85"
     assert dialog.confirm_button.text() == "Continue with $5.85"
     assert dialog.hint_label.isHidden()
@@ -125,7 +137,12 @@ async def test_the_refund_follows_the_spinners_and_stops_at_what_is_left(qtbot: 
     )
     dialog.grab().save("/tmp/h5b_item_refund_dialog.png")
     click(qtbot, dialog.findChild(QWidget, "itemRefundNoneButton"))
-    dialog.set_quantity(2, 1)
+    dialog.table.setCurrentCell(1, 0)  # the keyboard: + on the muffin's row, then 0 and 1
+    qtbot.keyClick(dialog.table, Qt.Key.Key_Plus)
+    assert dialog.chosen == {2: 1}
+    qtbot.keyClick(dialog.table, Qt.Key.Key_0)
+    assert dialog.chosen == {}
+    qtbot.keyClick(dialog.table, Qt.Key.Key_9)  # at most the one sold
     click(qtbot, dialog.confirm_button)
     refund = dialog.result_refund
     assert refund is not None
@@ -379,7 +396,7 @@ async def test_lane_1_refunds_items_of_a_lane_2_sale_and_justifi_arbitrates(
             await wait_until(lambda: history.refund_items_button.isEnabled())
             click(qtbot, history.refund_items_button)
             dialog = await item_dialog(tools)
-            assert [dialog.spinners[n].maximum() for n in (1, 2, 3)] == [1, 1, 1]
+            assert [dialog.maximums[n] for n in (1, 2, 3)] == [1, 1, 1]
             dialog.choose_all()
             assert dialog.amount_label.text() == "Refund: $7.05"
             click(qtbot, dialog.confirm_button)
@@ -454,7 +471,7 @@ async def test_this_lanes_split_sale_gives_an_items_cash_back_from_the_drawer(
         await wait_until(lambda: history.refund_items_button.isEnabled())
         click(qtbot, history.refund_items_button)
         dialog = await item_dialog(tools)
-        assert [dialog.spinners[n].maximum() for n in (1, 2)] == [1, 0]
+        assert [dialog.maximums[n] for n in (1, 2)] == [1, 0]
         dialog.reject()
         await wait_until(lambda: not tools.slot.running)
         history.reject()
