@@ -667,7 +667,8 @@ class SettingsFileStore:
     EDITABLE = EDITABLE_FIELDS
 
     def load(self) -> dict[str, Any]:
-        """The editable settings in force (environment over file over defaults)."""
+        """The editable settings in force (environment over the store's shared settings
+        over the file over defaults)."""
         settings = load_settings()
         return {name: getattr(settings, name) for name in self.EDITABLE}
 
