@@ -12,11 +12,15 @@ task). `store catalog ...` and `store settings ...` are `pos_app.cli_store_share
 None of them needs JustiFi: they use `store_url` (POS_STORE_URL or the Settings
 dialog) and the store's password (POS_STORE_PASSWORD, else the OS keyring).
 
-Exit codes: 0 done (sync: everything sent); 3 the lane is not in a store, or the
-store refused (a wrong password, a schema to set up or newer than this app, the
-lane's name taken by another computer): the sentence says what to fix; 2 (init,
-status) the store could not be reached; 5 (sync) the store could not be reached:
-what is left waits in the outbox, said on stderr; 4 a bug.
+`store sync` sends, takes the shared data, then sends again what taking it wrote
+here (a person merged from the store is an audit entry of this lane).
+
+Exit codes: 0 done (sync: everything waiting was sent and the shared data taken);
+3 the lane is not in a store, or the store refused (a wrong password, a schema to
+set up or newer than this app, the lane's name taken by another computer): the
+sentence says what to fix; 2 (init, status) the store could not be reached; 5
+(sync) the store could not be reached: what is left waits in the outbox (how many
+is said on stderr) and goes at the next sync or with the window; 4 a bug.
 """
 
 from __future__ import annotations
@@ -52,7 +56,10 @@ STATUS_HEAD_TEXT: Final = "Store database {url}: schema {version} (this pos-app 
 NO_LANES_TEXT: Final = "No lane has sent anything to this store yet."
 THIS_LANE_TEXT: Final = "This lane ({lane}): {count} to send."
 THIS_LANE_OFF_TEXT: Final = "This lane ({lane}): has not joined yet (its first send joins it)."
-SYNCED_TEXT: Final = "Sent {sent} to the store at {host}; nothing left to send."
+SYNCED_TEXT: Final = (
+    "Sent {sent} to the store at {host} and took what it shares; nothing left to send."
+)
+SENT_TEXT: Final = "Sent {sent} to the store at {host}."
 LEFT_TEXT: Final = "{count} left to send; they wait in this lane's outbox and go at the next sync."
 
 
@@ -212,8 +219,9 @@ def _records(count: int) -> str:
 
 
 async def cmd_sync(settings: Settings, address: StoreAddress, as_json: bool, out: TextIO) -> int:
-    """Send every waiting record and take the shared data once. 0 all sent; 5 the store
-    could not be reached (what is left is said on stderr); a refusal raises (exit 3)."""
+    """Send every waiting record, take the shared data, then send what taking it wrote
+    (a person merged from the store is an audit entry of this lane). 0 all sent; 5 the
+    store could not be reached (what is left is said on stderr); a refusal raises (3)."""
     from pos_app import __version__
     from pos_app.services.store_ports import LaneIdentity, StoreUnavailableError
     from pos_app.services.store_sync import StoreSync
@@ -226,37 +234,52 @@ async def cmd_sync(settings: Settings, address: StoreAddress, as_json: bool, out
             await outbox.enable_outbox()  # the first time, everything so far is queued
         uid = journal.lane_uid()
         assert uid is not None, "enable_outbox gives the journal its lane_uid"
-        waiting = sum(outbox.outbox_count() for outbox in outboxes)
+
+        def waiting() -> int:
+            return sum(outbox.outbox_count() for outbox in outboxes)
+
         link = open_link(address)
-        sync = StoreSync(
-            link,
-            LaneIdentity(settings.lane, uid, __version__),
-            outboxes,
-            pulls=_pulls(settings, audit),
-        )
+        lane = LaneIdentity(settings.lane, uid, __version__)
+        sync = StoreSync(link, lane, outboxes, pulls=_pulls(settings, audit))
+        sent = 0
+
+        async def send() -> None:
+            nonlocal sent
+            before = waiting()
+            try:
+                sent += await sync.send_once()
+            except BaseException:
+                sent += max(0, before - waiting())  # the batches the store took
+                raise
+
         try:
-            await sync.send_once()
+            await send()
             await sync.pull_once()
+            await send()
         except StoreUnavailableError as exc:
-            left = sum(outbox.outbox_count() for outbox in outboxes)
-            _say_sync(address, waiting - left, left, as_json, out)
+            left = waiting()
+            if as_json:
+                print(_sync_json(address, sent, left, reached=False), file=out)
+            elif sent:
+                print(SENT_TEXT.format(sent=_records(sent), host=address.host), file=out)
             print(f"pos-app: {exc.message}", file=sys.stderr)
             print(f"pos-app: {LEFT_TEXT.format(count=_records(left))}", file=sys.stderr)
             return EXIT_LEFT_WAITING
         finally:
             await link.close()
-        left = sum(outbox.outbox_count() for outbox in outboxes)
-        _say_sync(address, waiting - left, left, as_json, out)
-        return EXIT_DONE if left == 0 else EXIT_LEFT_WAITING
+        left = waiting()
+        if as_json:
+            print(_sync_json(address, sent, left, reached=True), file=out)
+        elif left == 0:
+            print(SYNCED_TEXT.format(sent=_records(sent), host=address.host), file=out)
+        else:  # written on this lane while the sync ran: it goes at the next one
+            print(SENT_TEXT.format(sent=_records(sent), host=address.host), file=out)
+            print(LEFT_TEXT.format(count=_records(left)), file=out)
+        return EXIT_DONE
 
 
-def _say_sync(address: StoreAddress, sent: int, left: int, as_json: bool, out: TextIO) -> None:
-    if as_json:
-        print(json.dumps({"store": address.display(), "sent": sent, "left": left}), file=out)
-    elif left == 0:
-        print(SYNCED_TEXT.format(sent=_records(sent), host=address.host), file=out)
-    else:
-        print(f"Sent {_records(sent)} to the store at {address.host}.", file=out)
+def _sync_json(address: StoreAddress, sent: int, left: int, *, reached: bool) -> str:
+    return json.dumps({"store": address.display(), "reached": reached, "sent": sent, "left": left})
 
 
 def _pulls(settings: Settings, audit: Any) -> list[Any]:

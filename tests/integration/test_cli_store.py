@@ -15,13 +15,13 @@ from tests.support.postgres import free_port
 NO_JUSTIFI = "http://127.0.0.1:9"  # never asked: these commands do not open a lane
 
 
-def store_env(tmp_path: Path, url: str | None) -> dict[str, str]:
+def store_env(tmp_path: Path, url: str | None, lane: str = "lane-7") -> dict[str, str]:
     env = cli_env(
         NO_JUSTIFI,
         tmp_path,
         owner=False,
         POS_STORE_URL=url,
-        POS_LANE="lane-7",
+        POS_LANE=lane,
         JUSTIFI_CLIENT_ID=None,
         JUSTIFI_CLIENT_SECRET=None,
     )
@@ -116,7 +116,7 @@ def test_sync_sends_the_lane_s_staff_and_audit_trail_and_status_shows_it(
     result = run_cli(["store", "sync", "--json"], env)
     assert result.returncode == 0, result.stderr
     sent = json.loads(result.stdout)
-    assert sent["left"] == 0
+    assert (sent["reached"], sent["left"]) == (True, 0)
     assert sent["sent"] >= 2  # the owner and the audit entry of their creation
     with psycopg.connect(store_url) as conn:
         people = conn.execute("SELECT name, role, changed_by_lane FROM staff").fetchall()
@@ -137,7 +137,9 @@ def test_sync_with_the_store_away_exits_5_and_keeps_what_waits(tmp_path: Path) -
     add_owner(Path(env["POS_DATA_DIR"]), OWNER, OWNER_PIN)
     result = run_cli(["store", "sync", "--json"], env)
     assert result.returncode == 5, result.stderr
-    left = json.loads(result.stdout)["left"]
+    said = json.loads(result.stdout)
+    assert (said["reached"], said["sent"]) == (False, 0)
+    left = said["left"]
     assert left >= 2
     assert "cannot be reached" in result.stderr
     assert f"{left} records left to send" in result.stderr
@@ -152,3 +154,22 @@ def test_sync_of_a_second_computer_using_a_lane_s_name_is_refused(
     result = run_cli(["store", "sync"], second)
     assert result.returncode == 3
     assert "Another computer already sends as lane 'lane-7'" in result.stderr
+
+
+def test_a_second_lane_s_sync_takes_the_first_lane_s_people_and_sends_its_own_note_of_it(
+    store_url: str, tmp_path: Path
+) -> None:
+    first = store_env(tmp_path / "pc1", store_url)
+    add_owner(Path(first["POS_DATA_DIR"]), OWNER, OWNER_PIN)
+    assert run_cli(["store", "sync"], first).returncode == 0
+    second = store_env(tmp_path / "pc2", store_url, lane="lane-8")
+    result = run_cli(["store", "sync"], second)
+    assert result.returncode == 0, result.stderr
+    assert "nothing left to send" in result.stdout
+    status = json.loads(run_cli(["store", "status", "--json"], second).stdout)
+    assert status["this_lane"] == {"name": "lane-8", "outbox": 0}
+    heads = {lane["name"]: lane["audit_head_seq"] for lane in status["lanes"]}
+    assert heads["lane-8"] >= 1  # the audit entry of taking Olga from the store
+    with psycopg.connect(store_url) as conn:
+        people = conn.execute("SELECT name, changed_by_lane FROM staff").fetchall()
+    assert people == [(OWNER, "lane-7")]
