@@ -87,6 +87,18 @@ class StoreViewService:
             return []
         return await self.view.entries(row.lane, row.operation.id)
 
+    async def refunds(self, row: HistoryRow) -> list[Operation]:
+        """The refunds and voids of a sale's payment on every lane, oldest first."""
+        if not row.payment_id or row.kind != PaymentKind.CHARGE.value:
+            return []
+        kinds = (PaymentKind.REFUND.value, PaymentKind.VOID.value)
+        found = await self.view.history(
+            HistoryQuery(kinds=kinds, text=row.payment_id, limit=500), None
+        )
+        return sorted(
+            (op for op in found if op.payment_id == row.payment_id), key=lambda op: op.created_at
+        )
+
     async def ticket_sale(self, ticket_id: str) -> TicketSale | None:
         """The whole sale of any lane: its lines and totals, each tender part with what went
         back from it (on any lane), the cash and card given back; None: unknown."""

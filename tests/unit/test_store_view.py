@@ -397,6 +397,22 @@ async def test_a_rows_entries_come_from_its_lane() -> None:
     assert await views.entries(row) == [JournalEntry(sale.id, NOON, "approved", "lane-2")]
 
 
+async def test_a_sales_refunds_on_every_lane_oldest_first() -> None:
+    sale = op(lane="lane-1")
+    later = op(
+        PaymentKind.REFUND, 300, lane="lane-1", payment_id=sale.payment_id, at=NOON + timedelta(2)
+    )
+    first = op(
+        PaymentKind.REFUND, 200, lane="lane-2", payment_id=sale.payment_id, at=NOON + timedelta(1)
+    )
+    views = service(FakeStore([sale, later, first, op(PaymentKind.REFUND, 5, lane="lane-2")]))
+    rows = await views.history_rows(HistoryQuery(kinds=("charge",)))
+    assert [r.id for r in rows] == [sale.id]
+    assert await views.refunds(rows[0]) == [first, later]
+    (refund_row,) = await views.history_rows(HistoryQuery(text=first.id))
+    assert await views.refunds(refund_row) == []
+
+
 async def test_a_sale_of_another_lane_with_what_went_back() -> None:
     sale_ticket = ticket("lane-1", 3000)
     card = op(lane="lane-1", amount=2000, ticket_id=sale_ticket.id)
