@@ -127,10 +127,10 @@ async def store_link(settings: Settings) -> AsyncIterator[StoreLink]:
     when the lane is not in a store. It connects at its first call."""
     if not settings.store_url:
         raise ConfigurationError(NOT_IN_STORE_TEXT)
-    from pos_app.secrets import read_store_password
-    from pos_app.storage.store import open_link, store_address_of
+    from pos_app.storage.store import open_link
+    from pos_app.wiring import store_address_for
 
-    link = open_link(store_address_of(settings.store_url, read_store_password(settings.store_url)))
+    link = open_link(store_address_for(settings))  # the password as the lane's sync task finds it
     try:
         yield link
     finally:
@@ -169,11 +169,15 @@ def catalog_import(settings: Settings, path: Path, out: TextIO) -> int:
 
     _with_link(settings, put)
     count = len(catalog)
-    from pos_app.services.audit_log import AuditAction
+    from pos_app.services.audit_log import AuditAction, DetailValue
     from pos_app.wiring import manager_service
 
     with manager_service(settings) as manager:  # who: the till (a file anyone here may edit)
-        detail = {"scope": "store", "catalog_items": count, "file": path.name[:80]}
+        detail: dict[str, DetailValue] = {
+            "scope": "store",
+            "catalog_items": count,
+            "file": path.name[:80],
+        }
         manager.record(AuditAction.SETTINGS_CHANGE, None, detail)
     _say(out, CATALOG_SENT_TEXT.format(count=count, items="item" if count == 1 else "items"))
     return 0
