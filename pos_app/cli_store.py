@@ -263,7 +263,8 @@ async def cmd_sync(settings: Settings, address: StoreAddress, as_json: bool, out
             elif sent:
                 print(SENT_TEXT.format(sent=_records(sent), host=address.host), file=out)
             print(f"pos-app: {exc.message}", file=sys.stderr)
-            print(f"pos-app: {LEFT_TEXT.format(count=_records(left))}", file=sys.stderr)
+            if left:
+                print(f"pos-app: {LEFT_TEXT.format(count=_records(left))}", file=sys.stderr)
             return EXIT_LEFT_WAITING
         finally:
             await link.close()

@@ -37,7 +37,7 @@ async def init_store_at(address: StoreAddress) -> tuple[int, int]:
     conn = await connect(address)
     try:
         async with store_errors(address):
-            return await init_store(conn, address.user)
+            return await init_store(conn, address.user, host=address.host)
     finally:
         await conn.close()
 
@@ -50,7 +50,7 @@ async def status_at(address: StoreAddress) -> StoreStatus:
     conn = await connect(address)
     try:
         async with store_errors(address):
-            return await read_status(conn)
+            return await read_status(conn, host=address.host)
     finally:
         await conn.close()
 

@@ -189,7 +189,7 @@ class PgStoreLink:
         conn = await connect(self._address, timeout=self._connect_timeout)
         try:
             async with store_errors(self._address):
-                await check_schema(conn)
+                await check_schema(conn, host=self._address.host)
         except BaseException:
             await conn.close()
             raise

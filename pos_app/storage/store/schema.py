@@ -39,15 +39,17 @@ __all__ = [
 #: The advisory lock `init_store` holds for its transaction ("pos-stor" in ASCII).
 INIT_LOCK: Final = 0x706F_732D_7374_6F72
 
+# {where}: " at HOST" when the caller knows it (every sentence names the store's host).
 NEWER_TEXT: Final = (
-    "The store's database was set up by a newer pos-app (schema {version}); update this lane."
+    "The store's database{where} was set up by a newer pos-app (schema {version}); update"
+    " this lane."
 )
 OLDER_TEXT: Final = (
-    "The store's database was set up by an older pos-app (schema {version}); run"
+    "The store's database{where} was set up by an older pos-app (schema {version}); run"
     " 'pos-app store init' to bring it up to date."
 )
 NOT_SET_UP_TEXT: Final = (
-    "The store's database is not set up yet: run 'pos-app store init' once, on any lane."
+    "The store's database{where} is not set up yet: run 'pos-app store init' once, on any lane."
 )
 NO_EXTENSION_TEXT: Final = (
     "The store's server has no pg_trgm extension (history text search); install"
@@ -284,28 +286,34 @@ async def store_schema_version(conn: psycopg.AsyncConnection[TupleRow]) -> int:
     return int(str(row[0])) if row is not None else 0
 
 
-def schema_problem(version: int) -> str:
+def _where(host: str) -> str:
+    return f" at {host}" if host else ""
+
+
+def schema_problem(version: int, host: str = "") -> str:
     """Why a lane cannot use a store at `version`, or "" when it can."""
     if version == 0:
-        return NOT_SET_UP_TEXT
+        return NOT_SET_UP_TEXT.format(where=_where(host))
     if version > STORE_SCHEMA_VERSION:
-        return NEWER_TEXT.format(version=version)
+        return NEWER_TEXT.format(where=_where(host), version=version)
     if version < STORE_SCHEMA_VERSION:
-        return OLDER_TEXT.format(version=version)
+        return OLDER_TEXT.format(where=_where(host), version=version)
     return ""
 
 
-async def check_schema(conn: psycopg.AsyncConnection[TupleRow]) -> int:
+async def check_schema(conn: psycopg.AsyncConnection[TupleRow], *, host: str = "") -> int:
     """The store's version when this app can use it as it is; StoreRefusedError (not set
-    up, older, newer) otherwise. Leaves no transaction open."""
+    up, older, newer; naming `host`) otherwise. Leaves no transaction open."""
     async with conn.transaction():
         version = await store_schema_version(conn)
-    if problem := schema_problem(version):
+    if problem := schema_problem(version, host):
         raise StoreRefusedError(problem)
     return version
 
 
-async def init_store(conn: psycopg.AsyncConnection[TupleRow], user: str = "") -> tuple[int, int]:
+async def init_store(
+    conn: psycopg.AsyncConnection[TupleRow], user: str = "", *, host: str = ""
+) -> tuple[int, int]:
     """Create or bring the store's schema up to date: (version before, version after).
     Safe twice and from two lanes at once; StoreRefusedError for a newer schema or a
     user not allowed to create what the schema needs (`user` names it)."""
@@ -316,7 +324,7 @@ async def init_store(conn: psycopg.AsyncConnection[TupleRow], user: str = "") ->
             await conn.execute("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK,))
             before = await store_schema_version(conn)
             if before > STORE_SCHEMA_VERSION:
-                raise StoreRefusedError(NEWER_TEXT.format(version=before))
+                raise StoreRefusedError(schema_problem(before, host))
             for step in MIGRATIONS[before:]:
                 for statement in step.statements:
                     await conn.execute(statement.encode())
@@ -333,15 +341,13 @@ async def init_store(conn: psycopg.AsyncConnection[TupleRow], user: str = "") ->
     return before, max(before, STORE_SCHEMA_VERSION)
 
 
-async def read_status(conn: psycopg.AsyncConnection[TupleRow]) -> StoreStatus:
+async def read_status(conn: psycopg.AsyncConnection[TupleRow], *, host: str = "") -> StoreStatus:
     """The store's schema version and every lane it has seen, by name. StoreRefusedError
-    when the store is not set up or was set up by a newer pos-app."""
+    (naming `host`) when the store is not set up or was set up by a newer pos-app."""
     async with conn.transaction():
         version = await store_schema_version(conn)
-        if version == 0:
-            raise StoreRefusedError(NOT_SET_UP_TEXT)
-        if version > STORE_SCHEMA_VERSION:
-            raise StoreRefusedError(NEWER_TEXT.format(version=version))
+        if version == 0 or version > STORE_SCHEMA_VERSION:
+            raise StoreRefusedError(schema_problem(version, host))
         cur = await conn.execute(
             "SELECT name, last_seen, pending, audit_head_seq, audit_head_hash, app_version"
             " FROM lanes ORDER BY name"
