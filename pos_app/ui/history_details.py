@@ -25,8 +25,15 @@ from pos_app.ui.text import history as text
 __all__ = ["details_html"]
 
 
-def details_html(details: SaleDetails, *, loading: bool = False) -> str:
-    """The detail pane for one sale (`loading` while JustiFi is still being asked)."""
+def details_html(
+    details: SaleDetails,
+    *,
+    loading: bool = False,
+    store_loading: bool = False,
+    note: str | None = None,
+) -> str:
+    """The detail pane for one sale (`loading` while JustiFi is still being asked,
+    `store_loading` while the store is; `note`: a sentence about the store)."""
     row = details.row
     f = text.DETAIL_FIELDS
     title = text.DETAIL_TITLE.format(
@@ -63,6 +70,10 @@ def details_html(details: SaleDetails, *, loading: bool = False) -> str:
     parts.append("</table>")
     if loading:
         parts.append(f"<p><i>{html.escape(text.DETAIL_LOADING)}</i></p>")
+    if store_loading:
+        parts.append(f"<p><i>{html.escape(text.DETAIL_STORE_LOADING)}</i></p>")
+    if note:
+        parts.append(f"<p style='color:#b91c1c'>{html.escape(note)}</p>")
     if details.payment_error:
         error = text.DETAIL_PAYMENT_ERROR.format(error=details.payment_error)
         parts.append(f"<p style='color:#b91c1c'>{html.escape(error)}</p>")

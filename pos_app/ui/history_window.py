@@ -48,6 +48,7 @@ from pos_app.services.ports import (
     GatewayRefusedError,
     GatewayUnavailableError,
     HistoryQuery,
+    Operation,
 )
 from pos_app.ui.controls import MIN_TOUCH, touch_button
 from pos_app.ui.history_details import details_html
@@ -103,6 +104,7 @@ class HistoryWindow(ManagerScreen):
         self.store_slot = TaskSlot(self, "history from the store")
         self.lanes_slot = TaskSlot(self, "the store's lanes")
         self._to_refund: SaleToRefund | None = None
+        self._store_back: tuple[Operation, ...] = ()  # the selected sale's refunds, any lane
         self._today = today or date.today()
         self._local_note = ""
         self._remote_note = ""
@@ -472,29 +474,43 @@ class HistoryWindow(ManagerScreen):
         return self.model.showing_store and row.lane is not None and row.lane != self.lane
 
     async def _load_details(self, row: HistoryRow) -> None:
+        """This lane's word first (the journal, JustiFi); then, in a store, the store's:
+        another lane's sale and steps, and what other lanes gave back of a sale."""
+        self._store_back = ()
         details = await self.history.details(row)
-        if self.store_view is not None and (self.is_other_lane(row) or details.sale is None):
-            details = await self._store_details(self.store_view, details)
-        self.detail.setHtml(details_html(details))
+        store_view = self.store_view
+        asks_store = store_view is not None and (
+            row.ticket_id is not None or self.is_other_lane(row)
+        )
+        self.detail.setHtml(details_html(details, store_loading=asks_store))
+        self._update_buttons(details)
+        if store_view is None or not asks_store:
+            return
+        details, note = await self._store_details(store_view, details)
+        self.detail.setHtml(details_html(details, note=note))
         self._update_buttons(details)
 
     async def _store_details(
         self, store_view: StoreViewService, details: SaleDetails
-    ) -> SaleDetails:
-        """A row of another lane: its steps and its whole sale, as the store has them (the
-        store unreachable: what this lane knows)."""
+    ) -> tuple[SaleDetails, str | None]:
+        """The row's sale as the store has it (the sale itself for another lane's; what
+        every lane gave back of it for this lane's) and another lane's steps; with the
+        store unreachable, what this lane knows and the sentence saying so."""
         from pos_app.services.store_ports import StoreUnavailableError
 
         row = details.row
         try:
-            if row.ticket_id and details.sale is None:
-                details = replace(details, sale=await store_view.ticket_sale(row.ticket_id))
+            if row.ticket_id:
+                found = await store_view.ticket_sale(row.ticket_id)
+                if details.sale is None:
+                    details = replace(details, sale=found)
+                elif found is not None:
+                    self._store_back = tuple(found.card_back)
             if self.is_other_lane(row) and not details.entries:
                 details = replace(details, entries=await store_view.entries(row))
         except StoreUnavailableError as exc:
-            note = text.STORE_FAILED.format(error=exc.message)
-            details = replace(details, payment_error=details.payment_error or note)
-        return details
+            return details, text.STORE_FAILED_DETAIL.format(error=exc.message)
+        return details, None
 
     def _update_buttons(self, details: SaleDetails | None) -> None:
         other = details is not None and self.is_other_lane(details.row)
@@ -521,7 +537,7 @@ class HistoryWindow(ManagerScreen):
         return sale_to_refund(
             sale,
             this_lane=sale.ticket.lane == self.lane,
-            more_refunds=[*mine, *details.refunds],
+            more_refunds=[*mine, *details.refunds, *self._store_back],
             payment=details.payment,
         )
 

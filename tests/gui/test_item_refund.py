@@ -229,7 +229,16 @@ async def test_all_lanes_shows_the_stores_rows_and_another_lanes_sale(
 
     window.set_scope("lane-1")
     await wait_until(lambda: window.count_label.text().startswith("0 shown from the store"))
-    store.down = True
+    window.set_scope("lane-2")
+    await wait_until(lambda: window.model.rowCount() == 1)
+    window.select_row(0)
+    await wait_until(lambda: window.refund_items_button.isEnabled())
+    store.down = True  # the store goes away: what this lane knows, and a sentence
+    window.refresh_selected()
+    await wait_until(lambda: "what this lane knows" in window.detail.toPlainText())
+    assert "2 x Coffee" not in window.detail.toPlainText()
+    assert not window.refund_items_button.isEnabled()
+    assert window.refund_button.isEnabled()  # its card, by its payment, from JustiFi
     window.set_scope("")
     await wait_until(lambda: "cannot be reached" in window.count_label.text())
     assert window.count_label.text() == (

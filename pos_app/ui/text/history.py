@@ -172,3 +172,7 @@ ITEMS_CASH_ELSEWHERE: Final = (
 )
 REFUND_ITEMS_LINE: Final = "Items coming back: {items}"
 ITEMS_STEP: Final = {"Less": "One less", "More": "One more"}
+DETAIL_STORE_LOADING: Final = "Asking the store about this sale..."
+STORE_FAILED_DETAIL: Final = (
+    "The store cannot be reached ({error}): what this lane knows of the sale is shown."
+)
