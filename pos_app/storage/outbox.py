@@ -158,15 +158,22 @@ class OutboxTables(SqliteFile):
 
     def outbox_count(self) -> int:
         """How many records wait (a row changed twice counts twice until sent)."""
-        with self._lock:
-            return int(self._conn.execute("SELECT count(*) FROM outbox").fetchone()[0])
+        return self.outbox_count_after(0)
 
     def outbox_count_after(self, last_seq: int) -> int:
         """How many records wait after a batch ending at `last_seq` (what a batch tells
-        the store is left once it is taken)."""
+        the store is left once it is taken).
+
+        Two index look-ups, not a count: seq only grows and `acknowledge` only takes
+        from the front, so the waiting rows are one unbroken run of numbers (counting
+        200,000 rows took 5 to 15 ms, on the loop, several times a batch)."""
         with self._lock:
-            row = self._conn.execute("SELECT count(*) FROM outbox WHERE seq > ?", (last_seq,))
-            return int(row.fetchone()[0])
+            low, high = self._conn.execute(
+                "SELECT (SELECT min(seq) FROM outbox), (SELECT max(seq) FROM outbox)"
+            ).fetchone()
+        if high is None:
+            return 0
+        return max(int(high) - max(int(low) - 1, last_seq), 0)
 
 
 def _ref_key(kind: RecordKind, ref: str) -> str:
@@ -217,12 +224,24 @@ _STAFF_COLUMNS: Final = (
 )  # fmt: skip
 
 
+#: Keys per look-up: past a few hundred, SQLite's planner scans the table instead of
+#: seeking each key (a batch of 500 took 30 ms on a 100,000-sale journal, not 3).
+_CHUNK: Final = 100
+
+
+def _chunks(refs: Sequence[Any]) -> list[Sequence[Any]]:
+    return [refs[start : start + _CHUNK] for start in range(0, len(refs), _CHUNK)]
+
+
 def _rows(
     conn: sqlite3.Connection, table: str, columns: Sequence[str], key: str, refs: Sequence[Any]
 ) -> list[dict[str, JsonValue]]:
-    marks = ", ".join("?" * len(refs))
-    sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {key} IN ({marks})"
-    return [dict(zip(columns, row, strict=True)) for row in conn.execute(sql, list(refs))]
+    found: list[dict[str, JsonValue]] = []
+    for chunk in _chunks(refs):
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {key} IN ({marks})"
+        found += [dict(zip(columns, row, strict=True)) for row in conn.execute(sql, list(chunk))]
+    return found
 
 
 def _counts(data: dict[str, JsonValue], *names: str) -> dict[str, JsonValue]:
@@ -260,14 +279,15 @@ def journal_records(
 def _tickets(conn: sqlite3.Connection, refs: Sequence[str]) -> dict[str, StoreRecord]:
     tickets = _rows(conn, "tickets", _TICKET_COLUMNS, "id", refs)
     lines: dict[str, list[JsonValue]] = {str(t["id"]): [] for t in tickets}
-    marks = ", ".join("?" * len(refs))
-    for row in conn.execute(
-        f"SELECT ticket_id, {', '.join(_LINE_COLUMNS)} FROM ticket_lines"
-        f" WHERE ticket_seq IN (SELECT seq FROM tickets WHERE id IN ({marks}))"
-        " ORDER BY ticket_seq, line_no",
-        list(refs),
-    ):
-        lines[str(row[0])].append(dict(zip(_LINE_COLUMNS, row[1:], strict=True)))
+    for chunk in _chunks(refs):
+        marks = ", ".join("?" * len(chunk))
+        for row in conn.execute(
+            f"SELECT ticket_id, {', '.join(_LINE_COLUMNS)} FROM ticket_lines"
+            f" WHERE ticket_seq IN (SELECT seq FROM tickets WHERE id IN ({marks}))"
+            " ORDER BY ticket_seq, line_no",
+            list(chunk),
+        ):
+            lines[str(row[0])].append(dict(zip(_LINE_COLUMNS, row[1:], strict=True)))
     return {
         str(t["id"]): StoreRecord(
             RecordKind.TICKET, str(t["id"]), {**t, "lines": lines[str(t["id"])]}

@@ -240,6 +240,11 @@ async def test_a_batch_takes_at_most_limit_queued_rows(journal: SqliteJournal) -
     assert batch is not None
     assert kinds(batch.records) == [("operation", "op0"), ("event", "1"), ("operation", "op1")]
     assert journal.outbox_count() == 10
+    assert journal.outbox_count_after(batch.last_seq) == 7
+    await journal.acknowledge(batch.last_seq)
+    assert journal.outbox_count() == 7
+    assert journal.outbox_count_after(batch.last_seq) == 7
+    assert journal.outbox_count_after(batch.last_seq + 2) == 5
 
 
 # -- the audit file ------------------------------------------------------------------------
