@@ -328,3 +328,13 @@ async def test_a_user_who_may_not_create_is_told_what_to_grant(
     assert f"does not let user '{role}' create" in refused.value.message
     assert "pos-app store init' again" in refused.value.message
     assert rows(empty_store_url, "SELECT to_regclass('store_meta')") == [(None,)]
+
+
+async def test_a_connection_has_the_statement_timeout_and_no_autocommit(store_url: str) -> None:
+    conn = await connect(store_address(store_url, None))
+    try:
+        cur = await conn.execute("SHOW statement_timeout")
+        assert await cur.fetchone() == ("5s",)
+        assert not conn.autocommit
+    finally:
+        await conn.close()
