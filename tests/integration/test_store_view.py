@@ -321,3 +321,32 @@ async def test_an_unreachable_store_and_one_not_set_up_are_said(empty_store_url:
     with pytest.raises(StoreRefusedError, match="store init"):
         await bare.lane_names()
     await bare.close()
+
+
+async def test_the_day_brings_the_refunds_of_its_payments_made_on_later_days(
+    store: tuple[PgStoreView, Lanes], store_url: str
+) -> None:
+    view, lanes = store
+    tomorrow = replace(
+        lanes.refund, id="op-later", refund_id="re_2", amount_cents=300, created_at=at(60 * 24)
+    )
+    two = lanes.journals["lane-2"]
+    await two.begin(replace(tomorrow, updated_at=tomorrow.created_at))
+    batch = two.outbox_batch(500)
+    assert batch is not None
+    uid = two.lane_uid()
+    assert uid is not None
+    link = PgStoreLink(store_address(store_url, None))
+    try:
+        await link.send(LaneIdentity("lane-2", uid, "test"), batch.records, 0)
+    finally:
+        await link.close()
+    since, until = T0.replace(hour=0), T0.replace(hour=0) + timedelta(days=1)
+    day = await view.day(since, until)
+    assert "op-later" in [op.id for op in day.operations]
+    assert [op.id for op in day.operations].count("op-lane-1-1") == 1
+    card, other = lanes.payments
+    payments = [replace(card, amount_refunded_cents=500), other]
+    report = await StoreViewService(view, Payments(payments), SETTINGS).day_report(DAY)
+    assert report.differences == ()  # JustiFi's 5.00 refunded = today's 2.00 + tomorrow's 3.00
+    assert report.total.totals.refunds == Tally(1, 200)  # only today's counts in the day
