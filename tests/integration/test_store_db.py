@@ -24,7 +24,7 @@ from pos_app.storage.store import init_store_at, status_at, store_address_of
 from pos_app.storage.store.connection import connect, store_address
 from pos_app.storage.store.link import PgStoreLink
 from pos_app.storage.store.schema import STORE_SCHEMA_VERSION, init_store, store_schema_version
-from tests.support.postgres import ROLE, PgServer, free_port
+from tests.support.postgres import ROLE, PgServer, database_name, free_port
 from tests.support.store_records import (
     LANE_1,
     LANE_2,
@@ -338,3 +338,26 @@ async def test_a_connection_has_the_statement_timeout_and_no_autocommit(store_ur
         assert not conn.autocommit
     finally:
         await conn.close()
+
+
+async def test_the_password_path_end_to_end(pg: PgServer, store_url: str) -> None:
+    # One role of this test's asks a password (scram), the rest of the server still trusts.
+    role = f"pw_{uuid.uuid4().hex[:8]}"
+    pg.sql(f"CREATE ROLE {role} LOGIN PASSWORD 'right-pass' NOSUPERUSER")
+    pg.sql(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}", database_name(store_url))
+    hba = pg.data_dir / "pg_hba.conf"
+    hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+    pg.sql("SELECT pg_reload_conf()")
+    url = store_url.replace(f"{ROLE}@", f"{role}@")
+    assert (await status_at(store_address_of(url, "right-pass"))).schema_version == 1
+    with pytest.raises(StoreRefusedError) as wrong:
+        await status_at(store_address_of(url, "wrong-pass"))
+    assert f"did not accept the password for user '{role}'" in wrong.value.message
+    assert "wrong-pass" not in wrong.value.message
+    with pytest.raises(StoreRefusedError, match="asks a password"):
+        await status_at(store_address_of(url, None))
+    # A password inside the URL (from the environment) is taken out and used.
+    inside = url.replace(f"{role}@", f"{role}:right-pass@")
+    address = store_address_of(inside, None)
+    assert "right-pass" not in address.url
+    assert (await status_at(address)).schema_version == 1
