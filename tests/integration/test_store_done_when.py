@@ -141,8 +141,8 @@ async def test_two_lanes_send_every_sale_to_one_store(
         ticket.id,
     )
     assert [(name, quantity) for _, name, quantity in lines] == [("latte", 2), ("bagel", 1)]
-    seen = store_rows(store_url, "SELECT name, lane_uid FROM lanes ORDER BY name")
-    assert [name for name, _ in seen] == ["lane-1", "lane-2"]
+    seen = store_rows(store_url, "SELECT name, lane_uid, pending FROM lanes ORDER BY name")
+    assert [(name, pending) for name, _, pending in seen] == [("lane-1", 0), ("lane-2", 0)]
     assert seen[0][1] != seen[1][1]  # each journal its own uid
 
 
