@@ -361,3 +361,27 @@ async def test_the_password_path_end_to_end(pg: PgServer, store_url: str) -> Non
     address = store_address_of(inside, None)
     assert "right-pass" not in address.url
     assert (await status_at(address)).schema_version == 1
+
+
+async def test_a_batch_naming_a_row_twice_keeps_its_last_state(
+    link: PgStoreLink, store_url: str
+) -> None:
+    await link.send(
+        LANE_1,
+        [
+            operation("op_1", "pending", 0),
+            ticket("tk_1", "open", 0, [line(1, "Tea")]),
+            staff("Ann", 1),
+            operation("op_1", "approved", 1),
+            ticket("tk_1", "paid", 1, [line(1, "Tea"), line(2, "Cake")]),
+            staff("ann", 2, tries=1),
+            event(1, "op_1", "pending"),
+            event(1, "op_1", "pending"),
+        ],
+        0,
+    )
+    assert rows(store_url, "SELECT status FROM operations") == [("approved",)]
+    assert rows(store_url, "SELECT status FROM tickets") == [("paid",)]
+    assert rows(store_url, "SELECT count(*) FROM ticket_lines") == [(2,)]
+    assert rows(store_url, "SELECT name, failed_tries FROM staff") == [("ann", 1)]
+    assert rows(store_url, "SELECT count(*) FROM operation_events") == [(1,)]
