@@ -223,6 +223,10 @@ _V1_STORE = StoreMigration(
         "CREATE INDEX ix_cash_shift ON cash_movements (shift_id)",
         # A history text search takes cash refunds by reason: without it, every cash row.
         "CREATE INDEX ix_cash_reason ON cash_movements USING gin (reason gin_trgm_ops)",
+        # A history search by person takes cash by who took or approved it: without these,
+        # every cash row for a name with no cash (155 ms at 127,000 cash rows).
+        "CREATE INDEX ix_cash_person ON cash_movements (lower(person), at)",
+        "CREATE INDEX ix_cash_approved ON cash_movements (lower(approved_by), at)",
         """
         CREATE TABLE audit_entries (
             lane      text NOT NULL,
