@@ -392,7 +392,9 @@ def history_sql(query: HistoryQuery, lane: str | None = None) -> tuple[str, dict
         params["text"], params["pattern"] = text, _contains(text)
     person = _person_key(query.person)
     if person is not None:
-        where.append("(lower(o.served_by) = %(person)s OR lower(o.approved_by) = %(person)s)")
+        where.append(
+            "(lower(o.served_by) = lower(%(person)s) OR lower(o.approved_by) = lower(%(person)s))"
+        )
         params["person"] = person
     sql = _SELECT_OPS
     if where:
@@ -418,7 +420,9 @@ def cash_sql(query: HistoryQuery, lane: str | None = None) -> tuple[str, dict[st
         params["text"], params["pattern"] = text, _contains(text)
     person = _person_key(query.person)
     if person is not None:
-        where.append("(lower(person) = %(person)s OR lower(approved_by) = %(person)s)")
+        where.append(
+            "(lower(person) = lower(%(person)s) OR lower(approved_by) = lower(%(person)s))"
+        )
         params["person"] = person
     sql = f"{_SELECT_CASH} WHERE {' AND '.join(where)} ORDER BY at DESC, id DESC LIMIT %(limit)s"
     params["limit"] = max(query.limit, 0) + max(query.offset, 0)
@@ -449,8 +453,9 @@ def _contains(text: str) -> str:
 
 
 def _person_key(name: str | None) -> str | None:
-    """A name as the `lower(...)` indexes hold it; None when blank."""
-    key = (name or "").strip().lower()
+    """A name as typed, stripped (the server lowers it as its `lower(...)` indexes do, so
+    both sides fold alike whatever the database's locale); None when blank."""
+    key = (name or "").strip()
     return key or None
 
 
