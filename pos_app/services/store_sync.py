@@ -174,6 +174,7 @@ class StoreSync:
                     # What was written while pulling goes before the lane says "sent".
                     await self.send_once()
             except StoreRefusedError as exc:
+                _stop_if_cancelled()
                 connected, failures = False, 0
                 if self._status.state is not SyncState.REFUSED:
                     log.warning("the store refused this lane: %s", exc.message)
@@ -181,6 +182,7 @@ class StoreSync:
                 await self._wait(REFUSED_RETRY, wakeable=False)
                 continue
             except UnavailableError as exc:
+                _stop_if_cancelled()
                 if connected or failures == 0:
                     log.warning("the store cannot be reached: %s", user_message(exc))
                 connected = False
@@ -244,3 +246,12 @@ class StoreSync:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
+
+
+def _stop_if_cancelled() -> None:
+    """Re-raise a cancellation a driver turned into an error of its own (psycopg may
+    answer a cancelled connect with "cannot be reached"): the task was asked to stop,
+    and a loop that went on would never end."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

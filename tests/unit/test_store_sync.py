@@ -319,3 +319,27 @@ async def test_drain_keeps_its_deadline_and_what_is_left(journal: SqliteJournal)
     assert journal.outbox_count() == 0
     assert await sync.drain(0.2) is True  # nothing to send: the store is not even asked
     assert link.calls == ["send"] * 3
+
+
+async def test_a_cancel_a_driver_turns_into_unreachable_still_stops_the_task(
+    journal: SqliteJournal,
+) -> None:
+    await journal.begin(charge("op1"))
+    link = FakeLink()
+    link.hang = True
+    original = link.send
+
+    async def send(lane: LaneIdentity, records: Sequence[StoreRecord], pending: int) -> None:
+        try:
+            await original(lane, records, pending)
+        except asyncio.CancelledError:
+            raise StoreUnavailableError(DOWN) from None  # as psycopg's connect may answer
+
+    link.send = send  # type: ignore[method-assign]
+    sync = StoreSync(link, LANE, [journal])
+    task = asyncio.create_task(sync.run())
+    await wait_until(lambda: link.calls == ["send"])
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=2.0)
+    assert task in done
+    assert task.cancelled()
