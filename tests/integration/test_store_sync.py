@@ -177,9 +177,10 @@ async def test_the_store_away_and_back_loses_nothing_and_doubles_nothing(
             await wait_for(lambda: lane.journal.outbox_count() == 0, 5, "the last sale sent")
         finally:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            stopped, _ = await asyncio.wait({task}, timeout=5.0)
             await sync.link.close()
             sync.link = away
+        assert task in stopped, "the sync task did not stop when cancelled"
     found = compare_lane(lane_env / "data" / "journal.sqlite3", LANE, store_url)
     assert found.agrees, found.summary()
     assert found.operations == 4
