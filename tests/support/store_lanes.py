@@ -97,12 +97,15 @@ async def join_store(
         yield lane
     finally:
         journal.on_queued = None
+        stopped = True
         if lane.task is not None:
             lane.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await lane.task
+            done, _ = await asyncio.wait({lane.task}, timeout=5.0)
+            stopped = lane.task in done
         if own_link:
             await the_link.close()
+        # Said at once, rather than a test hanging until the suite's timeout.
+        assert stopped, f"the sync task of {name} did not stop when cancelled"
 
 
 # -- comparing a lane's journal with the store ----------------------------------------------
