@@ -326,6 +326,7 @@ def add_manager_tools(window: MainWindow, services: ManagerServices) -> None:
         receipts=window.receipt_offer,
         settings=services.settings,
         lane=services.manager.lane,
+        store_view=services.store_view,
     )
     window.add_manager_tools(tools)
     window.attach_till(services.sales, services.shifts)

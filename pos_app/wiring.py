@@ -39,12 +39,13 @@ if TYPE_CHECKING:
     from pos_app.services.history import HistoryService
     from pos_app.services.manager import ManagerService
     from pos_app.services.payments import EngineSettings, PaymentService
-    from pos_app.services.reports import ReceiptService, ReportService
+    from pos_app.services.reports import PaymentsSource, ReceiptService, ReportService
     from pos_app.services.sales import SaleService
-    from pos_app.services.settings import SettingsService
+    from pos_app.services.settings import SettingsService, StoreCheckReport
     from pos_app.services.shifts import ShiftService
     from pos_app.services.store_ports import SharedPull, StoreView
     from pos_app.services.store_sync import StoreSync
+    from pos_app.services.store_view import StoreViewService
     from pos_app.storage.audit import SqliteAuditLog
     from pos_app.storage.journal import SqliteJournal
     from pos_app.storage.store.connection import StoreAddress
@@ -444,6 +445,7 @@ class ManagerServices:
     drawer: CashDrawer
     sync: StoreSync | None = None  # the lane's, sending this audit log's records too
     pulls: tuple[SharedPull, ...] = ()  # what this lane takes from the store
+    store_view: StoreViewService | None = None  # every lane's history and the store's day
 
     def close(self) -> None:
         """Close the audit log (the only resource held here); a lane's sync task stops
@@ -474,6 +476,7 @@ def open_manager_services(
     from pos_app.services.sales import SaleService
     from pos_app.services.settings import DemoAccount, SettingsService, SettingsValues
     from pos_app.services.shifts import ShiftService
+    from pos_app.store_passwords import KeyringStorePasswords
 
     settings = lane.settings
     audit = open_audit_log(settings, audit_file)
@@ -511,6 +514,8 @@ def open_manager_services(
             check_connection,
             demo_account=demo,
             on_saved=take_up,
+            store_checker=_check_store,
+            store_passwords=KeyringStorePasswords(),
         )
         receipts = ReceiptService(
             lane.journal,
@@ -528,6 +533,7 @@ def open_manager_services(
         shifts = ShiftService(lane.journal, cash_drawer, lane=settings.lane, record=record)
         sales = SaleService(lane.service, lane.journal, shifts, lane=settings.lane, record=record)
         pulls = _join_sync(lane, audit)
+        store_view = _store_view_service(lane, remote)
     except BaseException:
         audit.close()
         raise
@@ -543,7 +549,29 @@ def open_manager_services(
         cash_drawer,
         sync=lane.sync,
         pulls=pulls,
+        store_view=store_view,
     )
+
+
+def _store_view_service(lane: Lane, remote: PaymentsSource | None) -> StoreViewService | None:
+    """The manager's reads of the store (every lane's history, the store's day), checked
+    against JustiFi's payments as the lane's own end of day is; None on a lane alone."""
+    if lane.store_view is None:
+        return None
+    from pos_app.services.reports import ReportSettings
+    from pos_app.services.store_view import StoreViewService
+
+    return StoreViewService(
+        lane.store_view, remote, ReportSettings(currency=lane.settings.currency)
+    )
+
+
+async def _check_store(url: str, password: str | None) -> StoreCheckReport:
+    """The Settings dialog's "Test store connection" (the store's driver is imported only
+    when a manager presses it)."""
+    from pos_app.storage.store.check import check_store
+
+    return await check_store(url, password)
 
 
 def _join_sync(lane: Lane, audit: SqliteAuditLog) -> tuple[SharedPull, ...]:

@@ -470,6 +470,7 @@ def test_verify_broken_names_the_entry_exit_1() -> None:
         "message": "entry 12 was changed",
         "key_status": "no_keyring",
         "key_status_text": KEY_STATUS_TEXT[KeyStatus.NO_KEYRING],
+        "store": None,  # a lane on its own: no store's copy to compare with
     }
 
 
