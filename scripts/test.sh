@@ -18,7 +18,7 @@ echo "== import rules"
 echo "== pytest"
 # A hung Qt teardown is not caught by pytest-timeout: bound the whole run.
 status=0
-timeout --kill-after=30 1800 .venv/bin/pytest -p no:cacheprovider --durations=30 "$@" || status=$?
+timeout --kill-after=30 3000 .venv/bin/pytest -p no:cacheprovider --durations=30 "$@" || status=$?
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
   echo "pytest: the test run hung and was stopped" >&2
 fi
