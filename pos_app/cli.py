@@ -30,7 +30,6 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import TextIO
 
@@ -46,10 +45,11 @@ from pos_app.cli_follow import (
     follow,
     on_interrupt,
     operation_json,
+    parse_since,
 )
 from pos_app.cli_staff import authorized
 from pos_app.config import load_settings, log_dir
-from pos_app.domain.errors import InvalidInputError, UnavailableError, user_message
+from pos_app.domain.errors import UnavailableError, user_message
 from pos_app.domain.money import Money
 from pos_app.domain.payment_flow import StateName
 from pos_app.domain.staff import Person
@@ -189,20 +189,8 @@ async def cmd_recover(args: argparse.Namespace, lane: Lane, out: TextIO) -> int:
     return EXIT_UNRESOLVED if unresolved else 0
 
 
-def _parse_date(text: str) -> datetime:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise InvalidInputError(f"--since: {text!r} is not a date like 2026-11-23") from exc
-        return moment if moment.tzinfo else moment.astimezone()
-    return datetime.combine(day, time.min).astimezone()
-
-
 def cmd_history(args: argparse.Namespace, journal: Journal, out: TextIO) -> int:
-    since = _parse_date(args.since) if args.since else None
+    since = parse_since(args.since) if args.since else None
     person = args.person.strip() if args.person and args.person.strip() else None
     ops = journal.history(HistoryQuery(since=since, person=person, limit=args.limit))
     for op in ops:

@@ -18,7 +18,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from pos_app.domain.errors import InvalidInputError
@@ -129,6 +129,20 @@ def bad_input_message(state: PaymentState) -> str | None:
             " `pos-app terminals` lists the ones that are. Nothing was charged."
         )
     return None
+
+
+def parse_since(text: str) -> datetime:
+    """A `--since` value: a date (its local midnight) or a time (local unless it says
+    otherwise); InvalidInputError in one sentence otherwise."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise InvalidInputError(f"--since: {text!r} is not a date like 2026-11-23") from exc
+        return moment if moment.tzinfo else moment.astimezone()
+    return datetime.combine(day, time.min).astimezone()
 
 
 def amount_cents(text: str, settings: Settings, *, minimum_cents: int | None = None) -> int:

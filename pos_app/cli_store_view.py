@@ -27,12 +27,12 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import fields, is_dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
-from pos_app.cli_follow import EXIT_BAD_INPUT, operation_json
+from pos_app.cli_follow import EXIT_BAD_INPUT, operation_json, parse_since
 from pos_app.domain.errors import InvalidInputError
 from pos_app.domain.money import Money
 from pos_app.domain.texts import card_text
@@ -105,7 +105,7 @@ def run_history(args: argparse.Namespace, out: TextIO) -> int:
 async def _history(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from pos_app.services.ports import HistoryQuery
 
-    since = _since(args.since) if getattr(args, "since", None) else None
+    since = parse_since(args.since) if getattr(args, "since", None) else None
     person = (getattr(args, "person", None) or "").strip() or None
     lane = getattr(args, "lane", None)
     query = HistoryQuery(since=since, person=person, limit=getattr(args, "limit", 100))
@@ -130,18 +130,6 @@ def store_history_line(op: Operation) -> str:
         f"{op.lane or '':<12} {when}  {op.kind.value:<7}{_money(op.amount_cents):>12}  "
         f"{op.status:<10} {card:<24} {op.sale_id or '':<32} {who}"
     ).rstrip()
-
-
-def _since(text: str) -> datetime:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError as exc:
-            raise InvalidInputError(f"--since: {text!r} is not a date like 2026-11-23") from exc
-        return moment if moment.tzinfo else moment.astimezone()
-    return datetime.combine(day, time.min).astimezone()
 
 
 @contextlib.asynccontextmanager
