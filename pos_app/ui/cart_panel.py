@@ -2,21 +2,26 @@
 
 A discounted line takes two text lines (its name, then what its discount takes
 off); the totals gain a Discount row while the sale has a discount of its own.
+
+While the sale has no lines a hint stands where they go ("No items yet..."). The
+table is built on the first turn of Qt's loop after the panel shows, or by the
+first line if that comes sooner: the till's first screen does not wait for it
+(the item views' classes load with it).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, Qt
-from PySide6.QtGui import QFont, QKeyEvent
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFont, QKeyEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +31,10 @@ from pos_app.domain.money import Money
 from pos_app.ui.cart_model import CartColumn, CartModel
 from pos_app.ui.controls import MIN_TOUCH
 from pos_app.ui.text import cart as text
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QItemSelection, QModelIndex
+    from PySide6.QtWidgets import QTableView
 
 __all__ = ["CartPanel", "tax_rate_text"]
 
@@ -77,8 +86,9 @@ class CartPanel(QWidget):
         self.setObjectName("cartPanel")
         self._model = model
         self._widths: dict[str, int] = {}  # cell text -> width in the table's font
+        self._view: QTableView | None = None  # see `cart_view`
 
-        self.cart_view = self._make_view(model)
+        self.empty_hint = self._make_empty_hint()
         self.increase_button = _touch_button(
             text.INCREASE_BUTTON, "increaseButton", text.INCREASE_NAME, text.INCREASE_TOOLTIP
         )
@@ -114,10 +124,15 @@ class CartPanel(QWidget):
         self._lay_out()
         self._connect()
         self._show_cart(model.cart)
-        self._fit_columns()
+        self._show_lines()
         self._update_buttons()
 
     # -- public --------------------------------------------------------------------
+
+    @property
+    def cart_view(self) -> QTableView:
+        """The table of the sale's lines, built now if it was not yet."""
+        return self._table()
 
     @property
     def model(self) -> CartModel:
@@ -126,7 +141,9 @@ class CartPanel(QWidget):
 
     def selected_row(self) -> int | None:
         """The selected line's row, or None."""
-        selection = self.cart_view.selectionModel()
+        if self._view is None:
+            return None  # no table yet: no line was ever shown to select
+        selection = self._view.selectionModel()
         rows = selection.selectedRows() if selection is not None else []
         return rows[0].row() if rows else None
 
@@ -150,7 +167,34 @@ class CartPanel(QWidget):
 
     # -- building ------------------------------------------------------------------
 
-    def _make_view(self, model: CartModel) -> QTableView:
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._view is None:  # after the first paint, before a line needs it
+            QTimer.singleShot(0, self, self._table)
+
+    def _make_empty_hint(self) -> QLabel:
+        hint = QLabel(text.EMPTY_CART_HINT)
+        hint.setObjectName("cartEmptyHint")
+        hint.setAccessibleName(text.EMPTY_CART_NAME)
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        # Framed and filled like the table it stands in for; the hint in the platform's
+        # placeholder colour (light or dark).
+        hint.setFrameShape(QFrame.Shape.StyledPanel)
+        hint.setAutoFillBackground(True)
+        hint.setBackgroundRole(QPalette.ColorRole.Base)
+        hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        hint.setFont(_pixel_font(self.font(), _TOTALS_FONT_PX))
+        return hint
+
+    def _table(self) -> QTableView:
+        """The table, built once, in the hint's place: in the layout, in the focus chain
+        before the line buttons, connected, its columns and rows fitted."""
+        if self._view is not None:
+            return self._view
+        from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+        model = self._model
         view = QTableView()
         view.setObjectName("cartView")
         view.setAccessibleName(text.CART_VIEW_NAME)
@@ -177,7 +221,24 @@ class CartPanel(QWidget):
         columns.setSectionResizeMode(CartColumn.ITEM, QHeaderView.ResizeMode.Stretch)
         columns.setHighlightSections(False)
         view.installEventFilter(self)
+        self._lines_box.insertWidget(0, view, 1)
+        self._tab_before_buttons(view)
+        view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self._view = view
+        self._fit_columns()
+        self._fit_rows(0, model.rowCount() - 1)
+        self._show_lines()
         return view
+
+    def _tab_before_buttons(self, view: QTableView) -> None:
+        """Put the table where it was in the focus chain when it was built with the panel:
+        after the nearest focusable widget before the + button, so Tab goes from it to the
+        table and from the table to +. (Qt moves a widget only after a focusable one.)"""
+        before = self.increase_button.previousInFocusChain()
+        while before is not None and before.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            before = before.previousInFocusChain()
+        if before is not None and before is not view:
+            QWidget.setTabOrder(before, view)
 
     def _caption(self, label: str, object_name: str) -> QLabel:
         caption = QLabel(label)
@@ -216,9 +277,10 @@ class CartPanel(QWidget):
             totals.addWidget(amount, row, 1)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.cart_view, 1)
+        layout.addWidget(self.empty_hint, 1)  # the table goes before it (`_table`)
         layout.addLayout(buttons)
         layout.addLayout(totals)
+        self._lines_box = layout
 
     def _connect(self) -> None:
         self.increase_button.clicked.connect(self._on_increase_button_clicked)
@@ -230,13 +292,11 @@ class CartPanel(QWidget):
         self._model.rowsRemoved.connect(self._on_model_rows_removed)
         self._model.dataChanged.connect(self._on_model_data_changed)
         self._model.modelReset.connect(self._on_model_model_reset)
-        selection = self.cart_view.selectionModel()
-        selection.selectionChanged.connect(self._on_selection_changed)
 
     # -- keys ----------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.cart_view and event.type() == QEvent.Type.KeyPress:
+        if watched is self._view and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             if self._handle_view_key(event):
                 event.accept()
@@ -277,6 +337,7 @@ class CartPanel(QWidget):
 
     def _on_model_cart_changed(self, cart: Cart) -> None:
         self._show_cart(cart)
+        self._show_lines()
         self._fit_columns()
         self._update_buttons()
 
@@ -305,9 +366,19 @@ class CartPanel(QWidget):
 
     # -- showing -------------------------------------------------------------------
 
+    def _show_lines(self) -> None:
+        """The table while the sale has lines (built now if need be), else the hint."""
+        has_lines = self._model.rowCount() > 0
+        view = self.cart_view if has_lines else self._view
+        if view is not None:
+            view.setVisible(has_lines)
+        self.empty_hint.setVisible(not has_lines)
+
     def _fit_columns(self) -> None:
         """Each figure column as wide as its widest text (its header's included)."""
-        header = self.cart_view.horizontalHeader()
+        if self._view is None:
+            return  # fitted when built
+        header = self._view.horizontalHeader()
         model = self._model
         lines = model.cart.lines
         texts = {
@@ -334,7 +405,9 @@ class CartPanel(QWidget):
 
     def _fit_rows(self, first: int, last: int) -> None:
         """A discounted line is two text lines high (its name, then its discount)."""
-        header = self.cart_view.verticalHeader()
+        if self._view is None:
+            return  # fitted when built
+        header = self._view.verticalHeader()
         extra = self.cart_view.fontMetrics().lineSpacing()
         for row in range(max(first, 0), min(last, self._model.rowCount() - 1) + 1):
             discounted = self._model.line_at(row).discount is not None

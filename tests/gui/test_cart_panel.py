@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QLabel, QPushButton
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pos_app.domain.cart import Cart, Catalog, CatalogItem
 from pos_app.ui.cart_model import LINE_ROLE, CartColumn, CartModel
@@ -302,3 +309,58 @@ def test_the_figure_columns_fit_their_widest_figure_as_the_cart_changes(qtbot: A
 
     model.remove(0)
     assert header.sectionSize(CartColumn.LINE_TOTAL) == narrow  # and back
+
+
+# -- the empty sale --------------------------------------------------------------------
+
+
+def _table_built(panel: CartPanel) -> bool:
+    return panel.findChild(QTableView, "cartView") is not None
+
+
+def test_an_empty_sale_shows_a_hint_where_the_lines_go_and_the_table_with_its_first_line(
+    qtbot: Any,
+) -> None:
+    model = CartModel()
+    window = QWidget()  # focusable widgets around the panel, as in the till's window
+    qtbot.addWidget(window)
+    column = QVBoxLayout(window)
+    column.addWidget(QPushButton("before"))
+    panel = CartPanel(model)
+    column.addWidget(panel)
+    column.addWidget(QPushButton("after"))
+    hint = panel.findChild(QLabel, "cartEmptyHint")
+    assert hint is not None
+    assert not _table_built(panel)  # the first screen does not wait for the table
+    window.resize(520, 600)
+    window.show()
+    assert hint.isVisible()
+    assert hint.text().startswith("No items yet")
+    assert hint.accessibleName()
+
+    model.add_item(LATTE)  # the first line builds the table if the loop has not yet
+    assert panel.cart_view.isVisible()
+    assert not hint.isVisible()
+    assert panel.selected_row() == 0
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    panel.cart_view.setFocus()
+    qtbot.keyClick(panel.cart_view, Qt.Key.Key_Tab)  # built late, still before the buttons
+    assert QApplication.focusWidget() is panel.increase_button
+
+    model.clear()
+    assert hint.isVisible()
+    assert not panel.cart_view.isVisible()
+    model.add_amount(250)
+    assert panel.cart_view.isVisible()
+    assert not hint.isVisible()
+
+
+def test_the_table_is_built_on_the_loops_first_turn_after_the_panel_shows(qtbot: Any) -> None:
+    model, panel = make_panel(qtbot)
+    assert not _table_built(panel)
+    qtbot.waitUntil(lambda: _table_built(panel))  # one turn of Qt's loop, no line needed
+    assert not panel.cart_view.isVisible()  # built, and hidden while the sale is empty
+    model.add_item(MUFFIN)
+    assert panel.cart_view.isVisible()
+    assert panel.cart_view.rowHeight(0) >= 44

@@ -14,6 +14,9 @@ CART_VIEW_NAME: Final = "Cart"
 CART_VIEW_DESCRIPTION: Final = (
     "Lines of the sale. Plus and minus change the quantity, Delete removes the line."
 )
+# Where the lines go, while the sale has none.
+EMPTY_CART_HINT: Final = "No items yet.\nTap an item, scan a barcode or type an amount."
+EMPTY_CART_NAME: Final = "Cart: no items yet"
 # Read by a screen reader for the item cell: "2 times Latte, $7.00".
 LINE_ACCESSIBLE: Final = "{quantity} times {name}, {total}"
 QUANTITY_ACCESSIBLE: Final = "Quantity {quantity}"
