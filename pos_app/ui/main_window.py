@@ -143,7 +143,7 @@ class MainWindow(QMainWindow):
         self.badge = self._make_badge()
         self.lane_label = QLabel("", self)
         self.lane_label.setObjectName("laneLabel")
-        self.banner, self.banner_label = self._make_banner()
+        self._banner: tuple[QFrame, QLabel] | None = None  # made when first needed
         self.charge_button = self._make_charge_button()
         self.charge_hint = QLabel("", self)
         self.charge_hint.setObjectName("chargeHint")
@@ -271,6 +271,24 @@ class MainWindow(QMainWindow):
         button.setFont(font)
         button.setStyleSheet(style_sheet(STYLE))
         return button
+
+    @property
+    def banner(self) -> QFrame:
+        """The unresolved-payments banner under the top bar (hidden while none is)."""
+        return self._made_banner()[0]
+
+    @property
+    def banner_label(self) -> QLabel:
+        """The banner's sentence."""
+        return self._made_banner()[1]
+
+    def _made_banner(self) -> tuple[QFrame, QLabel]:
+        """The banner, made the first time a payment is unresolved: the till's first
+        screen does not wait for it."""
+        if self._banner is None:
+            self._banner = self._make_banner()
+            self._root.insertWidget(1, self._banner[0])  # under the top bar
+        return self._banner
 
     def _make_banner(self) -> tuple[QFrame, QLabel]:
         banner = QFrame(self)
@@ -428,9 +446,8 @@ class MainWindow(QMainWindow):
         body.addLayout(left, 3)
         body.addLayout(right, 2)
 
-        root = QVBoxLayout()
-        root.addLayout(top)
-        root.addWidget(self.banner)
+        root = self._root = QVBoxLayout()
+        root.addLayout(top)  # the banner goes under it (`_made_banner`)
         root.addLayout(body, 1)
         # The status bar: the status line, and the store's quiet status on a lane in one.
         bottom = self._bottom = QHBoxLayout()
@@ -658,6 +675,8 @@ class MainWindow(QMainWindow):
             self.receipt_offer.offer(final)
 
     def _on_flow_unresolved_changed(self, count: int) -> None:
+        if not count and self._banner is None:
+            return  # nothing to show, nothing shown
         if count:
             line = text.UNRESOLVED_BANNER[min(count, 2)].format(count=count)
             if line != self.banner_label.text() or not self.banner.isVisible():
