@@ -74,6 +74,10 @@ ENGINE_MODULES = (
 def run_app(argv: Sequence[str] = ()) -> int:
     """Open the cashier window until it is closed."""
     os.environ.setdefault("QT_API", "pyside6")  # the one binding qasync may use
+    # The files first (no Qt needed): modules imported once PySide6 is loaded pass
+    # through its import hook, which reads each one's source.
+    look = read_first_look()
+    catalog = _catalog()
     from PySide6.QtWidgets import QApplication
 
     from pos_app.ui.shown import exit_when_shown
@@ -85,7 +89,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
     # The loop ends when the window's work is done (the sandbox and clients closed),
     # not when Qt sees the last window go.
     QApplication.setQuitOnLastWindowClosed(False)
-    window = first_window(read_first_look())
+    window = first_window(look, catalog)
     window.show()
     window.take_keys()
     exit_when_shown(window)  # the benchmark's hook paints it now; else Qt's loop does
@@ -110,7 +114,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
     return 0
 
 
-def first_window(look: FirstLook) -> MainWindow:
+def first_window(look: FirstLook, catalog: Catalog) -> MainWindow:
     """The till's window without its engine: once shown, `take_keys()` and it takes a
     sale (the keypad and quick items take clicks at once)."""
     from pos_app.ui.main_window import MainWindow
@@ -118,7 +122,7 @@ def first_window(look: FirstLook) -> MainWindow:
     return MainWindow(
         environment=look.environment,
         lane=look.lane,
-        catalog=_catalog(),
+        catalog=catalog,
         tax_rate_bps=look.tax_rate_bps,
         max_amount_cents=look.max_amount_cents,
         log_path=log_dir() / "pos-app.log",

@@ -13,7 +13,6 @@ test holds the two together.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,8 +62,14 @@ def read_first_look(environ: Mapping[str, str] | None = None) -> FirstLook:
 
 def _settings_file() -> dict[str, Any]:
     try:
-        return tomllib.loads((config_dir() / SETTINGS_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = (config_dir() / SETTINGS_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    import tomllib  # only with a file to parse: a lane set by its environment has none
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return {}
 
 

@@ -17,7 +17,6 @@ applies to. Without discounts every figure is what it always was.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final
@@ -359,6 +358,8 @@ class Catalog:
 
         Raises CatalogError naming the item and field at fault.
         """
+        import tomllib  # not at import: a start with the catalog cached never parses TOML
+
         try:
             document = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:

@@ -9,6 +9,7 @@ from typing import Final
 
 from pos_app.domain.cart import Catalog, CatalogError
 from pos_app.domain.store_shared import STORE_CATALOG_FILE
+from pos_app.resources.catalog_cache import cached_catalog, keep_catalog
 
 __all__ = ["CATALOG_FILE_NAME", "load_catalog", "resource_path"]
 
@@ -40,20 +41,29 @@ def load_catalog(data_dir: Path) -> Catalog:
 
     A shop file that cannot be read or parsed raises CatalogError naming the
     file: the caller decides whether to fall back to the sample and say so.
+    The items parsed are kept in `data_dir` for the next start
+    (`pos_app.resources.catalog_cache`).
     """
     for name in (STORE_CATALOG_FILE, CATALOG_FILE_NAME):
         shop_file = data_dir / name
         if shop_file.is_file():
-            return _read_catalog(shop_file)
-    return _read_catalog(resource_path(CATALOG_FILE_NAME))
+            return _read_catalog(shop_file, data_dir)
+    return _read_catalog(resource_path(CATALOG_FILE_NAME), data_dir)
 
 
-def _read_catalog(path: Path) -> Catalog:
+def _read_catalog(path: Path, cache_dir: Path) -> Catalog:
     try:
-        document = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        document = path.read_bytes()
+    except OSError as error:
         raise CatalogError(f"{path}: the catalog cannot be read ({error})") from error
+    catalog = cached_catalog(cache_dir, path, document)
+    if catalog is not None:
+        return catalog
     try:
-        return Catalog.from_toml(document)
+        catalog = Catalog.from_toml(document.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise CatalogError(f"{path}: the catalog cannot be read ({error})") from error
     except CatalogError as error:
         raise CatalogError(f"{path}: {error}") from error
+    keep_catalog(cache_dir, path, document, catalog)
+    return catalog

@@ -7,11 +7,13 @@ that the full start (the engine behind the window) closes cleanly.
 
 from __future__ import annotations
 
+import ast
+import runpy
 import sys
 from pathlib import Path
 
 from pos_app.ui.shown import EXIT_WHEN_SHOWN_ENV, SHOWN_MARKER
-from tests.packaging.support import fenced_env, run
+from tests.packaging.support import ROOT, fenced_env, run
 
 #: What the window must not wait for: the engine, its HTTP stack, the settings model,
 #: the event loop glue, and the other entry points.
@@ -58,6 +60,41 @@ def test_the_window_shows_before_the_engine_is_imported(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [SHOWN_MARKER, "[]"]
+
+
+def test_the_bundle_keeps_every_module_the_window_needs_out_of_its_archive(
+    tmp_path: Path,
+) -> None:
+    # packaging/startup_modules.py: the bundle's first screen loads them as plain .pyc.
+    listed = runpy.run_path(str(ROOT / "packaging" / "startup_modules.py"))
+    env = _env(tmp_path, **{EXIT_WHEN_SHOWN_ENV: "1"})
+    show_and_list_app = SHOW_AND_LIST.replace(
+        f"name in {NOT_BEFORE_THE_WINDOW!r} if name in sys.modules",
+        "name in sys.modules if name.startswith('pos_app')",
+    )
+
+    result = run([sys.executable, "-c", show_and_list_app], env, timeout=60)
+
+    assert result.stdout.splitlines()[0] == SHOWN_MARKER, result.stderr
+    imported = set(ast.literal_eval(result.stdout.splitlines()[1]))
+    assert "pos_app.ui.main_window" in imported
+    assert imported - set(listed["APP"]) - set(listed["APP_PACKAGES"]) == set()
+
+
+def test_a_start_with_its_catalog_cached_does_not_load_the_toml_parser(tmp_path: Path) -> None:
+    # The first start parses the sample catalog and keeps it in the data folder; the
+    # next ones read that copy (pos_app/resources/catalog_cache.py). No settings.toml.
+    env = _env(tmp_path, **{EXIT_WHEN_SHOWN_ENV: "1"})
+    (tmp_path / "data").mkdir()
+    show_and_say = SHOW_AND_LIST.replace(
+        f"name in {NOT_BEFORE_THE_WINDOW!r}", "name in ('tomllib',)"
+    )
+
+    first = run([sys.executable, "-c", show_and_say], env, timeout=60)
+    second = run([sys.executable, "-c", show_and_say], env, timeout=60)
+
+    assert first.stdout.splitlines() == [SHOWN_MARKER, "['tomllib']"], first.stderr
+    assert second.stdout.splitlines() == [SHOWN_MARKER, "[]"], second.stderr
 
 
 def test_a_bad_setting_still_ends_the_start_with_exit_3(tmp_path: Path) -> None:
