@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the Linux bundle with PyInstaller, from a venv of its own (build/venv)
 # that holds only PyInstaller and the app's pinned runtime packages:
-#   dist/pos-app/pos-app           the app (windowed)
-#   dist/pos-app/pos-app-console   the same program with a console (self-test, debugging)
+#   dist/pos-app/pos-app           the app
+#   dist/pos-app/pos-app-console   a link to it, the name Windows' console executable has
+#                                  (self-test, debugging); on Linux both have the terminal
 #   dist/pos-app-<version>-linux-<arch>.tar.gz
 # Runs again incrementally: the venv, pip's cache and PyInstaller's work folder
 # (build/pyinstaller) are reused.
@@ -68,6 +69,13 @@ say "building pos-app $version into $distpath/"
 "$venv/bin/pyinstaller" --noconfirm --log-level WARN \
   --distpath "$distpath" --workpath build/pyinstaller \
   packaging/pos_app.spec "${spec_args[@]}"
+
+# One executable on Linux (pos_app.spec); the console name every platform documents.
+if [ "$onefile" = 0 ]; then
+  ln -sfn pos-app "$distpath/pos-app/pos-app-console"
+else
+  ln -sfn pos-app "$distpath/pos-app-console"
+fi
 
 if [ "$onefile" = 0 ]; then
   # For installing on a desktop (packaging/linux/install.sh uses them).
