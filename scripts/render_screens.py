@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import os
 import sys
 import tempfile
@@ -477,6 +478,10 @@ def main() -> int:
         written += runner.run(render_manager(out, url))
         written += runner.run(render_migrated(out))
         written += runner.run(render_till(out, url))
+        # The screens' leftovers go while Qt's loop still runs: collected after it closed,
+        # their deletion starts timers without a dispatcher and can crash the exit.
+        gc.collect()
+        runner.run(asyncio.sleep(0.1))
     for path in written:
         print(path)
     return 0

@@ -56,7 +56,7 @@ class ManagerGuard(QObject):
         self._idle_timer = QTimer(self)
         self._idle_timer.setInterval(idle_check_ms)
         self._idle_timer.timeout.connect(self.check_idle)
-        screen.installEventFilter(self)  # its Show starts the watch
+        screen.installEventFilter(self)  # its Show starts the watch, its Hide ends it
         screen.finished.connect(self._on_screen_finished)
         if screen.isVisible():
             self._watch()
@@ -67,18 +67,40 @@ class ManagerGuard(QObject):
             app.installEventFilter(self)
         self._idle_timer.start()
 
+    def _unwatch(self) -> None:
+        """Stop watching: no application-wide filter outlives the screen's showing (a
+        screen closed with its window never finishes, and a filter left behind would
+        see every event of the application)."""
+        self._idle_timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """The screen showing starts the watch; activity inside it keeps the manager in."""
-        if watched is self.screen and event.type() == QEvent.Type.Show:
+        """The screen showing starts the watch and hiding ends it; activity inside it
+        keeps the manager in."""
+        screen = getattr(self, "screen", None)
+        if screen is None:
+            # The garbage collector is taking the guard and its screen down together: the
+            # guard's attributes are gone while the screen's deletion still sends events.
+            return False
+        if watched is screen and event.type() == QEvent.Type.Show:
             self._watch()
+        elif watched is screen and event.type() == QEvent.Type.Hide:
+            self._unwatch()
         elif (
             event.type() in _ACTIVITY
             and self.reauth_dialog is None
             and isinstance(watched, QWidget)
-            and (watched is self.screen or self.screen.isAncestorOf(watched))
+            and (watched is screen or screen.isAncestorOf(watched))
         ):
             self.service.touch()
         return False
+
+    @property
+    def watching(self) -> bool:
+        """Whether the guard is watching its screen (from its Show to its Hide or finish)."""
+        return self._idle_timer.isActive()
 
     def check_idle(self) -> None:
         """One idle check (the timer makes one every `idle_check_ms`): a manager whose
@@ -107,10 +129,7 @@ class ManagerGuard(QObject):
             self.screen.reject()
 
     def _on_screen_finished(self, _result: int) -> None:
-        self._idle_timer.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        self._unwatch()
         if self.reauth_dialog is not None:
             self.reauth_dialog.reject()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QPushButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -381,3 +381,35 @@ async def test_cancelling_the_re_sign_in_closes_the_manager_screen(
     await wait_until(lambda: not screen.isVisible())
     assert screen.result() == ManagerScreen.DialogCode.Rejected.value
     assert service.current() is None
+
+
+async def test_a_manager_screen_hidden_without_finishing_stops_watching(
+    qtbot: QtBot, service: ManagerService
+) -> None:
+    service.sign_in(MANAGER_PIN, MANAGER)
+    screen, _ = make_screen(qtbot, service)
+    finished: list[int] = []
+    screen.finished.connect(finished.append)
+    screen.open()
+    await wait_until(screen.isVisible)
+    assert screen.guard.watching
+    screen.hide()  # hidden, not finished (no accept or reject)
+    assert finished == []
+    assert not screen.guard.watching  # its filter on every event of the application is gone
+    screen.show()
+    await wait_until(screen.isVisible)
+    assert screen.guard.watching
+    screen.reject()
+
+
+def test_a_guard_the_garbage_collector_is_clearing_lets_its_screens_last_events_pass(
+    qtbot: QtBot, service: ManagerService
+) -> None:
+    # A screen nobody holds goes with its guard in one collection; the guard's attributes
+    # can be cleared before the screen's deletion sends its last events (scripts/
+    # render_screens.py met it: an AttributeError on every one of them).
+    screen, button = make_screen(qtbot, service)
+    guard = screen.guard
+    guard.__dict__.clear()  # what the collector's clearing leaves
+    assert guard.eventFilter(screen, QEvent(QEvent.Type.ChildRemoved)) is False
+    assert guard.eventFilter(button, QEvent(QEvent.Type.MouseButtonPress)) is False
