@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -44,6 +43,7 @@ from pos_app.domain.tickets import CashMovementKind, Ticket, TicketStatus
 from pos_app.services.history import TicketSale
 from pos_app.services.ports import Operation, PaymentDetails
 from pos_app.ui.controls import MIN_TOUCH, touch_button
+from pos_app.ui.dialog_foot import dialog_foot
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.tender_refund import when_text
 from pos_app.ui.text import history as text
@@ -186,27 +186,18 @@ class ItemRefundDialog(QDialog):
         quick.addWidget(self.amount_label)
         layout.addLayout(quick)
 
-        self.hint_label = self._label("itemRefundHint", "")
-        self.hint_label.setStyleSheet(
-            "background: #fdecea; color: #8c1d18; padding: 6px; border-radius: 4px;"
+        self.foot = dialog_foot(
+            self,
+            problem_name="itemRefundHint",
+            cancel_text=text.ITEMS_CANCEL,
+            cancel_name="cancelItemRefundButton",
+            confirm_name="confirmItemRefundButton",
+            on_confirm=self._on_confirm_button_clicked,
         )
-        self.hint_label.hide()
+        self.hint_label = self.foot.problem
+        self.cancel_button, self.confirm_button = self.foot.cancel, self.foot.confirm
         layout.addWidget(self.hint_label)
-
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.cancel_button = QPushButton(text.ITEMS_CANCEL, self)
-        self.cancel_button.setObjectName("cancelItemRefundButton")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.clicked.connect(self.reject)
-        self.confirm_button = QPushButton(self)
-        self.confirm_button.setObjectName("confirmItemRefundButton")
-        self.confirm_button.setDefault(True)
-        self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
-        for button in (self.cancel_button, self.confirm_button):
-            button.setMinimumHeight(MIN_TOUCH)
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
+        layout.addLayout(self.foot.buttons)
 
     def _build_table(self) -> QTableWidget:
         lines = self.ticket.lines
@@ -315,9 +306,7 @@ class ItemRefundDialog(QDialog):
                 left=Money(self.refundable_cents).format(),
                 amount=amount,
             )
-        self.hint_label.setText(problem)
-        self.hint_label.setAccessibleName(problem)
-        self.hint_label.setVisible(bool(problem))
+        self.foot.show_problem(problem)
         label = text.ITEMS_CONFIRM.format(amount=amount)
         self.confirm_button.setText(label)
         self.confirm_button.setAccessibleName(label)

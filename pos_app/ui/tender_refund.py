@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +33,7 @@ from pos_app.domain.money import AmountError, AmountErrorReason, Money, parse_am
 from pos_app.domain.tender import TenderKind, TenderPart, TicketPayments
 from pos_app.domain.tickets import Ticket, TicketStatus
 from pos_app.ui.controls import MIN_TOUCH
+from pos_app.ui.dialog_foot import dialog_foot
 from pos_app.ui.tasks import accepted, finished_result
 from pos_app.ui.text import payment as text
 from pos_app.ui.text import staff as staff_text
@@ -212,27 +212,18 @@ class TenderRefundDialog(QDialog):
         row.addWidget(self.amount_caption)
         row.addWidget(self.amount_edit, 1)
         layout.addLayout(row)
-        self.hint_label = self._label("tenderRefundHint", "")
-        self.hint_label.setStyleSheet(
-            "background: #fdecea; color: #8c1d18; padding: 6px; border-radius: 4px;"
+        self.foot = dialog_foot(
+            self,
+            problem_name="tenderRefundHint",
+            cancel_text=text.CANCEL_REFUND_BUTTON,
+            cancel_name="cancelTenderRefundButton",
+            confirm_name="confirmTenderRefundButton",
+            on_confirm=self._on_confirm_button_clicked,
         )
-        self.hint_label.hide()
+        self.hint_label = self.foot.problem
+        self.cancel_button, self.confirm_button = self.foot.cancel, self.foot.confirm
         layout.addWidget(self.hint_label)
-
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.cancel_button = QPushButton(text.CANCEL_REFUND_BUTTON, self)
-        self.cancel_button.setObjectName("cancelTenderRefundButton")
-        self.cancel_button.setAutoDefault(False)
-        self.cancel_button.clicked.connect(self.reject)
-        self.confirm_button = QPushButton(self)
-        self.confirm_button.setObjectName("confirmTenderRefundButton")
-        self.confirm_button.setDefault(True)
-        self.confirm_button.clicked.connect(self._on_confirm_button_clicked)
-        for button in (self.cancel_button, self.confirm_button):
-            button.setMinimumHeight(MIN_TOUCH)
-            buttons.addWidget(button)
-        layout.addLayout(buttons)
+        layout.addLayout(self.foot.buttons)
 
     def _label(self, name: str, value: str) -> QLabel:
         label = QLabel(value, self)
@@ -285,9 +276,7 @@ class TenderRefundDialog(QDialog):
             label = text.CONFIRM_CASH_REFUND_BUTTON.format(
                 amount=Money(cents).format() if cents is not None else ""
             ).replace("  ", " ")
-        self.hint_label.setText(problem)
-        self.hint_label.setAccessibleName(problem)
-        self.hint_label.setVisible(bool(problem))
+        self.foot.show_problem(problem)
         self.confirm_button.setText(label)
         self.confirm_button.setAccessibleName(label)
         self.confirm_button.setEnabled(not problem and self._choice is None)
