@@ -109,7 +109,9 @@ def press_cell(qtbot: Any, dialog: ItemRefundDialog, row: int, column: int) -> N
     qtbot.mouseClick(dialog.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
 
 
-async def test_the_refund_follows_the_steps_and_stops_at_what_is_left(qtbot: Any) -> None:
+async def test_the_refund_follows_the_steps_and_stops_at_what_is_left(
+    qtbot: Any, tmp_path: Path
+) -> None:
     ticket = three_lines()
     dialog = ItemRefundDialog(ticket, already={3: 1}, refundable_cents=1000, approved_by=OWNER)
     qtbot.addWidget(dialog)
@@ -135,7 +137,7 @@ async def test_the_refund_follows_the_steps_and_stops_at_what_is_left(qtbot: Any
     assert dialog.hint_label.text() == (
         "The items are worth $11.68, but the sale can give back only $10.00: $10.00 is refunded."
     )
-    dialog.grab().save("/tmp/h5b_item_refund_dialog.png")
+    dialog.grab().save(str(tmp_path / "item_refund_dialog.png"))
     click(qtbot, dialog.findChild(QWidget, "itemRefundNoneButton"))
     dialog.table.setCurrentCell(1, 0)  # the keyboard: + on the muffin's row, then 0 and 1
     qtbot.keyClick(dialog.table, Qt.Key.Key_Plus)
@@ -217,7 +219,7 @@ async def test_all_lanes_shows_the_stores_rows_and_another_lanes_sale(
     assert window.refund_button.isEnabled()  # its card, by its payment
     assert not window.reprint_button.isEnabled()  # its receipt is lane-2's
     window.resize(1280, 720)
-    window.grab().save("/tmp/h5b_history_all_lanes.png")
+    window.grab().save(str(tmp_path / "history_all_lanes.png"))
 
     seen: list[object] = []
     window.refund_items_requested.connect(seen.append)
@@ -371,7 +373,7 @@ async def test_lane_1_refunds_items_of_a_lane_2_sale_and_justifi_arbitrates(
             assert items.text() == "Items coming back: 1 x Coffee, 2 x Cookie"
             assert not refund.findChild(QWidget, "voidRadio").isEnabled()
             refund.findChild(QWidget, "refundToCardRadio").setChecked(True)
-            refund.grab().save("/tmp/h5b_refund_items_card.png")
+            refund.grab().save(str(tmp_path / "refund_items_card.png"))
             click(qtbot, refund.findChild(QWidget, "confirmRefundButton"))
             await till.wait_dialog_state("approved")
             click(qtbot, find("newSaleButton"))
