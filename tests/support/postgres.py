@@ -146,6 +146,19 @@ class PgServer:
         self.sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _start_on_a_free_port(server: PgServer, attempts: int = 3) -> None:
+    """Start `server`; if another process (a parallel test worker's server or sandbox) took
+    its port between `free_port` and the start, try again on another free port."""
+    for attempt in range(attempts):
+        try:
+            server.start()
+            return
+        except RuntimeError as exc:
+            if attempt == attempts - 1 or "could not bind" not in str(exc):
+                raise
+            server.port = free_port()
+
+
 @contextlib.contextmanager
 def pg_server() -> Iterator[PgServer]:
     """Start a throwaway server; stopped and removed at the end."""
@@ -165,7 +178,7 @@ def pg_server() -> Iterator[PgServer]:
             check=True, capture_output=True, text=True, user=user, cwd=folder, timeout=120,
         )  # fmt: skip
         server = PgServer(folder, free_port(), bin_dir, user)
-        server.start()
+        _start_on_a_free_port(server)
         try:
             yield server
         finally:
