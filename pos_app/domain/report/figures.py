@@ -137,6 +137,31 @@ class PersonSummary:
         return self.totals.net_cents
 
 
+class _Adding:
+    """Totals added up in place, one operation at a time; `totals()` is the frozen result.
+    (A day of 4,000 sales in 20 lanes made 100,000 frozen `Totals` one `plus` at a time.)"""
+
+    __slots__ = ("cents", "counts")
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]  # sales, refunds, voids
+        self.cents = [0, 0, 0]
+
+    def add(self, kind: PaymentKind, cents: int) -> None:
+        """One more approved operation, as `Totals.plus` counts it."""
+        at = 0 if kind is PaymentKind.CHARGE else 1 if kind is PaymentKind.REFUND else 2
+        self.counts[at] += 1
+        self.cents[at] += cents
+
+    def totals(self) -> Totals:
+        sales, refunds, voids = (Tally(n, c) for n, c in zip(self.counts, self.cents, strict=True))
+        return Totals(sales, refunds, voids)
+
+
+def _kind(op: JournaledOperation) -> PaymentKind:
+    return op.kind if isinstance(op.kind, PaymentKind) else PaymentKind(op.kind)
+
+
 def lane_of(op: JournaledOperation) -> str:
     """The operation's lane, or NO_LANE."""
     return op.lane or NO_LANE
@@ -156,15 +181,18 @@ def lane_summaries(ops: Sequence[JournaledOperation]) -> tuple[LaneSummary, ...]
 
 def lane_summary(lane: str, ops: Sequence[JournaledOperation]) -> LaneSummary:
     """The summary of `ops` under the name `lane`."""
-    totals = Totals()
-    brands: dict[str, Totals] = {}
+    totals = _Adding()
+    brands: dict[str, _Adding] = {}
     declined = unsettled = 0
     for op in ops:
         if op.status == APPROVED:
-            kind = PaymentKind(op.kind)
-            totals = totals.plus(kind, op.amount_cents)
+            kind = _kind(op)
+            totals.add(kind, op.amount_cents)
             brand = _brand(op.card_brand)
-            brands[brand] = brands.get(brand, Totals()).plus(kind, op.amount_cents)
+            adding = brands.get(brand)
+            if adding is None:
+                adding = brands[brand] = _Adding()
+            adding.add(kind, op.amount_cents)
         elif op.status in NOT_CHARGED:
             if op.kind is PaymentKind.CHARGE:
                 declined += 1
@@ -172,8 +200,8 @@ def lane_summary(lane: str, ops: Sequence[JournaledOperation]) -> LaneSummary:
             unsettled += 1
     return LaneSummary(
         lane=lane,
-        totals=totals,
-        brands=tuple(BrandTotals(name, brands[name]) for name in sorted(brands)),
+        totals=totals.totals(),
+        brands=tuple(BrandTotals(name, brands[name].totals()) for name in sorted(brands)),
         declined=declined,
         unsettled=unsettled,
     )
@@ -186,8 +214,8 @@ def person_summaries(ops: Sequence[JournaledOperation]) -> tuple[PersonSummary, 
     approved appears with empty totals and their approvals.
     """
     spelled: dict[str, str] = {}
-    totals: dict[str, Totals] = {}
-    approved: dict[str, Tally] = {}
+    totals: dict[str, _Adding] = {}
+    approved: dict[str, list[int]] = {}  # count, cents
     declined: dict[str, int] = {}
 
     def key_of(name: str | None) -> str | None:
@@ -201,19 +229,23 @@ def person_summaries(ops: Sequence[JournaledOperation]) -> tuple[PersonSummary, 
     for op in sorted(ops, key=lambda op: op.created_at):
         server = key_of(op.served_by) or ""
         approver = key_of(op.approved_by) if op.kind is not PaymentKind.CHARGE else None
-        totals.setdefault(server, Totals())
+        adding = totals.get(server)
+        if adding is None:
+            adding = totals[server] = _Adding()
         if op.status == APPROVED:
-            totals[server] = totals[server].plus(PaymentKind(op.kind), op.amount_cents)
+            adding.add(_kind(op), op.amount_cents)
             if approver is not None:
-                approved[approver] = approved.get(approver, Tally()).plus(op.amount_cents)
+                tally = approved.setdefault(approver, [0, 0])
+                tally[0] += 1
+                tally[1] += op.amount_cents
         elif op.status in NOT_CHARGED and op.kind is PaymentKind.CHARGE:
             declined[server] = declined.get(server, 0) + 1
     keys = sorted({*totals, *approved} - {""}) + ([""] if "" in totals else [])
     return tuple(
         PersonSummary(
             person=spelled.get(key, NO_NAME),
-            totals=totals.get(key, Totals()),
-            approved=approved.get(key, Tally()),
+            totals=totals[key].totals() if key in totals else Totals(),
+            approved=Tally(*approved[key]) if key in approved else Tally(),
             declined=declined.get(key, 0),
         )
         for key in keys
