@@ -37,8 +37,8 @@ from pos_app.domain.money import Money
 from pos_app.domain.paper import Lines, wrap
 from pos_app.domain.payment_flow import PaymentKind
 from pos_app.domain.receipt import JournaledOperation
-from pos_app.domain.report.figures import NO_NAME, UNKNOWN_BRAND, BrandTotals, Tally, Totals
-from pos_app.domain.report.statuses import APPROVED, NOT_CHARGED
+from pos_app.domain.report.figures import NO_NAME, BrandTotals, Tally, lane_summary
+from pos_app.domain.report.statuses import APPROVED
 from pos_app.domain.tickets import CashMovement, CashMovementKind, Shift, Ticket, TicketStatus
 
 __all__ = [
@@ -201,7 +201,7 @@ def build_shift_report(
                 tally = tally.plus(movement.amount_cents)
         return tally
 
-    card = _CardFigures.of(ops)
+    card = lane_summary(shift.lane, ops)  # the day report's card figures, for the shift
     completed = [t for t in own_tickets if t.status is TicketStatus.COMPLETE]
     discounted = [t for t in completed if t.discount_cents > 0]
     expected = (
@@ -247,33 +247,6 @@ def _tally(amounts: Iterable[int]) -> Tally:
     for cents in amounts:
         tally = tally.plus(cents)
     return tally
-
-
-@dataclass(frozen=True, slots=True)
-class _CardFigures:
-    totals: Totals
-    brands: tuple[BrandTotals, ...]
-    declined: int
-    unsettled: int
-
-    @classmethod
-    def of(cls, ops: Sequence[ShiftOperation]) -> _CardFigures:
-        totals = Totals()
-        brands: dict[str, Totals] = {}
-        declined = unsettled = 0
-        for op in ops:
-            if op.status == APPROVED:
-                kind = PaymentKind(op.kind)
-                totals = totals.plus(kind, op.amount_cents)
-                brand = (op.card_brand or "").strip() or UNKNOWN_BRAND
-                brands[brand] = brands.get(brand, Totals()).plus(kind, op.amount_cents)
-            elif op.status in NOT_CHARGED:
-                if op.kind is PaymentKind.CHARGE:
-                    declined += 1
-            else:
-                unsettled += 1
-        ordered = tuple(BrandTotals(name, brands[name]) for name in sorted(brands))
-        return cls(totals, ordered, declined, unsettled)
 
 
 def _by_person(
