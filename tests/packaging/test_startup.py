@@ -31,13 +31,17 @@ NOT_BEFORE_THE_WINDOW = (
     "pos_app.sandbox.engine",
     "pos_app.selftest",
 )
-# `pos-app` with no command, then the modules that were loaded once the window showed
-# (the benchmark's hook closes it at once, so nothing loads after).
-SHOW_AND_LIST = f"""
+
+
+def show_and_list(candidates: str) -> str:
+    """A script: `pos-app` with no command, then which of `candidates` (a Python
+    expression naming modules) were loaded once the window showed (the benchmark's
+    hook closes it at once, so nothing loads after)."""
+    return f"""
 import sys
 from pos_app.entry import main
 code = main([])
-print(sorted(name for name in {NOT_BEFORE_THE_WINDOW!r} if name in sys.modules))
+print(sorted(name for name in {candidates} if name in sys.modules))
 raise SystemExit(code)
 """
 
@@ -56,7 +60,8 @@ def _env(tmp_path: Path, **overrides: str) -> dict[str, str]:
 def test_the_window_shows_before_the_engine_is_imported(tmp_path: Path) -> None:
     env = _env(tmp_path, **{EXIT_WHEN_SHOWN_ENV: "1"})
 
-    result = run([sys.executable, "-c", SHOW_AND_LIST], env, timeout=60)
+    script = show_and_list(repr(NOT_BEFORE_THE_WINDOW))
+    result = run([sys.executable, "-c", script], env, timeout=60)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.splitlines() == [SHOWN_MARKER, "[]"]
@@ -68,12 +73,9 @@ def test_the_bundle_keeps_every_module_the_window_needs_out_of_its_archive(
     # packaging/startup_modules.py: the bundle's first screen loads them as plain .pyc.
     listed = runpy.run_path(str(ROOT / "packaging" / "startup_modules.py"))
     env = _env(tmp_path, **{EXIT_WHEN_SHOWN_ENV: "1"})
-    show_and_list_app = SHOW_AND_LIST.replace(
-        f"name in {NOT_BEFORE_THE_WINDOW!r} if name in sys.modules",
-        "name in sys.modules if name.startswith('pos_app')",
-    )
+    script = show_and_list("[name for name in sys.modules if name.startswith('pos_app')]")
 
-    result = run([sys.executable, "-c", show_and_list_app], env, timeout=60)
+    result = run([sys.executable, "-c", script], env, timeout=60)
 
     assert result.stdout.splitlines()[0] == SHOWN_MARKER, result.stderr
     imported = set(ast.literal_eval(result.stdout.splitlines()[1]))
@@ -86,12 +88,10 @@ def test_a_start_with_its_catalog_cached_does_not_load_the_toml_parser(tmp_path:
     # next ones read that copy (pos_app/resources/catalog_cache.py). No settings.toml.
     env = _env(tmp_path, **{EXIT_WHEN_SHOWN_ENV: "1"})
     (tmp_path / "data").mkdir()
-    show_and_say = SHOW_AND_LIST.replace(
-        f"name in {NOT_BEFORE_THE_WINDOW!r}", "name in ('tomllib',)"
-    )
+    script = show_and_list("('tomllib',)")
 
-    first = run([sys.executable, "-c", show_and_say], env, timeout=60)
-    second = run([sys.executable, "-c", show_and_say], env, timeout=60)
+    first = run([sys.executable, "-c", script], env, timeout=60)
+    second = run([sys.executable, "-c", script], env, timeout=60)
 
     assert first.stdout.splitlines() == [SHOWN_MARKER, "['tomllib']"], first.stderr
     assert second.stdout.splitlines() == [SHOWN_MARKER, "[]"], second.stderr
