@@ -61,9 +61,11 @@ with open("pyproject.toml", "rb") as f: print(tomllib.load(f)["project"]["versio
 if [ "$onefile" = 1 ]; then
   distpath=dist/onefile
   spec_args=(-- --onefile)
+  programs=$distpath
 else
   distpath=dist
   spec_args=()
+  programs=$distpath/pos-app
 fi
 say "building pos-app $version into $distpath/"
 "$venv/bin/pyinstaller" --noconfirm --log-level WARN \
@@ -71,11 +73,7 @@ say "building pos-app $version into $distpath/"
   packaging/pos_app.spec "${spec_args[@]}"
 
 # One executable on Linux (pos_app.spec); the console name every platform documents.
-if [ "$onefile" = 0 ]; then
-  ln -sfn pos-app "$distpath/pos-app/pos-app-console"
-else
-  ln -sfn pos-app "$distpath/pos-app-console"
-fi
+ln -sfn pos-app "$programs/pos-app-console"
 
 if [ "$onefile" = 0 ]; then
   # For installing on a desktop (packaging/linux/install.sh uses them).
